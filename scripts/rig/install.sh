@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the test rig and the demo need on a Debian machine: Debian's Docker engine, a static
+# busybox (to build test images offline), dig, iptables, and a real Consul binary (1.8.7 from Debian
+# bullseye, the newest Consul Debian packages). Idempotent: each step is skipped when already done.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/env.sh"
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
+command -v dig >/dev/null || missing+=(dnsutils)
+command -v iptables >/dev/null || missing+=(iptables)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "rig: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$RIG_CONSUL" ]; then
+  mkdir -p "$RIG_DIR/debs"
+  # Debian 12 has no consul; bullseye's 1.8.7 is fetched without touching the system's apt sources.
+  list="$RIG_DIR/bullseye.list"
+  echo 'deb http://deb.debian.org/debian bullseye main' > "$list"
+  opts=(-o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$RIG_DIR/lists")
+  mkdir -p "$RIG_DIR/lists/partial"
+  deb=""
+  if apt-get "${opts[@]}" update -qq >/dev/null 2>&1 &&
+     (cd "$RIG_DIR/debs" && apt-get "${opts[@]}" download consul >/dev/null 2>&1); then
+    deb=$(ls "$RIG_DIR"/debs/consul_*.deb | head -1)
+  else
+    # Fallback for machines whose Debian mirror is unreachable: a cached copy beside the project.
+    for d in "$here/../../../shared/debs" "${SHARED_DEBS:-/nonexistent}"; do
+      f=$(ls "$d"/consul_*.deb 2>/dev/null | head -1 || true)
+      [ -n "$f" ] && deb=$f && break
+    done
+  fi
+  [ -n "$deb" ] || { echo "rig: cannot get a consul package (Debian bullseye unreachable, no cached .deb)" >&2; exit 1; }
+  rm -rf "$RIG_DIR/consul-pkg" && dpkg -x "$deb" "$RIG_DIR/consul-pkg"
+  cp "$RIG_DIR/consul-pkg/usr/bin/consul" "$RIG_CONSUL"
+  echo "rig: consul $("$RIG_CONSUL" version | head -1) installed at $RIG_CONSUL" >&2
+fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes sure a real dockerd and a real Consul agent answer locally, starting them when absent, and
+# that the busybox test image exists. Never stops or changes daemons it did not start.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/env.sh"
+"$here/install.sh"
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local t=$1 what=$2; shift 2
+  for _ in $(seq 1 $((t * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "rig: $what did not come up within ${t}s" >&2; return 1
+}
+
+if ! docker info >/dev/null 2>&1; then
+  echo "rig: starting dockerd (log: $RIG_DIR/dockerd.log)" >&2
+  setsid dockerd --host unix:///var/run/docker.sock >"$RIG_DIR/dockerd.log" 2>&1 < /dev/null &
+  wait_for 60 dockerd docker info || { tail -20 "$RIG_DIR/dockerd.log" >&2; exit 1; }
+fi
+
+consul_up() { curl -sf http://127.0.0.1:8500/v1/status/leader | grep -q ':'; }
+if ! consul_up; then
+  echo "rig: starting a Consul dev agent on 127.0.0.1:8500 (log: $RIG_DIR/consul.log)" >&2
+  setsid "$RIG_CONSUL" agent -dev -client 127.0.0.1 -bind 127.0.0.1 -log-level warn \
+    >"$RIG_DIR/consul.log" 2>&1 < /dev/null &
+  wait_for 30 "consul agent" consul_up || { tail -20 "$RIG_DIR/consul.log" >&2; exit 1; }
+fi
+
+"$here/image.sh"

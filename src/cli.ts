@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { ConfigError, helpText, readConfig, toSettings } from './config.js';
+import { createLogger } from './log.js';
+import { planContainer } from './model/plan.js';
+import { formatPlan } from './plan-report.js';
+import { prepare, Registrar } from './registrar.js';
+
+async function main(): Promise<number> {
+  const { command, values } = readConfig(process.argv.slice(2), process.env);
+  if (values.help === 'true') {
+    process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  const settings = toSettings(values);
+  const log = createLogger(settings.logLevel);
+  const env = await prepare(settings, log);
+
+  if (command === 'plan') {
+    const ids = await env.source.runningIds();
+    const facts = await Promise.all(ids.map((id) => env.source.inspect(id)));
+    const plans = facts.flatMap((f) => (f ? [planContainer(f, env.plan)] : []));
+    process.stdout.write(formatPlan(plans.sort((a, b) => a.containerName.localeCompare(b.containerName))) + '\n');
+    return 0;
+  }
+
+  const registrar = new Registrar(env, settings, log);
+  log.info({ hostId: env.plan.hostId, hostIp: env.plan.hostIp, consul: env.capabilities.version.join('.') }, 'consul-registrar started');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping; registrations stay in Consul');
+      void registrar.stop().then(() => process.exit(0));
+      setTimeout(() => process.exit(0), 4000).unref();
+    });
+  }
+  await registrar.start();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof ConfigError ? `consul-registrar: ${err.message}` : `consul-registrar: ${(err as Error).stack ?? String(err)}`;
+    process.stderr.write(message + '\n');
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

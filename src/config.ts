@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+import type { ConsulSettings } from './consul/client.js';
+import type { DockerSettings } from './docker/client.js';
+import { parseBool, splitList } from './model/settings.js';
+import type { DeregisterMode } from './reconcile/reconciler.js';
+
+/**
+ * Every setting is a flag and an environment variable. Defaults follow Docker's and Consul's own
+ * variables, so a shell that works with `docker` and `consul` works with the registrar too.
+ */
+interface OptionSpec {
+  env: string;
+  type: 'string' | 'boolean';
+  default?: string;
+  help: string;
+  /** Secret: never printed, not even in --help's defaults. */
+  secret?: boolean;
+}
+
+export const OPTIONS = {
+  'docker-host': { env: 'DOCKER_HOST', type: 'string', default: 'unix:///var/run/docker.sock', help: 'Docker engine address' },
+  'docker-tls-verify': { env: 'DOCKER_TLS_VERIFY', type: 'boolean', default: 'false', help: 'use TLS with the Docker engine (tcp://)' },
+  'docker-cert-path': { env: 'DOCKER_CERT_PATH', type: 'string', help: 'folder with ca.pem, cert.pem, key.pem for Docker TLS' },
+  'consul-addr': { env: 'CONSUL_HTTP_ADDR', type: 'string', default: '127.0.0.1:8500', help: 'local Consul agent, host:port or http(s)://host:port' },
+  'consul-ssl': { env: 'CONSUL_HTTP_SSL', type: 'boolean', default: 'false', help: 'use HTTPS when --consul-addr has no scheme' },
+  'consul-token': { env: 'CONSUL_HTTP_TOKEN', type: 'string', secret: true, help: 'Consul ACL token' },
+  'consul-token-file': { env: 'CONSUL_HTTP_TOKEN_FILE', type: 'string', help: 'file holding the Consul ACL token' },
+  'consul-cacert': { env: 'CONSUL_CACERT', type: 'string', help: 'CA certificate to verify Consul HTTPS with' },
+  'consul-client-cert': { env: 'CONSUL_CLIENT_CERT', type: 'string', help: 'client certificate for Consul HTTPS' },
+  'consul-client-key': { env: 'CONSUL_CLIENT_KEY', type: 'string', help: 'client key for Consul HTTPS' },
+  'consul-tls-server-name': { env: 'CONSUL_TLS_SERVER_NAME', type: 'string', help: 'server name to verify in Consul\'s certificate' },
+  'consul-ssl-verify': { env: 'CONSUL_HTTP_SSL_VERIFY', type: 'boolean', default: 'true', help: 'verify Consul\'s certificate (false only for tests)' },
+  'host-id': { env: 'REGISTRAR_HOST_ID', type: 'string', help: 'this host in service IDs and ownership; default: the Docker engine\'s host name' },
+  'host-ip': { env: 'REGISTRAR_HOST_IP', type: 'string', help: 'address for host-network containers; default: the Consul agent\'s address' },
+  network: { env: 'REGISTRAR_NETWORK', type: 'string', help: 'network whose address is used when a container is on several' },
+  explicit: { env: 'REGISTRAR_EXPLICIT', type: 'boolean', default: 'false', help: 'register only services with a SERVICE_NAME' },
+  tags: { env: 'REGISTRAR_TAGS', type: 'string', default: '', help: 'comma-separated tags added to every service' },
+  resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
+  deregister: { env: 'REGISTRAR_DEREGISTER', type: 'string', default: 'always', help: 'always, or on-success: keep services of containers that exited non-zero' },
+  concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
+  'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
+  help: { env: '', type: 'boolean', help: 'print this help and exit' },
+} satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+export type RawConfig = Partial<Record<OptionName, string>>;
+
+export class ConfigError extends Error {}
+
+/** Flags win over environment variables, which win over defaults. */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: string; values: RawConfig } {
+  const spec = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }]));
+  // Node 20's parseArgs has no --flag=false for booleans: take those out before it sees them.
+  const booleanValues: Record<string, string> = {};
+  const args = argv.filter((arg) => {
+    const m = /^--([a-z-]+)=(.*)$/.exec(arg);
+    if (!m || (OPTIONS as Record<string, OptionSpec>)[m[1]!]?.type !== 'boolean') return true;
+    booleanValues[m[1]!] = m[2]!;
+    return false;
+  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: spec as never, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; see --help`);
+  }
+  const values: RawConfig = {};
+  for (const [name, o] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
+    const flag = booleanValues[name] ?? (parsed.values as Record<string, string | boolean | undefined>)[name];
+    const value = flag !== undefined ? String(flag) : (o.env && env[o.env]) || o.default;
+    if (value !== undefined) values[name] = value;
+  }
+  const [command = 'run', ...rest] = parsed.positionals;
+  if (rest.length > 0 || !['run', 'plan'].includes(command)) throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default) and plan`);
+  return { command, values };
+}
+
+export function helpText(): string {
+  const rows = Object.entries(OPTIONS as Record<string, OptionSpec>).map(([name, o]) => {
+    const env = o.env ? `  [env ${o.env}]` : '';
+    const def = o.default !== undefined && o.default !== '' ? `  (default ${o.default})` : '';
+    return `  --${name}${o.type === 'string' ? ' VALUE' : ''}\n      ${o.help}${env}${def}`;
+  });
+  return [
+    'Usage: consul-registrar [run|plan] [flags]',
+    '',
+    '  run   keep Consul in step with the running containers (default)',
+    '  plan  print what would be registered for each running container, then exit',
+    '',
+    'Flags (each also read from the environment variable shown; flags win):',
+    ...rows,
+    '',
+    'Boolean flags take --flag or --flag=false; environment values true/false, 1/0.',
+  ].join('\n');
+}
+
+export interface Settings {
+  docker: DockerSettings;
+  consul: ConsulSettings;
+  hostId?: string;
+  hostIp?: string;
+  network?: string;
+  explicit: boolean;
+  tags: string[];
+  resyncSeconds: number;
+  deregister: DeregisterMode;
+  concurrency: number;
+  logLevel: string;
+}
+
+/** Typed, checked settings; a ConfigError names the flag and variable to fix. */
+export function toSettings(v: RawConfig): Settings {
+  const optional = (name: OptionName) => (v[name] === undefined || v[name] === '' ? undefined : v[name]);
+  const settings: Settings = {
+    docker: {
+      host: v['docker-host']!,
+      tlsVerify: bool(v, 'docker-tls-verify'),
+      ...defined({ certPath: optional('docker-cert-path') }),
+    },
+    consul: {
+      addr: v['consul-addr']!,
+      ssl: bool(v, 'consul-ssl'),
+      skipVerify: !bool(v, 'consul-ssl-verify'),
+      ...defined({
+        token: optional('consul-token'),
+        tokenFile: optional('consul-token-file'),
+        caCert: optional('consul-cacert'),
+        clientCert: optional('consul-client-cert'),
+        clientKey: optional('consul-client-key'),
+        tlsServerName: optional('consul-tls-server-name'),
+      }),
+    },
+    ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network') }),
+    explicit: bool(v, 'explicit'),
+    tags: splitList(v.tags ?? ''),
+    resyncSeconds: number(v, 'resync', 0),
+    deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
+    concurrency: number(v, 'concurrency', 1),
+    logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
+  };
+  if (!/^(unix|tcp|https?):\/\//.test(settings.docker.host)) {
+    throw new ConfigError(`--docker-host / DOCKER_HOST "${settings.docker.host}" must start with unix:// or tcp://`);
+  }
+  return settings;
+}
+
+function where(name: OptionName): string {
+  const env = (OPTIONS as Record<string, OptionSpec>)[name]!.env;
+  return env ? `--${name} / ${env}` : `--${name}`;
+}
+
+function bool(v: RawConfig, name: OptionName): boolean {
+  const parsed = parseBool(v[name] ?? 'false');
+  if (parsed === undefined) throw new ConfigError(`${where(name)} is "${v[name]}": write true or false`);
+  return parsed;
+}
+
+function number(v: RawConfig, name: OptionName, min: number): number {
+  const n = Number(v[name]);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${where(name)} is "${v[name]}": write a number of at least ${min}`);
+  return n;
+}
+
+function oneOf<T extends string>(v: RawConfig, name: OptionName, allowed: readonly T[]): T {
+  const value = v[name] as T;
+  if (!allowed.includes(value)) throw new ConfigError(`${where(name)} is "${value}": write one of ${allowed.join(', ')}`);
+  return value;
+}
+
+/** The entries whose value is set (optional settings stay absent rather than undefined). */
+function defined<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: string };
+}

@@ -1,0 +1,90 @@
+import type Consul from 'consul';
+import type { Registration } from '../model/registration.js';
+import { OWNER_META } from '../model/registration.js';
+import type { ConsulConnection } from './client.js';
+import { statusOf } from './errors.js';
+
+/** A service on the local agent that carries this registrar's ownership Meta. */
+export interface OwnedService {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  containerId: string;
+  hash: string;
+}
+
+interface AgentServiceJson {
+  ID: string;
+  Service: string;
+  Address: string;
+  Port: number;
+  Meta?: Record<string, string> | null;
+}
+
+interface PapiRequest {
+  err?: Error;
+}
+type PapiNext = (retry: boolean, err?: Error, result?: unknown) => void;
+type PapiPut = (opts: Record<string, unknown>, done: (request: PapiRequest, next: PapiNext) => void) => Promise<unknown>;
+
+/** The local Consul agent's HTTP API, as far as the registrar uses it. */
+export class ConsulAgent {
+  private readonly client: Consul;
+  private readonly token: string | undefined;
+
+  constructor(connection: ConsulConnection) {
+    this.client = connection.client;
+    this.token = connection.token;
+  }
+
+  async self(): Promise<{ version: string; address: string; nodeName: string }> {
+    const self = (await this.client.agent.self()) as { Config: { Version: string; NodeName: string }; Member: { Addr: string } };
+    return { version: self.Config.Version, address: self.Member.Addr, nodeName: self.Config.NodeName };
+  }
+
+  /**
+   * Registers (or replaces) a service with exactly the given checks. The `consul` package's
+   * register() cannot send `?replace-existing-checks=true` (without it, checks a label no longer
+   * asks for would stay) and drops check fields it does not know, so the body goes out as is
+   * through the same client, keeping its TLS, token and keep-alive settings.
+   */
+  async register(reg: Registration): Promise<void> {
+    const put = (this.client as unknown as { _put: PapiPut })._put.bind(this.client);
+    await put(
+      {
+        name: 'agent.service.register',
+        path: '/agent/service/register',
+        query: { 'replace-existing-checks': 'true' },
+        headers: this.token ? { 'x-consul-token': this.token } : {},
+        type: 'json',
+        body: reg,
+      },
+      (request, next) => (request.err ? next(false, request.err) : next(false, undefined, undefined)),
+    );
+  }
+
+  /** Removes a service; a service the agent does not know is already gone (1.8: 200, newer: 404). */
+  async deregister(serviceId: string): Promise<void> {
+    try {
+      await this.client.agent.service.deregister(serviceId);
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /** Services on this agent owned by this registrar's host ID (optionally one container's only). */
+  async owned(hostId: string, containerId?: string): Promise<OwnedService[]> {
+    const filter = [`Meta.${OWNER_META.host} == ${JSON.stringify(hostId)}`];
+    if (containerId !== undefined) filter.push(`Meta.${OWNER_META.container} == ${JSON.stringify(containerId)}`);
+    const services = (await this.client.agent.service.list({ filter: filter.join(' and ') } as never)) as Record<string, AgentServiceJson>;
+    return Object.values(services).map((s) => ({
+      id: s.ID,
+      name: s.Service,
+      address: s.Address,
+      port: s.Port,
+      containerId: s.Meta?.[OWNER_META.container] ?? '',
+      hash: s.Meta?.[OWNER_META.hash] ?? '',
+    }));
+  }
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import Consul from 'consul';
+
+export interface ConsulSettings {
+  /** host:port or http(s)://host:port, as CONSUL_HTTP_ADDR. */
+  addr: string;
+  /** Use HTTPS when addr has no scheme (CONSUL_HTTP_SSL). */
+  ssl: boolean;
+  token?: string;
+  tokenFile?: string;
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+  tlsServerName?: string;
+  /** Only when the operator asks for it (CONSUL_HTTP_SSL_VERIFY=false). */
+  skipVerify: boolean;
+}
+
+export interface ConsulConnection {
+  client: Consul;
+  token?: string;
+  baseUrl: string;
+}
+
+export function connectConsul(settings: ConsulSettings): ConsulConnection {
+  const url = new URL(/^https?:\/\//.test(settings.addr) ? settings.addr : `${settings.ssl ? 'https' : 'http'}://${settings.addr}`);
+  const secure = url.protocol === 'https:';
+  const read = (path: string | undefined) => (path ? readFileSync(path) : undefined);
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        ca: read(settings.caCert),
+        cert: read(settings.clientCert),
+        key: read(settings.clientKey),
+        servername: settings.tlsServerName,
+        rejectUnauthorized: !settings.skipVerify,
+      })
+    : new http.Agent({ keepAlive: true });
+  const token = settings.token || readToken(settings.tokenFile);
+  const baseUrl = `${url.protocol}//${url.host}/v1`;
+  const client = new Consul({ baseUrl, agent, ...(token ? { defaults: { token } } : {}) } as ConstructorParameters<typeof Consul>[0]);
+  return { client, baseUrl, ...(token ? { token } : {}) };
+}
+
+function readToken(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  return readFileSync(path, 'utf8').trim() || undefined;
+}

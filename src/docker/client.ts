@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+export interface DockerSettings {
+  /** unix:///path, tcp://host:port or npipe, as DOCKER_HOST. */
+  host: string;
+  /** DOCKER_TLS_VERIFY / DOCKER_CERT_PATH, as the docker CLI reads them. */
+  tlsVerify: boolean;
+  certPath?: string;
+}
+
+export function connectDocker(settings: DockerSettings): Docker {
+  const url = new URL(settings.host);
+  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
+  const tls = settings.tlsVerify || settings.certPath !== undefined;
+  const cert = (file: string) => (settings.certPath ? readFileSync(join(settings.certPath, file)) : undefined);
+  return new Docker({
+    host: url.hostname,
+    port: url.port || (tls ? 2376 : 2375),
+    protocol: tls ? 'https' : 'http',
+    ...(tls ? { ca: cert('ca.pem'), cert: cert('cert.pem'), key: cert('key.pem') } : {}),
+  });
+}

@@ -1,0 +1,82 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import { ndjson } from './ndjson.js';
+
+interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+export interface WatchOptions {
+  /** Called with a container's ID whenever Docker says something happened to it. */
+  onContainer: (id: string) => void;
+  /** Called after each (re)connection: events may have been missed, so everything is re-listed. */
+  onConnected: () => void;
+  /** Wait before reconnecting, by attempt number (from 1); injectable for tests. */
+  backoffMs?: (attempt: number) => number;
+}
+
+// Events after which a container's services may differ. exec_*, attach, top... are left out.
+const EVENTS = ['start', 'die', 'stop', 'kill', 'destroy', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
+
+const defaultBackoff = (attempt: number) => Math.min(30_000, 250 * 2 ** (attempt - 1));
+
+/**
+ * Follows Docker's event stream for as long as it runs. The stream has no timeout (it is quiet
+ * when nothing happens); when it ends or fails it is reopened with backoff, and every reopening
+ * triggers a full re-list, because the daemon replays only its last 256 events.
+ */
+export class DockerEventWatcher {
+  private stopped = false;
+  private stream: NodeJS.ReadableStream | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: WatchOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      try {
+        const stream = await this.docker.getEvents({ filters: { type: ['container', 'network'], event: EVENTS } });
+        this.stream = stream;
+        if (this.stopped) break;
+        attempt = 0;
+        this.log.info('following Docker events');
+        this.options.onConnected();
+        for await (const event of ndjson(stream as AsyncIterable<Buffer>)) this.dispatch(event as DockerEvent);
+        if (!this.stopped) this.log.warn('Docker event stream ended; reconnecting');
+      } catch (err) {
+        if (this.stopped) break;
+        this.log.warn({ err: (err as Error).message }, 'Docker event stream failed; reconnecting (is dockerd running and DOCKER_HOST right?)');
+      }
+      attempt++;
+      await this.sleep((this.options.backoffMs ?? defaultBackoff)(attempt));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    (this.stream as { destroy?: () => void } | undefined)?.destroy?.();
+    this.wake?.();
+  }
+
+  private dispatch(event: DockerEvent): void {
+    const id = event.Type === 'network' ? event.Actor?.Attributes?.container : event.Actor?.ID;
+    if (id) this.options.onContainer(id);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

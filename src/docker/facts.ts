@@ -1,0 +1,48 @@
+import type { ContainerInspectInfo } from 'dockerode';
+import type { ContainerFacts, NetworkFact, PortFact, Protocol } from '../model/facts.js';
+
+/**
+ * Reads the facts the model needs out of `docker inspect` JSON. `networksOf` is the inspect data
+ * whose networks count: the container itself, or for `--network container:X` the container X.
+ */
+export function factsFromInspect(info: ContainerInspectInfo, networksOf: ContainerInspectInfo = info): ContainerFacts {
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    image: info.Config.Image,
+    running: info.State.Running,
+    paused: info.State.Paused,
+    exitCode: info.State.ExitCode,
+    networkMode: info.HostConfig.NetworkMode ?? 'default',
+    networks: networkFacts(networksOf),
+    exposedPorts: exposedPorts(info.Config.ExposedPorts),
+    env: envMap(info.Config.Env ?? []),
+    labels: info.Config.Labels ?? {},
+  };
+}
+
+function networkFacts(info: ContainerInspectInfo): NetworkFact[] {
+  return Object.entries(info.NetworkSettings.Networks ?? {}).map(([name, n]) => ({
+    name,
+    ipv4: n.IPAddress ?? '',
+    ipv6: n.GlobalIPv6Address ?? '',
+  }));
+}
+
+function exposedPorts(exposed: Record<string, unknown> | undefined): PortFact[] {
+  return Object.keys(exposed ?? {}).flatMap((key) => {
+    const [port, protocol = 'tcp'] = key.split('/');
+    const n = Number(port);
+    return Number.isInteger(n) && n > 0 ? [{ port: n, protocol: protocol as Protocol }] : [];
+  });
+}
+
+/** KEY=VALUE lines into a map; a later duplicate wins, as in the container's own environment. */
+function envMap(lines: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}

@@ -1,0 +1,125 @@
+import type { CheckDefinition } from './registration.js';
+import { hostPort } from './address.js';
+import { isGoDuration } from './duration.js';
+import { parseBool, type SettingMap } from './settings.js';
+
+export const DEFAULT_INTERVAL = '10s';
+const STATUSES = new Set(['passing', 'warning', 'critical']);
+/** Checks that run inside the container need the script-check work; until then they are refused. */
+const NOT_YET = ['check_script', 'check_cmd', 'check_docker'];
+
+/**
+ * The health checks one service asks for, all of them (Registrator keeps only the first kind it
+ * finds): SERVICE_CHECK_HTTP, _HTTPS, _TCP, _GRPC and _TTL, with the shared _INTERVAL, _TIMEOUT,
+ * _INITIAL_STATUS, _DEREGISTER_AFTER, _HTTP_METHOD, _TLS_SKIP_VERIFY, _TLS_SERVER_NAME,
+ * _SUCCESS_BEFORE_PASSING and _FAILURES_BEFORE_CRITICAL.
+ */
+export function buildChecks(
+  serviceId: string,
+  address: string,
+  port: number,
+  settings: SettingMap,
+  warnings: string[],
+): CheckDefinition[] {
+  const target = hostPort(address, port);
+  const common = commonFields(settings, warnings);
+  const checks: CheckDefinition[] = [];
+  const add = (kind: string, fields: Partial<CheckDefinition>) =>
+    checks.push({ CheckID: `service:${serviceId}:${kind}`, Name: `${kind} ${target}`, ...common, ...fields });
+
+  const method = settings.get('check_http_method')?.trim().toUpperCase();
+  const httpPath = settings.get('check_http');
+  if (httpPath !== undefined) add('http', { HTTP: `http://${target}${asPath(httpPath)}`, ...(method ? { Method: method } : {}) });
+  const httpsPath = settings.get('check_https');
+  if (httpsPath !== undefined) {
+    add('https', { HTTP: `https://${target}${asPath(httpsPath)}`, ...(method ? { Method: method } : {}), ...tls(settings, warnings) });
+  }
+  if (flag(settings, 'check_tcp', warnings)) add('tcp', { TCP: target });
+  const grpc = settings.get('check_grpc');
+  if (grpc !== undefined && parseBool(grpc) !== false) {
+    const grpcService = parseBool(grpc) === true ? '' : `/${grpc.trim()}`;
+    add('grpc', {
+      GRPC: `${target}${grpcService}`,
+      ...(flag(settings, 'check_grpc_use_tls', warnings) ? { GRPCUseTLS: true, ...tls(settings, warnings) } : {}),
+    });
+  }
+  const ttl = settings.get('check_ttl');
+  if (ttl !== undefined) {
+    if (isGoDuration(ttl.trim())) {
+      checks.push({ CheckID: `service:${serviceId}:ttl`, Name: `ttl ${target}`, TTL: ttl.trim(), ...withoutInterval(common) });
+    } else warnings.push(`SERVICE_CHECK_TTL "${ttl}" is not a duration; the TTL check is left out (write e.g. 30s)`);
+  }
+  for (const key of NOT_YET) {
+    if (settings.has(key)) {
+      warnings.push(`SERVICE_${key.toUpperCase()} is not supported yet; the service's other checks are registered`);
+    }
+  }
+  return checks;
+}
+
+type CommonFields = Pick<
+  CheckDefinition,
+  'Interval' | 'Timeout' | 'Status' | 'DeregisterCriticalServiceAfter' | 'SuccessBeforePassing' | 'FailuresBeforeCritical'
+>;
+
+function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
+  const fields: CommonFields = {
+    Interval: duration(settings, 'check_interval', warnings) ?? DEFAULT_INTERVAL,
+  };
+  const timeout = duration(settings, 'check_timeout', warnings);
+  if (timeout) fields.Timeout = timeout;
+  const after = duration(settings, 'check_deregister_after', warnings);
+  if (after) fields.DeregisterCriticalServiceAfter = after;
+  const status = settings.get('check_initial_status')?.trim().toLowerCase();
+  if (status !== undefined) {
+    if (STATUSES.has(status)) fields.Status = status as CheckDefinition['Status'];
+    else warnings.push(`SERVICE_CHECK_INITIAL_STATUS "${status}" is not passing, warning or critical; it is ignored`);
+  }
+  const successes = count(settings, 'check_success_before_passing', warnings);
+  if (successes !== undefined) fields.SuccessBeforePassing = successes;
+  const failures = count(settings, 'check_failures_before_critical', warnings);
+  if (failures !== undefined) fields.FailuresBeforeCritical = failures;
+  return fields;
+}
+
+function tls(settings: SettingMap, warnings: string[]): Pick<CheckDefinition, 'TLSSkipVerify' | 'TLSServerName'> {
+  const serverName = settings.get('check_tls_server_name')?.trim();
+  return {
+    ...(flag(settings, 'check_tls_skip_verify', warnings) ? { TLSSkipVerify: true } : {}),
+    ...(serverName ? { TLSServerName: serverName } : {}),
+  };
+}
+
+function count(settings: SettingMap, key: string, warnings: string[]): number | undefined {
+  const value = settings.get(key)?.trim();
+  if (value === undefined) return undefined;
+  if (/^\d{1,6}$/.test(value)) return Number(value);
+  warnings.push(`SERVICE_${key.toUpperCase()} "${value}" is not a whole number; it is ignored`);
+  return undefined;
+}
+
+function withoutInterval(common: CommonFields): Omit<CheckDefinition, 'CheckID' | 'Name' | 'Interval'> {
+  const { Interval: _interval, Timeout: _timeout, ...rest } = common;
+  return rest;
+}
+
+function duration(settings: SettingMap, key: string, warnings: string[]): string | undefined {
+  const value = settings.get(key)?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (isGoDuration(value)) return value;
+  warnings.push(`SERVICE_${key.toUpperCase()} "${value}" is not a duration; it is ignored (write e.g. 10s, 1m30s)`);
+  return undefined;
+}
+
+function flag(settings: SettingMap, key: string, warnings: string[]): boolean {
+  const value = settings.get(key);
+  if (value === undefined) return false;
+  const parsed = parseBool(value);
+  if (parsed === undefined) warnings.push(`SERVICE_${key.toUpperCase()} "${value}" is not true or false; taken as false`);
+  return parsed ?? false;
+}
+
+function asPath(value: string): string {
+  const path = value.trim();
+  return path.startsWith('/') ? path : `/${path}`;
+}

@@ -1,0 +1,31 @@
+// Plain facts about one container, as the docker/ layer reads them from `docker inspect`.
+// The model works only on these, so that it can be tested on recorded JSON without a daemon.
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+
+export interface PortFact {
+  port: number;
+  protocol: Protocol;
+}
+
+export interface NetworkFact {
+  name: string;
+  ipv4: string; // '' when the network gave none
+  ipv6: string; // global IPv6 address, '' when none
+}
+
+export interface ContainerFacts {
+  id: string;
+  name: string; // without Docker's leading '/'
+  image: string; // the reference the container was created from (Config.Image)
+  running: boolean;
+  paused: boolean;
+  exitCode: number;
+  /** 'bridge', 'host', 'none', a network name, or 'container:<id>' */
+  networkMode: string;
+  /** For 'container:<id>' mode these are the other container's networks. */
+  networks: NetworkFact[];
+  exposedPorts: PortFact[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+}

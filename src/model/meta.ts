@@ -1,0 +1,31 @@
+import { OWNER_META } from './registration.js';
+import type { SettingMap } from './settings.js';
+
+/** SERVICE_* keys with a meaning of their own; every other key becomes Consul service Meta. */
+const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'network', 'ports']);
+// Consul's limits on service Meta (agent/structs ValidateServiceMetadata).
+const KEY = /^[A-Za-z0-9_-]{1,128}$/;
+const MAX_VALUE = 512;
+const MAX_PAIRS = 64;
+// Our ownership keys start with registrar_; Consul reserves consul-.
+const RESERVED = ['registrar_', 'consul-'];
+
+export function userMeta(settings: SettingMap, warnings: string[]): Record<string, string> {
+  const meta: Record<string, string> = {};
+  let count = 0;
+  for (const [key, value] of settings) {
+    if (KNOWN.has(key) || key.startsWith('check_')) continue;
+    const label = `SERVICE_${key.toUpperCase()}`;
+    if (!KEY.test(key) || RESERVED.some((prefix) => key.startsWith(prefix))) {
+      warnings.push(`${label} cannot be Consul service Meta (keys are letters, digits, _ and -, and may not start with ${RESERVED.join(' or ')}); it is left out`);
+    } else if (value.length > MAX_VALUE) {
+      warnings.push(`${label} is longer than Consul's ${MAX_VALUE} characters for a Meta value; it is left out`);
+    } else if (count >= MAX_PAIRS - Object.keys(OWNER_META).length) {
+      warnings.push(`${label}: more SERVICE_* Meta keys than Consul's ${MAX_PAIRS} allowed; it is left out`);
+    } else {
+      meta[key] = value;
+      count++;
+    }
+  }
+  return meta;
+}

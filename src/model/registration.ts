@@ -1,0 +1,49 @@
+// What the model wants in Consul: the agent's service registration body, in Consul's own field
+// names so that nothing is lost in translation between the model, the diff and the HTTP call.
+
+export interface CheckDefinition {
+  CheckID: string;
+  Name: string;
+  HTTP?: string;
+  Method?: string;
+  TLSSkipVerify?: boolean;
+  TLSServerName?: string;
+  TCP?: string;
+  GRPC?: string;
+  GRPCUseTLS?: boolean;
+  Interval?: string;
+  TTL?: string;
+  Timeout?: string;
+  Status?: 'passing' | 'warning' | 'critical';
+  DeregisterCriticalServiceAfter?: string;
+  SuccessBeforePassing?: number;
+  FailuresBeforeCritical?: number;
+}
+
+export interface Registration {
+  ID: string;
+  Name: string;
+  Tags: string[];
+  Address: string;
+  Port: number;
+  Meta: Record<string, string>;
+  Checks: CheckDefinition[];
+}
+
+/** The model's answer for one container: its registrations, or why there are none. */
+export interface ContainerPlan {
+  containerId: string;
+  containerName: string;
+  registrations: Registration[];
+  /** Set when the container is deliberately not registered (ignored, not running, no ports...). */
+  skipped?: string;
+  /** Problems with the container's labels or setup that the operator should fix. */
+  warnings: string[];
+}
+
+/** Meta keys that mark a service as owned by this registrar (see reconcile/ownership). */
+export const OWNER_META = {
+  host: 'registrar_host',
+  container: 'registrar_container',
+  hash: 'registrar_hash',
+} as const;

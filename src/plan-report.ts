@@ -1,0 +1,24 @@
+import type { ContainerPlan, Registration } from './model/registration.js';
+
+/** `consul-registrar plan`: what each container would get in Consul, as lines for a person. */
+export function formatPlan(plans: ContainerPlan[]): string {
+  return plans.map(formatContainer).join('\n');
+}
+
+function formatContainer(plan: ContainerPlan): string {
+  const lines = [`${plan.containerName} (${plan.containerId.slice(0, 12)})`];
+  if (plan.skipped) lines.push(`  skipped: ${plan.skipped}`);
+  for (const reg of plan.registrations) lines.push(...formatRegistration(reg));
+  for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
+  return lines.join('\n');
+}
+
+function formatRegistration(reg: Registration): string[] {
+  const tags = reg.Tags.length ? `  tags ${reg.Tags.join(',')}` : '';
+  const lines = [`  ${reg.ID}  name ${reg.Name}  address ${reg.Address}  port ${reg.Port}${tags}`];
+  for (const check of reg.Checks) {
+    const target = check.HTTP ?? check.TCP ?? check.GRPC ?? `ttl ${check.TTL}`;
+    lines.push(`    check ${check.CheckID}: ${check.Method ?? ''}${check.Method ? ' ' : ''}${target}${check.Interval ? ` every ${check.Interval}` : ''}`);
+  }
+  return lines;
+}

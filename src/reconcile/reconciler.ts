@@ -1,0 +1,152 @@
+import type { Logger } from 'pino';
+import pRetry from 'p-retry';
+import type { ConsulAgent, OwnedService } from '../consul/agent.js';
+import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
+import { describeConsulError, isRefusal } from '../consul/errors.js';
+import type { ContainerFacts } from '../model/facts.js';
+import { planContainer, type PlanOptions } from '../model/plan.js';
+import type { Registration } from '../model/registration.js';
+import { diff } from './diff.js';
+import { withHash } from './hash.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { OncePerContainer } from './once-per-container.js';
+
+export type DeregisterMode = 'always' | 'on-success';
+
+/** Where the reconciler reads Docker's truth from (docker/ in production). */
+export interface ContainerSource {
+  inspect(id: string): Promise<ContainerFacts | undefined>;
+  runningIds(): Promise<string[]>;
+}
+
+export interface ReconcilerOptions {
+  plan: PlanOptions;
+  deregister: DeregisterMode;
+  capabilities: Capabilities;
+  /** Containers synced at once in a full pass. */
+  concurrency: number;
+}
+
+export interface PassSummary {
+  containers: number;
+  failed: number;
+  ms: number;
+}
+
+/**
+ * Makes Consul match Docker, one container at a time: desired services from what Docker reports
+ * now, compared with the services this registrar owns in Consul now, and the difference written.
+ * Syncs of one container never overlap, so a die and a start that arrive together end with the
+ * state after both.
+ */
+export class Reconciler {
+  private readonly queue: KeyedQueue;
+  private readonly warned = new OncePerContainer();
+  private readonly refused = new OncePerContainer();
+  private readonly droppedFields = new Set<string>();
+  /** Write counter, to tell whether a container changed after a full pass read Consul. */
+  private writes = 0;
+  private readonly lastWrite = new Map<string, number>();
+
+  constructor(
+    private readonly docker: ContainerSource,
+    private readonly consul: ConsulAgent,
+    private readonly options: ReconcilerOptions,
+    private readonly log: Logger,
+  ) {
+    this.queue = new KeyedQueue(options.concurrency);
+  }
+
+  /** Brings one container's services up to date; Docker events call this. */
+  syncContainer(id: string): Promise<boolean> {
+    let ok = false;
+    return this.queue
+      .run(id, async () => {
+        ok = await this.sync(id);
+      })
+      .then(() => ok);
+  }
+
+  /**
+   * Every running container and every service this registrar owns, synced. Throws when Docker or
+   * Consul cannot be listed (nothing is changed then).
+   */
+  async fullSync(): Promise<PassSummary> {
+    const started = performance.now();
+    const writesBefore = this.writes;
+    const [running, owned] = await Promise.all([this.docker.runningIds(), this.consul.owned(this.options.plan.hostId)]);
+    const ownedByContainer = new Map<string, OwnedService[]>();
+    for (const s of owned) ownedByContainer.set(s.containerId, [...(ownedByContainer.get(s.containerId) ?? []), s]);
+    const ids = new Set([...running, ...ownedByContainer.keys()]);
+    let failed = 0;
+    await Promise.all(
+      [...ids].map((id) =>
+        this.queue.run(id, async () => {
+          // A write for this container after we read Consul makes our copy stale: read it again.
+          const fresh = (this.lastWrite.get(id) ?? 0) > writesBefore;
+          if (!(await this.sync(id, fresh ? undefined : (ownedByContainer.get(id) ?? [])))) failed++;
+        }),
+      ),
+    );
+    return { containers: ids.size, failed, ms: Math.round(performance.now() - started) };
+  }
+
+  private async sync(id: string, knownOwned?: OwnedService[]): Promise<boolean> {
+    try {
+      const facts = await this.docker.inspect(id);
+      const owned = knownOwned ?? (await this.consul.owned(this.options.plan.hostId, id));
+      if (facts && this.keepWhileStopped(facts)) return true;
+      const plan = facts ? planContainer(facts, this.options.plan) : undefined;
+      const name = facts?.name ?? owned[0]?.id ?? id;
+      for (const warning of this.warned.fresh(id, plan?.warnings ?? [])) {
+        this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
+      }
+      const changes = diff((plan?.registrations ?? []).map(withHash), owned);
+      const refusals: string[] = [];
+      for (const reg of changes.register) {
+        const refusal = await this.register(reg, name, id);
+        if (refusal) refusals.push(refusal);
+      }
+      for (const service of changes.deregister) {
+        await this.write(id, () => this.consul.deregister(service.id));
+        this.log.info({ container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
+      }
+      for (const refusal of this.refused.fresh(id, refusals)) this.log.error({ container: name, containerId: id }, refusal);
+      return refusals.length === 0;
+    } catch (err) {
+      this.log.warn({ containerId: id, err: describeConsulError(err) }, `container ${id}: sync failed; the next pass retries`);
+      return false;
+    }
+  }
+
+  /** Registers one service; returns Consul's refusal as a message for the operator, if any. */
+  private async register(reg: Registration, container: string, id: string): Promise<string | undefined> {
+    const { body, dropped } = fitToAgent(reg, this.options.capabilities);
+    for (const field of dropped.filter((f) => !this.droppedFields.has(f))) {
+      this.droppedFields.add(field);
+      this.log.warn({ field }, `Consul ${this.options.capabilities.version.join('.')} does not accept check field ${field}; it is left out of every registration (upgrade Consul to use it)`);
+    }
+    try {
+      await this.write(id, () => this.consul.register(body));
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      return `container ${container}: ${describeConsulError(err)} for service ${reg.ID}; fix the container's SERVICE_* labels (retried on every pass)`;
+    }
+    this.log.info(
+      { container, containerId: id, serviceId: reg.ID, service: reg.Name, address: reg.Address, port: reg.Port, checks: reg.Checks.length },
+      `registered ${reg.ID}`,
+    );
+    return undefined;
+  }
+
+  /** A write to Consul, retried briefly on network errors and 5xx; a 4xx is thrown at once. */
+  private async write(id: string, call: () => Promise<void>): Promise<void> {
+    await pRetry(call, { retries: 3, minTimeout: 50, maxTimeout: 500, shouldRetry: ({ error }) => !isRefusal(error) });
+    this.lastWrite.set(id, ++this.writes);
+  }
+
+  /** --deregister on-success: a container that failed keeps its services (they go critical). */
+  private keepWhileStopped(facts: ContainerFacts): boolean {
+    return !facts.running && this.options.deregister === 'on-success' && facts.exitCode !== 0;
+  }
+}

@@ -1,0 +1,126 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import pRetry from 'p-retry';
+import type { Settings } from './config.js';
+import { ConsulAgent } from './consul/agent.js';
+import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
+import { connectConsul } from './consul/client.js';
+import { describeConsulError } from './consul/errors.js';
+import { connectDocker } from './docker/client.js';
+import { DockerEventWatcher } from './docker/events.js';
+import { inspectFacts, runningContainerIds } from './docker/inspect.js';
+import type { PlanOptions } from './model/plan.js';
+import { Reconciler, type ContainerSource } from './reconcile/reconciler.js';
+
+/** What a run needs to know before its first pass: who we are and what the agent accepts. */
+export interface Environment {
+  docker: Docker;
+  consul: ConsulAgent;
+  source: ContainerSource;
+  plan: PlanOptions;
+  capabilities: Capabilities;
+}
+
+/**
+ * Connects to Docker and Consul, retrying with backoff until both answer, and settles the host
+ * ID, the host address and the agent's capabilities.
+ */
+export async function prepare(settings: Settings, log: Logger): Promise<Environment> {
+  const docker = connectDocker(settings.docker);
+  const consul = new ConsulAgent(connectConsul(settings.consul));
+  const retry = <T>(what: string, fix: string, call: () => Promise<T>) =>
+    pRetry(call, {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 500,
+      maxTimeout: 15_000,
+      onFailedAttempt: ({ error, attemptNumber }) =>
+        log.warn({ attempt: attemptNumber, err: describeConsulError(error) }, `${what} not reachable; retrying (${fix})`),
+    });
+  const [info, self] = await Promise.all([
+    retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, () => docker.info() as Promise<{ Name: string }>),
+    retry('Consul', `check --consul-addr / CONSUL_HTTP_ADDR = ${settings.consul.addr}`, () => consul.self()),
+  ]);
+  const version = parseVersion(self.version);
+  if (!version) throw new Error(`cannot read the Consul agent's version "${self.version}"`);
+  if (!atLeast(version, OLDEST_SUPPORTED)) {
+    log.warn(`Consul ${self.version} is older than ${OLDEST_SUPPORTED.join('.')}: checks that a label removes may stay registered`);
+  }
+  const plan: PlanOptions = {
+    hostId: settings.hostId ?? info.Name,
+    hostIp: settings.hostIp ?? self.address,
+    explicit: settings.explicit,
+    tags: settings.tags,
+    ...(settings.network ? { network: settings.network } : {}),
+  };
+  return {
+    docker,
+    consul,
+    source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
+    plan,
+    capabilities: capabilitiesOf(version),
+  };
+}
+
+/**
+ * The running registrar: Docker events sync one container each, and a full pass runs at start,
+ * after every reconnection to Docker, and every --resync seconds to repair anything missed.
+ */
+export class Registrar {
+  private readonly reconciler: Reconciler;
+  private readonly watcher: DockerEventWatcher;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> | undefined;
+  private passAgain = false;
+
+  constructor(
+    env: Environment,
+    private readonly settings: Settings,
+    private readonly log: Logger,
+  ) {
+    this.reconciler = new Reconciler(
+      env.source,
+      env.consul,
+      { plan: env.plan, deregister: settings.deregister, capabilities: env.capabilities, concurrency: settings.concurrency },
+      log,
+    );
+    this.watcher = new DockerEventWatcher(
+      env.docker,
+      { onContainer: (id) => void this.reconciler.syncContainer(id), onConnected: () => void this.fullPass() },
+      log,
+    );
+  }
+
+  start(): Promise<void> {
+    if (this.settings.resyncSeconds > 0) {
+      this.timer = setInterval(() => void this.fullPass(), this.settings.resyncSeconds * 1000);
+    }
+    return this.watcher.run();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.watcher.stop();
+    await this.pass;
+  }
+
+  /** One full pass at a time; a request during a pass runs one more after it. */
+  fullPass(): Promise<void> {
+    if (this.pass) {
+      this.passAgain = true;
+      return this.pass;
+    }
+    this.pass = (async () => {
+      do {
+        this.passAgain = false;
+        try {
+          const summary = await this.reconciler.fullSync();
+          this.log.info(summary, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
+        } catch (err) {
+          this.log.warn({ err: describeConsulError(err) }, 'full pass failed; retried at the next pass');
+        }
+      } while (this.passAgain);
+      this.pass = undefined;
+    })();
+    return this.pass;
+  }
+}
