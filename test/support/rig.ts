@@ -1,0 +1,138 @@
+// Helpers for tests against the real dockerd and Consul agent that scripts/rig/up.sh starts.
+// Everything a test creates carries the label below and is removed by cleanup().
+import { randomBytes } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
+import Docker from 'dockerode';
+
+export const TEST_LABEL = 'consul-registrar-test';
+export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:2';
+export const CONSUL = 'http://127.0.0.1:8500/v1';
+export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Fails loudly, naming the fix, when the rig is not up: integration tests never skip. */
+export async function requireRig(): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new Error(`dockerd is not reachable on /var/run/docker.sock (${(err as Error).message}); run scripts/rig/up.sh`);
+  }
+  const res = await fetch(`${CONSUL}/status/leader`).catch((err: Error) => err);
+  if (res instanceof Error || !res.ok) throw new Error('Consul is not reachable on 127.0.0.1:8500; run scripts/rig/up.sh');
+  await docker.getImage(IMAGE).inspect().catch(() => {
+    throw new Error(`test image ${IMAGE} is missing; run scripts/rig/up.sh`);
+  });
+}
+
+export interface RunOptions {
+  name: string;
+  cmd: string[];
+  labels?: Record<string, string>;
+  env?: Record<string, string>;
+  expose?: string[];
+  network?: string;
+  restart?: 'always' | 'no';
+}
+
+export async function runContainer(o: RunOptions): Promise<Docker.Container> {
+  const container = await docker.createContainer({
+    name: o.name,
+    Image: IMAGE,
+    Cmd: o.cmd,
+    Labels: { [TEST_LABEL]: '1', ...o.labels },
+    Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ExposedPorts: Object.fromEntries((o.expose ?? []).map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])),
+    HostConfig: { NetworkMode: o.network ?? 'bridge', RestartPolicy: { Name: o.restart ?? 'no' } },
+  });
+  await container.start();
+  return container;
+}
+
+export async function containerIp(name: string, network = 'bridge'): Promise<string> {
+  const info = await docker.getContainer(name).inspect();
+  return info.NetworkSettings.Networks[network]!.IPAddress;
+}
+
+export async function createNetwork(name: string, subnet: string): Promise<void> {
+  await docker.createNetwork({ Name: name, Labels: { [TEST_LABEL]: '1' }, IPAM: { Config: [{ Subnet: subnet }] } });
+}
+
+/** Removes the containers and networks the tests made, and the services of the given host IDs. */
+export async function cleanup(hostIds: string[] = []): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const networks = await docker.listNetworks({ filters: { label: [TEST_LABEL] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  for (const hostId of hostIds) {
+    for (const id of Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`))) await deregister(id);
+  }
+}
+
+export interface AgentService {
+  ID: string;
+  Service: string;
+  Address: string;
+  Port: number;
+  Tags: string[];
+  Meta: Record<string, string>;
+}
+
+export async function agentServices(filter?: string): Promise<Record<string, AgentService>> {
+  const query = filter ? `?filter=${encodeURIComponent(filter)}` : '';
+  return (await consulJson(`/agent/services${query}`)) as Record<string, AgentService>;
+}
+
+export async function catalogService(name: string): Promise<{ ServiceID: string; ServiceAddress: string; ServicePort: number }[]> {
+  return (await consulJson(`/catalog/service/${name}`)) as never;
+}
+
+export async function checksOf(serviceId: string): Promise<{ CheckID: string; Status: string; Output: string }[]> {
+  const checks = (await consulJson(`/agent/checks?filter=${encodeURIComponent(`ServiceID == "${serviceId}"`)}`)) as Record<string, never>;
+  return Object.values(checks);
+}
+
+export async function registerForeign(body: object): Promise<void> {
+  const res = await fetch(`${CONSUL}/agent/service/register`, { method: 'PUT', body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+}
+
+export async function deregister(id: string): Promise<void> {
+  await fetch(`${CONSUL}/agent/service/deregister/${encodeURIComponent(id)}`, { method: 'PUT' });
+}
+
+async function consulJson(path: string): Promise<unknown> {
+  const res = await fetch(`${CONSUL}${path}`);
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const resolver = new Resolver({ timeout: 1000, tries: 1 });
+resolver.setServers(['127.0.0.1:8600']);
+
+/** A records Consul DNS gives for NAME.service.consul ([] for NXDOMAIN). */
+export async function dnsA(name: string): Promise<string[]> {
+  return resolver.resolve4(`${name}.service.consul`).catch(() => []);
+}
+
+export async function dnsSrv(name: string): Promise<{ port: number; name: string }[]> {
+  return resolver.resolveSrv(`${name}.service.consul`).catch(() => []);
+}
+
+/** Polls until `probe` returns a value that is not undefined/false, or fails naming what was awaited. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
