@@ -25,14 +25,16 @@ async function main(): Promise<number> {
 
   const registrar = new Registrar(env, settings, log);
   log.info({ hostId: env.plan.hostId, hostIp: env.plan.hostIp, consul: env.capabilities.version.join('.') }, 'consul-registrar started');
+  let stopping: Promise<void> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      log.info({ signal }, 'stopping; registrations stay in Consul');
-      void registrar.stop().then(() => process.exit(0));
-      setTimeout(() => process.exit(0), 4000).unref();
+      log.info({ signal }, settings.deregisterOnExit ? 'stopping; removing registrations' : 'stopping; registrations stay in Consul');
+      stopping = registrar.stop();
+      setTimeout(() => process.exit(0), 4500).unref();
     });
   }
-  await registrar.start();
+  await registrar.start(); // returns once stop() has ended the Docker event loop
+  await stopping;
   return 0;
 }
 

@@ -37,6 +37,8 @@ export const OPTIONS = {
   tags: { env: 'REGISTRAR_TAGS', type: 'string', default: '', help: 'comma-separated tags added to every service' },
   resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
   deregister: { env: 'REGISTRAR_DEREGISTER', type: 'string', default: 'always', help: 'always, or on-success: keep services of containers that exited non-zero' },
+  'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
+  'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },
   concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
   help: { env: '', type: 'boolean', help: 'print this help and exit' },
@@ -104,6 +106,8 @@ export interface Settings {
   tags: string[];
   resyncSeconds: number;
   deregister: DeregisterMode;
+  deregisterOnExit: boolean;
+  agentPollSeconds: number;
   concurrency: number;
   logLevel: string;
 }
@@ -135,6 +139,8 @@ export function toSettings(v: RawConfig): Settings {
     tags: splitList(v.tags ?? ''),
     resyncSeconds: number(v, 'resync', 0),
     deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
+    deregisterOnExit: bool(v, 'deregister-on-exit'),
+    agentPollSeconds: number(v, 'agent-poll', 0.1),
     concurrency: number(v, 'concurrency', 1),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
   };

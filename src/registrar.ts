@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import type { Settings } from './config.js';
 import { ConsulAgent } from './consul/agent.js';
+import { AgentWatch } from './consul/agent-watch.js';
 import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
 import { describeConsulError } from './consul/errors.js';
@@ -19,6 +20,8 @@ export interface Environment {
   source: ContainerSource;
   plan: PlanOptions;
   capabilities: Capabilities;
+  /** The agent's node ID at start, to notice a restarted agent that lost its state. */
+  consulNodeId: string;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
     plan,
     capabilities: capabilitiesOf(version),
+    consulNodeId: self.nodeId,
   };
 }
 
@@ -68,12 +72,13 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
 export class Registrar {
   private readonly reconciler: Reconciler;
   private readonly watcher: DockerEventWatcher;
+  private readonly agentWatch: AgentWatch;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private passAgain = false;
 
   constructor(
-    env: Environment,
+    private readonly env: Environment,
     private readonly settings: Settings,
     private readonly log: Logger,
   ) {
@@ -88,19 +93,27 @@ export class Registrar {
       { onContainer: (id) => void this.reconciler.syncContainer(id), onConnected: () => void this.fullPass() },
       log,
     );
+    this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.fullPass(), log);
   }
 
   start(): Promise<void> {
+    this.agentWatch.start(this.env.consulNodeId);
     if (this.settings.resyncSeconds > 0) {
       this.timer = setInterval(() => void this.fullPass(), this.settings.resyncSeconds * 1000);
     }
     return this.watcher.run();
   }
 
+  /** Stops following Docker; with --deregister-on-exit also removes every owned service. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.agentWatch.stop();
     this.watcher.stop();
     await this.pass;
+    if (this.settings.deregisterOnExit) {
+      const removed = await this.reconciler.removeAll();
+      this.log.info({ removed }, `deregistered ${removed} services on exit`);
+    }
   }
 
   /** One full pass at a time; a request during a pass runs one more after it. */

@@ -12,11 +12,7 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   echo "rig: $what did not come up within ${t}s" >&2; return 1
 }
 
-if ! docker info >/dev/null 2>&1; then
-  echo "rig: starting dockerd (log: $RIG_DIR/dockerd.log)" >&2
-  setsid dockerd --host unix:///var/run/docker.sock >"$RIG_DIR/dockerd.log" 2>&1 < /dev/null &
-  wait_for 60 dockerd docker info || { tail -20 "$RIG_DIR/dockerd.log" >&2; exit 1; }
-fi
+"$here/dockerd.sh" start
 
 consul_up() { curl -sf http://127.0.0.1:8500/v1/status/leader | grep -q ':'; }
 if ! consul_up; then

@@ -38,9 +38,9 @@ export class ConsulAgent {
     this.token = connection.token;
   }
 
-  async self(): Promise<{ version: string; address: string; nodeName: string }> {
-    const self = (await this.client.agent.self()) as { Config: { Version: string; NodeName: string }; Member: { Addr: string } };
-    return { version: self.Config.Version, address: self.Member.Addr, nodeName: self.Config.NodeName };
+  async self(): Promise<{ version: string; address: string; nodeId: string }> {
+    const self = (await this.client.agent.self()) as { Config: { Version: string; NodeID: string }; Member: { Addr: string } };
+    return { version: self.Config.Version, address: self.Member.Addr, nodeId: self.Config.NodeID };
   }
 
   /**

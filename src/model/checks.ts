@@ -62,6 +62,15 @@ type CommonFields = Pick<
   'Interval' | 'Timeout' | 'Status' | 'DeregisterCriticalServiceAfter' | 'SuccessBeforePassing' | 'FailuresBeforeCritical'
 >;
 
+/**
+ * A paused container cannot answer, but comes back as it was: a critical check takes it out of
+ * DNS while it is paused, and on unpause the registration without it restores the service (Consul
+ * keeps the other checks' status when a service is registered again with them unchanged).
+ */
+export function pausedCheck(serviceId: string): CheckDefinition {
+  return { CheckID: `service:${serviceId}:paused`, Name: 'container paused', TTL: '87600h', Status: 'critical' };
+}
+
 function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
   const fields: CommonFields = {
     Interval: duration(settings, 'check_interval', warnings) ?? DEFAULT_INTERVAL,

@@ -2,7 +2,7 @@ import type { ContainerFacts } from './facts.js';
 import type { ContainerPlan, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { chooseAddress, type AddressOptions } from './address.js';
-import { buildChecks } from './checks.js';
+import { buildChecks, pausedCheck } from './checks.js';
 import { userMeta } from './meta.js';
 import { dnsSafeName, imageBaseName } from './names.js';
 import { servicePorts } from './ports.js';
@@ -66,7 +66,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       Address: where.address,
       Port: port,
       Meta: { ...userMeta(s, warnings), [OWNER_META.host]: options.hostId, [OWNER_META.container]: facts.id },
-      Checks: buildChecks(id, where.address, port, s, warnings),
+      Checks: [...buildChecks(id, where.address, port, s, warnings), ...(facts.paused ? [pausedCheck(id)] : [])],
     });
   }
   const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID === r.ID) !== i);

@@ -91,6 +91,19 @@ export class Reconciler {
     return { containers: ids.size, failed, ms: Math.round(performance.now() - started) };
   }
 
+  /** --deregister-on-exit: every service this registrar owns, removed. */
+  async removeAll(): Promise<number> {
+    const owned = await this.consul.owned(this.options.plan.hostId);
+    await Promise.all(
+      owned.map((service) =>
+        this.queue.run(service.containerId, async () => {
+          await this.write(service.containerId, () => this.consul.deregister(service.id)).catch(() => undefined);
+        }),
+      ),
+    );
+    return owned.length;
+  }
+
   private async sync(id: string, knownOwned?: OwnedService[]): Promise<boolean> {
     try {
       const facts = await this.docker.inspect(id);

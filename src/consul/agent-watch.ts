@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { ConsulAgent } from './agent.js';
+import { describeConsulError } from './errors.js';
+
+/**
+ * Notices when the local agent may have lost what we registered: it was unreachable and answers
+ * again, or it answers as a different node (a dev agent, or one whose data dir was wiped, starts
+ * with a new node ID and no services). Either way the caller runs a full pass at once instead of
+ * waiting for the periodic one. A poll of /v1/agent/self is small and cheap.
+ */
+export class AgentWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private nodeId: string | undefined;
+  private down = false;
+
+  constructor(
+    private readonly consul: ConsulAgent,
+    private readonly everyMs: number,
+    private readonly onRecovered: (why: string) => void,
+    private readonly log: Logger,
+  ) {}
+
+  start(nodeId: string): void {
+    this.nodeId = nodeId;
+    this.timer = setInterval(() => void this.poll(), this.everyMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const self = await this.consul.self();
+      if (this.down || self.nodeId !== this.nodeId) {
+        const why = this.down ? 'Consul answers again' : `Consul agent restarted as a new node (${self.nodeId})`;
+        this.down = false;
+        this.nodeId = self.nodeId;
+        this.log.info(`${why}: syncing everything`);
+        this.onRecovered(why);
+      }
+    } catch (err) {
+      if (!this.down) this.log.warn({ err: describeConsulError(err) }, 'Consul agent unreachable; registrations resume when it answers');
+      this.down = true;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// Consul faults (issue: survive faults with nothing lost). Each test runs the registrar against a
+// private dev agent it can kill and restart, and ends asserting Consul holds exactly the running
+// containers, with a foreign service untouched.
+import { expect } from 'chai';
+import { PrivateConsul } from '../support/consul-agent.js';
+import { Fleet } from '../support/fleet.js';
+import { RegistrarProcess } from '../support/registrar-process.js';
+import { cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+
+describe('faults: Consul', function () {
+  this.timeout(90_000);
+  const consul = new PrivateConsul(18500);
+  const running: RegistrarProcess[] = [];
+  const registrar = (hostId: string, extra: string[] = []) => {
+    const r = new RegistrarProcess(['--consul-addr', consul.addr, '--host-id', hostId, '--resync', '0', '--agent-poll', '0.5', ...extra]);
+    running.push(r);
+    return r;
+  };
+  const newFleet = () => new Fleet((filter) => consul.services(filter));
+  const foreign = { ID: 'foreign-web', Name: 'foreign-web', Port: 80, Meta: { registrar_host: 'someone-else', registrar_container: 'x' } };
+  const expectForeignUntouched = async () => expect(await consul.services('ID == "foreign-web"')).to.have.property('foreign-web');
+
+  before(requireRig);
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.stop('SIGKILL')));
+    await cleanup();
+  });
+  after(() => consul.kill());
+
+  it('keeps retrying while Consul is unreachable at start, then registers everything', async () => {
+    await consul.kill();
+    const fleet = newFleet();
+    await Promise.all([fleet.start(), fleet.start(), fleet.start()]);
+    const r = registrar(fleet.hostId);
+    const line = await r.waitForLog('a retry message', (l) => l.msg.startsWith('Consul not reachable; retrying'));
+    expect(line.msg).to.include('CONSUL_HTTP_ADDR');
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(r.alive, 'the registrar keeps running').to.equal(true);
+    await consul.start();
+    await consul.register(foreign);
+    const ms = await fleet.converged(20_000);
+    await expectForeignUntouched();
+    console.log(`      converged ${ms} ms after Consul came up`);
+  });
+
+  it('converges after Consul goes down mid-run while containers start and stop', async () => {
+    await consul.restart();
+    await consul.register(foreign);
+    const fleet = newFleet();
+    const [a, b] = await Promise.all([fleet.start(), fleet.start(), fleet.start()]);
+    const r = registrar(fleet.hostId);
+    await fleet.converged(10_000);
+    await consul.kill();
+    await Promise.all([docker.getContainer(a!).stop({ t: 0 }), docker.getContainer(b!).remove({ force: true }), fleet.start(), fleet.start()]);
+    await r.waitForLog('failed syncs while Consul is down', (l) => l.msg.includes('sync failed'));
+    await consul.start();
+    await consul.register(foreign);
+    const ms = await fleet.converged(10_000);
+    await expectForeignUntouched();
+    expect(r.alive).to.equal(true);
+    console.log(`      converged ${ms} ms after Consul came back`);
+  });
+
+  it('re-registers every owned service within 5 s when the agent restarts with its state lost, without the periodic pass', async () => {
+    await consul.restart();
+    const fleet = newFleet();
+    await Promise.all(Array.from({ length: 5 }, () => fleet.start()));
+    registrar(fleet.hostId);
+    await fleet.converged(10_000);
+    await consul.restart();
+    await consul.register(foreign);
+    const restartedAt = Date.now();
+    await fleet.converged(5_000);
+    await expectForeignUntouched();
+    console.log(`      all services back ${Date.now() - restartedAt} ms after the agent answered again`);
+  });
+
+  it('reports a registration Consul refuses once, naming the container, registers the others, and retries on every pass', async () => {
+    await consul.restart();
+    const fleet = newFleet();
+    const good = await fleet.start();
+    const bad = uniqueName('refused');
+    // Interval 0s is a valid duration that Consul refuses ("Interval must be > 0").
+    await runContainer({ name: bad, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: bad, SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '0s' } });
+    const r = registrar(fleet.hostId, ['--resync', '1']);
+    await waitFor('the good container registered', async () => (await fleet.ownedIds()).has(fleet.idOf(good)));
+    const error = await r.waitForLog('an error naming the container', (l) => l.level === 50 && l.container === bad);
+    expect(error.msg).to.match(/Consul answered 400/).and.to.include(bad).and.to.include('SERVICE_');
+    await new Promise((res) => setTimeout(res, 3500)); // three more passes
+    const passes = r.logs.filter((l) => l.msg.startsWith('full pass')).length;
+    const errors = r.logs.filter((l) => l.level === 50 && l.container === bad).length;
+    expect(passes).to.be.at.least(3);
+    expect(errors, 'logged once, not once per pass').to.equal(1);
+    expect(r.logs.filter((l) => l.msg.startsWith('full pass')).at(-1)!.failed, 'still retried and failing').to.equal(1);
+  });
+
+  it('lets two registrars with different host IDs share one agent without touching each other', async () => {
+    await consul.restart();
+    const one = newFleet();
+    const two = newFleet();
+    await Promise.all([one.start(), two.start()]);
+    const r1 = registrar(one.hostId);
+    const r2 = registrar(two.hostId);
+    await r1.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await r2.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    // Each registers every container under its own host ID; neither removes the other's.
+    const all = await consul.services('Meta.registrar_host != ""');
+    const byHost = (h: string) => Object.values(all).filter((s) => s.Meta.registrar_host === h).length;
+    expect(byHost(one.hostId)).to.equal(2);
+    expect(byHost(two.hostId)).to.equal(2);
+    await r2.stop('SIGKILL');
+    const r2again = registrar(two.hostId);
+    await r2again.waitForLog('pass after restart', (l) => l.msg.startsWith('full pass'));
+    expect(Object.keys(await consul.services(`Meta.registrar_host == "${one.hostId}"`))).to.have.length(2);
+  });
+
+  it('exits within 5 s on SIGTERM and keeps registrations by default; --deregister-on-exit removes them', async () => {
+    await consul.restart();
+    const fleet = newFleet();
+    await Promise.all([fleet.start(), fleet.start()]);
+    const keep = registrar(fleet.hostId);
+    await fleet.converged(10_000);
+    let t = Date.now();
+    expect(await keep.stop('SIGTERM')).to.equal(0);
+    expect(Date.now() - t).to.be.below(5000);
+    expect((await fleet.ownedIds()).size, 'registrations stay').to.equal(2);
+
+    const remove = registrar(fleet.hostId, ['--deregister-on-exit']);
+    await remove.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    t = Date.now();
+    expect(await remove.stop('SIGTERM')).to.equal(0);
+    expect(Date.now() - t).to.be.below(5000);
+    expect((await fleet.ownedIds()).size, 'registrations removed').to.equal(0);
+  });
+});

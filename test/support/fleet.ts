@@ -1,0 +1,54 @@
+// Containers of one test, all alike (a service on port 80 named after the container), and the
+// check the fault tests end with: Consul holds exactly the running ones, nothing missing or stale.
+import { docker, runContainer, TEST_LABEL, uniqueName, waitFor } from './rig.js';
+
+export class Fleet {
+  readonly hostId = uniqueName('fault-host');
+  private readonly label = `${TEST_LABEL}.fleet`;
+
+  constructor(private readonly services: (filter: string) => Promise<Record<string, unknown>>) {}
+
+  async start(opts: { restart?: 'always' | 'no'; cmd?: string[] } = {}): Promise<string> {
+    const name = uniqueName('f');
+    await runContainer({
+      name,
+      cmd: opts.cmd ?? ['sleep', '600'],
+      expose: ['80'],
+      labels: { [this.label]: this.hostId, SERVICE_NAME: name },
+      ...(opts.restart ? { restart: opts.restart } : {}),
+    });
+    return name;
+  }
+
+  idOf(name: string): string {
+    return `${this.hostId}:${name}:80`;
+  }
+
+  async expectedIds(): Promise<Set<string>> {
+    const running = await docker.listContainers({ filters: { label: [`${this.label}=${this.hostId}`], status: ['running'] } });
+    return new Set(running.map((c) => this.idOf(c.Names[0]!.slice(1))));
+  }
+
+  async ownedIds(): Promise<Set<string>> {
+    return new Set(Object.keys(await this.services(`Meta.registrar_host == "${this.hostId}"`)));
+  }
+
+  /** Missing and stale service IDs right now. */
+  async difference(): Promise<{ missing: string[]; stale: string[] }> {
+    const [expected, owned] = await Promise.all([this.expectedIds(), this.ownedIds()]);
+    return { missing: [...expected].filter((id) => !owned.has(id)), stale: [...owned].filter((id) => !expected.has(id)) };
+  }
+
+  /** Waits until Consul holds exactly the running containers; returns how long that took. */
+  async converged(timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    let last = { missing: [] as string[], stale: [] as string[] };
+    await waitFor(`convergence (last: ${JSON.stringify(last)})`, async () => {
+      last = await this.difference();
+      return last.missing.length === 0 && last.stale.length === 0;
+    }, timeoutMs, 100).catch((err: Error) => {
+      throw new Error(`${err.message}; still missing ${last.missing.length}, stale ${last.stale.length}: ${JSON.stringify(last)}`);
+    });
+    return Date.now() - started;
+  }
+}
