@@ -1,0 +1,97 @@
+// Docker-side faults: a restarted dockerd, a registrar killed while containers come and go, a
+// crash-looping container, and pause/unpause. Against the rig's dockerd and shared Consul agent.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { Fleet } from '../support/fleet.js';
+import { RegistrarProcess } from '../support/registrar-process.js';
+import { agentServices, checksOf, cleanup, dnsA, docker, requireRig, waitFor } from '../support/rig.js';
+
+const run = promisify(execFile);
+const DOCKERD_SCRIPT = fileURLToPath(new URL('../../scripts/rig/dockerd.sh', import.meta.url));
+
+describe('faults: Docker', function () {
+  this.timeout(120_000);
+  const running: RegistrarProcess[] = [];
+  const hostIds: string[] = [];
+  const start = (fleet: Fleet, extra: string[] = []) => {
+    const r = new RegistrarProcess(['--host-id', fleet.hostId, '--resync', '0', ...extra]);
+    running.push(r);
+    hostIds.push(fleet.hostId);
+    return r;
+  };
+  const newFleet = () => new Fleet((filter) => agentServices(filter));
+
+  before(requireRig);
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.stop('SIGKILL')));
+    await cleanup(hostIds.splice(0));
+  });
+
+  it('reconnects after dockerd restarts, re-lists, and removes the containers that died in the gap', async () => {
+    const fleet = newFleet();
+    await Promise.all([fleet.start(), fleet.start({ restart: 'always' })]);
+    const r = start(fleet);
+    await fleet.converged(10_000);
+    const restarted = Date.now();
+    await run('bash', [DOCKERD_SCRIPT, 'restart']);
+    // The plain container is gone for good; the restart=always one comes back with the daemon.
+    const ms = await fleet.converged(20_000);
+    expect((await fleet.expectedIds()).size).to.equal(1);
+    expect(r.alive).to.equal(true);
+    expect(r.logs.filter((l) => l.msg === 'following Docker events').length, 'reconnected').to.be.at.least(2);
+    console.log(`      converged ${Date.now() - restarted} ms after the restart began (${ms} ms after dockerd answered)`);
+  });
+
+  it('converges after being SIGKILLed while containers started and stopped', async () => {
+    const fleet = newFleet();
+    const [a, b] = await Promise.all([fleet.start(), fleet.start(), fleet.start()]);
+    const first = start(fleet);
+    await fleet.converged(10_000);
+    await first.stop('SIGKILL');
+    await Promise.all([docker.getContainer(a!).stop({ t: 0 }), docker.getContainer(b!).remove({ force: true }), fleet.start(), fleet.start()]);
+    start(fleet);
+    const ms = await fleet.converged(10_000);
+    console.log(`      converged ${ms} ms after the restart`);
+  });
+
+  it('keeps a crash-looping container registered only while it runs, with bounded Consul writes', async () => {
+    const fleet = newFleet();
+    const r = start(fleet);
+    await r.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    const since = Math.floor(Date.now() / 1000);
+    const name = await fleet.start({ restart: 'always', cmd: ['sh', '-c', 'sleep 0.5; exit 1'] });
+    await new Promise((res) => setTimeout(res, 30_000));
+    await docker.getContainer(name).update({ RestartPolicy: { Name: 'no' } });
+    await waitFor('the loop to end', async () => !(await docker.getContainer(name).inspect()).State.Running, 10_000);
+    await fleet.converged(3_000);
+    const until = Math.ceil(Date.now() / 1000);
+    const starts = await countEvents(name, since, until, 'start');
+    const writes = r.logs.filter((l) => l.container === name && /^(de)?registered /.test(l.msg)).length;
+    console.log(`      ${starts} starts in ${until - since} s; ${writes} Consul writes (${(writes / (until - since)).toFixed(2)}/s)`);
+    expect(starts).to.be.at.least(3);
+    expect(writes, 'at most a register and a deregister per start').to.be.at.most(2 * starts + 2);
+  });
+
+  it('takes a paused container out of DNS with a critical check and restores it on unpause', async () => {
+    const fleet = newFleet();
+    const name = await fleet.start({ cmd: ['httpd', '-f', '-p', '80', '-h', '/www'] });
+    start(fleet);
+    const id = fleet.idOf(name);
+    await waitFor('DNS answers', async () => (await dnsA(name)).length > 0);
+    await docker.getContainer(name).pause();
+    await waitFor('the paused check critical and DNS empty', async () =>
+      (await checksOf(id)).some((c) => c.CheckID === `service:${id}:paused` && c.Status === 'critical') && (await dnsA(name)).length === 0, 3000);
+    await docker.getContainer(name).unpause();
+    await waitFor('DNS answers again', async () => (await dnsA(name)).length > 0, 3000);
+    expect((await checksOf(id)).map((c) => c.CheckID)).to.not.include(`service:${id}:paused`);
+  });
+});
+
+async function countEvents(name: string, since: number, until: number, action: string): Promise<number> {
+  const stream = await docker.getEvents({ since, until, filters: { container: [name], event: [action] } });
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
+  return text.split('\n').filter((l) => l.trim() !== '').length;
+}
