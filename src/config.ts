@@ -141,7 +141,7 @@ export function toSettings(v: RawConfig): Settings {
     deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
     deregisterOnExit: bool(v, 'deregister-on-exit'),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
-    concurrency: number(v, 'concurrency', 1),
+    concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
   };
   if (!/^(unix|tcp|https?):\/\//.test(settings.docker.host)) {
@@ -161,9 +161,12 @@ function bool(v: RawConfig, name: OptionName): boolean {
   return parsed;
 }
 
-function number(v: RawConfig, name: OptionName, min: number): number {
-  const n = Number(v[name]);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${where(name)} is "${v[name]}": write a number of at least ${min}`);
+function number(v: RawConfig, name: OptionName, min: number, whole = false): number {
+  const text = (v[name] ?? '').trim();
+  const n = Number(text);
+  if (text === '' || !Number.isFinite(n) || n < min || (whole && !Number.isInteger(n))) {
+    throw new ConfigError(`${where(name)} is "${v[name]}": write a ${whole ? 'whole ' : ''}number of at least ${min}`);
+  }
   return n;
 }
 

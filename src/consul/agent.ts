@@ -2,7 +2,7 @@ import type Consul from 'consul';
 import type { Registration } from '../model/registration.js';
 import { OWNER_META } from '../model/registration.js';
 import type { ConsulConnection } from './client.js';
-import { statusOf } from './errors.js';
+import { describeConsulError, statusOf } from './errors.js';
 
 /** A service on the local agent that carries this registrar's ownership Meta. */
 export interface OwnedService {
@@ -64,12 +64,15 @@ export class ConsulAgent {
     );
   }
 
-  /** Removes a service; a service the agent does not know is already gone (1.8: 200, newer: 404). */
+  /**
+   * Removes a service. One the agent does not know is already gone: Consul 1.8 answers 200, or
+   * 500 "Unknown service" with ACLs on; newer versions answer 404.
+   */
   async deregister(serviceId: string): Promise<void> {
     try {
       await this.client.agent.service.deregister(serviceId);
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      if (statusOf(err) !== 404 && !/unknown service/i.test(describeConsulError(err))) throw err;
     }
   }
 

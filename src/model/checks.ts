@@ -1,6 +1,6 @@
 import type { CheckDefinition } from './registration.js';
 import { hostPort } from './address.js';
-import { isGoDuration } from './duration.js';
+import { parseGoDuration } from './duration.js';
 import { parseBool, type SettingMap } from './settings.js';
 
 export const DEFAULT_INTERVAL = '10s';
@@ -43,11 +43,9 @@ export function buildChecks(
       ...(flag(settings, 'check_grpc_use_tls', warnings) ? { GRPCUseTLS: true, ...tls(settings, warnings) } : {}),
     });
   }
-  const ttl = settings.get('check_ttl');
-  if (ttl !== undefined) {
-    if (isGoDuration(ttl.trim())) {
-      checks.push({ CheckID: `service:${serviceId}:ttl`, Name: `ttl ${target}`, TTL: ttl.trim(), ...withoutInterval(common) });
-    } else warnings.push(`SERVICE_CHECK_TTL "${ttl}" is not a duration; the TTL check is left out (write e.g. 30s)`);
+  if (settings.has('check_ttl')) {
+    const ttl = duration(settings, 'check_ttl', warnings, 'the TTL check is left out', true);
+    if (ttl) checks.push({ CheckID: `service:${serviceId}:ttl`, Name: `ttl ${target}`, TTL: ttl, ...withoutInterval(common) });
   }
   for (const key of NOT_YET) {
     if (settings.has(key)) {
@@ -73,11 +71,11 @@ export function pausedCheck(serviceId: string): CheckDefinition {
 
 function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
   const fields: CommonFields = {
-    Interval: duration(settings, 'check_interval', warnings) ?? DEFAULT_INTERVAL,
+    Interval: duration(settings, 'check_interval', warnings, `${DEFAULT_INTERVAL} is used`, true) ?? DEFAULT_INTERVAL,
   };
-  const timeout = duration(settings, 'check_timeout', warnings);
+  const timeout = duration(settings, 'check_timeout', warnings, "Consul's default is used");
   if (timeout) fields.Timeout = timeout;
-  const after = duration(settings, 'check_deregister_after', warnings);
+  const after = duration(settings, 'check_deregister_after', warnings, 'the service is never removed by Consul');
   if (after) fields.DeregisterCriticalServiceAfter = after;
   const status = settings.get('check_initial_status')?.trim().toLowerCase();
   if (status !== undefined) {
@@ -112,11 +110,14 @@ function withoutInterval(common: CommonFields): Omit<CheckDefinition, 'CheckID' 
   return rest;
 }
 
-function duration(settings: SettingMap, key: string, warnings: string[]): string | undefined {
+/** A Go duration setting; a bad one (or a zero one where Consul needs more) is warned about, naming the fallback. */
+function duration(settings: SettingMap, key: string, warnings: string[], fallback: string, positive = false): string | undefined {
   const value = settings.get(key)?.trim();
   if (value === undefined || value === '') return undefined;
-  if (isGoDuration(value)) return value;
-  warnings.push(`SERVICE_${key.toUpperCase()} "${value}" is not a duration; it is ignored (write e.g. 10s, 1m30s)`);
+  const ns = parseGoDuration(value);
+  if (ns !== undefined && (!positive || ns > 0n)) return value;
+  const what = ns === undefined ? 'is not a duration Consul accepts' : 'must be more than zero';
+  warnings.push(`SERVICE_${key.toUpperCase()} "${value}" ${what}; ${fallback} (write e.g. 10s, 1m30s)`);
   return undefined;
 }
 

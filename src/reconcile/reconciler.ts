@@ -58,13 +58,10 @@ export class Reconciler {
   }
 
   /** Brings one container's services up to date; Docker events call this. */
-  syncContainer(id: string): Promise<boolean> {
-    let ok = false;
-    return this.queue
-      .run(id, async () => {
-        ok = await this.sync(id);
-      })
-      .then(() => ok);
+  async syncContainer(id: string): Promise<void> {
+    await this.queue.run(id, async () => {
+      await this.sync(id);
+    });
   }
 
   /**

@@ -76,22 +76,30 @@ describe('faults: Consul', function () {
   });
 
   it('reports a registration Consul refuses once, naming the container, registers the others, and retries on every pass', async () => {
-    await consul.restart();
-    const fleet = newFleet();
-    const good = await fleet.start();
-    const bad = uniqueName('refused');
-    // Interval 0s is a valid duration that Consul refuses ("Interval must be > 0").
-    await runContainer({ name: bad, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: bad, SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '0s' } });
-    const r = registrar(fleet.hostId, ['--resync', '1']);
-    await waitFor('the good container registered', async () => (await fleet.ownedIds()).has(fleet.idOf(good)));
-    const error = await r.waitForLog('an error naming the container', (l) => l.level === 50 && l.container === bad);
-    expect(error.msg).to.match(/Consul answered 400/).and.to.include(bad).and.to.include('SERVICE_');
-    await new Promise((res) => setTimeout(res, 3500)); // three more passes
-    const passes = r.logs.filter((l) => l.msg.startsWith('full pass')).length;
-    const errors = r.logs.filter((l) => l.level === 50 && l.container === bad).length;
-    expect(passes).to.be.at.least(3);
-    expect(errors, 'logged once, not once per pass').to.equal(1);
-    expect(r.logs.filter((l) => l.msg.startsWith('full pass')).at(-1)!.failed, 'still retried and failing').to.equal(1);
+    // A realistic refusal: an ACL token that may write only services named ok-*. Its secret must never be logged.
+    const guarded = new PrivateConsul(18700, true);
+    try {
+      await guarded.start();
+      const token = await guarded.tokenForServicePrefix('ok-');
+      const hostId = uniqueName('acl-host');
+      const good = uniqueName('ok');
+      const bad = uniqueName('denied');
+      await runContainer({ name: good, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: good } });
+      await runContainer({ name: bad, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: bad } });
+      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '1'], { CONSUL_HTTP_TOKEN: token });
+      running.push(r);
+      await waitFor('the permitted container registered', async () => Object.keys(await guarded.services(`Service == "${good}"`)).length === 1);
+      const error = await r.waitForLog('an error naming the container', (l) => l.level === 50 && l.container === bad);
+      expect(error.msg).to.match(/Consul answered 403/).and.to.include(bad);
+      await new Promise((res) => setTimeout(res, 3500)); // three more passes
+      const passes = r.logs.filter((l) => l.msg.startsWith('full pass'));
+      expect(passes.length).to.be.at.least(3);
+      expect(r.logs.filter((l) => l.level === 50 && l.container === bad), 'logged once, not once per pass').to.have.length(1);
+      expect(passes.at(-1)!.failed, 'still retried, still refused').to.equal(1);
+      expect(JSON.stringify(r.logs) + r.stderr.join('\n')).to.not.include(token);
+    } finally {
+      await guarded.kill();
+    }
   });
 
   it('lets two registrars with different host IDs share one agent without touching each other', async () => {

@@ -12,8 +12,13 @@ export const CONSUL_BINARY = join(RIG_DIR, 'consul');
 export class PrivateConsul {
   private child: ChildProcess | undefined;
 
-  /** base: the HTTP port; DNS, serf and server ports follow it. */
-  constructor(readonly base = 18500) {}
+  /** base: the HTTP port; DNS, serf and server ports follow it. acl: deny by default, MASTER_TOKEN for all. */
+  constructor(
+    readonly base = 18500,
+    private readonly acl = false,
+  ) {}
+
+  static readonly MASTER_TOKEN = 'rig-master-token';
 
   get addr(): string {
     return `127.0.0.1:${this.base}`;
@@ -29,7 +34,8 @@ export class PrivateConsul {
       CONSUL_BINARY,
       ['agent', '-dev', '-node', `private-${b}`, '-client', '127.0.0.1', '-bind', '127.0.0.1', '-log-level', 'error',
         '-http-port', `${b}`, '-dns-port', `${b + 100}`, '-server-port', `${b + 1}`, '-serf-lan-port', `${b + 2}`,
-        '-serf-wan-port', `${b + 3}`, '-grpc-port', '-1'],
+        '-serf-wan-port', `${b + 3}`, '-grpc-port', '-1',
+        ...(this.acl ? ['-hcl', `acl { enabled = true, default_policy = "deny", tokens { master = "${PrivateConsul.MASTER_TOKEN}" } }`] : [])],
       { stdio: 'ignore' },
     );
     await waitFor(`private Consul on ${this.addr}`, async () => {
@@ -52,13 +58,30 @@ export class PrivateConsul {
   }
 
   async services(filter: string): Promise<Record<string, { ID: string; Meta: Record<string, string> }>> {
-    const res = await fetch(`${this.url}/agent/services?filter=${encodeURIComponent(filter)}`);
-    if (!res.ok) throw new Error(`private Consul: ${res.status} ${await res.text()}`);
-    return (await res.json()) as never;
+    return (await this.call('GET', `/agent/services?filter=${encodeURIComponent(filter)}`)) as never;
   }
 
   async register(body: object): Promise<void> {
-    const res = await fetch(`${this.url}/agent/service/register`, { method: 'PUT', body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`private Consul register: ${res.status} ${await res.text()}`);
+    await this.call('PUT', '/agent/service/register', body);
+  }
+
+  /** An ACL token allowed to write only services whose names start with `prefix` (ACL mode). */
+  async tokenForServicePrefix(prefix: string): Promise<string> {
+    const rules = `service_prefix "${prefix}" { policy = "write" }\nservice_prefix "" { policy = "read" }\n` +
+      'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }';
+    const policy = (await this.call('PUT', '/acl/policy', { Name: `write-${prefix}`, Rules: rules })) as { ID: string };
+    const token = (await this.call('PUT', '/acl/token', { Policies: [{ ID: policy.ID }] })) as { SecretID: string };
+    return token.SecretID;
+  }
+
+  private async call(method: string, path: string, body?: object): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: this.acl ? { 'X-Consul-Token': PrivateConsul.MASTER_TOKEN } : {},
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`private Consul ${method} ${path}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return text === '' ? undefined : JSON.parse(text);
   }
 }

@@ -5,6 +5,8 @@ import { docker, runContainer, TEST_LABEL, uniqueName, waitFor } from './rig.js'
 export class Fleet {
   readonly hostId = uniqueName('fault-host');
   private readonly label = `${TEST_LABEL}.fleet`;
+  /** Every container this fleet made; other containers on the host (other tests) are not its business. */
+  private readonly names = new Set<string>();
 
   constructor(private readonly services: (filter: string) => Promise<Record<string, unknown>>) {}
 
@@ -17,6 +19,7 @@ export class Fleet {
       labels: { [this.label]: this.hostId, SERVICE_NAME: name },
       ...(opts.restart ? { restart: opts.restart } : {}),
     });
+    this.names.add(name);
     return name;
   }
 
@@ -29,8 +32,10 @@ export class Fleet {
     return new Set(running.map((c) => this.idOf(c.Names[0]!.slice(1))));
   }
 
+  /** Owned services of this fleet's containers. */
   async ownedIds(): Promise<Set<string>> {
-    return new Set(Object.keys(await this.services(`Meta.registrar_host == "${this.hostId}"`)));
+    const ids = Object.keys(await this.services(`Meta.registrar_host == "${this.hostId}"`));
+    return new Set(ids.filter((id) => this.names.has(id.split(':')[1]!)));
   }
 
   /** Missing and stale service IDs right now. */

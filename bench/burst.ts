@@ -1,0 +1,378 @@
+// Benchmark on the real rig (scripts/rig/up.sh): how fast the built registrar follows a burst of
+// container starts and stops, how long a full pass over many containers takes, and what the
+// registrar costs in CPU and memory. Run with `npm run bench`; BENCH_N, BENCH_PARALLEL, BENCH_M,
+// BENCH_M_PARALLEL and BENCH_BUDGET_S tune it. Prints a table, then one JSON line with every figure.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { CONSUL, cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
+import { RegistrarProcess, type LogLine } from '../test/support/registrar-process.js';
+
+const N = envInt('BENCH_N', 50);
+const PARALLEL = envInt('BENCH_PARALLEL', 8);
+const M = envInt('BENCH_M', 500);
+const M_PARALLEL = envInt('BENCH_M_PARALLEL', 16);
+// The whole run stops (and cleans up) past this, so a stuck phase cannot hang the machine.
+const BUDGET_S = envInt('BENCH_BUDGET_S', 480);
+const CLK_TCK = 100;
+const PORT = '8080';
+const BENCH_LABEL = 'consul-registrar-bench';
+
+const TARGETS = { registerP50: 30, registerP99: 600, deregisterP99: 50, peakRssMiB: 64 };
+
+const runId = uniqueName('bench');
+const burstHost = `${runId}-burst`;
+const resyncHost = `${runId}-resync`;
+const registrars = new Set<RegistrarProcess>();
+/** Processes seen sharing the rig during the run (other registrars, test runs). */
+const interference = new Set<string>();
+
+interface Latencies {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+interface Pass {
+  containers: number;
+  failed: number;
+  ms: number;
+  writes: number;
+}
+
+interface Results {
+  register: Latencies;
+  registerCatalog: Latencies;
+  deregister: Latencies;
+  deregisterCatalog: Latencies;
+  cpuStartupS: number;
+  cpuS: number;
+  startupRssMiB: number;
+  peakRssMiB: number;
+  firstPass: Pass;
+  secondPass: Pass;
+  resyncPeakRssMiB: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring tools
+
+function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not "${process.env[name]}"`);
+  return value;
+}
+
+/** Nearest-rank percentiles: with 50 samples p99 is the largest one, never an interpolation. */
+function latencies(samples: number[]): Latencies {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return { p50: round(rank(50)), p99: round(rank(99)), max: round(rank(100)), n: sorted.length };
+}
+
+/** CPU seconds (user + sys) and peak RSS of a live process, from /proc. */
+function usage(pid: number): { cpuS: number; peakRssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After "pid (comm) ", fields start at #3 (state): utime is #14, stime #15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuS, peakRssMiB: Math.round((Number(hwm?.[1]) / 1024) * 10) / 10 };
+}
+
+/** Runs `work` over the items, `size` at a time; stops starting new ones once one fails or the run is aborted. */
+async function pool<T, R>(items: T[], size: number, signal: AbortSignal, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      signal.throwIfAborted();
+      const i = next++;
+      try {
+        results[i] = await work(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  // allSettled, not all: every in-flight create has landed before we return, so cleanup sees it.
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(size, items.length) }, worker));
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return results;
+}
+
+/**
+ * Docker's own timestamps (ms since epoch, from `timeNano`) of the start and die events of this
+ * run's containers. Docker and the registrar run on this host, so both read the same clock.
+ */
+async function followEvents(): Promise<{ start: Map<string, number>; die: Map<string, number>; close: () => void }> {
+  const start = new Map<string, number>();
+  const die = new Map<string, number>();
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], event: ['start', 'die'], label: [`${BENCH_LABEL}=${runId}`] },
+  })) as Readable;
+  createInterface({ input: stream }).on('line', (line) => {
+    const event = JSON.parse(line) as { Action: string; Actor: { ID: string }; timeNano: number };
+    const times = event.Action === 'start' ? start : die;
+    if (!times.has(event.Actor.ID)) times.set(event.Actor.ID, event.timeNano / 1e6);
+  });
+  return { start, die, close: () => stream.destroy() };
+}
+
+/**
+ * Cross-check of the log-based figures: when each service name of this run appears in and leaves
+ * Consul's catalog, seen through blocking queries (so no polling interval, but the bench's own
+ * event loop and Consul's anti-entropy sync are in the figure).
+ */
+function watchCatalog(prefix: string): { seen: Map<string, number>; gone: Map<string, number>; stop: () => Promise<void> } {
+  const seen = new Map<string, number>();
+  const gone = new Map<string, number>();
+  const abort = new AbortController();
+  const loop = (async () => {
+    let index = '0';
+    while (!abort.signal.aborted) {
+      const res = await fetch(`${CONSUL}/catalog/services?index=${index}&wait=10s`, { signal: abort.signal }).catch(() => undefined);
+      const now = Date.now();
+      if (!res?.ok) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      index = res.headers.get('x-consul-index') ?? index;
+      const names = new Set(Object.keys((await res.json()) as object).filter((n) => n.startsWith(prefix)));
+      for (const name of names) if (!seen.has(name)) seen.set(name, now);
+      for (const name of seen.keys()) if (!names.has(name) && !gone.has(name)) gone.set(name, now);
+    }
+  })();
+  const stop = () => {
+    abort.abort();
+    return loop;
+  };
+  return { seen, gone, stop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registrar processes and containers
+
+async function startRegistrar(hostId: string): Promise<{ registrar: RegistrarProcess; pass: LogLine }> {
+  const registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--log-level', 'info']);
+  registrars.add(registrar);
+  const pass = await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass:'), 180_000);
+  return { registrar, pass };
+}
+
+async function stopRegistrar(registrar: RegistrarProcess): Promise<void> {
+  await registrar.stop();
+  registrars.delete(registrar);
+}
+
+async function startContainer(name: string, service: string): Promise<string> {
+  const container = await runContainer({
+    name,
+    cmd: ['sleep', '3600'],
+    expose: [PORT],
+    labels: { SERVICE_NAME: service, [BENCH_LABEL]: runId },
+  });
+  return container.id;
+}
+
+/** The `time` of the registrar's log line `<verb> <serviceId>` for a container. */
+async function logTime(registrar: RegistrarProcess, verb: 'registered' | 'deregistered', id: string): Promise<number> {
+  const line = await registrar.waitForLog(`${verb} for ${id.slice(0, 12)}`, (l) => l.msg.startsWith(`${verb} `) && l.containerId === id, 30_000);
+  return line.time;
+}
+
+function eventTime(times: Map<string, number>, what: string, id: string): Promise<number> {
+  return waitFor(`the ${what} event of ${id.slice(0, 12)}`, async () => times.get(id), 10_000);
+}
+
+const benchStart = performance.now();
+
+function progress(message: string): void {
+  process.stderr.write(`bench [${((performance.now() - benchStart) / 1000).toFixed(1)} s]: ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+/**
+ * Burst of starts, then of stops, under one registrar. Latency is the Docker event's `timeNano`
+ * to the `time` of the registrar's "registered"/"deregistered" line: the event is the earliest
+ * moment the registrar can know, and the line is written right after the agent acknowledged the
+ * write (so the service is in Consul), both from this host's clock, with no polling in between.
+ * Container start-up before the event is Docker's time, not the registrar's. The catalog figures
+ * check this against what a Consul client actually sees.
+ */
+async function burstPhase(signal: AbortSignal): Promise<Pick<Results, 'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'>> {
+  const { registrar } = await startRegistrar(burstHost);
+  const { cpuS: cpuStartupS, peakRssMiB: startupRssMiB } = usage(registrar.pid);
+  const events = await followEvents();
+  const catalog = watchCatalog(`${runId}-b`);
+  try {
+    progress(`starting ${N} containers, ${PARALLEL} at a time`);
+    const names = Array.from({ length: N }, (_, i) => `${runId}-b${i}`);
+    const ids = await pool(names, PARALLEL, signal, (name) => startContainer(name, name));
+    const registered = await Promise.all(ids.map((id) => logTime(registrar, 'registered', id)));
+    const started = await Promise.all(ids.map((id) => eventTime(events.start, 'start', id)));
+    const inCatalog = await Promise.all(names.map((name) => waitFor(`${name} in the catalog`, async () => catalog.seen.get(name))));
+
+    progress(`stopping them (t=0), ${PARALLEL} at a time`);
+    await pool(ids, PARALLEL, signal, (id) => docker.getContainer(id).stop({ t: 0 }));
+    const deregistered = await Promise.all(ids.map((id) => logTime(registrar, 'deregistered', id)));
+    const died = await Promise.all(ids.map((id) => eventTime(events.die, 'die', id)));
+    const outOfCatalog = await Promise.all(names.map((name) => waitFor(`${name} out of the catalog`, async () => catalog.gone.get(name))));
+
+    const { cpuS, peakRssMiB } = usage(registrar.pid);
+    return {
+      register: latencies(ids.map((_, i) => registered[i]! - started[i]!)),
+      registerCatalog: latencies(ids.map((_, i) => inCatalog[i]! - started[i]!)),
+      deregister: latencies(ids.map((_, i) => deregistered[i]! - died[i]!)),
+      deregisterCatalog: latencies(ids.map((_, i) => outOfCatalog[i]! - died[i]!)),
+      cpuStartupS,
+      cpuS,
+      startupRssMiB,
+      peakRssMiB,
+    };
+  } finally {
+    events.close();
+    await catalog.stop();
+    await stopRegistrar(registrar);
+  }
+}
+
+/** A fresh registrar's first pass over M running containers (all new), then a restart's (all in place). */
+async function resyncPhase(signal: AbortSignal): Promise<Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB'>> {
+  progress(`starting ${M} containers, ${M_PARALLEL} at a time`);
+  const names = Array.from({ length: M }, (_, i) => `${runId}-r${i}`);
+  await pool(names, M_PARALLEL, signal, (name) => startContainer(name, `${runId}-resync`));
+
+  progress('first full pass (registers everything)');
+  await expectRunning(M);
+  const first = await startRegistrar(resyncHost);
+  const resyncPeakRssMiB = usage(first.registrar.pid).peakRssMiB;
+  await stopRegistrar(first.registrar);
+
+  progress('second full pass after a restart (nothing to write)');
+  const second = await startRegistrar(resyncHost);
+  await stopRegistrar(second.registrar);
+  await expectRunning(M);
+  return { firstPass: passOf(first), secondPass: passOf(second), resyncPeakRssMiB };
+}
+
+/** The rig is shared: tests' cleanup() removes every test container, ours included. */
+async function expectRunning(count: number): Promise<void> {
+  const running = await docker.listContainers({ filters: { label: [`${BENCH_LABEL}=${runId}`], status: ['running'] } });
+  if (running.length !== count) throw new Error(`${running.length} of this run's ${count} containers are running: something else on the rig stopped or removed them`);
+}
+
+/** Other registrars and test runs on this machine, which would skew every figure. */
+function othersOnRig(): string[] {
+  const mine = new Set([process.pid, ...[...registrars].map((r) => r.pid)]);
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid) && !mine.has(Number(pid)))
+    .map((pid) => {
+      try {
+        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+      } catch {
+        return ''; // exited meanwhile
+      }
+    })
+    .filter((line) => /dist\/cli\.js|mocha/.test(line));
+}
+
+function passOf({ registrar, pass }: { registrar: RegistrarProcess; pass: LogLine }): Pass {
+  const writes = registrar.logs.filter((l) => typeof l.serviceId === 'string' && /^(de)?registered /.test(l.msg)).length;
+  return { containers: Number(pass.containers), failed: Number(pass.failed), ms: Number(pass.ms), writes };
+}
+
+async function runBench(signal: AbortSignal): Promise<Results> {
+  await requireRig();
+  noteOthers();
+  const burst = await burstPhase(signal);
+  noteOthers();
+  const resync = await resyncPhase(signal);
+  noteOthers();
+  return { ...burst, ...resync };
+}
+
+function noteOthers(): void {
+  for (const other of othersOnRig()) {
+    if (!interference.has(other)) progress(`WARNING: sharing this machine with ${other}`);
+    interference.add(other);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function verdict(value: number, limit: number): string {
+  return `${value <= limit ? 'PASS' : 'MISS'} (≤ ${limit})`;
+}
+
+function report(r: Results, totalS: number): string {
+  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(9))).join(' ');
+  const lat = (name: string, l: Latencies, check: string) => row([name, `${l.p50}`, `${l.p99}`, `${l.max}`]) + `   ${check}`;
+  const pass = (name: string, p: Pass) => `${name.padEnd(34)} ${p.ms} ms for ${p.containers} containers (${p.failed} failed, ${p.writes} writes)`;
+  return [
+    `consul-registrar burst benchmark: N=${N} (${PARALLEL} at a time), M=${M}, ${totalS.toFixed(0)} s in all`,
+    '',
+    row(['latency (ms)', 'p50', 'p99', 'max']),
+    lat('start event → registered (log)', r.register, `p50 ${verdict(r.register.p50, TARGETS.registerP50)}, p99 ${verdict(r.register.p99, TARGETS.registerP99)}`),
+    lat('start event → in catalog (check)', r.registerCatalog, ''),
+    lat('die event → deregistered (log)', r.deregister, `p99 ${verdict(r.deregister.p99, TARGETS.deregisterP99)}`),
+    lat('die event → out of catalog (check)', r.deregisterCatalog, ''),
+    '',
+    `${'burst registrar CPU'.padEnd(34)} ${r.cpuS.toFixed(2)} s user+sys (${r.cpuStartupS.toFixed(2)} s of it start-up and first pass)`,
+    `${'burst registrar peak RSS'.padEnd(34)} ${r.peakRssMiB} MiB   ${verdict(r.peakRssMiB, TARGETS.peakRssMiB)}; ${r.startupRssMiB} MiB after start-up`,
+    '',
+    pass('full pass, fresh host ID', r.firstPass),
+    pass('full pass after restart', r.secondPass),
+    `${'resync registrar peak RSS'.padEnd(34)} ${r.resyncPeakRssMiB} MiB (after the first pass over ${M})`,
+    ...(interference.size > 0 ? ['', `WARNING: ${interference.size} other registrar/test processes ran meanwhile; these figures are skewed`] : []),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+}
+
+async function main(): Promise<void> {
+  const abort = new AbortController();
+  const budget = setTimeout(() => abort.abort(new Error(`the run went over its ${BUDGET_S} s budget (BENCH_BUDGET_S)`)), BUDGET_S * 1000);
+  process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+  const run = runBench(abort.signal);
+  let results: Results | undefined;
+  try {
+    results = await Promise.race([run, rejectOnAbort(abort.signal)]);
+  } catch (err) {
+    process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    abort.abort();
+    // Let calls still in flight land (bounded) so that cleanup sees every container they made.
+    await Promise.race([run.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000))]);
+    await Promise.all([...registrars].map((r) => r.stop()));
+    progress('cleaning up');
+    await cleanup([burstHost, resyncHost]);
+    clearTimeout(budget);
+  }
+  const totalS = (performance.now() - benchStart) / 1000;
+  if (results) {
+    process.stdout.write(report(results, totalS) + '\n');
+    process.stdout.write(JSON.stringify({ runId, N, PARALLEL, M, targets: TARGETS, ...results, totalS: Math.round(totalS), interference: [...interference] }) + '\n');
+  }
+}
+
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import { ConfigError, helpText, OPTIONS, readConfig, toSettings, type Settings } from '../../src/config.js';
+
+const settings = (argv: string[] = [], env: NodeJS.ProcessEnv = {}): Settings => toSettings(readConfig(argv, env).values);
+
+/** The ConfigError that `fn` throws (fails the test when it throws nothing or something else). */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  expect.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  describe('defaults', () => {
+    it('defaults the Consul address to CONSUL_HTTP_ADDR\'s own default, 127.0.0.1:8500', () => {
+      expect(readConfig([], {}).values['consul-addr']).to.equal('127.0.0.1:8500');
+      expect(settings().consul.addr).to.equal('127.0.0.1:8500');
+    });
+
+    it('gives working settings with nothing set', () => {
+      const s = settings();
+      expect(s.docker).to.deep.equal({ host: 'unix:///var/run/docker.sock', tlsVerify: false });
+      expect(s.consul).to.deep.equal({ addr: '127.0.0.1:8500', ssl: false, skipVerify: false });
+      expect(s).to.deep.include({ explicit: false, tags: [], resyncSeconds: 30, deregister: 'always', concurrency: 8, logLevel: 'info' });
+      expect(s).to.not.have.any.keys('hostId', 'hostIp', 'network');
+    });
+
+    it('runs the run command by default and accepts plan', () => {
+      expect(readConfig([], {}).command).to.equal('run');
+      expect(readConfig(['plan'], {}).command).to.equal('plan');
+    });
+  });
+
+  describe('precedence', () => {
+    it('reads CONSUL_HTTP_ADDR over the default', () => {
+      expect(settings([], { CONSUL_HTTP_ADDR: 'https://consul.internal:8501' }).consul.addr).to.equal('https://consul.internal:8501');
+    });
+
+    it('lets the flag beat the environment variable', () => {
+      expect(settings(['--consul-addr', '10.0.0.1:8500'], { CONSUL_HTTP_ADDR: '10.0.0.2:8500' }).consul.addr).to.equal('10.0.0.1:8500');
+      expect(settings(['--concurrency=3'], { REGISTRAR_CONCURRENCY: '5' }).concurrency).to.equal(3);
+    });
+
+    it('lets the environment variable beat the default', () => {
+      expect(settings([], { REGISTRAR_CONCURRENCY: '5', REGISTRAR_LOG_LEVEL: 'debug' })).to.deep.include({ concurrency: 5, logLevel: 'debug' });
+    });
+
+    it('takes an empty environment variable as unset', () => {
+      expect(settings([], { CONSUL_HTTP_ADDR: '', REGISTRAR_RESYNC: '' })).to.deep.include({ resyncSeconds: 30 });
+      expect(settings([], { CONSUL_HTTP_ADDR: '' }).consul.addr).to.equal('127.0.0.1:8500');
+    });
+
+    it('reads every option from its own environment variable', () => {
+      const s = settings([], {
+        DOCKER_HOST: 'tcp://docker:2376',
+        DOCKER_TLS_VERIFY: '1',
+        DOCKER_CERT_PATH: '/certs',
+        CONSUL_HTTP_SSL: 'true',
+        CONSUL_HTTP_TOKEN: 'secret',
+        CONSUL_HTTP_SSL_VERIFY: 'false',
+        REGISTRAR_HOST_ID: 'node-1',
+        REGISTRAR_HOST_IP: '192.0.2.1',
+        REGISTRAR_NETWORK: 'backend',
+        REGISTRAR_EXPLICIT: 'yes',
+        REGISTRAR_TAGS: 'a, b',
+        REGISTRAR_DEREGISTER: 'on-success',
+      });
+      expect(s.docker).to.deep.equal({ host: 'tcp://docker:2376', tlsVerify: true, certPath: '/certs' });
+      expect(s.consul).to.deep.include({ ssl: true, skipVerify: true, token: 'secret' });
+      expect(s).to.deep.include({ hostId: 'node-1', hostIp: '192.0.2.1', network: 'backend', explicit: true, tags: ['a', 'b'], deregister: 'on-success' });
+    });
+
+    it('leaves optional settings out rather than empty', () => {
+      const s = settings(['--host-id', '', '--network=']);
+      expect(s).to.not.have.any.keys('hostId', 'hostIp', 'network');
+      expect(s.consul).to.not.have.any.keys('token', 'tokenFile', 'caCert');
+    });
+  });
+
+  describe('boolean flags', () => {
+    it('reads a bare --flag as true', () => {
+      expect(settings(['--explicit']).explicit).to.equal(true);
+    });
+
+    it('reads --flag=false as false, over a true environment variable', () => {
+      expect(settings(['--explicit=false'], { REGISTRAR_EXPLICIT: 'true' }).explicit).to.equal(false);
+      expect(settings(['--consul-ssl-verify=false']).consul.skipVerify).to.equal(true);
+    });
+
+    it('reads --flag=true as true, over a false environment variable', () => {
+      expect(settings(['--docker-tls-verify=true'], { DOCKER_TLS_VERIFY: '0' }).docker.tlsVerify).to.equal(true);
+    });
+
+    it('does not take a string flag\'s =value for a boolean', () => {
+      expect(settings(['--tags=a,b']).tags).to.deep.equal(['a', 'b']);
+    });
+  });
+
+  describe('bad values', () => {
+    const cases: [string, string[], NodeJS.ProcessEnv, string][] = [
+      ['a boolean flag that is neither true nor false', ['--explicit=maybe'], {}, '--explicit / REGISTRAR_EXPLICIT'],
+      ['a boolean variable that is neither true nor false', [], { CONSUL_HTTP_SSL: 'sometimes' }, '--consul-ssl / CONSUL_HTTP_SSL'],
+      ['a resync that is not a number', ['--resync', 'often'], {}, '--resync / REGISTRAR_RESYNC'],
+      ['a negative resync', [], { REGISTRAR_RESYNC: '-1' }, '--resync / REGISTRAR_RESYNC'],
+      ['a concurrency below 1', [], { REGISTRAR_CONCURRENCY: '0' }, '--concurrency / REGISTRAR_CONCURRENCY'],
+      ['an unknown deregister mode', ['--deregister', 'never'], {}, '--deregister / REGISTRAR_DEREGISTER'],
+      ['an unknown log level', [], { REGISTRAR_LOG_LEVEL: 'verbose' }, '--log-level / REGISTRAR_LOG_LEVEL'],
+      ['a Docker host without a scheme', [], { DOCKER_HOST: 'localhost:2375' }, '--docker-host / DOCKER_HOST'],
+    ];
+    for (const [what, argv, env, names] of cases) {
+      it(`refuses ${what}, naming ${names}`, () => {
+        const err = configError(() => settings(argv, env));
+        expect(err.message).to.include(names);
+      });
+    }
+
+    it('quotes the bad value in the message', () => {
+      expect(configError(() => settings([], { REGISTRAR_LOG_LEVEL: 'verbose' })).message).to.include('"verbose"');
+    });
+
+    it('refuses a fractional concurrency (a number of containers is whole)', () => {
+      expect(configError(() => settings(['--concurrency', '2.5'])).message).to.include('--concurrency / REGISTRAR_CONCURRENCY');
+    });
+
+    it('refuses a blank --resync instead of reading it as 0 (which turns periodic passes off)', () => {
+      expect(configError(() => settings(['--resync='])).message).to.include('--resync / REGISTRAR_RESYNC');
+    });
+
+    it('refuses an unknown flag, pointing to --help', () => {
+      expect(configError(() => readConfig(['--no-such-flag'], {})).message).to.include('--help');
+    });
+
+    it('refuses an unknown command or an extra positional', () => {
+      expect(configError(() => readConfig(['deploy'], {})).message).to.include('unknown command "deploy"');
+      expect(configError(() => readConfig(['plan', 'extra'], {})).message).to.include('unknown command "plan extra"');
+    });
+  });
+
+  describe('helpText', () => {
+    it('lists every flag with its environment variable', () => {
+      const help = helpText();
+      for (const [name, o] of Object.entries(OPTIONS)) {
+        expect(help).to.include(`--${name}`);
+        if (o.env) expect(help).to.include(`[env ${o.env}]`);
+      }
+      expect(help).to.include('(default 127.0.0.1:8500)');
+    });
+  });
+});
