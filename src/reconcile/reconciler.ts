@@ -6,6 +6,7 @@ import { describeConsulError, isRefusal } from '../consul/errors.js';
 import type { ContainerFacts } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { Registration } from '../model/registration.js';
+import { ServiceIdClaims } from './claims.js';
 import { diff } from './diff.js';
 import { withHash } from './hash.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -44,6 +45,7 @@ export class Reconciler {
   private readonly warned = new OncePerContainer();
   private readonly refused = new OncePerContainer();
   private readonly droppedFields = new Set<string>();
+  private readonly claims = new ServiceIdClaims();
   /** Write counter, to tell whether a container changed after a full pass read Consul. */
   private writes = 0;
   private readonly lastWrite = new Map<string, number>();
@@ -108,10 +110,13 @@ export class Reconciler {
       if (facts && this.keepWhileStopped(facts)) return true;
       const plan = facts ? planContainer(facts, this.options.plan) : undefined;
       const name = facts?.name ?? owned[0]?.id ?? id;
-      for (const warning of this.warned.fresh(id, plan?.warnings ?? [])) {
+      const warnings = [...(plan?.warnings ?? [])];
+      const desired = this.claims.take(id, plan?.registrations ?? [], warnings);
+      for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
       }
-      const changes = diff((plan?.registrations ?? []).map(withHash), owned);
+      const changes = diff(desired.map(withHash), owned);
+      changes.deregister = changes.deregister.filter((s) => !this.claims.heldByOther(s.id, id));
       const refusals: string[] = [];
       for (const reg of changes.register) {
         const refusal = await this.register(reg, name, id);

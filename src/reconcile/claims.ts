@@ -1,0 +1,42 @@
+import type { Registration } from '../model/registration.js';
+
+/**
+ * Which container holds each service ID. Two containers asking for one ID (the same SERVICE_ID)
+ * would otherwise overwrite each other's registration on every pass; the first to claim it keeps
+ * it until its own plan lets it go, and the other gets a warning.
+ */
+export class ServiceIdClaims {
+  private readonly holder = new Map<string, string>();
+  private readonly held = new Map<string, Set<string>>();
+
+  /** The registrations this container may write; the refused ones are explained in `warnings`. */
+  take(containerId: string, wanted: Registration[], warnings: string[]): Registration[] {
+    const mine = this.held.get(containerId) ?? new Set<string>();
+    const wantedIds = new Set(wanted.map((r) => r.ID));
+    for (const id of mine) {
+      if (!wantedIds.has(id)) {
+        mine.delete(id);
+        this.holder.delete(id);
+      }
+    }
+    const granted = wanted.filter((reg) => {
+      const other = this.holder.get(reg.ID);
+      if (other !== undefined && other !== containerId) {
+        warnings.push(`service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`);
+        return false;
+      }
+      this.holder.set(reg.ID, containerId);
+      mine.add(reg.ID);
+      return true;
+    });
+    if (mine.size > 0) this.held.set(containerId, mine);
+    else this.held.delete(containerId);
+    return granted;
+  }
+
+  /** True when another container holds this ID now: its registration is not ours to remove. */
+  heldByOther(serviceId: string, containerId: string): boolean {
+    const other = this.holder.get(serviceId);
+    return other !== undefined && other !== containerId;
+  }
+}
