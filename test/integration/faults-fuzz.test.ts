@@ -1,0 +1,68 @@
+// 200 random SERVICE_* label and env sets on real containers: the registrar stays up and every
+// registration the model says is valid ends up in Consul (and nothing else of this host's).
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { inspectFacts } from '../../src/docker/inspect.js';
+import { planContainer } from '../../src/model/plan.js';
+import { aimed, settings } from '../support/label-arbitrary.js';
+import { RegistrarProcess } from '../support/registrar-process.js';
+import { agentServices, cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+
+const COUNT = Number(process.env.FUZZ_CONTAINERS ?? 200);
+const PORTS = ['80', '8080', '53/udp', '9000'];
+
+describe('faults: random labels on real containers', function () {
+  this.timeout(300_000);
+  const hostId = uniqueName('fuzz-host');
+  let registrar: RegistrarProcess;
+
+  before(requireRig);
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it(`stays up through ${COUNT} random label sets and registers every valid service`, async () => {
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100_000);
+    const cases = fc.sample(fc.tuple(aimed, settings, settings, fc.subarray(PORTS)), { numRuns: COUNT, seed });
+    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '5']);
+    await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+
+    const ids: string[] = [];
+    let refusedByDocker = 0;
+    for (let i = 0; i < cases.length; i += 8) {
+      await Promise.all(
+        cases.slice(i, i + 8).map(async ([aimedLabels, labels, env, expose], j) => {
+          const name = `${hostId}-c${i + j}`;
+          try {
+            const container = await runContainer({ name, cmd: ['sleep', '600'], labels: clean({ ...aimedLabels, ...labels }), env: clean(env, true), expose });
+            ids.push(container.id);
+          } catch {
+            refusedByDocker++; // Docker itself may refuse a hostile label; that container simply does not exist
+          }
+        }),
+      );
+    }
+
+    const plans = await Promise.all(ids.map(async (id) => planContainer((await inspectFacts(docker, id))!, { hostId, explicit: false, tags: [], hostIp: '127.0.0.1' })));
+    const expected = new Set(plans.flatMap((p) => p.registrations.map((r) => r.ID)));
+    let owned = new Set<string>();
+    await waitFor(`all ${expected.size} valid services registered`, async () => {
+      owned = new Set(Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`)));
+      return expected.size === owned.size && [...expected].every((id) => owned.has(id));
+    }, 60_000, 500).catch((err: Error) => {
+      const missing = [...expected].filter((id) => !owned.has(id)).slice(0, 5);
+      const stale = [...owned].filter((id) => !expected.has(id)).slice(0, 5);
+      throw new Error(`${err.message} (seed ${seed}); missing e.g. ${JSON.stringify(missing)}, stale e.g. ${JSON.stringify(stale)}\n${registrar.tail()}`);
+    });
+    const refusals = registrar.logs.filter((l) => l.level >= 50);
+    console.log(`      seed ${seed}: ${ids.length} containers (${refusedByDocker} refused by Docker), ${expected.size} services, ${plans.filter((p) => p.skipped).length} skipped by the model, ${refusals.length} Consul refusals`);
+    expect(registrar.alive).to.equal(true);
+    expect(refusals.map((l) => l.msg), 'the model sends nothing Consul refuses').to.deep.equal([]);
+  });
+});
+
+/** Drops what no Docker API client can send: NUL bytes anywhere, '=' in an env var's name. */
+function clean(values: Record<string, string>, env = false): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([k, v]) => !k.includes('\0') && !v.includes('\0') && !(env && (k.includes('=') || k === ''))));
+}

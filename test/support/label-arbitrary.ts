@@ -1,0 +1,49 @@
+// Random SERVICE_* settings for property-based tests: well-formed, malformed and hostile keys and
+// values, as labels and env vars of real containers or of recorded inspect facts.
+import fc from 'fast-check';
+
+const KEYS = [
+  'name', 'id', 'tags', 'ignore', 'ip', 'network', 'ports',
+  'check_http', 'check_https', 'check_http_method', 'check_tcp', 'check_grpc', 'check_grpc_use_tls', 'check_ttl',
+  'check_interval', 'check_timeout', 'check_initial_status', 'check_deregister_after', 'check_tls_skip_verify',
+  'check_tls_server_name', 'check_success_before_passing', 'check_failures_before_critical', 'check_script',
+  'version', 'owner', 'registrar_host', 'consul-x', 'bad.key',
+];
+const units = fc.constantFrom('ns', 'us', 'µs', 'ms', 's', 'm', 'h', 'd', '');
+const duration = fc.oneof(
+  fc.tuple(fc.nat(120), units).map(([n, u]) => `${n}${u}`),
+  fc.tuple(fc.nat(120), fc.nat(9), units).map(([n, f, u]) => `${n}.${f}${u}`),
+  fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 22n }), units).map(([n, u]) => `${n}${u}`),
+  fc.constantFrom('0s', '1m30s', '-5s', ' 10s ', '1h1m1s', '0.000001ns'),
+);
+const value = fc.oneof(
+  duration,
+  fc.constantFrom('true', 'false', 'TRUE', '1', '0', 'yes', 'off', '', ' ', 'maybe'),
+  fc.constantFrom('passing', 'warning', 'critical', 'Critical', 'healthy', 'GET', 'head'),
+  fc.constantFrom('80', '53/udp', '80,53/udp,0,70000,x', '8080/sctp', '65535', '00080'),
+  fc.constantFrom('10.99.1.5', 'fd00::5', '10.99.1', 'bridge', 'fixture-rec-a', 'fixture-rec-b', 'nope'),
+  fc.constantFrom('web', 'My_App.v2', '___', '日本', 'a'.repeat(80), '-x-', 'x'.repeat(600)),
+  fc.string({ maxLength: 20 }),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+);
+const casing = fc.constantFrom((k: string) => k.toUpperCase(), (k: string) => k, (k: string) => k.charAt(0).toUpperCase() + k.slice(1));
+const port = fc.oneof(fc.constantFrom(53, 80, 443, 5432, 6379, 7000, 7001, 8080, 9000, 9100), fc.integer({ min: 0, max: 99999 }));
+const key = fc
+  .tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }), fc.option(port, { freq: 3 }), casing)
+  .map(([k, p, c]) => `SERVICE_${c(p === null ? k : `${p}_${k}`)}`);
+export const settings = fc.dictionary(key, value, { maxKeys: 12 });
+// The keys whose values matter most, given well-aimed values more often than the random pool would.
+export const aimed = fc.record(
+  {
+    SERVICE_NAME: fc.oneof(value, fc.constantFrom('web', 'api-v2')),
+    SERVICE_CHECK_HTTP: fc.constantFrom('/', '/health', 'status'),
+    SERVICE_CHECK_TCP: fc.constantFrom('true', 'false', 'x'),
+    SERVICE_CHECK_GRPC: fc.constantFrom('true', 'pkg.Health'),
+    SERVICE_CHECK_TTL: duration,
+    SERVICE_CHECK_INTERVAL: duration,
+    SERVICE_CHECK_TIMEOUT: duration,
+    SERVICE_CHECK_DEREGISTER_AFTER: duration,
+  },
+  { requiredKeys: [] },
+);
+
