@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './docker/defer-unused-modules.js'; // first: before anything imports dockerode
 import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';

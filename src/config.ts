@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ExecutorChoice } from './checks/run-job.js';
 import type { ConsulSettings } from './consul/client.js';
 import type { DockerSettings } from './docker/client.js';
 import { parseBool, splitList } from './model/settings.js';
@@ -37,6 +38,10 @@ export const OPTIONS = {
   tags: { env: 'REGISTRAR_TAGS', type: 'string', default: '', help: 'comma-separated tags added to every service' },
   resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
   deregister: { env: 'REGISTRAR_DEREGISTER', type: 'string', default: 'always', help: 'always, or on-success: keep services of containers that exited non-zero' },
+  'enable-script-checks': { env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS', type: 'boolean', default: 'false', help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)' },
+  'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: 'docker (exec API), nsenter (root, --pid host; ~10x cheaper) or auto' },
+  'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
+  'docker-health': { env: 'REGISTRAR_DOCKER_HEALTH', type: 'boolean', default: 'true', help: "mirror each container's Docker HEALTHCHECK as a TTL check" },
   'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
   'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },
   concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
@@ -107,6 +112,10 @@ export interface Settings {
   resyncSeconds: number;
   deregister: DeregisterMode;
   deregisterOnExit: boolean;
+  scriptChecks: boolean;
+  scriptExecutor: ExecutorChoice;
+  scriptConcurrency: number;
+  dockerHealth: boolean;
   agentPollSeconds: number;
   concurrency: number;
   logLevel: string;
@@ -140,6 +149,10 @@ export function toSettings(v: RawConfig): Settings {
     resyncSeconds: number(v, 'resync', 0),
     deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
     deregisterOnExit: bool(v, 'deregister-on-exit'),
+    scriptChecks: bool(v, 'enable-script-checks'),
+    scriptExecutor: oneOf(v, 'script-executor', ['auto', 'docker', 'nsenter'] as const),
+    scriptConcurrency: number(v, 'script-concurrency', 1, true),
+    dockerHealth: bool(v, 'docker-health'),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
     concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),

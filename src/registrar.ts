@@ -8,7 +8,11 @@ import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilit
 import { connectConsul } from './consul/client.js';
 import { describeConsulError } from './consul/errors.js';
 import { connectDocker } from './docker/client.js';
-import { DockerEventWatcher } from './docker/events.js';
+import { CheckScheduler } from './checks/scheduler.js';
+import { jobRunner } from './checks/run-job.js';
+import type { Outcome } from './checks/outcome.js';
+import { DockerEventWatcher, type ContainerEvent } from './docker/events.js';
+import type { CheckJob } from './model/registration.js';
 import { inspectFacts, runningContainerIds } from './docker/inspect.js';
 import type { PlanOptions } from './model/plan.js';
 import { Reconciler, type ContainerSource } from './reconcile/reconciler.js';
@@ -53,6 +57,8 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     hostIp: settings.hostIp ?? self.address,
     explicit: settings.explicit,
     tags: settings.tags,
+    scriptChecks: settings.scriptChecks,
+    dockerHealth: settings.dockerHealth,
     ...(settings.network ? { network: settings.network } : {}),
   };
   return {
@@ -73,6 +79,7 @@ export class Registrar {
   private readonly reconciler: Reconciler;
   private readonly watcher: DockerEventWatcher;
   private readonly agentWatch: AgentWatch;
+  readonly checks: CheckScheduler;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private passAgain = false;
@@ -82,17 +89,20 @@ export class Registrar {
     private readonly settings: Settings,
     private readonly log: Logger,
   ) {
+    this.checks = new CheckScheduler(
+      jobRunner(settings.scriptExecutor, env.docker, env.source.inspect),
+      (job, outcome) => this.reportCheck(job, outcome),
+      { concurrency: settings.scriptConcurrency },
+      log,
+    );
     this.reconciler = new Reconciler(
       env.source,
       env.consul,
       { plan: env.plan, deregister: settings.deregister, capabilities: env.capabilities, concurrency: settings.concurrency },
       log,
+      this.checks,
     );
-    this.watcher = new DockerEventWatcher(
-      env.docker,
-      { onContainer: (id) => void this.reconciler.syncContainer(id), onConnected: () => void this.fullPass() },
-      log,
-    );
+    this.watcher = new DockerEventWatcher(env.docker, { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.fullPass() }, log);
     this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.fullPass(), log);
   }
 
@@ -107,12 +117,35 @@ export class Registrar {
   /** Stops following Docker; with --deregister-on-exit also removes every owned service. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.checks.stop();
     this.agentWatch.stop();
     this.watcher.stop();
     await this.pass;
     if (this.settings.deregisterOnExit) {
       const removed = await this.reconciler.removeAll();
       this.log.info({ removed }, `deregistered ${removed} services on exit`);
+    }
+  }
+
+  /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
+  private onEvent(id: string, event: ContainerEvent): void {
+    const stopped =
+      event.action === 'die' || event.action === 'destroy'
+        ? { name: event.attributes.name ?? id, exitCode: Number(event.attributes.exitCode ?? 0), removed: event.action === 'destroy' }
+        : undefined;
+    void this.reconciler.syncContainer(id, stopped).then(() => {
+      if (!event.action.startsWith('health_status')) return;
+      for (const job of this.checks.jobsOf(id)) if (job.kind === 'docker-health') this.checks.runNow(job.checkId);
+    });
+  }
+
+  /** Sends a check's result to its TTL check; a check the agent no longer knows means a resync. */
+  private async reportCheck(job: CheckJob, outcome: Outcome): Promise<void> {
+    try {
+      await this.env.consul.updateTtl(job.checkId, outcome.status, outcome.output);
+    } catch (err) {
+      if (/unknown check|not found|does not have associated TTL/i.test(describeConsulError(err))) void this.reconciler.syncContainer(job.containerId);
+      throw err;
     }
   }
 

@@ -46,20 +46,22 @@ export class ConsulAgent {
   /**
    * Registers (or replaces) a service with exactly the given checks. The `consul` package's
    * register() cannot send `?replace-existing-checks=true` (without it, checks a label no longer
-   * asks for would stay) and drops check fields it does not know, so the body goes out as is
-   * through the same client, keeping its TLS, token and keep-alive settings.
+   * asks for would stay) and drops check fields it does not know, so the body goes out as is.
    */
   async register(reg: Registration): Promise<void> {
+    await this.put('agent.service.register', '/agent/service/register', reg, { 'replace-existing-checks': 'true' });
+  }
+
+  /** Sets a TTL check's status and output (the registrar's own script and Docker-health checks). */
+  async updateTtl(checkId: string, status: string, output: string): Promise<void> {
+    await this.put('agent.check.update', `/agent/check/update/${encodeURIComponent(checkId)}`, { Status: status, Output: output });
+  }
+
+  /** A JSON PUT through the package's own client, keeping its TLS, token and keep-alive settings. */
+  private async put(name: string, path: string, body: unknown, query: Record<string, string> = {}): Promise<void> {
     const put = (this.client as unknown as { _put: PapiPut })._put.bind(this.client);
     await put(
-      {
-        name: 'agent.service.register',
-        path: '/agent/service/register',
-        query: { 'replace-existing-checks': 'true' },
-        headers: this.token ? { 'x-consul-token': this.token } : {},
-        type: 'json',
-        body: reg,
-      },
+      { name, path, query, headers: this.token ? { 'x-consul-token': this.token } : {}, type: 'json', body },
       (request, next) => (request.err ? next(false, request.err) : next(false, undefined, undefined)),
     );
   }

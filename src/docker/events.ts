@@ -8,9 +8,15 @@ interface DockerEvent {
   Actor?: { ID?: string; Attributes?: Record<string, string> };
 }
 
+/** The event's action ('die', 'health_status: healthy', 'connect', ...) and Docker's attributes. */
+export interface ContainerEvent {
+  action: string;
+  attributes: Record<string, string>;
+}
+
 export interface WatchOptions {
-  /** Called with a container's ID whenever Docker says something happened to it. */
-  onContainer: (id: string) => void;
+  /** Called whenever Docker says something happened to a container: look at it again. */
+  onContainer: (id: string, event: ContainerEvent) => void;
   /** Called after each (re)connection: events may have been missed, so everything is re-listed. */
   onConnected: () => void;
   /** Wait before reconnecting, by attempt number (from 1); injectable for tests. */
@@ -66,8 +72,9 @@ export class DockerEventWatcher {
   }
 
   private dispatch(event: DockerEvent): void {
-    const id = event.Type === 'network' ? event.Actor?.Attributes?.container : event.Actor?.ID;
-    if (id) this.options.onContainer(id);
+    const attributes = event.Actor?.Attributes ?? {};
+    const id = event.Type === 'network' ? attributes.container : event.Actor?.ID;
+    if (id) this.options.onContainer(id, { action: event.Action ?? '', attributes: event.Type === 'network' ? {} : attributes });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ContainerInspectInfo } from 'dockerode';
-import type { ContainerFacts, NetworkFact, PortFact, Protocol } from '../model/facts.js';
+import type { ContainerFacts, HealthFact, NetworkFact, PortFact, Protocol } from '../model/facts.js';
 
 /**
  * Reads the facts the model needs out of `docker inspect` JSON. `networksOf` is the inspect data
@@ -18,6 +18,24 @@ export function factsFromInspect(info: ContainerInspectInfo, networksOf: Contain
     exposedPorts: exposedPorts(info.Config.ExposedPorts),
     env: envMap(info.Config.Env ?? []),
     labels: info.Config.Labels ?? {},
+    pid: info.State.Pid,
+    ...healthFact(info),
+  };
+}
+
+const DOCKER_DEFAULT_HEALTH_INTERVAL_MS = 30_000;
+
+function healthFact(info: ContainerInspectInfo): { health?: HealthFact } {
+  const state = info.State.Health;
+  const test = info.Config.Healthcheck?.Test ?? [];
+  if (!state || test[0] === 'NONE') return {};
+  const interval = info.Config.Healthcheck?.Interval;
+  return {
+    health: {
+      status: state.Status,
+      output: state.Log?.at(-1)?.Output ?? '',
+      intervalMs: interval ? interval / 1_000_000 : DOCKER_DEFAULT_HEALTH_INTERVAL_MS,
+    },
   };
 }
 

@@ -1,12 +1,14 @@
-import type { CheckDefinition } from './registration.js';
+import type { HealthFact } from './facts.js';
+import type { CheckDefinition, CheckJob } from './registration.js';
 import { hostPort } from './address.js';
-import { parseGoDuration } from './duration.js';
+import { durationMs, parseGoDuration } from './duration.js';
+import { splitCommand } from './script-command.js';
 import { parseBool, type SettingMap } from './settings.js';
 
 export const DEFAULT_INTERVAL = '10s';
 const STATUSES = new Set(['passing', 'warning', 'critical']);
-/** Checks that run inside the container need the script-check work; until then they are refused. */
-const NOT_YET = ['check_script', 'check_cmd', 'check_docker'];
+/** Registrator's three ways of running a command for a check; here all run inside the container. */
+const SCRIPT_KEYS = ['check_script', 'check_cmd', 'check_docker'];
 
 /**
  * The health checks one service asks for, all of them (Registrator keeps only the first kind it
@@ -20,7 +22,8 @@ export function buildChecks(
   port: number,
   settings: SettingMap,
   warnings: string[],
-): CheckDefinition[] {
+  scripts: ScriptContext,
+): { checks: CheckDefinition[]; jobs: CheckJob[] } {
   const target = hostPort(address, port);
   const common = commonFields(settings, warnings);
   const checks: CheckDefinition[] = [];
@@ -47,18 +50,34 @@ export function buildChecks(
     const ttl = duration(settings, 'check_ttl', warnings, 'the TTL check is left out', true);
     if (ttl) checks.push({ CheckID: `service:${serviceId}:ttl`, Name: `ttl ${target}`, TTL: ttl, ...withoutInterval(common) });
   }
-  for (const key of NOT_YET) {
-    if (settings.has(key)) {
-      warnings.push(`SERVICE_${key.toUpperCase()} is not supported yet; the service's other checks are registered`);
+  const jobs: CheckJob[] = [];
+  const scriptKey = SCRIPT_KEYS.find((key) => settings.has(key));
+  if (scriptKey) {
+    const script = scriptCheck(serviceId, address, port, settings.get(scriptKey)!, `SERVICE_${scriptKey.toUpperCase()}`, common, scripts, warnings);
+    if (script) {
+      checks.push(script.check);
+      jobs.push(script.job);
     }
   }
-  return checks;
+  return { checks, jobs };
 }
 
 type CommonFields = Pick<
   CheckDefinition,
   'Interval' | 'Timeout' | 'Status' | 'DeregisterCriticalServiceAfter' | 'SuccessBeforePassing' | 'FailuresBeforeCritical'
 >;
+
+/**
+ * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
+ * Healthy is passing; unhealthy, and starting (no probe has passed yet), are critical.
+ */
+export function dockerHealthCheck(serviceId: string, containerId: string, pid: number, health: HealthFact): { check: CheckDefinition; job: CheckJob } {
+  const checkId = `service:${serviceId}:docker-health`;
+  return {
+    check: { CheckID: checkId, Name: 'Docker HEALTHCHECK', TTL: `${2 * health.intervalMs + 10_000}ms`, Notes: "mirrors the container's Docker HEALTHCHECK" },
+    job: { kind: 'docker-health', checkId, containerId, pid, argv: [], intervalMs: health.intervalMs, timeoutMs: 10_000 },
+  };
+}
 
 /**
  * A paused container cannot answer, but comes back as it was: a critical check takes it out of
@@ -68,6 +87,55 @@ type CommonFields = Pick<
 export function pausedCheck(serviceId: string): CheckDefinition {
   return { CheckID: `service:${serviceId}:paused`, Name: 'container paused', TTL: '87600h', Status: 'critical' };
 }
+
+export interface ScriptContext {
+  containerId: string;
+  pid: number;
+  /** --enable-script-checks: commands run inside containers only when the operator allows it. */
+  enabled: boolean;
+}
+
+/**
+ * SERVICE_CHECK_SCRIPT: a command the registrar runs inside the container every interval, reported
+ * to Consul through a TTL check (Consul never runs it: no enable_script_checks needed). The TTL
+ * outlasts one late run (2 × interval + timeout) yet turns critical when the registrar is gone.
+ */
+function scriptCheck(
+  serviceId: string,
+  address: string,
+  port: number,
+  command: string,
+  label: string,
+  common: CommonFields,
+  scripts: ScriptContext,
+  warnings: string[],
+): { check: CheckDefinition; job: CheckJob } | undefined {
+  if (!scripts.enabled) {
+    warnings.push(`${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`);
+    return undefined;
+  }
+  const argv = splitCommand(command, { SERVICE_IP: address, SERVICE_PORT: String(port) });
+  if (!argv) {
+    warnings.push(`${label} "${command}" cannot be split into arguments (an unclosed quote, or empty); the script check is left out`);
+    return undefined;
+  }
+  const intervalMs = durationMs(common.Interval!);
+  const timeoutMs = common.Timeout ? durationMs(common.Timeout) : Math.min(intervalMs, SCRIPT_TIMEOUT_MS);
+  const checkId = `service:${serviceId}:script`;
+  return {
+    check: {
+      CheckID: checkId,
+      Name: `script ${argv[0]}`,
+      TTL: `${2 * intervalMs + timeoutMs}ms`,
+      Notes: `runs inside the container: ${argv.join(' ')}`,
+      ...(common.Status ? { Status: common.Status } : {}),
+      ...(common.DeregisterCriticalServiceAfter ? { DeregisterCriticalServiceAfter: common.DeregisterCriticalServiceAfter } : {}),
+    },
+    job: { kind: 'script', checkId, containerId: scripts.containerId, pid: scripts.pid, argv, intervalMs, timeoutMs },
+  };
+}
+
+const SCRIPT_TIMEOUT_MS = 10_000;
 
 function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
   const fields: CommonFields = {

@@ -28,4 +28,16 @@ export interface ContainerFacts {
   exposedPorts: PortFact[];
   env: Record<string, string>;
   labels: Record<string, string>;
+  /** The container's main process on the host (0 when not running): where nsenter enters. */
+  pid: number;
+  /** The container's Docker HEALTHCHECK, when it has one. */
+  health?: HealthFact;
+}
+
+export interface HealthFact {
+  /** Docker's status: starting, healthy or unhealthy. */
+  status: string;
+  /** The output of the engine's last probe. */
+  output: string;
+  intervalMs: number;
 }

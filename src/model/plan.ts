@@ -1,8 +1,8 @@
 import type { ContainerFacts } from './facts.js';
-import type { ContainerPlan, Registration } from './registration.js';
+import type { CheckJob, ContainerPlan, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { chooseAddress, type AddressOptions } from './address.js';
-import { buildChecks, pausedCheck } from './checks.js';
+import { buildChecks, dockerHealthCheck, pausedCheck } from './checks.js';
 import { userMeta } from './meta.js';
 import { dnsSafeName, imageBaseName } from './names.js';
 import { servicePorts } from './ports.js';
@@ -15,15 +15,21 @@ export interface PlanOptions extends AddressOptions {
   explicit: boolean;
   /** Tags added to every service (--tags). */
   tags: string[];
+  /** Run SERVICE_CHECK_SCRIPT commands inside containers (--enable-script-checks). */
+  scriptChecks: boolean;
+  /** Mirror Docker HEALTHCHECK results as TTL checks (on unless --no-docker-health). */
+  dockerHealth: boolean;
 }
 
 /** Turns one container's facts into the services it should have in Consul. Pure. */
 export function planContainer(facts: ContainerFacts, options: PlanOptions): ContainerPlan {
   const warnings: string[] = [];
+  const jobs: CheckJob[] = [];
   const plan = (registrations: Registration[], skipped?: string): ContainerPlan => ({
     containerId: facts.id,
     containerName: facts.name,
     registrations,
+    jobs: registrations.length > 0 && !facts.paused ? jobs : [],
     warnings: [...new Set(warnings)],
     ...(skipped === undefined ? {} : { skipped }),
   });
@@ -59,6 +65,15 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     const sharedId = settings.common.get('id')?.trim();
     const id = ownId || (sharedId ? (several ? `${sharedId}:${port}${udp}` : sharedId) : `${options.hostId}:${facts.name}:${port}${udp}`);
 
+    const built = buildChecks(id, where.address, port, s, warnings, { containerId: facts.id, pid: facts.pid, enabled: options.scriptChecks });
+    const checks = [...built.checks];
+    jobs.push(...built.jobs);
+    if (facts.health && options.dockerHealth) {
+      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health);
+      checks.push(health.check);
+      jobs.push(health.job);
+    }
+    if (facts.paused) checks.push(pausedCheck(id));
     registrations.push({
       ID: id,
       Name: name,
@@ -66,7 +81,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       Address: where.address,
       Port: port,
       Meta: { ...userMeta(s, warnings), [OWNER_META.host]: options.hostId, [OWNER_META.container]: facts.id },
-      Checks: [...buildChecks(id, where.address, port, s, warnings), ...(facts.paused ? [pausedCheck(id)] : [])],
+      Checks: checks,
     });
   }
   const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID === r.ID) !== i);

@@ -16,6 +16,7 @@ export interface CheckDefinition {
   Timeout?: string;
   Status?: 'passing' | 'warning' | 'critical';
   DeregisterCriticalServiceAfter?: string;
+  Notes?: string;
   SuccessBeforePassing?: number;
   FailuresBeforeCritical?: number;
 }
@@ -30,11 +31,29 @@ export interface Registration {
   Checks: CheckDefinition[];
 }
 
+/**
+ * A check the registrar runs itself and reports to Consul's TTL check `checkId`: a command inside
+ * the container, or the result of the container's own Docker HEALTHCHECK.
+ */
+export interface CheckJob {
+  kind: 'script' | 'docker-health';
+  checkId: string;
+  containerId: string;
+  /** The container's main process on the host, where nsenter enters. */
+  pid: number;
+  /** The command, for scripts. */
+  argv: string[];
+  intervalMs: number;
+  timeoutMs: number;
+}
+
 /** The model's answer for one container: its registrations, or why there are none. */
 export interface ContainerPlan {
   containerId: string;
   containerName: string;
   registrations: Registration[];
+  /** The checks of those registrations that the registrar runs itself, by check ID. */
+  jobs: CheckJob[];
   /** Set when the container is deliberately not registered (ignored, not running, no ports...). */
   skipped?: string;
   /** Problems with the container's labels or setup that the operator should fix. */

@@ -10,17 +10,13 @@ interface Slot {
 }
 
 /**
- * Runs tasks one at a time per key, with at most `concurrency` keys at once. Requests for a key
+ * Runs tasks one at a time per key. Requests for a key
  * that already has one waiting are merged into it (the newest task wins): a burst of events for
  * one container costs one more pass, not one per event, and that pass sees the state after all of
  * them. Tasks must not throw.
  */
 export class KeyedQueue {
   private readonly slots = new Map<string, Slot>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly concurrency: number) {}
 
   run(key: string, task: () => Promise<void>): Promise<void> {
     let slot = this.slots.get(key);
@@ -47,31 +43,17 @@ export class KeyedQueue {
   private async drain(key: string, slot: Slot): Promise<void> {
     slot.running = true;
     while (slot.pending) {
-      await this.acquire();
+      // Let the current turn end first, so that requests made in it merge into this run.
+      await Promise.resolve();
       const next = slot.pending;
       slot.pending = undefined;
       try {
         await next.task();
       } finally {
-        this.release();
         next.settle();
       }
     }
     slot.running = false;
     this.slots.delete(key);
-  }
-
-  private acquire(): Promise<void> {
-    if (this.active < this.concurrency) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
   }
 }

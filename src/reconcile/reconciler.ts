@@ -5,11 +5,12 @@ import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
 import { describeConsulError, isRefusal } from '../consul/errors.js';
 import type { ContainerFacts } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
-import type { Registration } from '../model/registration.js';
+import type { CheckJob, Registration } from '../model/registration.js';
 import { ServiceIdClaims } from './claims.js';
 import { diff } from './diff.js';
 import { withHash } from './hash.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { Semaphore } from '../semaphore.js';
 import { OncePerContainer } from './once-per-container.js';
 
 export type DeregisterMode = 'always' | 'on-success';
@@ -18,6 +19,18 @@ export type DeregisterMode = 'always' | 'on-success';
 export interface ContainerSource {
   inspect(id: string): Promise<ContainerFacts | undefined>;
   runningIds(): Promise<string[]>;
+}
+
+/** What a die or destroy event tells about a container, so that Docker need not be asked. */
+export interface StoppedHint {
+  name: string;
+  exitCode: number;
+  removed: boolean;
+}
+
+/** The registrar's own checks (checks/), told which jobs each container's services now have. */
+export interface CheckJobs {
+  sync(containerId: string, jobs: CheckJob[]): void;
 }
 
 export interface ReconcilerOptions {
@@ -42,6 +55,8 @@ export interface PassSummary {
  */
 export class Reconciler {
   private readonly queue: KeyedQueue;
+  /** Bounds a full pass's parallel inspects; event syncs do not wait for it. */
+  private readonly passSlots: Semaphore;
   private readonly warned = new OncePerContainer();
   private readonly refused = new OncePerContainer();
   private readonly droppedFields = new Set<string>();
@@ -55,14 +70,16 @@ export class Reconciler {
     private readonly consul: ConsulAgent,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
+    private readonly checks?: CheckJobs,
   ) {
-    this.queue = new KeyedQueue(options.concurrency);
+    this.queue = new KeyedQueue();
+    this.passSlots = new Semaphore(options.concurrency);
   }
 
   /** Brings one container's services up to date; Docker events call this. */
-  async syncContainer(id: string): Promise<void> {
+  async syncContainer(id: string, stopped?: StoppedHint): Promise<void> {
     await this.queue.run(id, async () => {
-      await this.sync(id);
+      await this.sync(id, undefined, stopped);
     });
   }
 
@@ -80,11 +97,13 @@ export class Reconciler {
     let failed = 0;
     await Promise.all(
       [...ids].map((id) =>
-        this.queue.run(id, async () => {
-          // A write for this container after we read Consul makes our copy stale: read it again.
-          const fresh = (this.lastWrite.get(id) ?? 0) > writesBefore;
-          if (!(await this.sync(id, fresh ? undefined : (ownedByContainer.get(id) ?? [])))) failed++;
-        }),
+        this.passSlots.use(() =>
+          this.queue.run(id, async () => {
+            // A write for this container after we read Consul makes our copy stale: read it again.
+            const fresh = (this.lastWrite.get(id) ?? 0) > writesBefore;
+            if (!(await this.sync(id, fresh ? undefined : (ownedByContainer.get(id) ?? [])))) failed++;
+          }),
+        ),
       ),
     );
     return { containers: ids.size, failed, ms: Math.round(performance.now() - started) };
@@ -103,35 +122,47 @@ export class Reconciler {
     return owned.length;
   }
 
-  private async sync(id: string, knownOwned?: OwnedService[]): Promise<boolean> {
+  private async sync(id: string, knownOwned?: OwnedService[], stopped?: StoppedHint): Promise<boolean> {
     try {
-      const facts = await this.docker.inspect(id);
+      // A die or destroy event already says the container is not running: asking Docker again
+      // would wait for it to finish tearing the container down (100 ms and more under load).
+      const facts = stopped ? undefined : await this.docker.inspect(id);
       const owned = knownOwned ?? (await this.consul.owned(this.options.plan.hostId, id));
-      if (facts && this.keepWhileStopped(facts)) return true;
+      const name = facts?.name ?? stopped?.name ?? id;
+      if (this.keepWhileStopped(facts, stopped)) {
+        this.checks?.sync(id, []);
+        return true;
+      }
       const plan = facts ? planContainer(facts, this.options.plan) : undefined;
-      const name = facts?.name ?? owned[0]?.id ?? id;
       const warnings = [...(plan?.warnings ?? [])];
       const desired = this.claims.take(id, plan?.registrations ?? [], warnings);
       for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
       }
-      const changes = diff(desired.map(withHash), owned);
-      changes.deregister = changes.deregister.filter((s) => !this.claims.heldByOther(s.id, id));
-      const refusals: string[] = [];
-      for (const reg of changes.register) {
-        const refusal = await this.register(reg, name, id);
-        if (refusal) refusals.push(refusal);
-      }
-      for (const service of changes.deregister) {
-        await this.write(id, () => this.consul.deregister(service.id));
-        this.log.info({ container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
-      }
-      for (const refusal of this.refused.fresh(id, refusals)) this.log.error({ container: name, containerId: id }, refusal);
-      return refusals.length === 0;
+      const refusals = await this.apply(id, name, desired, owned);
+      const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
+      this.checks?.sync(id, (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)));
+      for (const refusal of this.refused.fresh(id, [...refusals.values()])) this.log.error({ container: name, containerId: id }, refusal);
+      return refusals.size === 0;
     } catch (err) {
       this.log.warn({ containerId: id, err: describeConsulError(err) }, `container ${id}: sync failed; the next pass retries`);
       return false;
     }
+  }
+
+  /** Writes the difference; returns Consul's refusals by service ID. */
+  private async apply(id: string, name: string, desired: Registration[], owned: OwnedService[]): Promise<Map<string, string>> {
+    const changes = diff(desired.map(withHash), owned);
+    const refusals = new Map<string, string>();
+    for (const reg of changes.register) {
+      const refusal = await this.register(reg, name, id);
+      if (refusal) refusals.set(reg.ID, refusal);
+    }
+    for (const service of changes.deregister.filter((s) => !this.claims.heldByOther(s.id, id))) {
+      await this.write(id, () => this.consul.deregister(service.id));
+      this.log.info({ container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
+    }
+    return refusals;
   }
 
   /** Registers one service; returns Consul's refusal as a message for the operator, if any. */
@@ -160,8 +191,10 @@ export class Reconciler {
     this.lastWrite.set(id, ++this.writes);
   }
 
-  /** --deregister on-success: a container that failed keeps its services (they go critical). */
-  private keepWhileStopped(facts: ContainerFacts): boolean {
-    return !facts.running && this.options.deregister === 'on-success' && facts.exitCode !== 0;
+  /** --deregister on-success: a container that exited non-zero keeps its services (they go critical). */
+  private keepWhileStopped(facts: ContainerFacts | undefined, stopped: StoppedHint | undefined): boolean {
+    if (this.options.deregister !== 'on-success') return false;
+    if (stopped) return !stopped.removed && stopped.exitCode !== 0;
+    return facts !== undefined && !facts.running && facts.exitCode !== 0;
   }
 }

@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { CheckJob } from '../model/registration.js';
+import { Semaphore } from '../semaphore.js';
+import type { Running } from './executor.js';
+import type { Outcome } from './outcome.js';
+
+export interface SchedulerStats {
+  /** Runs started. */
+  runs: number;
+  /** Runs that started more than max(1 s, interval / 10) after they were due. */
+  late: number;
+  /** Runs not started because the previous run of the same check had not ended. */
+  skipped: number;
+  /** Runs whose outcome could not be reported to Consul. */
+  reportErrors: number;
+}
+
+interface Entry {
+  job: CheckJob;
+  spec: string;
+  timer?: NodeJS.Timeout;
+  nextDue: number;
+  busy: boolean;
+}
+
+export interface SchedulerOptions {
+  /** Runs at once; more wait for a place (and may become late). */
+  concurrency: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+/**
+ * Runs every check job on its interval: first runs spread at random over one interval (so a
+ * thousand checks registered together do not fire together), at most `concurrency` at once, never
+ * two runs of one check at once. Each outcome goes to `report` (Consul's TTL update).
+ */
+export class CheckScheduler {
+  readonly stats: SchedulerStats = { runs: 0, late: 0, skipped: 0, reportErrors: 0 };
+  /** How late each run started, in ms (the last 10,000), for the benchmark's percentiles. */
+  readonly lateness: number[] = [];
+  private readonly entries = new Map<string, Entry>();
+  private readonly byContainer = new Map<string, Set<string>>();
+  private readonly slots: Semaphore;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly run: (job: CheckJob) => Running,
+    private readonly report: (job: CheckJob, outcome: Outcome) => Promise<void>,
+    options: SchedulerOptions,
+    private readonly log: Logger,
+  ) {
+    this.slots = new Semaphore(options.concurrency);
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Makes this container's running jobs exactly `jobs`; unchanged jobs keep their rhythm. */
+  sync(containerId: string, jobs: CheckJob[]): void {
+    const wanted = new Map(jobs.map((j) => [j.checkId, j]));
+    const current = this.byContainer.get(containerId) ?? new Set<string>();
+    for (const checkId of current) {
+      const entry = this.entries.get(checkId)!;
+      const next = wanted.get(checkId);
+      if (!next || JSON.stringify(next) !== entry.spec) this.remove(checkId, current);
+    }
+    for (const job of jobs) {
+      if (current.has(job.checkId)) continue;
+      const entry: Entry = { job, spec: JSON.stringify(job), nextDue: this.now() + this.random() * job.intervalMs, busy: false };
+      this.entries.set(job.checkId, entry);
+      current.add(job.checkId);
+      this.arm(entry);
+    }
+    if (current.size > 0) this.byContainer.set(containerId, current);
+    else this.byContainer.delete(containerId);
+  }
+
+  /** Runs a check now (a Docker health_status event), unless it is already running. */
+  runNow(checkId: string): void {
+    const entry = this.entries.get(checkId);
+    if (!entry || entry.busy) return;
+    entry.nextDue = this.now();
+    this.arm(entry);
+  }
+
+  jobsOf(containerId: string): CheckJob[] {
+    return [...(this.byContainer.get(containerId) ?? [])].map((id) => this.entries.get(id)!.job);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  stop(): void {
+    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    this.entries.clear();
+    this.byContainer.clear();
+  }
+
+  private remove(checkId: string, ofContainer: Set<string>): void {
+    clearTimeout(this.entries.get(checkId)?.timer);
+    this.entries.delete(checkId);
+    ofContainer.delete(checkId);
+  }
+
+  private arm(entry: Entry): void {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => void this.fire(entry), Math.max(0, entry.nextDue - this.now()));
+    entry.timer.unref();
+  }
+
+  private async fire(entry: Entry): Promise<void> {
+    const due = entry.nextDue;
+    // Keep the rhythm; after a long stall start again from now rather than firing a backlog.
+    entry.nextDue = Math.max(due + entry.job.intervalMs, this.now());
+    this.arm(entry);
+    if (entry.busy) {
+      this.stats.skipped++;
+      return;
+    }
+    entry.busy = true;
+    await this.slots.acquire();
+    const lateBy = this.now() - due;
+    this.stats.runs++;
+    if (lateBy > Math.max(1000, entry.job.intervalMs / 10)) this.stats.late++;
+    this.lateness.push(lateBy);
+    if (this.lateness.length > 10_000) this.lateness.shift();
+    let running: Running;
+    try {
+      running = this.run(entry.job);
+    } catch (err) {
+      running = { outcome: Promise.resolve({ status: 'critical', output: (err as Error).message }), finished: Promise.resolve() };
+    }
+    void running.finished.finally(() => (entry.busy = false));
+    try {
+      const outcome = await running.outcome;
+      if (this.entries.get(entry.job.checkId) === entry) await this.report(entry.job, outcome);
+    } catch (err) {
+      this.stats.reportErrors++;
+      this.log.debug({ checkId: entry.job.checkId, err: (err as Error).message }, 'check result not reported');
+    } finally {
+      this.slots.release();
+    }
+  }
+}
