@@ -35,6 +35,7 @@ export interface RunOptions {
   expose?: string[];
   network?: string;
   restart?: 'always' | 'no';
+  healthcheck?: { Test: string[]; Interval: number; Timeout?: number; Retries?: number };
 }
 
 export async function runContainer(o: RunOptions): Promise<Docker.Container> {
@@ -46,6 +47,7 @@ export async function runContainer(o: RunOptions): Promise<Docker.Container> {
     Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: Object.fromEntries((o.expose ?? []).map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])),
     HostConfig: { NetworkMode: o.network ?? 'bridge', RestartPolicy: { Name: o.restart ?? 'no' } },
+    ...(o.healthcheck ? { Healthcheck: o.healthcheck } : {}),
   });
   await container.start();
   return container;
@@ -87,6 +89,17 @@ export async function agentServices(filter?: string): Promise<Record<string, Age
 
 export async function catalogService(name: string): Promise<{ ServiceID: string; ServiceAddress: string; ServicePort: number }[]> {
   return (await consulJson(`/catalog/service/${name}`)) as never;
+}
+
+/** Runs a command in a container and waits for it to end (test set-up, not the registrar's executors). */
+export async function execIn(name: string, cmd: string[]): Promise<void> {
+  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.resume();
+  });
 }
 
 export async function checksOf(serviceId: string): Promise<{ CheckID: string; Status: string; Output: string }[]> {

@@ -1,0 +1,143 @@
+// Checks the registrar runs itself (issue: health checks inside the container): script checks via
+// TTL with both executors, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
+import { expect } from 'chai';
+import { RegistrarProcess } from '../support/registrar-process.js';
+import { checksOf, cleanup, execIn, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+
+const SECOND = 1_000_000_000; // Docker's durations are in ns
+
+for (const executor of ['docker', 'nsenter'] as const) {
+  describe(`script checks inside containers (--script-executor ${executor})`, function () {
+    this.timeout(60_000);
+    const hostId = uniqueName(`checks-${executor}`);
+    let registrar: RegistrarProcess;
+    const statusOf = async (serviceId: string, kind: string) => (await checksOf(serviceId)).find((c) => c.CheckID === `service:${serviceId}:${kind}`);
+
+    before(async () => {
+      await requireRig();
+      registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor]);
+      await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    });
+    after(async () => {
+      await registrar?.stop('SIGKILL');
+      await cleanup([hostId]);
+    });
+
+    it('maps exit 0 / 1 / 2 to passing / warning / critical, with the output and $SERVICE_PORT substituted', async () => {
+      const name = uniqueName('script');
+      const script = (code: number) => `sh -c 'echo port $SERVICE_PORT says ${code}; exit ${code}'`;
+      await runContainer({
+        name,
+        cmd: ['sleep', '600'],
+        expose: ['7000', '7001', '7002'],
+        labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_7000_CHECK_SCRIPT: script(0), SERVICE_7001_CHECK_SCRIPT: script(1), SERVICE_7002_CHECK_SCRIPT: script(2) },
+      });
+      const expected = { 7000: 'passing', 7001: 'warning', 7002: 'critical' } as const;
+      for (const [port, status] of Object.entries(expected)) {
+        const id = `${hostId}:${name}:${port}`;
+        const check = await waitFor(`port ${port} ${status}`, async () => {
+          const c = await statusOf(id, 'script');
+          return c?.Status === status && c.Output.includes('says') && c;
+        });
+        expect(check.Output.trim()).to.equal(`port ${port} says ${port === '7000' ? 0 : port === '7001' ? 1 : 2}`);
+      }
+    });
+
+    it('reports a hanging script critical after its timeout while other checks keep running on time', async () => {
+      const name = uniqueName('hang');
+      await runContainer({
+        name,
+        cmd: ['sleep', '600'],
+        expose: ['7100', '7101'],
+        labels: {
+          SERVICE_NAME: name,
+          SERVICE_CHECK_INTERVAL: '1s',
+          SERVICE_CHECK_TIMEOUT: '1s',
+          SERVICE_7100_CHECK_SCRIPT: 'sleep 30',
+          SERVICE_7101_CHECK_SCRIPT: 'cat /proc/uptime',
+        },
+      });
+      const hung = await waitFor('the hanging check critical', async () => {
+        const c = await statusOf(`${hostId}:${name}:7100`, 'script');
+        return c?.Status === 'critical' && c.Output.includes('timed out') && c;
+      }, 10_000);
+      expect(hung.Output).to.include('timed out after 1000 ms');
+      // The healthy check's output is the uptime in seconds: it must keep changing about every second.
+      const quick = async () => (await statusOf(`${hostId}:${name}:7101`, 'script'))?.Output.trim().split(' ')[0] ?? '';
+      const first = await waitFor('the quick check passing', async () => (await quick()) || undefined);
+      await new Promise((res) => setTimeout(res, 2500));
+      const later = await quick();
+      expect(Number(later) - Number(first), 'updated while the other check hangs').to.be.above(1.2);
+    });
+
+    it('lets TTL checks go critical on their own when the registrar is killed', async () => {
+      const name = uniqueName('orphan');
+      await runContainer({ name, cmd: ['sleep', '600'], expose: ['7200'], labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_TIMEOUT: '1s', SERVICE_CHECK_SCRIPT: 'true' } });
+      const id = `${hostId}:${name}:7200`;
+      await waitFor('passing', async () => (await statusOf(id, 'script'))?.Status === 'passing');
+      await registrar.stop('SIGKILL');
+      // TTL = 2 × interval + timeout = 3 s.
+      const check = await waitFor('critical without the registrar', async () => {
+        const c = await statusOf(id, 'script');
+        return c?.Status === 'critical' && c;
+      }, 6_000, 200);
+      expect(check.Output).to.match(/TTL expired/i);
+      registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor]);
+      await waitFor('passing again after restart', async () => (await statusOf(id, 'script'))?.Status === 'passing');
+    });
+  });
+}
+
+describe('script checks disabled, and Docker HEALTHCHECK mirroring', function () {
+  this.timeout(60_000);
+  const hostId = uniqueName('health');
+  let registrar: RegistrarProcess;
+
+  before(async () => {
+    await requireRig();
+    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0']);
+    await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+  });
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it('warns once about a script check without --enable-script-checks and registers the other checks', async () => {
+    const name = uniqueName('noscript');
+    await runContainer({ name, cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], expose: ['80'], labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' } });
+    const warning = await registrar.waitForLog('the warning', (l) => l.level === 40 && l.container === name);
+    expect(warning.msg).to.include('--enable-script-checks');
+    const checks = await waitFor('the TCP check registered', async () => {
+      const c = await checksOf(`${hostId}:${name}:80`);
+      return c.length > 0 && c;
+    });
+    expect(checks.map((c) => c.CheckID)).to.deep.equal([`service:${hostId}:${name}:80:tcp`]);
+  });
+
+  it('mirrors HEALTHCHECK turning healthy, then unhealthy, within one health interval, with the probe output', async () => {
+    const name = uniqueName('hc');
+    await runContainer({
+      name,
+      cmd: ['sleep', '600'],
+      expose: ['80'],
+      labels: { SERVICE_NAME: name },
+      healthcheck: { Test: ['CMD', 'sh', '-c', 'echo probe; test -f /tmp/ok'], Interval: 1 * SECOND, Timeout: 1 * SECOND, Retries: 1 },
+    });
+    const id = `${hostId}:${name}:80`;
+    const health = async () => (await checksOf(id)).find((c) => c.CheckID === `service:${id}:docker-health`);
+    await waitFor('registered, critical while unhealthy', async () => (await health())?.Status === 'critical');
+    await execIn(name, ['touch', '/tmp/ok']);
+    let t = Date.now();
+    const passing = await waitFor('passing once healthy', async () => {
+      const c = await health();
+      return c?.Status === 'passing' && c;
+    }, 5_000, 50);
+    expect(passing.Output).to.include('probe');
+    const toPassing = Date.now() - t;
+    await execIn(name, ['rm', '/tmp/ok']);
+    t = Date.now();
+    await waitFor('critical once unhealthy', async () => (await health())?.Status === 'critical', 5_000, 50);
+    console.log(`      mirrored healthy in ${toPassing} ms, unhealthy in ${Date.now() - t} ms (health interval 1000 ms)`);
+  });
+});
