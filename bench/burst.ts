@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { CONSUL, cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
+import { CONSUL, agentServices, deregister, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
 import { RegistrarProcess, type LogLine } from '../test/support/registrar-process.js';
 
 const N = envInt('BENCH_N', 50);
@@ -20,12 +20,14 @@ const BENCH_LABEL = 'consul-registrar-bench';
 
 const TARGETS = { registerP50: 30, registerP99: 600, deregisterP99: 50, peakRssMiB: 64 };
 
+const benchStart = performance.now();
 const runId = uniqueName('bench');
 const burstHost = `${runId}-burst`;
 const resyncHost = `${runId}-resync`;
 const registrars = new Set<RegistrarProcess>();
-/** Processes seen sharing the rig during the run (other registrars, test runs). */
-const interference = new Set<string>();
+/** Phases during which other registrars or test runs were seen on this machine. */
+const disturbed = new Set<string>();
+let phase = 'setup';
 
 interface Latencies {
   p50: number;
@@ -40,6 +42,9 @@ interface Pass {
   ms: number;
   writes: number;
 }
+
+type BurstResults = Pick<Results, 'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'>;
+type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB'>;
 
 interface Results {
   register: Latencies;
@@ -190,8 +195,6 @@ function eventTime(times: Map<string, number>, what: string, id: string): Promis
   return waitFor(`the ${what} event of ${id.slice(0, 12)}`, async () => times.get(id), 10_000);
 }
 
-const benchStart = performance.now();
-
 function progress(message: string): void {
   process.stderr.write(`bench [${((performance.now() - benchStart) / 1000).toFixed(1)} s]: ${message}\n`);
 }
@@ -207,7 +210,7 @@ function progress(message: string): void {
  * Container start-up before the event is Docker's time, not the registrar's. The catalog figures
  * check this against what a Consul client actually sees.
  */
-async function burstPhase(signal: AbortSignal): Promise<Pick<Results, 'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'>> {
+async function burstPhase(signal: AbortSignal): Promise<BurstResults> {
   const { registrar } = await startRegistrar(burstHost);
   const { cpuS: cpuStartupS, peakRssMiB: startupRssMiB } = usage(registrar.pid);
   const events = await followEvents();
@@ -245,7 +248,7 @@ async function burstPhase(signal: AbortSignal): Promise<Pick<Results, 'register'
 }
 
 /** A fresh registrar's first pass over M running containers (all new), then a restart's (all in place). */
-async function resyncPhase(signal: AbortSignal): Promise<Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB'>> {
+async function resyncPhase(signal: AbortSignal): Promise<ResyncResults> {
   progress(`starting ${M} containers, ${M_PARALLEL} at a time`);
   const names = Array.from({ length: M }, (_, i) => `${runId}-r${i}`);
   await pool(names, M_PARALLEL, signal, (name) => startContainer(name, `${runId}-resync`));
@@ -269,19 +272,21 @@ async function expectRunning(count: number): Promise<void> {
   if (running.length !== count) throw new Error(`${running.length} of this run's ${count} containers are running: something else on the rig stopped or removed them`);
 }
 
-/** Other registrars and test runs on this machine, which would skew every figure. */
-function othersOnRig(): string[] {
+/** Other registrars and test runs on this machine: they compete for the 2 cores and the rig. */
+function othersOnMachine(): string[] {
   const mine = new Set([process.pid, ...[...registrars].map((r) => r.pid)]);
   return readdirSync('/proc')
     .filter((pid) => /^\d+$/.test(pid) && !mine.has(Number(pid)))
     .map((pid) => {
       try {
-        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+        return [pid, ...readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')];
       } catch {
-        return ''; // exited meanwhile
+        return []; // exited meanwhile
       }
     })
-    .filter((line) => /dist\/cli\.js|mocha/.test(line));
+    // Node processes only: a shell or a grep that merely names them costs nothing.
+    .filter(([, argv0 = '', ...args]) => /(^|\/)node$/.test(argv0) && args.some((arg) => /dist\/cli\.js$|mocha/.test(arg)))
+    .map((argv) => argv.join(' ').trim());
 }
 
 function passOf({ registrar, pass }: { registrar: RegistrarProcess; pass: LogLine }): Pass {
@@ -291,18 +296,38 @@ function passOf({ registrar, pass }: { registrar: RegistrarProcess; pass: LogLin
 
 async function runBench(signal: AbortSignal): Promise<Results> {
   await requireRig();
-  noteOthers();
+  enterPhase('burst');
   const burst = await burstPhase(signal);
-  noteOthers();
+  enterPhase('resync');
   const resync = await resyncPhase(signal);
-  noteOthers();
+  enterPhase('cleanup');
   return { ...burst, ...resync };
 }
 
-function noteOthers(): void {
-  for (const other of othersOnRig()) {
-    if (!interference.has(other)) progress(`WARNING: sharing this machine with ${other}`);
-    interference.add(other);
+function enterPhase(name: string): void {
+  phase = name;
+  noteNeighbours();
+}
+
+function noteNeighbours(): void {
+  const others = othersOnMachine();
+  if (others.length === 0 || disturbed.has(phase)) return;
+  disturbed.add(phase);
+  progress(`WARNING: the ${phase} phase shares this machine with:\n  ${others.join('\n  ')}`);
+}
+
+/**
+ * Removes every bench container (this run's and any a crashed run left) and the services of this
+ * run's host IDs. Not rig's cleanup(): that removes every test container, and tests may be
+ * running on the same rig.
+ */
+async function removeBenchArtifacts(): Promise<void> {
+  const never = new AbortController().signal;
+  const containers = await docker.listContainers({ all: true, filters: { label: [BENCH_LABEL] } });
+  await pool(containers, M_PARALLEL, never, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
+  for (const hostId of [burstHost, resyncHost]) {
+    const services = Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`));
+    await pool(services, M_PARALLEL, never, deregister);
   }
 }
 
@@ -332,7 +357,7 @@ function report(r: Results, totalS: number): string {
     pass('full pass, fresh host ID', r.firstPass),
     pass('full pass after restart', r.secondPass),
     `${'resync registrar peak RSS'.padEnd(34)} ${r.resyncPeakRssMiB} MiB (after the first pass over ${M})`,
-    ...(interference.size > 0 ? ['', `WARNING: ${interference.size} other registrar/test processes ran meanwhile; these figures are skewed`] : []),
+    ...(disturbed.size > 0 ? ['', `WARNING: other registrars or test runs shared the machine during: ${[...disturbed].join(', ')}; those figures are skewed`] : []),
   ].join('\n');
 }
 
@@ -346,6 +371,7 @@ async function main(): Promise<void> {
   const abort = new AbortController();
   const budget = setTimeout(() => abort.abort(new Error(`the run went over its ${BUDGET_S} s budget (BENCH_BUDGET_S)`)), BUDGET_S * 1000);
   process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+  const sampler = setInterval(noteNeighbours, 2000);
   const run = runBench(abort.signal);
   let results: Results | undefined;
   try {
@@ -359,13 +385,14 @@ async function main(): Promise<void> {
     await Promise.race([run.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000))]);
     await Promise.all([...registrars].map((r) => r.stop()));
     progress('cleaning up');
-    await cleanup([burstHost, resyncHost]);
+    await removeBenchArtifacts();
+    clearInterval(sampler);
     clearTimeout(budget);
   }
   const totalS = (performance.now() - benchStart) / 1000;
   if (results) {
     process.stdout.write(report(results, totalS) + '\n');
-    process.stdout.write(JSON.stringify({ runId, N, PARALLEL, M, targets: TARGETS, ...results, totalS: Math.round(totalS), interference: [...interference] }) + '\n');
+    process.stdout.write(JSON.stringify({ runId, N, PARALLEL, M, targets: TARGETS, ...results, totalS: Math.round(totalS), disturbedPhases: [...disturbed] }) + '\n');
   }
 }
 
