@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-opt --max-semi-space-size=1
+// The flags above: the registrar's work is waiting on sockets, and V8's optimizing compiler and a
+// large young generation cost ~10 MiB of resident memory on every host for no measurable gain
+// (bench/burst.ts reports both memory and CPU). The image's entrypoint passes the same flags.
 import './docker/defer-unused-modules.js'; // first: before anything imports dockerode
 import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { createLogger } from './log.js';

@@ -45,6 +45,7 @@ export const OPTIONS = {
   'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
   'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },
   concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
+  'http-addr': { env: 'REGISTRAR_HTTP_ADDR', type: 'string', default: '127.0.0.1:9480', help: "where /healthz and /metrics are served ('' turns them off)" },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
   help: { env: '', type: 'boolean', help: 'print this help and exit' },
 } satisfies Record<string, OptionSpec>;
@@ -119,6 +120,7 @@ export interface Settings {
   agentPollSeconds: number;
   concurrency: number;
   logLevel: string;
+  httpAddr?: string;
 }
 
 /** Typed, checked settings; a ConfigError names the flag and variable to fix. */
@@ -143,7 +145,7 @@ export function toSettings(v: RawConfig): Settings {
         tlsServerName: optional('consul-tls-server-name'),
       }),
     },
-    ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network') }),
+    ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network'), httpAddr: optional('http-addr') }),
     explicit: bool(v, 'explicit'),
     tags: splitList(v.tags ?? ''),
     resyncSeconds: number(v, 'resync', 0),

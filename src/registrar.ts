@@ -13,6 +13,8 @@ import { jobRunner } from './checks/run-job.js';
 import type { Outcome } from './checks/outcome.js';
 import { DockerEventWatcher, type ContainerEvent } from './docker/events.js';
 import type { CheckJob } from './model/registration.js';
+import { Metrics, quantile } from './status/metrics.js';
+import { startStatusServer } from './status/server.js';
 import { inspectFacts, runningContainerIds } from './docker/inspect.js';
 import type { PlanOptions } from './model/plan.js';
 import { Reconciler, type ContainerSource } from './reconcile/reconciler.js';
@@ -80,6 +82,8 @@ export class Registrar {
   private readonly watcher: DockerEventWatcher;
   private readonly agentWatch: AgentWatch;
   readonly checks: CheckScheduler;
+  readonly metrics = new Metrics();
+  private lastPassEnded: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private passAgain = false;
@@ -100,7 +104,7 @@ export class Registrar {
       env.consul,
       { plan: env.plan, deregister: settings.deregister, capabilities: env.capabilities, concurrency: settings.concurrency },
       log,
-      this.checks,
+      { checks: this.checks, metrics: this.metrics },
     );
     this.watcher = new DockerEventWatcher(env.docker, { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.fullPass() }, log);
     this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.fullPass(), log);
@@ -108,6 +112,7 @@ export class Registrar {
 
   start(): Promise<void> {
     this.agentWatch.start(this.env.consulNodeId);
+    if (this.settings.httpAddr) startStatusServer(this.settings.httpAddr, { metrics: () => this.renderMetrics(), health: () => this.health() }, this.log);
     if (this.settings.resyncSeconds > 0) {
       this.timer = setInterval(() => void this.fullPass(), this.settings.resyncSeconds * 1000);
     }
@@ -129,6 +134,7 @@ export class Registrar {
 
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
   private onEvent(id: string, event: ContainerEvent): void {
+    this.metrics.inc('registrar_docker_events_total');
     const stopped =
       event.action === 'die' || event.action === 'destroy'
         ? { name: event.attributes.name ?? id, exitCode: Number(event.attributes.exitCode ?? 0), removed: event.action === 'destroy' }
@@ -149,6 +155,25 @@ export class Registrar {
     }
   }
 
+  private renderMetrics(): string {
+    const { runs, late, skipped, reportErrors } = this.checks.stats;
+    this.metrics.set('registrar_check_runs_total', runs);
+    this.metrics.set('registrar_check_late_total', late);
+    this.metrics.set('registrar_check_skipped_total', skipped);
+    this.metrics.set('registrar_check_report_errors_total', reportErrors);
+    for (const q of [0.5, 0.99]) this.metrics.set('registrar_check_lateness_seconds', quantile(this.checks.lateness, q) / 1000, `quantile="${q}"`);
+    return this.metrics.render();
+  }
+
+  /** /healthz: Docker and Consul answer, and a full pass ended recently (within three --resync periods). */
+  private async health(): Promise<{ ok: boolean } & Record<string, unknown>> {
+    const docker = await Promise.race([this.env.docker.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    const consul = this.agentWatch.reachable;
+    const age = this.lastPassEnded === undefined ? undefined : (Date.now() - this.lastPassEnded) / 1000;
+    const fresh = age !== undefined && (this.settings.resyncSeconds === 0 || age < 3 * this.settings.resyncSeconds);
+    return { ok: docker && consul && fresh, docker, consul, lastFullPassAgeSeconds: age };
+  }
+
   /** One full pass at a time; a request during a pass runs one more after it. */
   fullPass(): Promise<void> {
     if (this.pass) {
@@ -160,6 +185,10 @@ export class Registrar {
         this.passAgain = false;
         try {
           const summary = await this.reconciler.fullSync();
+          this.lastPassEnded = Date.now();
+          this.metrics.inc('registrar_full_passes_total');
+          this.metrics.set('registrar_full_pass_seconds', summary.ms / 1000);
+          this.metrics.set('registrar_last_full_pass_timestamp_seconds', Math.round(this.lastPassEnded / 1000));
           this.log.info(summary, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
         } catch (err) {
           this.log.warn({ err: describeConsulError(err) }, 'full pass failed; retried at the next pass');

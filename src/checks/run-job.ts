@@ -29,8 +29,7 @@ export function jobRunner(choice: ExecutorChoice, docker: Docker, inspect: (id: 
 export function healthOutcome(facts: ContainerFacts | undefined): Outcome {
   const health = facts?.health;
   if (!health) return { status: 'critical', output: 'the container is gone or has no HEALTHCHECK' };
-  const output = truncate(health.output);
-  if (health.status === 'healthy') return { status: 'passing', output };
-  if (health.status === 'starting') return { status: 'critical', output: `starting: no health probe has passed yet\n${output}` };
-  return { status: 'critical', output: `${health.status}\n${output}` };
+  if (health.status === 'healthy') return { status: 'passing', output: truncate(health.output) };
+  const why = health.status === 'starting' ? 'starting: no health probe has passed yet' : health.status;
+  return { status: 'critical', output: truncate(`${why}\n${health.output}`) };
 }

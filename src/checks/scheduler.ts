@@ -121,6 +121,12 @@ export class CheckScheduler {
     }
     entry.busy = true;
     await this.slots.acquire();
+    if (this.entries.get(entry.job.checkId) !== entry) {
+      // Removed (or the scheduler stopped) while waiting for a place.
+      entry.busy = false;
+      this.slots.release();
+      return;
+    }
     const lateBy = this.now() - due;
     this.stats.runs++;
     if (lateBy > Math.max(1000, entry.job.intervalMs / 10)) this.stats.late++;

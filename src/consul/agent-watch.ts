@@ -13,6 +13,11 @@ export class AgentWatch {
   private nodeId: string | undefined;
   private down = false;
 
+  /** False while the agent does not answer. */
+  get reachable(): boolean {
+    return !this.down;
+  }
+
   constructor(
     private readonly consul: ConsulAgent,
     private readonly everyMs: number,

@@ -23,8 +23,9 @@ export interface WatchOptions {
   backoffMs?: (attempt: number) => number;
 }
 
-// Events after which a container's services may differ. exec_*, attach, top... are left out.
-const EVENTS = ['start', 'die', 'stop', 'kill', 'destroy', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
+// Events after which a container's services may differ. exec_*, attach, top... are left out, and
+// so are kill and stop: kill precedes die (and inspecting then waits for the teardown), stop follows it.
+const EVENTS = ['start', 'die', 'destroy', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
 
 const defaultBackoff = (attempt: number) => Math.min(30_000, 250 * 2 ** (attempt - 1));
 

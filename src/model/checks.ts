@@ -51,7 +51,8 @@ export function buildChecks(
     if (ttl) checks.push({ CheckID: `service:${serviceId}:ttl`, Name: `ttl ${target}`, TTL: ttl, ...withoutInterval(common) });
   }
   const jobs: CheckJob[] = [];
-  const scriptKey = SCRIPT_KEYS.find((key) => settings.has(key));
+  const [scriptKey, ...ignoredKeys] = SCRIPT_KEYS.filter((key) => settings.has(key));
+  for (const key of ignoredKeys) warnings.push(`SERVICE_${key.toUpperCase()} is ignored: SERVICE_${scriptKey!.toUpperCase()} is the service's script check`);
   if (scriptKey) {
     const script = scriptCheck(serviceId, address, port, settings.get(scriptKey)!, `SERVICE_${scriptKey.toUpperCase()}`, common, scripts, warnings);
     if (script) {
@@ -119,8 +120,10 @@ function scriptCheck(
     warnings.push(`${label} "${command}" cannot be split into arguments (an unclosed quote, or empty); the script check is left out`);
     return undefined;
   }
-  const intervalMs = durationMs(common.Interval!);
-  const timeoutMs = common.Timeout ? durationMs(common.Timeout) : Math.min(intervalMs, SCRIPT_TIMEOUT_MS);
+  // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
+  const intervalMs = Math.min(Math.max(durationMs(common.Interval!), 1000), 86_400_000);
+  const asked = common.Timeout ? durationMs(common.Timeout) : 0;
+  const timeoutMs = asked > 0 ? Math.min(asked, 86_400_000) : Math.min(intervalMs, SCRIPT_TIMEOUT_MS);
   const checkId = `service:${serviceId}:script`;
   return {
     check: {

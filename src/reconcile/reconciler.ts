@@ -11,6 +11,7 @@ import { diff } from './diff.js';
 import { withHash } from './hash.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from '../semaphore.js';
+import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
 
 export type DeregisterMode = 'always' | 'on-success';
@@ -70,7 +71,7 @@ export class Reconciler {
     private readonly consul: ConsulAgent,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
-    private readonly checks?: CheckJobs,
+    private readonly hooks: { checks?: CheckJobs; metrics?: Metrics } = {},
   ) {
     this.queue = new KeyedQueue();
     this.passSlots = new Semaphore(options.concurrency);
@@ -130,7 +131,7 @@ export class Reconciler {
       const owned = knownOwned ?? (await this.consul.owned(this.options.plan.hostId, id));
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
-        this.checks?.sync(id, []);
+        this.hooks.checks?.sync(id, []);
         return true;
       }
       const plan = facts ? planContainer(facts, this.options.plan) : undefined;
@@ -141,10 +142,12 @@ export class Reconciler {
       }
       const refusals = await this.apply(id, name, desired, owned);
       const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
-      this.checks?.sync(id, (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)));
+      this.hooks.checks?.sync(id, (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)));
+      this.hooks.metrics?.inc('registrar_refusals_total', refusals.size);
       for (const refusal of this.refused.fresh(id, [...refusals.values()])) this.log.error({ container: name, containerId: id }, refusal);
       return refusals.size === 0;
     } catch (err) {
+      this.hooks.metrics?.inc('registrar_sync_errors_total');
       this.log.warn({ containerId: id, err: describeConsulError(err) }, `container ${id}: sync failed; the next pass retries`);
       return false;
     }
@@ -160,6 +163,7 @@ export class Reconciler {
     }
     for (const service of changes.deregister.filter((s) => !this.claims.heldByOther(s.id, id))) {
       await this.write(id, () => this.consul.deregister(service.id));
+      this.hooks.metrics?.inc('registrar_deregistrations_total');
       this.log.info({ container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
     }
     return refusals;
@@ -178,6 +182,7 @@ export class Reconciler {
       if (!isRefusal(err)) throw err;
       return `container ${container}: ${describeConsulError(err)} for service ${reg.ID}; fix the container's SERVICE_* labels (retried on every pass)`;
     }
+    this.hooks.metrics?.inc('registrar_registrations_total');
     this.log.info(
       { container, containerId: id, serviceId: reg.ID, service: reg.Name, address: reg.Address, port: reg.Port, checks: reg.Checks.length },
       `registered ${reg.ID}`,

@@ -1,9 +1,12 @@
 // Runs the built CLI (dist/cli.js) as a real process, as an operator would, and reads its JSON logs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** The node flags the CLI's shebang asks for, so the tests run it as an operator's shell would. */
+const NODE_FLAGS = /^#!.*\bnode\b(.*)$/m.exec(readFileSync(CLI, 'utf8').split('\n')[0]!)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 
 export interface LogLine {
   level: number;
@@ -19,7 +22,9 @@ export class RegistrarProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Several registrars may run at once in a test: each serves /metrics on a port of its own.
+    const http = args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
+    this.child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...http, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as LogLine);
@@ -49,6 +54,19 @@ export class RegistrarProcess {
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`registrar never logged ${what}; exit ${this.child.exitCode}; last lines:\n${this.tail()}`);
+  }
+
+  /** The registrar's /metrics as name → value (labels kept in the name). */
+  async metrics(): Promise<Map<string, number>> {
+    const line = await this.waitForLog('its status server', (l) => typeof l.httpPort === 'number');
+    const text = await (await fetch(`http://127.0.0.1:${line.httpPort as number}/metrics`)).text();
+    return new Map(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+  }
+
+  async healthz(): Promise<{ status: number; body: Record<string, unknown> }> {
+    const line = await this.waitForLog('its status server', (l) => typeof l.httpPort === 'number');
+    const res = await fetch(`http://127.0.0.1:${line.httpPort as number}/healthz`);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   tail(n = 15): string {

@@ -78,4 +78,52 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
     const f = factsFromInspect(info as never);
     expect(f).to.deep.include({ env: {}, labels: {}, exposedPorts: [], networks: [], networkMode: 'default' });
   });
+  it('reads the main process PID, 0 for a stopped container', () => {
+    expect(facts('default-bridge').pid).to.equal(5245);
+    expect(facts('stopped').pid).to.equal(0);
+  });
+
+  it('reports no health when the container has no HEALTHCHECK', () => {
+    expect(facts('default-bridge')).to.not.have.property('health');
+  });
+
+  describe('Docker HEALTHCHECK', () => {
+    // dockerode's types do not list every field; these are the ones inspect really returns.
+    const withHealth = (state: unknown, healthcheck?: unknown) => {
+      const info = inspect('user-network') as unknown as { State: Record<string, unknown>; Config: Record<string, unknown> };
+      info.State.Health = state;
+      if (healthcheck !== undefined) info.Config.Healthcheck = healthcheck;
+      return factsFromInspect(info as never);
+    };
+
+    it('reads the status, the last probe\'s output and the interval in ms (Docker gives ns)', () => {
+      const f = withHealth(
+        {
+          Status: 'unhealthy',
+          FailingStreak: 3,
+          Log: [
+            { Start: '2024-01-01T00:00:00Z', End: '2024-01-01T00:00:01Z', ExitCode: 0, Output: 'old' },
+            { Start: '2024-01-01T00:00:05Z', End: '2024-01-01T00:00:06Z', ExitCode: 1, Output: 'connection refused' },
+          ],
+        },
+        { Test: ['CMD-SHELL', 'nc -z localhost 6379'], Interval: 5_000_000_000 },
+      );
+      expect(f.health).to.deep.equal({ status: 'unhealthy', output: 'connection refused', intervalMs: 5_000 });
+    });
+
+    it('takes Docker\'s default interval of 30s when none is set, and empty output before the first probe', () => {
+      const f = withHealth({ Status: 'starting', FailingStreak: 0, Log: [] }, { Test: ['CMD', 'true'] });
+      expect(f.health).to.deep.equal({ status: 'starting', output: '', intervalMs: 30_000 });
+    });
+
+    it('reports no health for Test ["NONE"] (a HEALTHCHECK NONE disabling the image\'s check)', () => {
+      const f = withHealth({ Status: 'healthy', FailingStreak: 0, Log: [] }, { Test: ['NONE'] });
+      expect(f).to.not.have.property('health');
+    });
+
+    it('reports no health when the engine keeps no health state', () => {
+      const f = withHealth(undefined, { Test: ['CMD', 'true'], Interval: 1_000_000_000 });
+      expect(f).to.not.have.property('health');
+    });
+  });
 });

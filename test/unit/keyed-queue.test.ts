@@ -47,7 +47,7 @@ class Recorder {
 
 describe('reconcile/keyed-queue: KeyedQueue', () => {
   it('runs a single task and resolves when it is done', async () => {
-    const q = new KeyedQueue(2);
+    const q = new KeyedQueue();
     let ran = false;
     await q.run('a', async () => {
       ran = true;
@@ -57,7 +57,7 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
   });
 
   it('never lets two tasks of one key overlap', async () => {
-    const q = new KeyedQueue(4);
+    const q = new KeyedQueue();
     const r = new Recorder();
     const done = [q.run('a', r.task('a', 'a1'))];
     await settle();
@@ -78,7 +78,7 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
   });
 
   it('never overlaps tasks of one key under a random burst of requests', async () => {
-    const q = new KeyedQueue(3);
+    const q = new KeyedQueue();
     let running = 0;
     let max = 0;
     let runs = 0;
@@ -101,7 +101,7 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
   });
 
   it('merges requests made while one is waiting into one run of the newest task', async () => {
-    const q = new KeyedQueue(2);
+    const q = new KeyedQueue();
     const r = new Recorder();
     const first = q.run('a', r.task('a', 'first'));
     await settle();
@@ -119,7 +119,7 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
   });
 
   it('runs a request made while a task runs after that task, so it sees the state after it', async () => {
-    const q = new KeyedQueue(1);
+    const q = new KeyedQueue();
     const log: string[] = [];
     const g = gate();
     const one = q.run('a', async () => {
@@ -137,7 +137,7 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
   });
 
   it('resolves a merged request only once the task that replaced it has run', async () => {
-    const q = new KeyedQueue(1);
+    const q = new KeyedQueue();
     const r = new Recorder();
     void q.run('a', r.task('a', 'running'));
     await settle();
@@ -153,42 +153,30 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
     expect(mergedDone).to.equal(true);
   });
 
-  it('runs at most `concurrency` keys at once and starts the next key when one finishes', async () => {
-    const q = new KeyedQueue(2);
+  it('runs tasks of different keys at once: the queue itself sets no global limit', async () => {
+    const q = new KeyedQueue();
     const r = new Recorder();
     const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
     const done = keys.map((k) => q.run(k, r.task(k, k)));
     await settle();
-    expect(r.started).to.deep.equal(['k1', 'k2']);
+    expect(r.started).to.deep.equal(keys);
     expect(q.size).to.equal(5);
-    r.open('k2');
-    await settle();
-    expect(r.started).to.deep.equal(['k1', 'k2', 'k3']);
-    r.open('k1');
-    r.open('k3');
-    await settle();
-    expect(r.started).to.have.length(5);
-    r.open('k4');
-    r.open('k5');
+    for (const k of keys) r.open(k);
     await Promise.all(done);
-    expect(r.maxTotal).to.equal(2);
+    expect(r.maxTotal).to.equal(5);
+    expect(r.maxPerKey).to.equal(1);
     expect(q.size).to.equal(0);
   });
 
-  it('keeps the limit across keys when keys also get repeat requests', async () => {
-    const q = new KeyedQueue(3);
-    let running = 0;
-    let max = 0;
+  it('never overlaps tasks of one key when many keys also get repeat requests', async () => {
+    const q = new KeyedQueue();
     const perKey = new Map<string, number>();
     let maxPerKey = 0;
     const task = (key: string) => async () => {
-      running++;
       perKey.set(key, (perKey.get(key) ?? 0) + 1);
-      max = Math.max(max, running);
       maxPerKey = Math.max(maxPerKey, perKey.get(key)!);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
       perKey.set(key, perKey.get(key)! - 1);
-      running--;
     };
     const all: Promise<void>[] = [];
     for (let i = 0; i < 200; i++) {
@@ -197,13 +185,28 @@ describe('reconcile/keyed-queue: KeyedQueue', () => {
       if (i % 11 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await Promise.all(all);
-    expect(max).to.equal(3);
     expect(maxPerKey).to.equal(1);
     expect(q.size).to.equal(0);
   });
 
+  it('merges requests made in the same turn as the first one into one run of the newest task', async () => {
+    const q = new KeyedQueue();
+    const r = new Recorder();
+    const first = q.run('a', r.task('a', 'first'));
+    const second = q.run('a', r.task('a', 'second'));
+    const third = q.run('a', r.task('a', 'third'));
+    expect(first).to.equal(second);
+    expect(second).to.equal(third);
+    await settle();
+    expect(r.started).to.deep.equal(['third']);
+    r.open('third');
+    await Promise.all([first, second, third]);
+    expect(r.started).to.deep.equal(['third']);
+    expect(q.size).to.equal(0);
+  });
+
   it('forgets a key once its work is done, and runs a later request for it afresh', async () => {
-    const q = new KeyedQueue(1);
+    const q = new KeyedQueue();
     let count = 0;
     await q.run('a', async () => void count++);
     expect(q.size).to.equal(0);

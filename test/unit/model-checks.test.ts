@@ -1,11 +1,21 @@
 import { expect } from 'chai';
-import { buildChecks, DEFAULT_INTERVAL } from '../../src/model/checks.js';
-import { parseGoDuration } from '../../src/model/duration.js';
+import { buildChecks, DEFAULT_INTERVAL, dockerHealthCheck, pausedCheck, type ScriptContext } from '../../src/model/checks.js';
+import { durationMs, parseGoDuration } from '../../src/model/duration.js';
 import type { CheckDefinition } from '../../src/model/registration.js';
 
-const build = (settings: Record<string, string>, address = '10.0.0.5', port = 8080) => {
+const SCRIPTS_OFF: ScriptContext = { containerId: 'c0ffee', pid: 4242, enabled: false };
+const SCRIPTS_ON: ScriptContext = { ...SCRIPTS_OFF, enabled: true };
+
+/** Checks, jobs and warnings for these settings. */
+const buildAll = (settings: Record<string, string>, scripts = SCRIPTS_OFF, address = '10.0.0.5', port = 8080) => {
   const warnings: string[] = [];
-  const checks = buildChecks('svc-1', address, port, new Map(Object.entries(settings)), warnings);
+  const { checks, jobs } = buildChecks('svc-1', address, port, new Map(Object.entries(settings)), warnings, scripts);
+  return { checks, jobs, warnings };
+};
+/** Checks and warnings, for settings that ask for no check the registrar runs itself. */
+const build = (settings: Record<string, string>, address = '10.0.0.5', port = 8080) => {
+  const { checks, jobs, warnings } = buildAll(settings, SCRIPTS_OFF, address, port);
+  expect(jobs, 'no job for checks Consul runs itself').to.deep.equal([]);
   return { checks, warnings };
 };
 const only = (settings: Record<string, string>): { check: CheckDefinition; warnings: string[] } => {
@@ -199,11 +209,125 @@ describe('model/checks: buildChecks', () => {
     expect(checks.map((c) => c.CheckID)).to.deep.equal(['http', 'https', 'tcp', 'grpc', 'ttl'].map((k) => `service:svc-1:${k}`));
   });
 
-  it('refuses script, cmd and docker checks with a warning and keeps the others', () => {
-    const { checks, warnings } = build({ check_tcp: 'true', check_script: 'curl x', check_cmd: 'true', check_docker: 'x' });
-    expect(checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:tcp']);
-    expect(warnings).to.have.length(3);
-    expect(warnings[0]).to.equal('SERVICE_CHECK_SCRIPT is not supported yet; the service\'s other checks are registered');
+  describe('script checks (SERVICE_CHECK_SCRIPT, _CMD, _DOCKER)', () => {
+    it('without --enable-script-checks builds no script check, warns, and keeps the others', () => {
+      const { checks, jobs, warnings } = buildAll({ check_tcp: 'true', check_script: 'curl x' });
+      expect(checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:tcp']);
+      expect(jobs).to.deep.equal([]);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include('SERVICE_CHECK_SCRIPT').and.include('--enable-script-checks');
+    });
+
+    for (const key of ['check_cmd', 'check_docker']) {
+      it(`treats SERVICE_${key.toUpperCase()} as a script check too (warned about when disabled)`, () => {
+        const off = buildAll({ [key]: '/bin/true' });
+        expect(off.checks).to.deep.equal([]);
+        expect(off.warnings.join('\n')).to.include(`SERVICE_${key.toUpperCase()}`).and.include('--enable-script-checks');
+        const on = buildAll({ [key]: '/bin/true' }, SCRIPTS_ON);
+        expect(on.warnings).to.deep.equal([]);
+        expect(on.checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:script']);
+        expect(on.jobs.map((j) => j.argv)).to.deep.equal([['/bin/true']]);
+      });
+    }
+
+    it('with --enable-script-checks builds a TTL check and a job that runs the command in the container', () => {
+      const { checks, jobs, warnings } = buildAll({ check_script: 'curl -sf http://$SERVICE_IP:${SERVICE_PORT}/health' }, SCRIPTS_ON);
+      expect(warnings).to.deep.equal([]);
+      const argv = ['curl', '-sf', 'http://10.0.0.5:8080/health'];
+      expect(checks).to.deep.equal([
+        {
+          CheckID: 'service:svc-1:script',
+          Name: 'script curl',
+          // 2 × the 10s default interval + the default timeout of min(interval, 10s).
+          TTL: '30000ms',
+          Notes: 'runs inside the container: curl -sf http://10.0.0.5:8080/health',
+        },
+      ]);
+      expect(jobs).to.deep.equal([
+        { kind: 'script', checkId: 'service:svc-1:script', containerId: 'c0ffee', pid: 4242, argv, intervalMs: 10_000, timeoutMs: 10_000 },
+      ]);
+    });
+
+    it('takes interval, timeout, initial status and deregister-after from the shared settings, without Interval or Timeout on the TTL check', () => {
+      const { checks, jobs, warnings } = buildAll(
+        {
+          check_script: 'pg_isready',
+          check_interval: '5s',
+          check_timeout: '2s',
+          check_initial_status: 'passing',
+          check_deregister_after: '1m',
+          check_success_before_passing: '2',
+        },
+        SCRIPTS_ON,
+      );
+      expect(warnings).to.deep.equal([]);
+      expect(checks).to.deep.equal([
+        {
+          CheckID: 'service:svc-1:script',
+          Name: 'script pg_isready',
+          TTL: '12000ms',
+          Notes: 'runs inside the container: pg_isready',
+          Status: 'passing',
+          DeregisterCriticalServiceAfter: '1m',
+        },
+      ]);
+      expect(jobs[0]).to.deep.include({ intervalMs: 5_000, timeoutMs: 2_000 });
+    });
+
+    it('defaults the timeout to the interval, at most 10s', () => {
+      const short = buildAll({ check_script: 'x', check_interval: '3s' }, SCRIPTS_ON);
+      expect(short.jobs[0]).to.deep.include({ intervalMs: 3_000, timeoutMs: 3_000 });
+      expect(short.checks[0]!.TTL).to.equal('9000ms');
+      const long = buildAll({ check_script: 'x', check_interval: '1m' }, SCRIPTS_ON);
+      expect(long.jobs[0]).to.deep.include({ intervalMs: 60_000, timeoutMs: 10_000 });
+      expect(long.checks[0]!.TTL).to.equal('130000ms');
+    });
+
+    // durationMs floors "1ns" to 0: the registrar's own checks run at most once a second.
+    it('gives a script check with an interval under 1 ms a TTL above zero and a positive interval', () => {
+      const { checks, jobs } = buildAll({ check_script: 'true', check_interval: '1ns' }, SCRIPTS_ON);
+      for (const c of checks) expect(parseGoDuration(c.TTL!)! > 0n, `TTL ${c.TTL}`).to.equal(true);
+      for (const j of jobs) expect(j.intervalMs).to.be.greaterThan(0);
+    });
+
+    it('builds the script check next to the others', () => {
+      const { checks, jobs } = buildAll({ check_http: '/', check_ttl: '1m', check_script: 'true' }, SCRIPTS_ON);
+      expect(checks.map((c) => c.CheckID)).to.deep.equal(['http', 'ttl', 'script'].map((k) => `service:svc-1:${k}`));
+      expect(jobs.map((j) => j.checkId)).to.deep.equal(['service:svc-1:script']);
+    });
+
+    for (const command of ["echo 'unclosed", '', '   ']) {
+      it(`leaves out, with a warning, a command that cannot be split: ${JSON.stringify(command)}`, () => {
+        const { checks, jobs, warnings } = buildAll({ check_tcp: 'true', check_script: command }, SCRIPTS_ON);
+        expect(checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:tcp']);
+        expect(jobs).to.deep.equal([]);
+        expect(warnings).to.have.length(1);
+        expect(warnings[0]).to.include('SERVICE_CHECK_SCRIPT');
+      });
+    }
+  });
+});
+
+describe('model/checks: dockerHealthCheck and pausedCheck', () => {
+  it('mirrors a Docker HEALTHCHECK as a TTL check, with a job that reads its result', () => {
+    const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: 5_000 });
+    expect(check).to.deep.include({ CheckID: 'service:svc-1:docker-health', TTL: '20000ms' });
+    expect(check).to.not.have.any.keys('Interval', 'Timeout');
+    expect(job).to.deep.equal({
+      kind: 'docker-health',
+      checkId: 'service:svc-1:docker-health',
+      containerId: 'c0ffee',
+      pid: 4242,
+      argv: [],
+      intervalMs: 5_000,
+      timeoutMs: 10_000,
+    });
+  });
+
+  it('marks a paused container critical with a TTL check', () => {
+    const check = pausedCheck('svc-1');
+    expect(check).to.deep.include({ CheckID: 'service:svc-1:paused', Status: 'critical' });
+    expect(parseGoDuration(check.TTL!)! > 0n).to.equal(true);
   });
 });
 
@@ -218,4 +342,18 @@ describe('model/duration: parseGoDuration', () => {
   for (const bad of ['', '10', 's', '-5s', '1 s', '1d', 'ten seconds', '5S', '3000000h', '9223372036855ms']) {
     it(`refuses ${JSON.stringify(bad)}`, () => expect(parseGoDuration(bad)).to.equal(undefined));
   }
+});
+
+describe('model/duration: durationMs', () => {
+  it('gives whole milliseconds of a Go duration', () => {
+    expect(durationMs('10s')).to.equal(10_000);
+    expect(durationMs('1m30s')).to.equal(90_000);
+    expect(durationMs('1.5s')).to.equal(1_500);
+    expect(durationMs('250ms')).to.equal(250);
+    expect(durationMs('1500us')).to.equal(1);
+  });
+
+  it('gives 0 for a duration it cannot read', () => {
+    expect(durationMs('soon')).to.equal(0);
+  });
 });

@@ -85,8 +85,16 @@ const container: fc.Arbitrary<ContainerFacts> = fc
     ports: fc.option(exposed, { freq: 3 }),
     image: fc.option(fc.oneof(fc.constantFrom('redis:7', 'reg.example:5000/a/b_c:1@sha256:ab', 'UPPER/Case.Name', ''), fc.string({ maxLength: 15 }))),
     paused: fc.boolean(),
+    health: fc.option(
+      fc.record({
+        status: fc.constantFrom('starting', 'healthy', 'unhealthy'),
+        output: fc.string({ maxLength: 20 }),
+        // Docker's Interval in ns turned into ms: any positive value, fractions included.
+        intervalMs: fc.oneof(fc.integer({ min: 1, max: 3_600_000 }), fc.double({ min: 0.001, max: 100_000, noNaN: true })),
+      }),
+    ),
   })
-  .map(({ fixture, labels, env, ports, image, paused }) => {
+  .map(({ fixture, labels, env, ports, image, paused, health }) => {
     const base = baseFacts(fixture);
     return {
       ...base,
@@ -95,6 +103,7 @@ const container: fc.Arbitrary<ContainerFacts> = fc
       exposedPorts: ports ?? base.exposedPorts,
       image: image ?? base.image,
       paused,
+      ...(health ? { health } : {}),
     };
   });
 const planOptions: fc.Arbitrary<PlanOptions> = fc.record(
@@ -104,8 +113,10 @@ const planOptions: fc.Arbitrary<PlanOptions> = fc.record(
     tags: fc.array(fc.constantFrom('a', 'b', 'prod', ' x '), { maxLength: 3 }),
     network: fc.constantFrom('fixture-rec-a', 'fixture-rec-b', 'bridge', 'other'),
     hostIp: fc.constantFrom('192.0.2.10', 'fd00::10'),
+    scriptChecks: fc.boolean(),
+    dockerHealth: fc.boolean(),
   },
-  { requiredKeys: ['hostId', 'explicit', 'tags'] },
+  { requiredKeys: ['hostId', 'explicit', 'tags', 'scriptChecks', 'dockerHealth'] },
 );
 
 const durationsOf = (checks: CheckDefinition[]) =>
@@ -142,7 +153,8 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
   it('sends only durations Consul accepts: within Go\'s time.Duration range, Interval and TTL above zero', () => {
     fc.assert(
       fc.property(container, planOptions, (f, o) => {
-        for (const r of planContainer(f, o).registrations) {
+        const plan = planContainer(f, o);
+        for (const r of plan.registrations) {
           for (const d of durationsOf(r.Checks)) {
             const parsed = goParseDuration(d.value);
             expect(parsed.syntax && parsed.ns !== 'overflow', `${d.check} ${d.field} "${d.value}" fits a Go time.Duration`).to.equal(true);
@@ -150,6 +162,25 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
               expect((parsed.ns as bigint) > 0n, `${d.check} ${d.field} "${d.value}" is above zero`).to.equal(true);
             }
           }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+  it('gives each job a TTL check of one of its registrations, and no jobs when paused or registering nothing', () => {
+    fc.assert(
+      fc.property(container, planOptions, (f, o) => {
+        const plan = planContainer(f, o);
+        if (f.paused || plan.registrations.length === 0) expect(plan.jobs).to.deep.equal([]);
+        const ttlChecks = new Set(plan.registrations.flatMap((r) => r.Checks.filter((c) => c.TTL !== undefined).map((c) => c.CheckID)));
+        expect(new Set(plan.jobs.map((j) => j.checkId)).size, 'one job per check').to.equal(plan.jobs.length);
+        for (const job of plan.jobs) {
+          expect(ttlChecks.has(job.checkId), `${job.checkId} is a TTL check of the plan`).to.equal(true);
+          expect(job.containerId).to.equal(f.id);
+          expect(job.pid).to.equal(f.pid);
+          if (job.kind === 'script') expect(o.scriptChecks).to.equal(true);
+          else expect(o.dockerHealth && f.health !== undefined).to.equal(true);
+          expect(job.intervalMs, `${job.checkId} interval`).to.be.greaterThan(0);
         }
       }),
       { numRuns: RUNS },

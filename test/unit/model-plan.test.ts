@@ -30,6 +30,7 @@ describe('model/plan: planContainer', () => {
       for (const r of plan.registrations) expect(r.Tags).to.deep.equal(['a', 'b']);
       expect(byPort(plan.registrations, 80).Checks.map((c) => c.HTTP)).to.deep.equal(['http://172.17.0.2:80/health']);
       expect(byPort(plan.registrations, 8080).Checks).to.deep.equal([]);
+      expect(plan.jobs, 'Consul runs an HTTP check itself').to.deep.equal([]);
     });
 
     it('registers user-network under the image base name with its TCP check', () => {
@@ -58,7 +59,7 @@ describe('model/plan: planContainer', () => {
 
     it('skips a stopped container as not running', () => {
       const plan = planContainer(facts('stopped'), options());
-      expect(plan).to.deep.include({ registrations: [], skipped: 'not running' });
+      expect(plan).to.deep.include({ registrations: [], jobs: [], skipped: 'not running' });
     });
 
     it('skips a running container without ports, saying how to declare them', () => {
@@ -273,6 +274,87 @@ describe('model/plan: planContainer', () => {
       const plan = planContainer(withSettings(threePorts(), { 'SERVICE_BAD.KEY': 'v' }), options());
       expect(plan.registrations).to.have.length(3);
       expect(plan.warnings).to.have.length(1);
+    });
+  });
+  describe('checks the registrar runs itself', () => {
+    const HEALTH = { status: 'healthy', output: 'ok', intervalMs: 5_000 };
+    const checkIds = (r: Registration) => r.Checks.map((c) => c.CheckID);
+
+    it('with --enable-script-checks adds a script TTL check and a job with the container\'s ID and PID', () => {
+      const f = withSettings(onePort(), { SERVICE_CHECK_SCRIPT: 'redis-cli -h $SERVICE_IP -p $SERVICE_PORT ping' });
+      const plan = planContainer(f, options({ scriptChecks: true }));
+      expect(plan.warnings).to.deep.equal([]);
+      const reg = plan.registrations[0]!;
+      expect(checkIds(reg)).to.deep.equal([`service:${reg.ID}:script`]);
+      expect(reg.Checks[0]!.TTL).to.be.a('string');
+      expect(plan.jobs).to.deep.equal([
+        {
+          kind: 'script',
+          checkId: `service:${reg.ID}:script`,
+          containerId: f.id,
+          pid: f.pid,
+          argv: ['redis-cli', '-h', '10.201.1.2', '-p', '6379', 'ping'],
+          intervalMs: 10_000,
+          timeoutMs: 10_000,
+        },
+      ]);
+      expect(f.pid).to.be.greaterThan(0);
+    });
+
+    it('without --enable-script-checks registers the service without the script check, and warns', () => {
+      const plan = planContainer(withSettings(onePort(), { SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' }), options());
+      expect(plan.registrations).to.have.length(1);
+      expect(checkIds(plan.registrations[0]!)).to.deep.equal([`service:${plan.registrations[0]!.ID}:tcp`]);
+      expect(plan.jobs).to.deep.equal([]);
+      expect(plan.warnings).to.have.length(1);
+      expect(plan.warnings[0]).to.include('--enable-script-checks');
+    });
+
+    it('gives a job per port, each reporting to its own registration\'s check', () => {
+      const plan = planContainer(withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true' }), options({ scriptChecks: true }));
+      expect(plan.registrations).to.have.length(3);
+      expect(plan.jobs.map((j) => j.checkId)).to.deep.equal(plan.registrations.map((r) => `service:${r.ID}:script`));
+    });
+
+    it('mirrors a Docker HEALTHCHECK as a TTL check and a docker-health job', () => {
+      const f = { ...onePort(), health: HEALTH };
+      const plan = planContainer(f, options());
+      const reg = plan.registrations[0]!;
+      expect(checkIds(reg)).to.deep.equal([`service:${reg.ID}:docker-health`]);
+      expect(plan.jobs).to.have.length(1);
+      expect(plan.jobs[0]).to.deep.include({ kind: 'docker-health', checkId: `service:${reg.ID}:docker-health`, containerId: f.id, pid: f.pid, intervalMs: 5_000 });
+    });
+
+    it('does not mirror the Docker HEALTHCHECK with --no-docker-health', () => {
+      const plan = planContainer({ ...onePort(), health: HEALTH }, options({ dockerHealth: false }));
+      expect(plan.registrations[0]!.Checks).to.deep.equal([]);
+      expect(plan.jobs).to.deep.equal([]);
+    });
+
+    it('adds a critical paused TTL check to a paused container\'s registrations and runs no jobs for it', () => {
+      const f = { ...withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' }), paused: true, health: HEALTH };
+      const plan = planContainer(f, options({ scriptChecks: true }));
+      expect(plan.registrations).to.have.length(3);
+      for (const r of plan.registrations) {
+        const paused = r.Checks.find((c) => c.CheckID === `service:${r.ID}:paused`);
+        expect(paused, `${r.ID} has a paused check`).to.not.equal(undefined);
+        expect(paused).to.deep.include({ Status: 'critical' });
+        expect(paused!.TTL).to.be.a('string');
+        expect(checkIds(r)).to.include(`service:${r.ID}:tcp`);
+      }
+      expect(plan.jobs).to.deep.equal([]);
+    });
+
+    it('adds no paused check to a running, unpaused container', () => {
+      const plan = planContainer(threePorts(), options());
+      for (const r of plan.registrations) expect(checkIds(r).some((id) => id.endsWith(':paused'))).to.equal(false);
+    });
+
+    it('runs no jobs for a container it registers nothing for', () => {
+      const settings = { SERVICE_CHECK_SCRIPT: 'true', SERVICE_IGNORE: 'true' };
+      expect(planContainer({ ...withSettings(onePort(), settings), health: HEALTH }, options({ scriptChecks: true })).jobs).to.deep.equal([]);
+      const dup = { SERVICE_CHECK_SCRIPT: 'true', SERVICE_80_ID: 'same', SERVICE_8080_ID: 'same' };
+      expect(planContainer(withSettings(threePorts(), dup), options({ scriptChecks: true })).jobs).to.deep.equal([]);
     });
   });
 });

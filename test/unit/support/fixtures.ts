@@ -39,5 +39,8 @@ export const options = (overrides: Partial<PlanOptions> = {}): PlanOptions => ({
   hostId: 'host1',
   explicit: false,
   tags: [],
+  // As the CLI's defaults: --enable-script-checks off, Docker HEALTHCHECK mirroring on.
+  scriptChecks: false,
+  dockerHealth: true,
   ...overrides,
 });

@@ -1,0 +1,38 @@
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+
+export interface StatusSources {
+  /** Prometheus text for /metrics. */
+  metrics: () => string;
+  /** What /healthz reports; `ok` false answers 503. */
+  health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+}
+
+/** /healthz and /metrics on --http-addr (loopback by default: nothing here is for the network). */
+export function startStatusServer(addr: string, sources: StatusSources, log: Logger): Server {
+  const { host, port } = splitAddr(addr);
+  const server = createServer((req, res) => {
+    void (async () => {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(sources.metrics());
+      } else if (req.url === '/healthz') {
+        const health = await sources.health();
+        res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health) + '\n');
+      } else {
+        res.writeHead(404).end('try /healthz or /metrics\n');
+      }
+    })().catch(() => res.writeHead(500).end());
+  });
+  server.on('error', (err) => log.error({ err: err.message }, `cannot serve /healthz and /metrics on ${addr}; set --http-addr (REGISTRAR_HTTP_ADDR)`));
+  server.listen(port, host, () => {
+    const bound = server.address();
+    log.info({ httpPort: typeof bound === 'object' && bound ? bound.port : port }, `serving /healthz and /metrics on ${addr}`);
+  });
+  server.unref();
+  return server;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(addr.slice(i + 1)) };
+}
