@@ -126,6 +126,17 @@ describe('registration on real Docker and Consul', function () {
     expect(await serviceOf('bad-name-x')).to.have.length(1);
   });
 
+  it('reports healthy on /healthz and counts its work on /metrics', async () => {
+    const health = await registrar.healthz();
+    expect(health.status).to.equal(200);
+    expect(health.body).to.include({ ok: true, docker: true, consul: true });
+    const metrics = await registrar.metrics();
+    expect(metrics.get('registrar_registrations_total')).to.be.above(0);
+    expect(metrics.get('registrar_deregistrations_total')).to.be.above(0);
+    expect(metrics.get('registrar_docker_events_total')).to.be.above(0);
+    expect(metrics.get('registrar_full_passes_total')).to.be.at.least(1);
+  });
+
   it('after a SIGKILL, removes the services of containers removed meanwhile and never touches foreign ones', async () => {
     const service = uniqueName('stale');
     const name = uniqueName('c');
