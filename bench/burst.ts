@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CONSUL, agentServices, deregister, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
 import { RegistrarProcess, type LogLine } from '../test/support/registrar-process.js';
+import { envInt, pool, usage } from './support.js';
 
 const N = envInt('BENCH_N', 50);
 const PARALLEL = envInt('BENCH_PARALLEL', 8);
@@ -14,7 +15,6 @@ const M = envInt('BENCH_M', 500);
 const M_PARALLEL = envInt('BENCH_M_PARALLEL', 16);
 // The whole run stops (and cleans up) past this, so a stuck phase cannot hang the machine.
 const BUDGET_S = envInt('BENCH_BUDGET_S', 480);
-const CLK_TCK = 100;
 const PORT = '8080';
 const BENCH_LABEL = 'consul-registrar-bench';
 
@@ -63,52 +63,12 @@ interface Results {
 // ---------------------------------------------------------------------------------------------
 // Measuring tools
 
-function envInt(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not "${process.env[name]}"`);
-  return value;
-}
-
 /** Nearest-rank percentiles: with 50 samples p99 is the largest one, never an interpolation. */
 function latencies(samples: number[]): Latencies {
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return { p50: round(rank(50)), p99: round(rank(99)), max: round(rank(100)), n: sorted.length };
-}
-
-/** CPU seconds (user + sys) and peak RSS of a live process, from /proc. */
-function usage(pid: number): { cpuS: number; peakRssMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // After "pid (comm) ", fields start at #3 (state): utime is #14, stime #15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuS = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuS, peakRssMiB: Math.round((Number(hwm?.[1]) / 1024) * 10) / 10 };
-}
-
-/** Runs `work` over the items, `size` at a time; stops starting new ones once one fails or the run is aborted. */
-async function pool<T, R>(items: T[], size: number, signal: AbortSignal, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      signal.throwIfAborted();
-      const i = next++;
-      try {
-        results[i] = await work(items[i]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  // allSettled, not all: every in-flight create has landed before we return, so cleanup sees it.
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(size, items.length) }, worker));
-  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (rejected) throw rejected.reason;
-  return results;
 }
 
 /**

@@ -127,8 +127,10 @@ export class Reconciler {
     try {
       // A die or destroy event already says the container is not running: asking Docker again
       // would wait for it to finish tearing the container down (100 ms and more under load).
-      const facts = stopped ? undefined : await this.docker.inspect(id);
-      const owned = knownOwned ?? (await this.consul.owned(this.options.plan.hostId, id));
+      const [facts, owned] = await Promise.all([
+        stopped ? undefined : this.docker.inspect(id),
+        knownOwned ?? this.consul.owned(this.options.plan.hostId, id),
+      ]);
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
         this.hooks.checks?.sync(id, []);

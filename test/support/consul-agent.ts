@@ -16,7 +16,12 @@ export class PrivateConsul {
   constructor(
     readonly base = 18500,
     private readonly acl = false,
+    private readonly extraArgs: string[] = [],
   ) {}
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
 
   static readonly MASTER_TOKEN = 'rig-master-token';
 
@@ -35,7 +40,8 @@ export class PrivateConsul {
       ['agent', '-dev', '-node', `private-${b}`, '-client', '127.0.0.1', '-bind', '127.0.0.1', '-log-level', 'error',
         '-http-port', `${b}`, '-dns-port', `${b + 100}`, '-server-port', `${b + 1}`, '-serf-lan-port', `${b + 2}`,
         '-serf-wan-port', `${b + 3}`, '-grpc-port', '-1',
-        ...(this.acl ? ['-hcl', `acl { enabled = true, default_policy = "deny", tokens { master = "${PrivateConsul.MASTER_TOKEN}" } }`] : [])],
+        ...(this.acl ? ['-hcl', `acl { enabled = true, default_policy = "deny", tokens { master = "${PrivateConsul.MASTER_TOKEN}" } }`] : []),
+        ...this.extraArgs],
       { stdio: 'ignore' },
     );
     await waitFor(`private Consul on ${this.addr}`, async () => {

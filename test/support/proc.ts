@@ -7,8 +7,13 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-/** User + system CPU seconds a process has used, from /proc (clock ticks are 100 per second on Linux). */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/**
+ * User + system CPU seconds a process has used, from /proc (clock ticks are 100 per second on
+ * Linux); with `children`, also those of its ended children it waited for (runc, for a shim).
+ */
+export function cpuSeconds(pid: number, children = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After "pid (comm) ", fields start at #3 (state): utime is #14, stime #15, cutime #16, cstime #17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (fields[11]! + fields[12]! + (children ? fields[13]! + fields[14]! : 0)) / 100;
 }

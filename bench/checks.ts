@@ -1,0 +1,184 @@
+// Benchmark of script checks at scale on the real rig (`npm run bench:checks`): N containers, each
+// with one script check every I seconds, run by the registrar with each executor, and, as the
+// baseline in the same run, by Consul itself (a Docker check, DockerContainerID) on a loopback
+// test agent with script checks enabled. BENCH_CHECK_N (default 200), BENCH_CHECK_INTERVAL (s,
+// default 10) and BENCH_CHECK_WINDOW (s measured per executor, default 60) tune it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { PrivateConsul } from '../test/support/consul-agent.js';
+import { cpuSeconds } from '../test/support/proc.js';
+import { RegistrarProcess } from '../test/support/registrar-process.js';
+import { agentServices, deregister, docker, requireRig, runContainer, uniqueName } from '../test/support/rig.js';
+import { envInt, pool } from './support.js';
+
+const N = envInt('BENCH_CHECK_N', 200);
+const INTERVAL_S = envInt('BENCH_CHECK_INTERVAL', 10);
+const WINDOW_S = envInt('BENCH_CHECK_WINDOW', 60);
+const LABEL = 'consul-registrar-bench-checks';
+const TARGETS = { cpuShareOfCore: 0.25, nsenterAdvantage: 10 };
+
+const runId = uniqueName('checks');
+const started = performance.now();
+
+interface Row {
+  runner: string;
+  askedPerS: number;
+  achievedPerS: number;
+  p99LatenessMs?: number;
+  late?: number;
+  skipped?: number;
+  checkerCpuShare: number;
+  checkerCpuPer1000: number;
+  dockerCpuPer1000: number;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench:checks [${((performance.now() - started) / 1000).toFixed(0)} s]: ${message}\n`);
+}
+
+/** CPU seconds of the Docker side: dockerd, containerd and every shim (with the runc runs they waited for). */
+function dockerSideCpu(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (comm === 'dockerd' || comm === 'containerd' || comm.startsWith('containerd-shim')) total += cpuSeconds(Number(pid), true);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** exec_start events in [since, until] (seconds): one per exec, whoever asked for it. */
+async function execStarts(since: number, until: number): Promise<number> {
+  const stream = await docker.getEvents({ since, until, filters: { type: ['container'], event: ['exec_start'], label: [`${LABEL}=${runId}`] } });
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
+  return text.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+/** Measures one checker (a process) over the window: its CPU, the Docker side's, and what it ran. */
+async function measure(checkerPid: number, count: () => Promise<number>): Promise<{ runs: number; checkerCpu: number; dockerCpu: number; seconds: number }> {
+  const [c0, d0, r0, t0] = [cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  await new Promise((res) => setTimeout(res, WINDOW_S * 1000));
+  const [c1, d1, r1, t1] = [cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  return { runs: r1 - r0, checkerCpu: c1 - c0, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000 };
+}
+
+function row(runner: string, m: Awaited<ReturnType<typeof measure>>, extra: Partial<Row> = {}): Row {
+  const per1000 = (cpu: number) => (m.runs > 0 ? (cpu / m.runs) * 1000 : NaN);
+  return {
+    runner,
+    askedPerS: N / INTERVAL_S,
+    achievedPerS: m.runs / m.seconds,
+    checkerCpuShare: m.checkerCpu / m.seconds,
+    checkerCpuPer1000: per1000(m.checkerCpu),
+    dockerCpuPer1000: per1000(m.dockerCpu),
+    ...extra,
+  };
+}
+
+async function registrarRun(executor: 'docker' | 'nsenter'): Promise<Row> {
+  const hostId = `${runId}-${executor}`;
+  const registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor, '--log-level', 'info']);
+  try {
+    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'), 300_000);
+    progress(`${executor}: warming up for one interval (first runs are spread over it)`);
+    await new Promise((res) => setTimeout(res, INTERVAL_S * 1000 + 2000));
+    const before = await registrar.metrics();
+    progress(`${executor}: measuring for ${WINDOW_S} s`);
+    const m = await measure(registrar.pid, async () => (await registrar.metrics()).get('registrar_check_runs_total') ?? 0);
+    const after = await registrar.metrics();
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    return row(`registrar, ${executor}`, m, {
+      p99LatenessMs: (after.get('registrar_check_lateness_seconds{quantile="0.99"}') ?? NaN) * 1000,
+      late: delta('registrar_check_late_total'),
+      skipped: delta('registrar_check_skipped_total'),
+    });
+  } finally {
+    await registrar.stop();
+    const services = Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`));
+    await pool(services, 16, new AbortController().signal, deregister);
+  }
+}
+
+/** Consul's own Docker check, on a private loopback agent that allows script checks (the baseline). */
+async function consulRun(ids: string[]): Promise<Row> {
+  const consul = new PrivateConsul(18900, false, ['-hcl', 'enable_script_checks = true']);
+  await consul.start();
+  try {
+    await pool(ids, 16, new AbortController().signal, (id) =>
+      consul.register({ ID: id, Name: `${runId}-consul`, Port: 80, Check: { DockerContainerID: id, Args: ['true'], Interval: `${INTERVAL_S}s` } }),
+    );
+    progress('consul docker check: warming up for one interval');
+    await new Promise((res) => setTimeout(res, INTERVAL_S * 1000 + 2000));
+    progress(`consul docker check: measuring for ${WINDOW_S} s`);
+    const since = Math.floor(Date.now() / 1000);
+    const m = await measure(consul.pid, async () => execStarts(since, Math.ceil(Date.now() / 1000)));
+    return row('Consul Docker check (baseline)', m);
+  } finally {
+    await consul.kill();
+  }
+}
+
+function report(rows: Row[]): string {
+  const f = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
+  const lines = [
+    `script checks: N=${N} containers × one check every ${INTERVAL_S} s (asked ${f(N / INTERVAL_S)}/s); ${WINDOW_S} s measured per runner`,
+    '',
+    ['runner'.padEnd(32), 'achieved/s', 'p99 late ms', 'late', 'skipped', 'checker CPU', 'checker s/1000', 'docker s/1000'].join('  '),
+    ...rows.map((r) =>
+      [
+        r.runner.padEnd(32),
+        f(r.achievedPerS).padStart(10),
+        f(r.p99LatenessMs, 0).padStart(11),
+        f(r.late, 0).padStart(4),
+        f(r.skipped, 0).padStart(7),
+        `${f(r.checkerCpuShare * 100)} %`.padStart(11),
+        f(r.checkerCpuPer1000, 2).padStart(14),
+        f(r.dockerCpuPer1000, 2).padStart(13),
+      ].join('  '),
+    ),
+  ];
+  const byName = new Map(rows.map((r) => [r.runner, r]));
+  const dockerExec = byName.get('registrar, docker');
+  const nsenter = byName.get('registrar, nsenter');
+  if (dockerExec && nsenter) {
+    const cost = (r: Row) => r.checkerCpuPer1000 + r.dockerCpuPer1000;
+    const ratio = cost(dockerExec) / cost(nsenter);
+    lines.push('', `nsenter vs docker exec, all CPU per check: ${f(ratio)}× cheaper (target ≥ ${TARGETS.nsenterAdvantage}×: ${ratio >= TARGETS.nsenterAdvantage ? 'PASS' : 'MISS'})`);
+  }
+  for (const r of rows.filter((x) => x.runner.startsWith('registrar'))) {
+    lines.push(`${r.runner}: ${f(r.checkerCpuShare * 100)} % of one core (target < ${TARGETS.cpuShareOfCore * 100} %: ${r.checkerCpuShare < TARGETS.cpuShareOfCore ? 'PASS' : 'MISS'}), achieved ${f((r.achievedPerS / r.askedPerS) * 100, 0)} % of asked`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  await requireRig();
+  const rows: Row[] = [];
+  try {
+    progress(`starting ${N} containers, 16 at a time`);
+    const names = Array.from({ length: N }, (_, i) => `${runId}-${i}`);
+    const ids = await pool(names, 16, new AbortController().signal, async (name) => {
+      const c = await runContainer({
+        name,
+        cmd: ['sleep', '7200'],
+        expose: ['80'],
+        labels: { [LABEL]: runId, SERVICE_NAME: `${runId}-svc`, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_INTERVAL: `${INTERVAL_S}s` },
+      });
+      return c.id;
+    });
+    for (const executor of ['nsenter', 'docker'] as const) rows.push(await registrarRun(executor));
+    rows.push(await consulRun(ids));
+    console.log(report(rows));
+    console.log(JSON.stringify({ runId, N, INTERVAL_S, WINDOW_S, rows }));
+  } finally {
+    progress('cleaning up');
+    const containers = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
+    await pool(containers, 16, new AbortController().signal, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
+    progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
+await main();
