@@ -57,11 +57,14 @@ async function execStarts(since: number, until: number): Promise<number> {
   return text.split('\n').filter((l) => l.trim() !== '').length;
 }
 
-/** Measures one checker (a process) over the window: its CPU, the Docker side's, and what it ran. */
+/**
+ * Measures one checker (a process) over the window: its CPU with that of the children it ran
+ * (nsenter and the check commands), the Docker side's, and how many checks ran.
+ */
 async function measure(checkerPid: number, count: () => Promise<number>): Promise<{ runs: number; checkerCpu: number; dockerCpu: number; seconds: number }> {
-  const [c0, d0, r0, t0] = [cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  const [c0, d0, r0, t0] = [cpuSeconds(checkerPid, true), dockerSideCpu(), await count(), performance.now()];
   await new Promise((res) => setTimeout(res, WINDOW_S * 1000));
-  const [c1, d1, r1, t1] = [cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  const [c1, d1, r1, t1] = [cpuSeconds(checkerPid, true), dockerSideCpu(), await count(), performance.now()];
   return { runs: r1 - r0, checkerCpu: c1 - c0, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000 };
 }
 
