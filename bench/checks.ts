@@ -49,12 +49,22 @@ function dockerSideCpu(): number {
   return total;
 }
 
-/** exec_start events in [since, until] (seconds): one per exec, whoever asked for it. */
-async function execStarts(since: number, until: number): Promise<number> {
-  const stream = await docker.getEvents({ since, until, filters: { type: ['container'], event: ['exec_start'], label: [`${LABEL}=${runId}`] } });
-  let text = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
-  return text.split('\n').filter((l) => l.trim() !== '').length;
+/**
+ * Counts exec_start events live (one per exec, whoever asked for it). Followed, not replayed:
+ * dockerd keeps only its last 256 events.
+ */
+async function countExecStarts(): Promise<{ count: () => number; stop: () => void }> {
+  let n = 0;
+  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['exec_start'] } })) as NodeJS.ReadableStream & { destroy(): void };
+  stream.on('data', (chunk: Buffer) => (n += chunk.toString().split('\n').filter((l) => l.trim() !== '').length));
+  return { count: () => n, stop: () => stream.destroy() };
+}
+
+/** The Docker side's CPU per second with nothing exec'ing: subtracted from each runner's figure. */
+async function dockerIdleCpuPerS(): Promise<number> {
+  const [d0, t0] = [dockerSideCpu(), performance.now()];
+  await new Promise((res) => setTimeout(res, 20_000));
+  return (dockerSideCpu() - d0) / ((performance.now() - t0) / 1000);
 }
 
 /**
@@ -68,8 +78,11 @@ async function measure(checkerPid: number, count: () => Promise<number>): Promis
   return { runs: r1 - r0, checkerCpu: c1 - c0, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000 };
 }
 
+let dockerIdlePerS = 0;
+
 function row(runner: string, m: Awaited<ReturnType<typeof measure>>, extra: Partial<Row> = {}): Row {
   const per1000 = (cpu: number) => (m.runs > 0 ? (cpu / m.runs) * 1000 : NaN);
+  m.dockerCpu = Math.max(0, m.dockerCpu - dockerIdlePerS * m.seconds);
   return {
     runner,
     askedPerS: N / INTERVAL_S,
@@ -116,9 +129,12 @@ async function consulRun(ids: string[]): Promise<Row> {
     progress('consul docker check: warming up for one interval');
     await new Promise((res) => setTimeout(res, INTERVAL_S * 1000 + 2000));
     progress(`consul docker check: measuring for ${WINDOW_S} s`);
-    const since = Math.floor(Date.now() / 1000);
-    const m = await measure(consul.pid, async () => execStarts(since, Math.ceil(Date.now() / 1000)));
-    return row('Consul Docker check (baseline)', m);
+    const execs = await countExecStarts();
+    try {
+      return row('Consul Docker check (baseline)', await measure(consul.pid, async () => execs.count()));
+    } finally {
+      execs.stop();
+    }
   } finally {
     await consul.kill();
   }
@@ -172,10 +188,13 @@ async function main(): Promise<void> {
       });
       return c.id;
     });
+    progress('measuring the Docker side at rest for 20 s');
+    dockerIdlePerS = await dockerIdleCpuPerS();
     for (const executor of ['nsenter', 'docker'] as const) rows.push(await registrarRun(executor));
     rows.push(await consulRun(ids));
     console.log(report(rows));
-    console.log(JSON.stringify({ runId, N, INTERVAL_S, WINDOW_S, rows }));
+    console.log(`Docker side at rest: ${(dockerIdlePerS * 100).toFixed(1)} % of a core, subtracted from every runner's Docker-side figure`);
+    console.log(JSON.stringify({ runId, N, INTERVAL_S, WINDOW_S, dockerIdlePerS, rows }));
   } finally {
     progress('cleaning up');
     const containers = await docker.listContainers({ all: true, filters: { label: [LABEL] } });

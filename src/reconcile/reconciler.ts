@@ -143,6 +143,8 @@ export class Reconciler {
         this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
       }
       const refusals = await this.apply(id, name, desired, owned);
+      // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
+      if (desired.length === 0) this.lastWrite.delete(id);
       const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
       this.hooks.checks?.sync(id, (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)));
       this.hooks.metrics?.inc('registrar_refusals_total', refusals.size);
