@@ -8,7 +8,7 @@ source "$here/env.sh"
 
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -x httpd >/dev/null || missing+=(busybox-static) # no -q: an early exit would SIGPIPE busybox and fail the pipe
 command -v dig >/dev/null || missing+=(dnsutils)
 command -v iptables >/dev/null || missing+=(iptables)
 if [ ${#missing[@]} -gt 0 ]; then
