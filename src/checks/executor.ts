@@ -16,11 +16,6 @@ export interface Executor {
   run(job: CheckJob): Running;
 }
 
-/** A Running that has already ended with this outcome. */
-export function settled(outcome: Outcome): Running {
-  return { outcome: Promise.resolve(outcome), finished: Promise.resolve() };
-}
-
 export function timedOut(job: CheckJob, how: string): Outcome {
   return { status: 'critical', output: `timed out after ${job.timeoutMs} ms: ${job.argv.join(' ')} (${how})` };
 }

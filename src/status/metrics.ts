@@ -31,10 +31,6 @@ export class Metrics {
     this.values.set(labels ? `${name}{${labels}}` : name, value);
   }
 
-  get(name: MetricName): number {
-    return this.values.get(name) ?? 0;
-  }
-
   render(): string {
     const lines: string[] = [];
     for (const [name, [type, help]] of Object.entries(HELP)) {
