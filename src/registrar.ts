@@ -6,7 +6,7 @@ import { ConsulAgent } from './consul/agent.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
-import { describeConsulError } from './consul/errors.js';
+import { describeError } from './errors.js';
 import { connectDocker } from './docker/client.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import { jobRunner } from './checks/run-job.js';
@@ -43,7 +43,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
       minTimeout: 500,
       maxTimeout: 15_000,
       onFailedAttempt: ({ error, attemptNumber }) =>
-        log.warn({ attempt: attemptNumber, err: describeConsulError(error) }, `${what} not reachable; retrying (${fix})`),
+        log.warn({ attempt: attemptNumber, err: describeError(error) }, `${what} not reachable; retrying (${fix})`),
     });
   const [info, self] = await Promise.all([
     retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, () => docker.info() as Promise<{ Name: string }>),
@@ -150,7 +150,7 @@ export class Registrar {
     try {
       await this.env.consul.updateTtl(job.checkId, outcome.status, outcome.output);
     } catch (err) {
-      if (/unknown check|not found|does not have associated TTL/i.test(describeConsulError(err))) void this.reconciler.syncContainer(job.containerId);
+      if (/unknown check|not found|does not have associated TTL/i.test(describeError(err))) void this.reconciler.syncContainer(job.containerId);
       throw err;
     }
   }
@@ -191,7 +191,7 @@ export class Registrar {
           this.metrics.set('registrar_last_full_pass_timestamp_seconds', Math.round(this.lastPassEnded / 1000));
           this.log.info(summary, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
         } catch (err) {
-          this.log.warn({ err: describeConsulError(err) }, 'full pass failed; retried at the next pass');
+          this.log.warn({ err: describeError(err) }, 'full pass failed; retried at the next pass');
         }
       } while (this.passAgain);
       this.pass = undefined;

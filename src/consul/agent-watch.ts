@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConsulAgent } from './agent.js';
-import { describeConsulError } from './errors.js';
+import { describeError } from '../errors.js';
 
 /**
  * Notices when the local agent may have lost what we registered: it was unreachable and answers
@@ -45,7 +45,7 @@ export class AgentWatch {
         this.onRecovered(why);
       }
     } catch (err) {
-      if (!this.down) this.log.warn({ err: describeConsulError(err) }, 'Consul agent unreachable; registrations resume when it answers');
+      if (!this.down) this.log.warn({ err: describeError(err) }, 'Consul agent unreachable; registrations resume when it answers');
       this.down = true;
     }
   }

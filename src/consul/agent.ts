@@ -2,7 +2,8 @@ import type Consul from 'consul';
 import type { Registration } from '../model/registration.js';
 import { OWNER_META } from '../model/registration.js';
 import type { ConsulConnection } from './client.js';
-import { describeConsulError, statusOf } from './errors.js';
+import { describeError } from '../errors.js';
+import { statusOf } from './errors.js';
 
 /** A service on the local agent that carries this registrar's ownership Meta. */
 export interface OwnedService {
@@ -74,7 +75,7 @@ export class ConsulAgent {
     try {
       await this.client.agent.service.deregister(serviceId);
     } catch (err) {
-      if (statusOf(err) !== 404 && !/unknown service/i.test(describeConsulError(err))) throw err;
+      if (statusOf(err) !== 404 && !/unknown service/i.test(describeError(err))) throw err;
     }
   }
 

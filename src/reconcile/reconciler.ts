@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import type { ConsulAgent, OwnedService } from '../consul/agent.js';
 import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
-import { describeConsulError, isRefusal } from '../consul/errors.js';
+import { isRefusal } from '../consul/errors.js';
+import { describeError } from '../errors.js';
 import type { ContainerFacts } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { CheckJob, Registration } from '../model/registration.js';
@@ -93,7 +94,11 @@ export class Reconciler {
     const writesBefore = this.writes;
     const [running, owned] = await Promise.all([this.docker.runningIds(), this.consul.owned(this.options.plan.hostId)]);
     const ownedByContainer = new Map<string, OwnedService[]>();
-    for (const s of owned) ownedByContainer.set(s.containerId, [...(ownedByContainer.get(s.containerId) ?? []), s]);
+    for (const s of owned) {
+      const list = ownedByContainer.get(s.containerId);
+      if (list) list.push(s);
+      else ownedByContainer.set(s.containerId, [s]);
+    }
     const ids = new Set([...running, ...ownedByContainer.keys()]);
     let failed = 0;
     await Promise.all(
@@ -152,7 +157,7 @@ export class Reconciler {
       return refusals.size === 0;
     } catch (err) {
       this.hooks.metrics?.inc('registrar_sync_errors_total');
-      this.log.warn({ containerId: id, err: describeConsulError(err) }, `container ${id}: sync failed; the next pass retries`);
+      this.log.warn({ containerId: id, err: describeError(err) }, `container ${id}: sync failed; the next pass retries`);
       return false;
     }
   }
@@ -184,7 +189,7 @@ export class Reconciler {
       await this.write(id, () => this.consul.register(body));
     } catch (err) {
       if (!isRefusal(err)) throw err;
-      return `container ${container}: ${describeConsulError(err)} for service ${reg.ID}; fix the container's SERVICE_* labels (retried on every pass)`;
+      return `container ${container}: ${describeError(err)} for service ${reg.ID}; fix the container's SERVICE_* labels (retried on every pass)`;
     }
     this.hooks.metrics?.inc('registrar_registrations_total');
     this.log.info(
