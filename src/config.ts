@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ExecutorChoice } from './checks/run-job.js';
 import type { ConsulSettings } from './consul/client.js';
 import type { DockerSettings } from './docker/client.js';
+import type { IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 
@@ -34,6 +35,7 @@ export const OPTIONS = {
   'host-id': { env: 'REGISTRAR_HOST_ID', type: 'string', help: 'this host in service IDs and ownership; default: the Docker engine\'s host name' },
   'host-ip': { env: 'REGISTRAR_HOST_IP', type: 'string', help: 'address for host-network containers; default: the Consul agent\'s address' },
   network: { env: 'REGISTRAR_NETWORK', type: 'string', help: 'network whose address is used when a container is on several' },
+  'ip-family': { env: 'REGISTRAR_IP_FAMILY', type: 'string', default: 'ipv4', help: 'ipv4 or ipv6: which address of a dual-stack network to register (label SERVICE_IP_FAMILY per container)' },
   explicit: { env: 'REGISTRAR_EXPLICIT', type: 'boolean', default: 'false', help: 'register only services with a SERVICE_NAME' },
   tags: { env: 'REGISTRAR_TAGS', type: 'string', default: '', help: 'comma-separated tags added to every service' },
   resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
@@ -108,6 +110,7 @@ export interface Settings {
   hostId?: string;
   hostIp?: string;
   network?: string;
+  ipFamily: IpFamily;
   explicit: boolean;
   tags: string[];
   resyncSeconds: number;
@@ -146,6 +149,7 @@ export function toSettings(v: RawConfig): Settings {
       }),
     },
     ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network'), httpAddr: optional('http-addr') }),
+    ipFamily: oneOf(v, 'ip-family', ['ipv4', 'ipv6'] as const),
     explicit: bool(v, 'explicit'),
     tags: splitList(v.tags ?? ''),
     resyncSeconds: number(v, 'resync', 0),

@@ -57,6 +57,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
   const plan: PlanOptions = {
     hostId: settings.hostId ?? info.Name,
     hostIp: settings.hostIp ?? self.address,
+    ipFamily: settings.ipFamily,
     explicit: settings.explicit,
     tags: settings.tags,
     scriptChecks: settings.scriptChecks,

@@ -6,7 +6,11 @@ export interface AddressOptions {
   network?: string;
   /** The host's address, for containers in host network mode (--host-ip or detected). */
   hostIp?: string;
+  /** Which of a dual-stack network's addresses to register (--ip-family, label SERVICE_IP_FAMILY). */
+  ipFamily?: IpFamily;
 }
+
+export type IpFamily = 'ipv4' | 'ipv6';
 
 export type AddressChoice = { address: string; network: string } | { skip: string };
 
@@ -14,7 +18,8 @@ export type AddressChoice = { address: string; network: string } | { skip: strin
  * The routable address a container is reached on. Order: SERVICE_IP; host network mode → the
  * host's address; SERVICE_NETWORK; the --network flag when the container is on it; its only
  * network; else the first network by name (a deterministic choice, with a warning).
- * IPv4 is preferred; a network with only IPv6 gives its global IPv6 address.
+ * On a dual-stack network the preferred family's address is used (IPv4 unless told otherwise);
+ * a network with only the other family gives that one.
  */
 export function chooseAddress(
   facts: ContainerFacts,
@@ -31,6 +36,8 @@ export function chooseAddress(
     if (options.hostIp) return { address: options.hostIp, network: 'host' };
     return { skip: 'host network mode and the host address is unknown: set --host-ip' };
   }
+  const addressOf = (n: NetworkFact): string => (options.ipFamily === 'ipv6' ? n.ipv6 || n.ipv4 : n.ipv4 || n.ipv6);
+  const pick = (n: NetworkFact): AddressChoice => ({ address: addressOf(n), network: n.name });
   const usable = facts.networks.filter((n) => addressOf(n) !== '').sort((a, b) => a.name.localeCompare(b.name));
   if (usable.length === 0) return { skip: 'no network with an IP address (network mode ' + facts.networkMode + ')' };
 
@@ -54,16 +61,15 @@ export function chooseAddress(
   return pick(usable[0]!);
 }
 
-function addressOf(n: NetworkFact): string {
-  return n.ipv4 || n.ipv6;
-}
-
-function pick(n: NetworkFact): AddressChoice {
-  return { address: addressOf(n), network: n.name };
-}
-
 function names(networks: NetworkFact[]): string {
   return networks.map((n) => n.name).join(', ');
+}
+
+const FAMILIES: Record<string, IpFamily> = { '4': 'ipv4', ipv4: 'ipv4', '6': 'ipv6', ipv6: 'ipv6' };
+
+/** Reads an IP family setting (4, 6, ipv4, ipv6); undefined when it is none of them. */
+export function parseIpFamily(value: string): IpFamily | undefined {
+  return FAMILIES[value.trim().toLowerCase()];
 }
 
 /** host:port as URLs and Consul's TCP checks want it: IPv6 addresses in brackets. */

@@ -1,7 +1,7 @@
 import type { ContainerFacts } from './facts.js';
 import type { CheckJob, ContainerPlan, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
-import { chooseAddress, type AddressOptions } from './address.js';
+import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js';
 import { buildChecks, dockerHealthCheck, pausedCheck } from './checks.js';
 import { userMeta } from './meta.js';
 import { dnsSafeName, imageBaseName } from './names.js';
@@ -40,7 +40,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
   const ports = servicePorts(facts.exposedPorts, settings.common.get('ports'), warnings);
   if (ports.length === 0) return plan([], 'exposes no ports: add EXPOSE to the image, or the label SERVICE_PORTS=8080');
 
-  const where = chooseAddress(facts, settings.common.get('ip'), settings.common.get('network'), options, warnings);
+  const where = chooseAddress(facts, settings.common.get('ip'), settings.common.get('network'), addressOptions(settings.common, options, warnings), warnings);
   if ('skip' in where) return plan([], where.skip);
 
   const several = ports.length > 1;
@@ -91,6 +91,16 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
   }
   if (registrations.length === 0) return plan([], options.explicit ? 'no SERVICE_NAME (explicit mode)' : 'every port is ignored');
   return plan(registrations);
+}
+
+/** The container's SERVICE_IP_FAMILY over --ip-family. */
+function addressOptions(settings: SettingMap, options: PlanOptions, warnings: string[]): AddressOptions {
+  const value = settings.get('ip_family');
+  if (value === undefined) return options;
+  const family = parseIpFamily(value);
+  if (family) return { ...options, ipFamily: family };
+  warnings.push(`SERVICE_IP_FAMILY "${value}" is not 4 or 6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`);
+  return options;
 }
 
 /** SERVICE_IGNORE: any value but a false one ignores (Registrator ignores even "false"; we do not). */

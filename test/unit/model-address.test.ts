@@ -146,6 +146,27 @@ describe('model/address: chooseAddress', () => {
       expect(chooseAddress(facts('ipv6'), undefined, undefined, {}, [])).to.deep.equal({ address: '10.201.6.2', network: 'fixture-rec-v6' });
     });
 
+    it('uses the IPv6 address of a dual-stack network with --ip-family ipv6', () => {
+      expect(chooseAddress(facts('ipv6'), undefined, undefined, { ipFamily: 'ipv6' }, [])).to.deep.equal({ address: 'fd00:201:6::2', network: 'fixture-rec-v6' });
+    });
+
+    it('lets SERVICE_IP_FAMILY (6, ipv6, 4, ipv4) beat --ip-family', () => {
+      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: '6' }), options()).registrations[0]!.Address).to.equal('fd00:201:6::2');
+      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'IPv6' }), options()).registrations[0]!.Address).to.equal('fd00:201:6::2');
+      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'ipv4' }), options({ ipFamily: 'ipv6' })).registrations[0]!.Address).to.equal('10.201.6.2');
+    });
+
+    it('warns about a SERVICE_IP_FAMILY that is not 4 or 6 and keeps --ip-family', () => {
+      const plan = planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'v7' }), options({ ipFamily: 'ipv6' }));
+      expect(plan.registrations[0]!.Address).to.equal('fd00:201:6::2');
+      expect(plan.warnings).to.have.length(1);
+      expect(plan.warnings[0]).to.include('SERVICE_IP_FAMILY "v7" is not 4 or 6');
+    });
+
+    it('falls back to IPv4 with --ip-family ipv6 on a network without IPv6', () => {
+      expect(chooseAddress(facts('user-network'), undefined, undefined, { ipFamily: 'ipv6' }, [])).to.deep.equal({ address: '10.201.1.2', network: 'fixture-rec-a' });
+    });
+
     it('uses the global IPv6 address of an IPv6-only network', () => {
       expect(chooseAddress(ipv6Only(), undefined, undefined, {}, [])).to.deep.equal({ address: 'fd00:201:6::2', network: 'fixture-rec-v6' });
     });
