@@ -9,7 +9,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/bin" "$dir/tmp" "$dir/www" "$dir/etc"
 cp /bin/busybox "$dir/bin/busybox"
-for applet in sh ls cat echo sleep httpd nc kill ps true false hostname ip env test grep rm touch mv date; do
+for applet in sh ls cat echo sleep httpd nc nslookup printf kill ps true false hostname ip env test grep rm touch mv date; do
   ln -s busybox "$dir/bin/$applet"
 done
 echo ok > "$dir/www/health"

@@ -2,7 +2,7 @@ import { OWNER_META } from './registration.js';
 import type { SettingMap } from './settings.js';
 
 /** SERVICE_* keys with a meaning of their own; every other key becomes Consul service Meta. */
-const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'network', 'ports']);
+const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'ip_family', 'network', 'ports']);
 // Consul's limits on service Meta (agent/structs ValidateServiceMetadata).
 const KEY = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_VALUE = 512;

@@ -5,7 +5,7 @@ import { Resolver } from 'node:dns/promises';
 import Docker from 'dockerode';
 
 export const TEST_LABEL = 'consul-registrar-test';
-export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:2';
+export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:3';
 export const CONSUL = 'http://127.0.0.1:8500/v1';
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 

@@ -151,7 +151,9 @@ describe('model/address: chooseAddress', () => {
     });
 
     it('lets SERVICE_IP_FAMILY (6, ipv6, 4, ipv4) beat --ip-family', () => {
-      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: '6' }), options()).registrations[0]!.Address).to.equal('fd00:201:6::2');
+      const six = planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: '6' }), options()).registrations[0]!;
+      expect(six.Address).to.equal('fd00:201:6::2');
+      expect(six.Meta).to.not.have.property('ip_family');
       expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'IPv6' }), options()).registrations[0]!.Address).to.equal('fd00:201:6::2');
       expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'ipv4' }), options({ ipFamily: 'ipv6' })).registrations[0]!.Address).to.equal('10.201.6.2');
     });

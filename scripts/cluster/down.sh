@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Removes the three-host test cluster: its containers, dockerds, Consul servers (and their data),
+# namespaces, veths, LAN bridge and FORWARD rules. Docker data roots stay, so images need no reload.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/env.sh"
+
+stop_pid() { # stop_pid PIDFILE: SIGTERM, then wait (dockerd stops its containers first)
+  local pid; pid=$(cat "$1" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null
+  rm -f "$1"
+}
+
+for n in $(seq 1 "$CLUSTER_HOSTS"); do
+  ids=$(host_docker "$n" ps -aq 2>/dev/null)
+  [ -n "$ids" ] && host_docker "$n" rm -f $ids >/dev/null 2>&1
+  stop_pid "$CLUSTER_RUN/host$n/dockerd.pid"
+  stop_pid "$CLUSTER_RUN/host$n/consul.pid"
+  rm -rf "$CLUSTER_DIR/host$n/consul"
+  ip netns del "$(host_ns "$n")" 2>/dev/null
+  ip link del "crv$n" 2>/dev/null
+done
+ip link del "$CLUSTER_LAN" 2>/dev/null
+for t in iptables ip6tables; do
+  command -v $t >/dev/null && $t -D FORWARD -i "$CLUSTER_LAN" -o "$CLUSTER_LAN" -j ACCEPT 2>/dev/null
+done
+true

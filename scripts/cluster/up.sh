@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Brings up the three-host test cluster on this machine, reusing whatever part already runs:
+#   crlan0 (root namespace, 10.99.255.254/16: the tests' observer) ── veth ── crhostN: eth0 in br0
+#   br0 10.99.N.1/16; dockerd --bridge=br0 --fixed-cidr=10.99.N.0/24, no NAT, no iptables;
+#   macvlan network "lan" on br0 (10.98.0.0/16 + fd98::/64, this host's range 10.98.N.0/25 and
+#   fd98::N:0:0/96) and a host shim on it (10.98.N.200, fd98::ff:N) so the host's agent reaches its
+#   own macvlan containers; a Consul server per host; the busybox test image and the registrar's
+#   offline image (rebuilt from dist/ each time, loaded where it differs).
+# Traffic stays on loopback and these namespaces. scripts/cluster/down.sh removes it all.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/env.sh"
+"$here/../rig/up.sh"
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local t=$1 what=$2 end=$((SECONDS + $1)); shift 2
+  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "cluster: $what not ready within ${t}s" >&2; return 1
+}
+
+lan() {
+  if ! ip link show "$CLUSTER_LAN" >/dev/null 2>&1; then
+    ip link add "$CLUSTER_LAN" type bridge
+    ip link set "$CLUSTER_LAN" address 02:00:0a:63:ff:fe # a bridge left alone takes its ports' lowest MAC
+    ip addr add "$CLUSTER_OBSERVER_IP/16" dev "$CLUSTER_LAN"
+    ip link set "$CLUSTER_LAN" up
+  fi
+  # The root namespace's dockerd sets FORWARD to DROP, and bridged frames go through it.
+  for t in iptables ip6tables; do
+    command -v $t >/dev/null || continue
+    $t -C FORWARD -i "$CLUSTER_LAN" -o "$CLUSTER_LAN" -j ACCEPT 2>/dev/null ||
+      $t -I FORWARD -i "$CLUSTER_LAN" -o "$CLUSTER_LAN" -j ACCEPT
+  done
+}
+
+host_net() {
+  local n=$1 ns; ns=$(host_ns "$n")
+  ip netns list | grep -qw "$ns" && return 0
+  ip netns add "$ns"
+  ip link add "crv$n" type veth peer name "crv${n}p"
+  ip link set "crv$n" master "$CLUSTER_LAN" up
+  ip link set "crv${n}p" netns "$ns"
+  in_host "$n" sh -euc "
+    ip link set lo up
+    sysctl -qw net.ipv4.conf.all.arp_ignore=1  # only br0 answers ARP for the host address, not the shim
+    ip link set crv${n}p name eth0
+    ip link add br0 type bridge
+    ip link set br0 address \$(ip -o link show eth0 | grep -o 'ether [^ ]*' | cut -d' ' -f2) # fixed, see deploy/network/README.md
+    ip link set eth0 master br0 up
+    ip addr add $(host_ip "$n")/16 dev br0
+    ip link set br0 up
+    ip link add mvshim link br0 type macvlan mode bridge
+    ip addr add 10.98.$n.200/16 dev mvshim
+    ip addr add fd98::ff:$n/64 dev mvshim nodad
+    ip link set mvshim up"
+}
+
+host_dockerd() {
+  local n=$1 dir=$CLUSTER_RUN/host$n
+  host_docker "$n" info >/dev/null 2>&1 && return 0
+  mkdir -p "$dir" "$CLUSTER_DIR/host$n/docker"
+  # Own UTS namespace: the host name (crhostN) is what the registrar takes as its host ID.
+  # nsenter, not `ip netns exec`: the latter's fresh /sys hides the cgroup mounts dockerd needs.
+  in_host "$n" unshare --uts sh -c "hostname $(host_ns "$n") && exec setsid dockerd \
+    -H unix://$(host_sock "$n") --pidfile $dir/dockerd.pid --exec-root $dir/exec \
+    --data-root $CLUSTER_DIR/host$n/docker --bridge=br0 --fixed-cidr=$(host_cidr "$n") \
+    --iptables=false --ip-masq=false --dns $(host_ip "$n") --log-level warn" \
+    >>"$CLUSTER_DIR/host$n/dockerd.log" 2>&1 </dev/null &
+}
+
+image_on() { # image_on N IMAGE: loads IMAGE from the root daemon into host N's when its ID differs
+  local n=$1 image=$2
+  [ "$(host_docker "$n" image inspect -f '{{.Id}}' "$image" 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' "$image")" ] && return 0
+  docker save "$image" | host_docker "$n" load -q >/dev/null
+}
+
+lan_network() {
+  local n=$1
+  host_docker "$n" network inspect lan >/dev/null 2>&1 && return 0
+  host_docker "$n" network create -d macvlan -o parent=br0 \
+    --subnet 10.98.0.0/16 --ip-range "10.98.$n.0/25" --ipv6 --subnet fd98::/64 --ip-range "fd98::$n:0:0/96" lan >/dev/null
+}
+
+hosts=$(seq 1 "$CLUSTER_HOSTS")
+lan
+for n in $hosts; do host_net "$n"; done
+agents=()
+for n in $hosts; do "$here/agent.sh" "$n" start & agents+=($!); done
+for n in $hosts; do host_dockerd "$n"; done
+"$here/../../deploy/offline/build.sh" "$REGISTRAR_IMAGE" >&2
+for n in $hosts; do
+  wait_for 60 "host $n's dockerd (log: $CLUSTER_DIR/host$n/dockerd.log)" host_docker "$n" info
+  image_on "$n" "$RIG_IMAGE"
+  image_on "$n" "$REGISTRAR_IMAGE"
+  lan_network "$n"
+done
+for pid in "${agents[@]}"; do wait "$pid"; done
+leader() { curl -sf -m 2 "http://$(host_ip "$1"):8500/v1/status/leader" | grep -q ':'; }
+for n in $hosts; do wait_for 60 "host $n's consul leader" leader "$n"; done
+echo "cluster: $CLUSTER_HOSTS hosts up (data: $CLUSTER_DIR, sockets: $CLUSTER_RUN)" >&2

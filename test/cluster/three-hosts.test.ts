@@ -1,0 +1,165 @@
+// The product end to end: three hosts (network namespaces) on one LAN, each with its own dockerd
+// on br0 (containers get 10.99.N.x LAN addresses, no NAT), its own Consul server, and the registrar
+// running as a container from the offline image. Containers on one host find services on another
+// through Consul DNS and reach them on their native ports. scripts/cluster/up.sh builds it all.
+import { expect } from 'chai';
+import type Docker from 'dockerode';
+import { waitFor } from '../support/rig.js';
+import { hosts, REGISTRAR_IMAGE, requireCluster, type Host } from '../support/cluster.js';
+
+const [A, B, C] = hosts as [Host, Host, Host];
+const SERVICE = (name: string, extra: Record<string, string> = {}) => ({
+  SERVICE_NAME: name,
+  SERVICE_PORTS: '8080',
+  SERVICE_CHECK_TCP: 'true',
+  SERVICE_CHECK_INTERVAL: '1s',
+  ...extra,
+});
+const HTTPD = ['httpd', '-f', '-p', '8080', '-h', '/www'];
+/** An HTTP request to ADDRESS:8080 from the client container on C, with busybox nc. */
+const GET_HEALTH = (address: string) => ['sh', '-c', `printf 'GET /health HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080`];
+
+/** Splits `docker logs` output (not a TTY: 8-byte frame headers) into its lines. */
+function logLines(raw: Buffer): string[] {
+  let text = '';
+  for (let at = 0; at + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(at + 4);
+    text += raw.subarray(at + 8, at + 8 + size).toString();
+    at += 8 + size;
+  }
+  return text.split('\n').filter(Boolean);
+}
+
+async function startRegistrar(host: Host): Promise<Docker.Container> {
+  const container = await host.docker.createContainer({
+    name: 'consul-registrar',
+    Image: REGISTRAR_IMAGE,
+    // The image's own HEALTHCHECK (GET /healthz), probed every second instead of every 30 s.
+    Healthcheck: { Interval: 1_000_000_000 },
+    HostConfig: { NetworkMode: 'host', Binds: [`${host.socket}:/var/run/docker.sock:ro`] },
+  });
+  await container.start();
+  return container;
+}
+
+/** Milliseconds from Docker's StartedAt to the registrar's first "full pass" log line. */
+async function firstFullPassMs(registrar: Docker.Container): Promise<number> {
+  const startedAt = Date.parse((await registrar.inspect()).State.StartedAt);
+  const line = await waitFor('the registrar container\'s first full pass', async () => {
+    const raw = (await registrar.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    return logLines(raw).map((l) => JSON.parse(l) as { msg: string; time: number }).find((l) => l.msg.startsWith('full pass'));
+  }, 20_000, 50);
+  return line.time - startedAt;
+}
+
+/** Polls until `probe` holds and returns how long that took. */
+async function timeUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(what, async () => (await probe()) || undefined, timeoutMs, 25);
+  return Date.now() - t0;
+}
+
+const figure = (text: string) => console.log(`      figure: ${text}`);
+
+describe('three hosts on one LAN, the registrar as a container on each (scripts/cluster)', function () {
+  this.timeout(120_000);
+  const registrars = new Map<Host, Docker.Container>();
+
+  before(async () => {
+    await requireCluster();
+    await Promise.all(hosts.map((h) => h.clear()));
+  });
+
+  after(async () => {
+    if (!process.env.CLUSTER_KEEP) await Promise.all(hosts.map((h) => h.clear()));
+  });
+
+  it('starts the registrar from the offline image on every host: first full pass soon after start, healthy by its HEALTHCHECK', async () => {
+    for (const host of hosts) registrars.set(host, await startRegistrar(host));
+    for (const host of hosts) {
+      const ms = await firstFullPassMs(registrars.get(host)!);
+      figure(`${host.name}: container start → first full pass ${ms} ms`);
+      expect(ms).to.be.below(10_000);
+    }
+    for (const host of hosts) {
+      await waitFor(`${host.name}'s registrar healthy`, async () => (await registrars.get(host)!.inspect()).State.Health?.Status === 'healthy', 15_000, 200);
+    }
+    const image = await A.docker.getImage(REGISTRAR_IMAGE).inspect();
+    figure(`image ${REGISTRAR_IMAGE}: ${(image.Size / 2 ** 20).toFixed(1)} MiB`);
+  });
+
+  it("answers A's service to a container on C with A's container address, and its native port connects", async () => {
+    await A.run('web', HTTPD, SERVICE('web'));
+    await C.run('client', ['sleep', '3600'], {}, ['bridge', 'lan']);
+    const address = await A.address('web', 'bridge');
+    expect(address).to.match(/^10\.99\.1\./);
+    await waitFor("C's container resolving web.service.consul to A's container", async () => {
+      const answers = await C.lookupFrom('client', 'web.service.consul');
+      return answers.length === 1 && answers[0] === address;
+    }, 20_000, 200);
+    const { code, output } = await C.exec('client', GET_HEALTH(address));
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/^HTTP\/1\.\d 200/).and.match(/\nok\s*$/);
+    for (const host of hosts) expect(await host.dns('web'), host.name).to.deep.equal([address]);
+  });
+
+  it('removes a stopped service from Consul DNS on every host within 3 s', async () => {
+    const t0 = Date.now();
+    await A.docker.getContainer('web').stop({ t: 0 });
+    const stopMs = Date.now() - t0;
+    await waitFor('web gone from DNS on every host', async () => {
+      const answers = await Promise.all(hosts.map((h) => h.dns('web')));
+      return answers.every((a) => a.length === 0);
+    }, 10_000, 25);
+    const ms = Date.now() - t0;
+    figure(`docker stop on A → gone from DNS on all three hosts in ${ms} ms (the stop itself took ${stopMs} ms)`);
+    expect(ms).to.be.below(3000);
+  });
+
+  it('registers and resolves a container on a macvlan network the same way', async () => {
+    await A.run('webmv', HTTPD, SERVICE('webmv'), ['lan']);
+    const address = await A.address('webmv', 'lan');
+    expect(address).to.match(/^10\.98\.1\./);
+    await waitFor("C's container resolving webmv.service.consul to its macvlan address", async () => {
+      const answers = await C.lookupFrom('client', 'webmv.service.consul');
+      return answers.length === 1 && answers[0] === address;
+    }, 20_000, 200);
+    const { code, output } = await C.exec('client', GET_HEALTH(address));
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/\nok\s*$/);
+  });
+
+  it('registers an IPv6 address (SERVICE_IP_FAMILY=6) that resolves as AAAA and connects over IPv6', async () => {
+    await A.run('web6', HTTPD, SERVICE('web6', { SERVICE_IP_FAMILY: '6' }), ['lan']);
+    const address = await A.address('web6', 'lan', 6);
+    expect(address).to.match(/^fd98::/);
+    await waitFor("C's container resolving web6.service.consul to its IPv6 address", async () => {
+      const answers = await C.lookupFrom('client', 'web6.service.consul', 'aaaa');
+      return answers.length === 1 && answers[0] === address;
+    }, 20_000, 200);
+    expect(await B.dns('web6', 6)).to.deep.equal([address]);
+    const { code, output } = await C.exec('client', GET_HEALTH(address));
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/\nok\s*$/);
+  });
+
+  it("takes B's services out of healthy answers elsewhere while B's agent is down, and back when it returns", async () => {
+    await B.run('webb', HTTPD, SERVICE('webb'));
+    const address = await B.address('webb', 'bridge');
+    const everywhere = async (expected: string[]) => {
+      const answers = await Promise.all([A.dns('webb'), C.dns('webb')]);
+      return answers.every((a) => JSON.stringify(a) === JSON.stringify(expected));
+    };
+    await waitFor('webb answered on A and C', () => everywhere([address]), 20_000, 100);
+
+    await B.agent('kill');
+    const gone = await timeUntil('webb out of DNS on A and C', () => everywhere([]), 60_000);
+    figure(`B's agent killed → B's service out of DNS on A and C in ${gone} ms (Consul's failure detection)`);
+    expect(await A.dns('web6', 6), 'A\'s own services still answer').to.have.length(1);
+
+    const t0 = Date.now();
+    await B.agent('start');
+    await waitFor('webb back in DNS on A and C', () => everywhere([address]), 60_000, 25);
+    figure(`B's agent started again → B's service back on A and C ${Date.now() - t0} ms after the start command`);
+  });
+});
