@@ -13,3 +13,9 @@ export function describeError(err: unknown): string {
   }
   return e.message ?? String(err);
 }
+
+/** Node's codes for a TLS certificate the client did not accept (untrusted issuer, wrong name, expired). */
+export function isCertificateError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code);
+}

@@ -6,7 +6,7 @@ import { ConsulAgent } from './consul/agent.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
-import { describeError } from './errors.js';
+import { describeError, isCertificateError } from './errors.js';
 import { connectDocker } from './docker/client.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import { jobRunner } from './checks/run-job.js';
@@ -37,17 +37,26 @@ export interface Environment {
 export async function prepare(settings: Settings, log: Logger): Promise<Environment> {
   const docker = connectDocker(settings.docker);
   const consul = new ConsulAgent(connectConsul(settings.consul));
-  const retry = <T>(what: string, fix: string, call: () => Promise<T>) =>
+  if (settings.consul.skipVerify) log.warn("CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests");
+  const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
     pRetry(call, {
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 500,
       maxTimeout: 15_000,
       onFailedAttempt: ({ error, attemptNumber }) =>
-        log.warn({ attempt: attemptNumber, err: describeError(error) }, `${what} not reachable; retrying (${fix})`),
+        log.warn(
+          { attempt: attemptNumber, err: describeError(error) },
+          isCertificateError(error) ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})` : `${what} not reachable; retrying (${fix})`,
+        ),
     });
   const [info, self] = await Promise.all([
-    retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, () => docker.info() as Promise<{ Name: string }>),
-    retry('Consul', `check --consul-addr / CONSUL_HTTP_ADDR = ${settings.consul.addr}`, () => consul.self()),
+    retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, 'check DOCKER_CERT_PATH (ca.pem)', () => docker.info() as Promise<{ Name: string }>),
+    retry(
+      'Consul',
+      `check --consul-addr / CONSUL_HTTP_ADDR = ${settings.consul.addr}`,
+      "give the CA that signed it in CONSUL_CACERT, and CONSUL_TLS_SERVER_NAME when the address is not a name in the certificate",
+      () => consul.self(),
+    ),
   ]);
   const version = parseVersion(self.version);
   if (!version) throw new Error(`cannot read the Consul agent's version "${self.version}"`);

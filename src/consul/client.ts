@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import Consul from 'consul';
+import { readSettingFile } from '../setting-file.js';
 
 export interface ConsulSettings {
   /** host:port or http(s)://host:port, as CONSUL_HTTP_ADDR. */
@@ -27,13 +27,13 @@ export interface ConsulConnection {
 export function connectConsul(settings: ConsulSettings): ConsulConnection {
   const url = new URL(/^https?:\/\//.test(settings.addr) ? settings.addr : `${settings.ssl ? 'https' : 'http'}://${settings.addr}`);
   const secure = url.protocol === 'https:';
-  const read = (path: string | undefined) => (path ? readFileSync(path) : undefined);
+  const read = (path: string | undefined, setting: string) => (path ? readSettingFile(path, setting) : undefined);
   const agent = secure
     ? new https.Agent({
         keepAlive: true,
-        ca: read(settings.caCert),
-        cert: read(settings.clientCert),
-        key: read(settings.clientKey),
+        ca: read(settings.caCert, '--consul-cacert / CONSUL_CACERT'),
+        cert: read(settings.clientCert, '--consul-client-cert / CONSUL_CLIENT_CERT'),
+        key: read(settings.clientKey, '--consul-client-key / CONSUL_CLIENT_KEY'),
         servername: settings.tlsServerName,
         rejectUnauthorized: !settings.skipVerify,
       })
@@ -46,5 +46,5 @@ export function connectConsul(settings: ConsulSettings): ConsulConnection {
 
 function readToken(path: string | undefined): string | undefined {
   if (!path) return undefined;
-  return readFileSync(path, 'utf8').trim() || undefined;
+  return readSettingFile(path, '--consul-token-file / CONSUL_HTTP_TOKEN_FILE').toString('utf8').trim() || undefined;
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { readSettingFile } from '../setting-file.js';
 
 export interface DockerSettings {
   /** unix:///path, tcp://host:port or npipe, as DOCKER_HOST. */
@@ -14,7 +14,7 @@ export function connectDocker(settings: DockerSettings): Docker {
   const url = new URL(settings.host);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
   const tls = settings.tlsVerify || settings.certPath !== undefined;
-  const cert = (file: string) => (settings.certPath ? readFileSync(join(settings.certPath, file)) : undefined);
+  const cert = (file: string) => (settings.certPath ? readSettingFile(join(settings.certPath, file), '--docker-cert-path / DOCKER_CERT_PATH') : undefined);
   return new Docker({
     host: url.hostname,
     port: url.port || (tls ? 2376 : 2375),

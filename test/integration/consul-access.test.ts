@@ -1,0 +1,105 @@
+// How the registrar reaches a secured Consul agent, on a real agent: HTTPS verified against
+// CONSUL_CACERT (and CONSUL_TLS_SERVER_NAME), refused without it, unverified only when the
+// operator says CONSUL_HTTP_SSL_VERIFY=false; ACL token from CONSUL_HTTP_TOKEN_FILE, never logged.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { PrivateConsul } from '../support/consul-agent.js';
+import { RegistrarProcess } from '../support/registrar-process.js';
+import { cleanup, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+
+/** A CA and a server certificate for the name server.dc1.consul only (no IP address in it). */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test CA', '-keyout', file('ca.key'), '-out', file('ca.pem'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=server.dc1.consul', '-keyout', file('server.key'), '-out', file('server.csr'));
+  writeFileSync(file('san.ext'), 'subjectAltName=DNS:server.dc1.consul\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.pem'));
+  return { ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
+}
+
+describe('reaching a secured Consul: TLS and token file', function () {
+  this.timeout(60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'registrar-tls-'));
+  const certs = makeCertificates(dir);
+  const HTTPS_PORT = 18960;
+  // HTTP stays on 18950 for the test's own look at the agent; the registrar is given only HTTPS.
+  const consul = new PrivateConsul(18950, false, [
+    '-hcl', `ca_file = "${certs.ca}"`, '-hcl', `cert_file = "${certs.cert}"`, '-hcl', `key_file = "${certs.key}"`,
+    '-hcl', `ports { https = ${HTTPS_PORT} }`,
+  ]);
+  const https = `https://127.0.0.1:${HTTPS_PORT}`;
+  const running: RegistrarProcess[] = [];
+  const registrar = (hostId: string, env: Record<string, string>) => {
+    const r = new RegistrarProcess(['--host-id', hostId, '--resync', '1'], { CONSUL_HTTP_ADDR: https, ...env });
+    running.push(r);
+    return r;
+  };
+  const registered = (agent: PrivateConsul, hostId: string) => agent.services(`Meta.registrar_host == "${hostId}"`).then((s) => Object.keys(s).length);
+  let service: string;
+
+  before(async () => {
+    await requireRig();
+    await consul.start();
+    service = uniqueName('tls');
+    await runContainer({ name: uniqueName('c'), cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: service } });
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.stop('SIGKILL')));
+  });
+  after(async () => {
+    await consul.kill();
+    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers over HTTPS verified with CONSUL_CACERT and CONSUL_TLS_SERVER_NAME', async () => {
+    const hostId = uniqueName('tls-ok');
+    registrar(hostId, { CONSUL_CACERT: certs.ca, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul' });
+    await waitFor('the container registered over HTTPS', async () => (await registered(consul, hostId)) === 1);
+  });
+
+  it("refuses a certificate it cannot verify, says what to set, and registers nothing", async () => {
+    const noCa = registrar(uniqueName('tls-no-ca'), {});
+    const wrongName = registrar(uniqueName('tls-name'), { CONSUL_CACERT: certs.ca });
+    for (const r of [noCa, wrongName]) {
+      const line = await r.waitForLog('a refused certificate', (l) => String(l.msg).includes('TLS certificate not accepted'));
+      expect(line.msg).to.include('CONSUL_CACERT').and.include('CONSUL_TLS_SERVER_NAME');
+      expect(String(line.err)).to.match(/certificate/i);
+    }
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(noCa.alive && wrongName.alive, 'still running, retrying').to.equal(true);
+    expect(noCa.logs.some((l) => String(l.msg).startsWith('full pass'))).to.equal(false);
+  });
+
+  it('skips verification only with CONSUL_HTTP_SSL_VERIFY=false, and warns about it', async () => {
+    const hostId = uniqueName('tls-insecure');
+    const r = registrar(hostId, { CONSUL_HTTP_SSL_VERIFY: 'false' });
+    await r.waitForLog('a warning that TLS is not verified', (l) => l.level === 40 && String(l.msg).includes('not verified'));
+    await waitFor('the container registered without verification', async () => (await registered(consul, hostId)) === 1);
+  });
+
+  it('reads the ACL token from CONSUL_HTTP_TOKEN_FILE, never logging it; a missing file stops the start naming the variable', async () => {
+    const guarded = new PrivateConsul(18980, true);
+    try {
+      await guarded.start();
+      const token = await guarded.tokenForServicePrefix(service);
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, `${token}\n`);
+      const hostId = uniqueName('token-file');
+      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '0'], { CONSUL_HTTP_TOKEN_FILE: tokenFile });
+      running.push(r);
+      await waitFor('the container registered with the file\'s token', async () => (await registered(guarded, hostId)) === 1);
+      expect(JSON.stringify(r.logs) + r.stderr.join('\n')).to.not.include(token);
+
+      const missing = new RegistrarProcess(['--consul-addr', guarded.addr], { CONSUL_HTTP_TOKEN_FILE: join(dir, 'nope') });
+      expect(await missing.exited).to.equal(2);
+      expect(missing.stderr.join('\n')).to.include('CONSUL_HTTP_TOKEN_FILE').and.include('ENOENT').and.not.include('    at ');
+    } finally {
+      await guarded.kill();
+    }
+  });
+});
