@@ -13,7 +13,8 @@ stop_pid() { # stop_pid PIDFILE: SIGTERM, then wait (dockerd stops its container
   rm -f "$1"
 }
 
-for n in $(seq 1 "$CLUSTER_HOSTS"); do
+down_host() {
+  local n=$1 ids
   ids=$(host_docker "$n" ps -aq 2>/dev/null)
   [ -n "$ids" ] && host_docker "$n" rm -f $ids >/dev/null 2>&1
   stop_pid "$CLUSTER_RUN/host$n/dockerd.pid"
@@ -21,7 +22,9 @@ for n in $(seq 1 "$CLUSTER_HOSTS"); do
   rm -rf "$CLUSTER_DIR/host$n/consul"
   ip netns del "$(host_ns "$n")" 2>/dev/null
   ip link del "crv$n" 2>/dev/null
-done
+}
+for n in $(seq 1 "$CLUSTER_HOSTS"); do down_host "$n" & done
+wait
 ip link del "$CLUSTER_LAN" 2>/dev/null
 for t in iptables ip6tables; do
   command -v $t >/dev/null && $t -D FORWARD -i "$CLUSTER_LAN" -o "$CLUSTER_LAN" -j ACCEPT 2>/dev/null
