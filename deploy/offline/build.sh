@@ -16,11 +16,7 @@ cp "$root/package.json" "$root/package-lock.json" "$ctx/app/"
 cp -r "$root/dist" "$ctx/app/dist"
 rm -f "$ctx/app/dist"/*.map "$ctx/app/dist"/*/*.map
 
-for bin in "$(command -v node)" "$(command -v nsenter)"; do
-  for file in "$bin" $(ldd "$bin" | grep -o '/[^ ]*'); do
-    install -D -m 0755 "$(readlink -f "$file")" "$ctx/rootfs$file"
-  done
-done
+"$(dirname "$0")/copy-binaries.sh" "$ctx/rootfs" "$(command -v node)" "$(command -v nsenter)"
 # Node reads CA certificates only from its own bundle unless told; keep the system's for CONSUL_CACERT-less TLS.
 [ -f /etc/ssl/certs/ca-certificates.crt ] && install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"
 

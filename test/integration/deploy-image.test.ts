@@ -1,0 +1,65 @@
+// deploy/Dockerfile, built and run as an operator would: socket mounted read-only, host networking,
+// the image's own HEALTHCHECK. No registry is reachable here, so its base image is a stand-in made
+// offline from this machine's node and npm (scripts/rig/node-image.sh); every step of the file runs.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { agentServices, cleanup, docker, requireRig, runContainer, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TAG = 'consul-registrar-test/registrar:deploy';
+const run = promisify(execFile);
+
+describe('deploy/Dockerfile, built and run as an operator would', function () {
+  this.timeout(300_000);
+  const hostId = uniqueName('deploy-host');
+  let base: string;
+
+  before(async () => {
+    await requireRig();
+    base = (await run(`${ROOT}scripts/rig/node-image.sh`)).stdout.trim();
+    await run('docker', ['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '-t', TAG, '-f', 'deploy/Dockerfile', '.'], {
+      cwd: ROOT,
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      maxBuffer: 16 * 2 ** 20,
+    });
+  });
+  after(() => cleanup([hostId]));
+
+  it('adds only the production dependencies and dist/ to the node base image', async () => {
+    const size = async (image: string) => (await docker.getImage(image).inspect()).Size;
+    const added = ((await size(TAG)) - (await size(base))) / 2 ** 20;
+    console.log(`      figure: the registrar adds ${added.toFixed(1)} MiB to its node base image`);
+    expect(added).to.be.below(25);
+  });
+
+  it('registers containers with the socket mounted read-only, is healthy by its HEALTHCHECK, and stops at once on SIGTERM', async () => {
+    const service = uniqueName('deployed');
+    await runContainer({ name: uniqueName('c'), cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: service } });
+    const registrar = await docker.createContainer({
+      name: uniqueName('registrar'),
+      Image: TAG,
+      Labels: { [TEST_LABEL]: '1' },
+      // A status address of its own (the HEALTHCHECK follows REGISTRAR_HTTP_ADDR), probed every second.
+      Env: ['CONSUL_HTTP_ADDR=127.0.0.1:8500', `REGISTRAR_HOST_ID=${hostId}`, 'REGISTRAR_HTTP_ADDR=127.0.0.1:19481'],
+      Healthcheck: { Interval: 1_000_000_000 },
+      HostConfig: { NetworkMode: 'host', Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'] },
+    });
+    await registrar.start();
+    await waitFor('the labelled container registered by the image', async () => {
+      const services = Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
+      return services.length === 1 && services[0]!.Service === service;
+    }, 20_000);
+    const info = await waitFor('the registrar healthy', async () => {
+      const i = await registrar.inspect();
+      return i.State.Health?.Status === 'healthy' && i;
+    }, 20_000, 200);
+    expect(info.Mounts.find((m) => m.Destination === '/var/run/docker.sock')?.RW).to.equal(false);
+
+    const t0 = Date.now();
+    await registrar.stop({ t: 10 });
+    expect(Date.now() - t0, 'exits on SIGTERM well before the 10 s kill').to.be.below(5000);
+    expect((await registrar.inspect()).State.ExitCode).to.equal(0);
+  });
+});
