@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan } from './plan-report.js';
 import { prepare, Registrar } from './registrar.js';
+import { probeHealth } from './status/healthcheck.js';
 
 async function main(): Promise<number> {
   const { command, values } = readConfig(process.argv.slice(2), process.env);
@@ -16,6 +17,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const settings = toSettings(values);
+  if (command === 'healthcheck') {
+    const { ok, text } = await probeHealth(settings.httpAddr);
+    process.stdout.write(text + '\n');
+    return ok ? 0 : 1;
+  }
   const log = createLogger(settings.logLevel);
   const env = await prepare(settings, log);
 

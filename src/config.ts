@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ExecutorChoice } from './checks/run-job.js';
 import type { ConsulSettings } from './consul/client.js';
 import type { DockerSettings } from './docker/client.js';
-import type { IpFamily } from './model/address.js';
+import { parseIpFamily, type IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 
@@ -35,7 +35,7 @@ export const OPTIONS = {
   'host-id': { env: 'REGISTRAR_HOST_ID', type: 'string', help: 'this host in service IDs and ownership; default: the Docker engine\'s host name' },
   'host-ip': { env: 'REGISTRAR_HOST_IP', type: 'string', help: 'address for host-network containers; default: the Consul agent\'s address' },
   network: { env: 'REGISTRAR_NETWORK', type: 'string', help: 'network whose address is used when a container is on several' },
-  'ip-family': { env: 'REGISTRAR_IP_FAMILY', type: 'string', default: 'ipv4', help: 'ipv4 or ipv6: which address of a dual-stack network to register (label SERVICE_IP_FAMILY per container)' },
+  'ip-family': { env: 'REGISTRAR_IP_FAMILY', type: 'string', default: 'ipv4', help: 'ipv4 or ipv6 (4, 6): which address of a dual-stack network to register (label SERVICE_IP_FAMILY per container)' },
   explicit: { env: 'REGISTRAR_EXPLICIT', type: 'boolean', default: 'false', help: 'register only services with a SERVICE_NAME' },
   tags: { env: 'REGISTRAR_TAGS', type: 'string', default: '', help: 'comma-separated tags added to every service' },
   resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
@@ -81,7 +81,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
     if (value !== undefined) values[name] = value;
   }
   const [command = 'run', ...rest] = parsed.positionals;
-  if (rest.length > 0 || !['run', 'plan'].includes(command)) throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default) and plan`);
+  if (rest.length > 0 || !['run', 'plan', 'healthcheck'].includes(command)) {
+    throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan and healthcheck`);
+  }
   return { command, values };
 }
 
@@ -149,7 +151,7 @@ export function toSettings(v: RawConfig): Settings {
       }),
     },
     ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network'), httpAddr: optional('http-addr') }),
-    ipFamily: oneOf(v, 'ip-family', ['ipv4', 'ipv6'] as const),
+    ipFamily: ipFamily(v),
     explicit: bool(v, 'explicit'),
     tags: splitList(v.tags ?? ''),
     resyncSeconds: number(v, 'resync', 0),
@@ -187,6 +189,13 @@ function number(v: RawConfig, name: OptionName, min: number, whole = false): num
     throw new ConfigError(`${where(name)} is "${v[name]}": write a ${whole ? 'whole ' : ''}number of at least ${min}`);
   }
   return n;
+}
+
+/** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */
+function ipFamily(v: RawConfig): IpFamily {
+  const family = parseIpFamily(v['ip-family'] ?? '');
+  if (!family) throw new ConfigError(`${where('ip-family')} is "${v['ip-family']}": write ipv4 or ipv6 (or 4, 6)`);
+  return family;
 }
 
 function oneOf<T extends string>(v: RawConfig, name: OptionName, allowed: readonly T[]): T {

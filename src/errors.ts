@@ -14,8 +14,20 @@ export function describeError(err: unknown): string {
   return e.message ?? String(err);
 }
 
-/** Node's codes for a TLS certificate the client did not accept (untrusted issuer, wrong name, expired). */
+// Node's codes for a server certificate the client did not accept: untrusted issuer, wrong name,
+// expired. Not the server's alerts about our own client certificate (those need CONSUL_CLIENT_CERT).
+const CERTIFICATE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 export function isCertificateError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code);
+  return CERTIFICATE_CODES.has(String((err as { code?: unknown }).code));
 }

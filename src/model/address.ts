@@ -65,11 +65,11 @@ function names(networks: NetworkFact[]): string {
   return networks.map((n) => n.name).join(', ');
 }
 
-const FAMILIES: Record<string, IpFamily> = { '4': 'ipv4', ipv4: 'ipv4', '6': 'ipv6', ipv6: 'ipv6' };
+const FAMILIES = new Map<string, IpFamily>([['4', 'ipv4'], ['ipv4', 'ipv4'], ['6', 'ipv6'], ['ipv6', 'ipv6']]);
 
 /** Reads an IP family setting (4, 6, ipv4, ipv6); undefined when it is none of them. */
 export function parseIpFamily(value: string): IpFamily | undefined {
-  return FAMILIES[value.trim().toLowerCase()];
+  return FAMILIES.get(value.trim().toLowerCase());
 }
 
 /** host:port as URLs and Consul's TCP checks want it: IPv6 addresses in brackets. */

@@ -99,7 +99,7 @@ function addressOptions(settings: SettingMap, options: PlanOptions, warnings: st
   if (value === undefined) return options;
   const family = parseIpFamily(value);
   if (family) return { ...options, ipFamily: family };
-  warnings.push(`SERVICE_IP_FAMILY "${value}" is not 4 or 6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`);
+  warnings.push(`SERVICE_IP_FAMILY "${value}" is not 4, 6, ipv4 or ipv6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`);
   return options;
 }
 

@@ -32,7 +32,8 @@ export function startStatusServer(addr: string, sources: StatusSources, log: Log
   return server;
 }
 
-function splitAddr(addr: string): { host: string; port: number } {
+/** host:port of --http-addr; an empty host means loopback. */
+export function splitAddr(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(addr.slice(i + 1)) };
 }

@@ -110,6 +110,7 @@ describe('config', () => {
       ['an unknown deregister mode', ['--deregister', 'never'], {}, '--deregister / REGISTRAR_DEREGISTER'],
       ['an unknown log level', [], { REGISTRAR_LOG_LEVEL: 'verbose' }, '--log-level / REGISTRAR_LOG_LEVEL'],
       ['a Docker host without a scheme', [], { DOCKER_HOST: 'localhost:2375' }, '--docker-host / DOCKER_HOST'],
+      ['an IP family other than 4 or 6', ['--ip-family', 'ipv5'], {}, '--ip-family / REGISTRAR_IP_FAMILY'],
     ];
     for (const [what, argv, env, names] of cases) {
       it(`refuses ${what}, naming ${names}`, () => {
@@ -117,6 +118,12 @@ describe('config', () => {
         expect(err.message).to.include(names);
       });
     }
+
+    it('takes the IP family as the SERVICE_IP_FAMILY label does: 6, ipv6, IPv4', () => {
+      expect(settings([], { REGISTRAR_IP_FAMILY: '6' }).ipFamily).to.equal('ipv6');
+      expect(settings(['--ip-family', 'IPv4'], { REGISTRAR_IP_FAMILY: '6' }).ipFamily).to.equal('ipv4');
+      expect(settings().ipFamily).to.equal('ipv4');
+    });
 
     it('quotes the bad value in the message', () => {
       expect(configError(() => settings([], { REGISTRAR_LOG_LEVEL: 'verbose' })).message).to.include('"verbose"');

@@ -26,7 +26,8 @@ describe('errors: isCertificateError', () => {
     }
   });
 
-  it('leaves network errors and HTTP answers alone', () => {
+  it("leaves network errors, HTTP answers and the server's complaints about our client certificate alone", () => {
+    expect(isCertificateError(Object.assign(new Error('alert'), { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' }))).to.equal(false);
     expect(isCertificateError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).to.equal(false);
     expect(isCertificateError(Object.assign(new Error('forbidden'), { statusCode: 403 }))).to.equal(false);
   });

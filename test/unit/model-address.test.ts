@@ -158,11 +158,13 @@ describe('model/address: chooseAddress', () => {
       expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'ipv4' }), options({ ipFamily: 'ipv6' })).registrations[0]!.Address).to.equal('10.201.6.2');
     });
 
-    it('warns about a SERVICE_IP_FAMILY that is not 4 or 6 and keeps --ip-family', () => {
-      const plan = planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'v7' }), options({ ipFamily: 'ipv6' }));
-      expect(plan.registrations[0]!.Address).to.equal('fd00:201:6::2');
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('SERVICE_IP_FAMILY "v7" is not 4 or 6');
+    it('warns about a SERVICE_IP_FAMILY that is not 4, 6, ipv4 or ipv6 and keeps --ip-family', () => {
+      for (const value of ['v7', 'constructor']) {
+        const plan = planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: value }), options({ ipFamily: 'ipv6' }));
+        expect(plan.registrations[0]!.Address).to.equal('fd00:201:6::2');
+        expect(plan.warnings).to.have.length(1);
+        expect(plan.warnings[0]).to.include(`SERVICE_IP_FAMILY "${value}" is not 4, 6, ipv4 or ipv6`);
+      }
     });
 
     it('falls back to IPv4 with --ip-family ipv6 on a network without IPv6', () => {
