@@ -22,16 +22,13 @@ case "$2" in
       -bind "$ip" -client "127.0.0.1 $ip" -dns-port 53 -data-dir "$CLUSTER_DIR/host$n/consul" \
       -pid-file "$pidfile" -hcl 'performance { raft_multiplier = 1 }' -log-level warn "${joins[@]}" \
       >>"$CLUSTER_DIR/host$n/consul.log" 2>&1 </dev/null &
-    end=$((SECONDS + 30))
-    while [ $SECONDS -lt $end ]; do answers && exit 0; sleep 0.2; done
-    tail -20 "$CLUSTER_DIR/host$n/consul.log" >&2
-    echo "cluster: host $n's consul did not answer on $ip:8500 within 30s" >&2
-    exit 1
+    wait_for 30 "host $n's consul on $ip:8500" answers || { tail -20 "$CLUSTER_DIR/host$n/consul.log" >&2; exit 1; }
     ;;
   kill)
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    if pid=$(pid_of "$pidfile" consul); then
+      kill -KILL "$pid"
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    fi
     rm -f "$pidfile"
     ;;
   *) echo "usage: $0 N start|kill" >&2; exit 2 ;;

@@ -5,8 +5,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 
-stop_pid() { # stop_pid PIDFILE: SIGTERM, then wait (dockerd stops its containers first)
-  local pid; pid=$(cat "$1" 2>/dev/null) || return 0
+stop_pid() { # stop_pid PIDFILE COMMAND-NAME: SIGTERM, then wait (dockerd stops its containers first)
+  local pid; pid=$(pid_of "$1" "$2") || { rm -f "$1"; return 0; }
   kill "$pid" 2>/dev/null
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -KILL "$pid" 2>/dev/null
@@ -17,8 +17,8 @@ down_host() {
   local n=$1 ids
   ids=$(host_docker "$n" ps -aq 2>/dev/null)
   [ -n "$ids" ] && host_docker "$n" rm -f $ids >/dev/null 2>&1
-  stop_pid "$CLUSTER_RUN/host$n/dockerd.pid"
-  stop_pid "$CLUSTER_RUN/host$n/consul.pid"
+  stop_pid "$CLUSTER_RUN/host$n/dockerd.pid" dockerd
+  stop_pid "$CLUSTER_RUN/host$n/consul.pid" consul
   rm -rf "$CLUSTER_DIR/host$n/consul"
   ip netns del "$(host_ns "$n")" 2>/dev/null
   ip link del "crv$n" 2>/dev/null

@@ -1,18 +1,20 @@
 # Shared settings of the three-host cluster scripts (sourced). Each "host" is a network namespace
 # crhostN on one LAN bridge (crlan0) with its own br0, dockerd and Consul server: the routable-IP
 # setup of deploy/network/README.md, section 1, plus a macvlan network "lan" (section 2) with IPv6.
+# While it is up the root namespace holds 10.99.255.254/16 on crlan0 (the tests' observer), so a
+# real 10.99.0.0/16 network on this machine would be shadowed: run it on a test machine.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../rig" && pwd)/env.sh"
-CLUSTER_HOSTS=${CLUSTER_HOSTS:-3}
-CLUSTER_DIR=$RIG_DIR/cluster           # docker data roots (images stay between runs) and consul data
+CLUSTER_HOSTS=3                          # test/support/cluster.ts knows the same three
+CLUSTER_DIR=$RIG_DIR/cluster              # docker data roots (images stay between runs) and consul data
 CLUSTER_RUN=/run/consul-registrar-cluster # sockets, pid files, exec roots
 CLUSTER_LAN=crlan0
-CLUSTER_OBSERVER_IP=10.99.255.254      # the root namespace's address on the LAN, for the tests
+CLUSTER_OBSERVER_IP=10.99.255.254
 REGISTRAR_IMAGE=${REGISTRAR_IMAGE:-consul-registrar:offline}
 
 host_ns() { echo "crhost$1"; }
 host_ip() { echo "10.99.$1.1"; }                   # br0: the host itself, gateway of its containers
 host_cidr() { echo "10.99.$1.0/24"; }              # its containers' slice of 10.99.0.0/16
 host_sock() { echo "$CLUSTER_RUN/host$1/docker.sock"; }
-host_docker() { local n=$1; shift; docker -H "unix://$(host_sock "$n")" "$@"; }
+host_docker() { local n=$1; shift; timeout 60 docker -H "unix://$(host_sock "$n")" "$@"; }
 in_host() { local n=$1; shift; nsenter --net="/var/run/netns/$(host_ns "$n")" "$@"; }
 mkdir -p "$CLUSTER_DIR" "$CLUSTER_RUN"

@@ -6,17 +6,12 @@
 #   fd98::N:0:0/96) and a host shim on it (10.98.N.200, fd98::ff:N) so the host's agent reaches its
 #   own macvlan containers; a Consul server per host; the busybox test image and the registrar's
 #   offline image (rebuilt from dist/ each time, loaded where it differs).
-# Traffic stays on loopback and these namespaces. scripts/cluster/down.sh removes it all.
+# Test traffic stays on loopback and these namespaces (building the image fetches npm packages).
+# scripts/cluster/down.sh removes it all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 "$here/../rig/up.sh"
-
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local t=$1 what=$2 end=$((SECONDS + $1)); shift 2
-  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  echo "cluster: $what not ready within ${t}s" >&2; return 1
-}
 
 lan() {
   if ! ip link show "$CLUSTER_LAN" >/dev/null 2>&1; then
@@ -33,26 +28,37 @@ lan() {
   done
 }
 
+host_net_ready() { # the last steps of host_net done, and the host's veth on the LAN
+  in_host "$1" ip -o addr show mvshim 2>/dev/null | grep -q "fd98::ff:$1/" &&
+    in_host "$1" ip -o addr show br0 | grep -q " $(host_ip "$1")/16" &&
+    ip -o link show "crv$1" 2>/dev/null | grep -q "master $CLUSTER_LAN"
+}
+
 host_net() {
   local n=$1 ns; ns=$(host_ns "$n")
-  ip netns list | grep -qw "$ns" && return 0
+  host_net_ready "$n" && return 0
+  # Absent or half made (an earlier run stopped midway): make it anew.
+  ip netns del "$ns" 2>/dev/null || true
+  ip link del "crv$n" 2>/dev/null || true
   ip netns add "$ns"
   ip link add "crv$n" type veth peer name "crv${n}p"
   ip link set "crv$n" master "$CLUSTER_LAN" up
   ip link set "crv${n}p" netns "$ns"
-  in_host "$n" sh -euc "
+  in_host "$n" sh -euc '
+    n=$1 ip=$2
     ip link set lo up
     sysctl -qw net.ipv4.conf.all.arp_ignore=1  # only br0 answers ARP for the host address, not the shim
-    ip link set crv${n}p name eth0
+    ip link set "crv${n}p" name eth0
     ip link add br0 type bridge
-    ip link set br0 address \$(ip -o link show eth0 | grep -o 'ether [^ ]*' | cut -d' ' -f2) # fixed, see deploy/network/README.md
+    ip link set br0 address "$(ip -o link show eth0 | grep -o "ether [^ ]*" | cut -d" " -f2)" # fixed, see deploy/network
     ip link set eth0 master br0 up
-    ip addr add $(host_ip "$n")/16 dev br0
+    ip addr add "$ip/16" dev br0
     ip link set br0 up
     ip link add mvshim link br0 type macvlan mode bridge
-    ip addr add 10.98.$n.200/16 dev mvshim
-    ip addr add fd98::ff:$n/64 dev mvshim nodad
-    ip link set mvshim up"
+    ip addr add "10.98.$n.200/16" dev mvshim
+    ip addr add "fd98::ff:$n/64" dev mvshim nodad
+    ip link set mvshim up' sh "$n" "$(host_ip "$n")"
+  host_net_ready "$n" || { echo "cluster: host $n's network did not come up as planned" >&2; return 1; }
 }
 
 host_dockerd() {
@@ -61,10 +67,10 @@ host_dockerd() {
   mkdir -p "$dir" "$CLUSTER_DIR/host$n/docker"
   # Own UTS namespace: the host name (crhostN) is what the registrar takes as its host ID.
   # nsenter, not `ip netns exec`: the latter's fresh /sys hides the cgroup mounts dockerd needs.
-  in_host "$n" unshare --uts sh -c "hostname $(host_ns "$n") && exec setsid dockerd \
-    -H unix://$(host_sock "$n") --pidfile $dir/dockerd.pid --exec-root $dir/exec \
-    --data-root $CLUSTER_DIR/host$n/docker --bridge=br0 --fixed-cidr=$(host_cidr "$n") \
-    --iptables=false --ip-masq=false --dns $(host_ip "$n") --log-level warn" \
+  in_host "$n" unshare --uts sh -c 'hostname "$1" && shift && exec setsid dockerd "$@"' sh "$(host_ns "$n")" \
+    -H "unix://$(host_sock "$n")" --pidfile "$dir/dockerd.pid" --exec-root "$dir/exec" \
+    --data-root "$CLUSTER_DIR/host$n/docker" --bridge=br0 --fixed-cidr="$(host_cidr "$n")" \
+    --iptables=false --ip-masq=false --dns "$(host_ip "$n")" --log-level warn \
     >>"$CLUSTER_DIR/host$n/dockerd.log" 2>&1 </dev/null &
 }
 
@@ -72,6 +78,7 @@ image_on() { # image_on N IMAGE: loads IMAGE from the root daemon into host N's 
   local n=$1 image=$2
   [ "$(host_docker "$n" image inspect -f '{{.Id}}' "$image" 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' "$image")" ] && return 0
   docker save "$image" | host_docker "$n" load -q >/dev/null
+  host_docker "$n" image prune -f >/dev/null # the image this one replaced
 }
 
 lan_network() {

@@ -20,8 +20,7 @@ start() {
 case "${1:-start}" in
   start) start ;;
   restart)
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null || [ "$(cat /proc/$pid/comm)" != dockerd ]; then
+    if ! pid=$(pid_of "$pidfile" dockerd); then
       echo "rig: refusing to restart a dockerd the rig did not start (no live $pidfile)" >&2
       exit 1
     fi

@@ -4,3 +4,17 @@ RIG_DIR=${RIG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consul-registrar-rig}
 RIG_CONSUL=$RIG_DIR/consul
 RIG_IMAGE=${RIG_IMAGE:-consul-registrar-test/busybox:3}
 mkdir -p "$RIG_DIR"
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds, or fails after SECONDS
+  local what=$2 end=$((SECONDS + $1))
+  shift 2
+  while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "rig: $what not ready within the time allowed" >&2
+  return 1
+}
+
+pid_of() { # pid_of PIDFILE COMMAND-NAME: the live pid a pid file names, only if it still runs COMMAND-NAME
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && echo "$pid"
+}

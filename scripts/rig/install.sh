@@ -11,6 +11,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -x httpd >/dev/null || missing+=(busybox-static) # no -q: an early exit would SIGPIPE busybox and fail the pipe
 command -v dig >/dev/null || missing+=(dnsutils)
 command -v iptables >/dev/null || missing+=(iptables)
+command -v openssl >/dev/null || missing+=(openssl) # certificates for the Consul TLS test
 if [ ${#missing[@]} -gt 0 ]; then
   echo "rig: installing ${missing[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -19,7 +19,9 @@ ln -s /usr/lib/node_modules/npm/bin/npx-cli.js "$dir/usr/local/bin/npx"
 cp /bin/busybox "$dir/bin/busybox"
 ln -s busybox "$dir/bin/sh"
 ln -s /bin/busybox "$dir/usr/bin/env"
-install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
-tar -C "$dir" -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/root NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' - "$image" >/dev/null
+ca=/etc/ssl/certs/ca-certificates.crt
+[ -f "$ca" ] && install -D -m 0644 "$ca" "$dir$ca"
+path="$(dirname "$(command -v node)"):/usr/local/bin:/usr/bin:/bin"
+tar -C "$dir" -c . | docker import -c "ENV PATH=$path HOME=/root NODE_EXTRA_CA_CERTS=$ca" - "$image" >/dev/null
 echo "rig: built $image (stand-in for the node base image)" >&2
 echo "$image"

@@ -6,12 +6,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 "$here/install.sh"
 
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local t=$1 what=$2; shift 2
-  for _ in $(seq 1 $((t * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  echo "rig: $what did not come up within ${t}s" >&2; return 1
-}
-
 "$here/dockerd.sh" start
 
 consul_up() { curl -sf http://127.0.0.1:8500/v1/status/leader | grep -q ':'; }

@@ -23,14 +23,10 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
 
 describe('reaching a secured Consul: TLS and token file', function () {
   this.timeout(60_000);
-  const dir = mkdtempSync(join(tmpdir(), 'registrar-tls-'));
-  const certs = makeCertificates(dir);
   const HTTPS_PORT = 18960;
-  // HTTP stays on 18950 for the test's own look at the agent; the registrar is given only HTTPS.
-  const consul = new PrivateConsul(18950, false, [
-    '-hcl', `ca_file = "${certs.ca}"`, '-hcl', `cert_file = "${certs.cert}"`, '-hcl', `key_file = "${certs.key}"`,
-    '-hcl', `ports { https = ${HTTPS_PORT} }`,
-  ]);
+  let dir: string;
+  let certs: { ca: string; cert: string; key: string };
+  let consul: PrivateConsul;
   const https = `https://127.0.0.1:${HTTPS_PORT}`;
   const running: RegistrarProcess[] = [];
   const registrar = (hostId: string, env: Record<string, string>) => {
@@ -43,6 +39,13 @@ describe('reaching a secured Consul: TLS and token file', function () {
 
   before(async () => {
     await requireRig();
+    dir = mkdtempSync(join(tmpdir(), 'registrar-tls-'));
+    certs = makeCertificates(dir);
+    // HTTP stays on 18950 for the test's own look at the agent; the registrar is given only HTTPS.
+    consul = new PrivateConsul(18950, false, [
+      '-hcl', `ca_file = "${certs.ca}"`, '-hcl', `cert_file = "${certs.cert}"`, '-hcl', `key_file = "${certs.key}"`,
+      '-hcl', `ports { https = ${HTTPS_PORT} }`,
+    ]);
     await consul.start();
     service = uniqueName('tls');
     await runContainer({ name: uniqueName('c'), cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: service } });
@@ -51,9 +54,9 @@ describe('reaching a secured Consul: TLS and token file', function () {
     await Promise.all(running.splice(0).map((r) => r.stop('SIGKILL')));
   });
   after(async () => {
-    await consul.kill();
+    await consul?.kill();
     await cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('registers over HTTPS verified with CONSUL_CACERT and CONSUL_TLS_SERVER_NAME', async () => {

@@ -1,6 +1,7 @@
 // deploy/Dockerfile, built and run as an operator would: socket mounted read-only, host networking,
-// the image's own HEALTHCHECK. No registry is reachable here, so its base image is a stand-in made
-// offline from this machine's node and npm (scripts/rig/node-image.sh); every step of the file runs.
+// the image's own HEALTHCHECK. No image registry is reachable here (npm's is), so its base is a
+// stand-in made from this machine's node and npm (scripts/rig/node-image.sh): every step of the file
+// runs, on this machine's Node rather than node:26-alpine's.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';

@@ -2,11 +2,10 @@
 // namespace with its own dockerd (socket under /run) and Consul server, on one LAN with this process.
 import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { IMAGE } from './rig.js';
+import { execOutput, IMAGE } from './rig.js';
 
 const SCRIPTS = fileURLToPath(new URL('../../scripts/cluster/', import.meta.url));
 export const REGISTRAR_IMAGE = process.env.REGISTRAR_IMAGE ?? 'consul-registrar:offline';
@@ -59,19 +58,8 @@ export class Host {
     return family === 4 ? net.IPAddress : net.GlobalIPv6Address;
   }
 
-  /** Runs a command in a container, returning its exit code and output. */
-  async exec(container: string, cmd: string[]): Promise<{ code: number; output: string }> {
-    const exec = await this.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const sink = new PassThrough();
-    const chunks: Buffer[] = [];
-    sink.on('data', (c: Buffer) => chunks.push(c));
-    this.docker.modem.demuxStream(stream, sink, sink);
-    await new Promise((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-    });
-    return { code: (await exec.inspect()).ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
+  exec(container: string, cmd: string[]): Promise<{ code: number; output: string }> {
+    return execOutput(this.docker, container, cmd);
   }
 
   /** Addresses busybox nslookup prints for NAME (asked through the container's own resolver). */

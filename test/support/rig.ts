@@ -2,6 +2,7 @@
 // Everything a test creates carries the label below and is removed by cleanup().
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 
 export const TEST_LABEL = 'consul-registrar-test';
@@ -93,13 +94,27 @@ export async function catalogService(name: string): Promise<{ ServiceID: string;
 
 /** Runs a command in a container and waits for it to end (test set-up, not the registrar's executors). */
 export async function execIn(name: string, cmd: string[]): Promise<void> {
-  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  await execOutput(docker, name, cmd);
+}
+
+/** Runs a command in a container on `engine`, returning its exit code and output. */
+export async function execOutput(engine: Docker, name: string, cmd: string[]): Promise<{ code: number; output: string }> {
+  const exec = await engine.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  engine.modem.demuxStream(stream, sink, sink);
   await new Promise((resolve) => {
     stream.on('end', resolve);
     stream.on('close', resolve);
-    stream.resume();
   });
+  // The stream can end a moment before the engine records the exit code.
+  const { ExitCode } = await waitFor(`the exit of ${cmd[0]} in ${name}`, async () => {
+    const state = await exec.inspect();
+    return !state.Running && state;
+  }, 5000, 20);
+  return { code: ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
 }
 
 export async function checksOf(serviceId: string): Promise<{ CheckID: string; Status: string; Output: string }[]> {
