@@ -37,8 +37,9 @@ host_net_ready() { # the last steps of host_net done, and the host's veth on the
 host_net() {
   local n=$1 ns; ns=$(host_ns "$n")
   host_net_ready "$n" && return 0
-  # Absent or half made (an earlier run stopped midway): make it anew.
-  ip netns del "$ns" 2>/dev/null || true
+  # Absent or half made (an earlier run stopped midway): make it anew, with its daemons, which
+  # would otherwise stay in the old namespace.
+  ip netns list | grep -qw "$ns" && "$here/down.sh" "$n"
   ip link del "crv$n" 2>/dev/null || true
   ip netns add "$ns"
   ip link add "crv$n" type veth peer name "crv${n}p"
