@@ -19,14 +19,24 @@ const HTTPD = ['httpd', '-f', '-p', '8080', '-h', '/www'];
 /** An HTTP request to ADDRESS:8080 from the client container on C, with busybox nc. */
 const GET_HEALTH = (address: string) => ['sh', '-c', `printf 'GET /health HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080`];
 
+/**
+ * The registrar container as deploy/systemd runs it: unprivileged on A and B (script checks through
+ * Docker's exec API); on C in the host's PID namespace with the two capabilities nsenter needs.
+ */
 async function startRegistrar(host: Host): Promise<Docker.Container> {
+  const nsenter = host === C;
   const container = await host.docker.createContainer({
     name: 'consul-registrar',
     Image: REGISTRAR_IMAGE,
     Tty: true, // plain `docker logs`, no stream framing to undo
+    Env: ['REGISTRAR_ENABLE_SCRIPT_CHECKS=true', `REGISTRAR_SCRIPT_EXECUTOR=${nsenter ? 'nsenter' : 'docker'}`],
     // The image's own HEALTHCHECK (GET /healthz), probed every second instead of every 30 s.
     Healthcheck: { Interval: 1_000_000_000 },
-    HostConfig: { NetworkMode: 'host', Binds: [`${host.socket}:/var/run/docker.sock:ro`] },
+    HostConfig: {
+      NetworkMode: 'host',
+      Binds: [`${host.socket}:/var/run/docker.sock:ro`],
+      ...(nsenter ? { PidMode: 'host', CapAdd: ['SYS_ADMIN', 'SYS_PTRACE'] } : {}),
+    },
   });
   await container.start();
   return container;
@@ -136,6 +146,19 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
     expect(code, output).to.equal(0);
     expect(output).to.match(/\nok\s*$/);
   });
+
+  for (const [host, executor] of [[A, 'docker exec, unprivileged'], [C, 'nsenter, --pid host + SYS_ADMIN, SYS_PTRACE']] as const) {
+    it(`runs a SERVICE_CHECK_SCRIPT inside a container from the registrar container (${executor}): answered while it passes, not once it fails`, async () => {
+      const name = `webs${host.n}`;
+      const elsewhere = host === A ? C : A;
+      await host.run(name, HTTPD, { SERVICE_NAME: name, SERVICE_PORTS: '8080', SERVICE_CHECK_SCRIPT: 'sh -c "test -f /www/health || exit 2"', SERVICE_CHECK_INTERVAL: '1s' });
+      const address = await host.address(name, 'bridge');
+      await waitFor(`${elsewhere.name}'s agent answering ${name} once its script passes`, async () => (await elsewhere.dns(name))[0] === address, 20_000, 100);
+      await host.exec(name, ['rm', '/www/health']);
+      const ms = await timeUntil(`${name} out of DNS once its script fails`, async () => (await elsewhere.dns(name)).length === 0, 10_000);
+      figure(`script check failing on ${host.name} (${executor}) → out of ${elsewhere.name}'s DNS in ${ms} ms (1 s interval)`);
+    });
+  }
 
   it("takes B's services out of healthy answers elsewhere while B's agent is down, and back when it returns", async function () {
     this.timeout(150_000);
