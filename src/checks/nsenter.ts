@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Executor, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf } from './outcome.js';
@@ -13,15 +13,24 @@ import { OutputBuffer, outcomeOf } from './outcome.js';
 export class NsenterExecutor implements Executor {
   readonly name = 'nsenter';
 
-  /** Whether this registrar can enter that container (root, and its process visible). */
-  static canEnter(pid: number | undefined): boolean {
-    return pid !== undefined && pid > 0 && process.getuid?.() === 0 && existsSync(`/proc/${pid}/ns/mnt`);
+  /**
+   * Whether this registrar can enter that container: root, and the process visible here and still
+   * the container's. Without `--pid host` a container's host PID may name one of the registrar's own
+   * processes, and a PID may be reused after the container stops: its cgroup path names the container.
+   */
+  static canEnter(pid: number | undefined, containerId: string): boolean {
+    if (pid === undefined || pid <= 0 || process.getuid?.() !== 0) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(containerId);
+    } catch {
+      return false;
+    }
   }
 
   run(job: CheckJob): Running {
     const pid = job.pid;
-    if (!NsenterExecutor.canEnter(pid)) {
-      const outcome = { status: 'critical' as const, output: 'container process not visible: is it running, and does the registrar share the host PID namespace?' };
+    if (!NsenterExecutor.canEnter(pid, job.containerId)) {
+      const outcome = { status: 'critical' as const, output: "container process not visible, or not the container's: is it running, and does the registrar share the host PID namespace (--pid host)?" };
       return { outcome: Promise.resolve(outcome), finished: Promise.resolve() };
     }
     const child = spawn('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '--', ...job.argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

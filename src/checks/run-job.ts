@@ -21,7 +21,7 @@ export function jobRunner(choice: ExecutorChoice, docker: Docker, inspect: (id: 
       const outcome = inspect(job.containerId).then(healthOutcome);
       return { outcome, finished: outcome.then(() => undefined, () => undefined) };
     }
-    const useNsenter = choice === 'nsenter' || (choice === 'auto' && NsenterExecutor.canEnter(job.pid));
+    const useNsenter = choice === 'nsenter' || (choice === 'auto' && NsenterExecutor.canEnter(job.pid, job.containerId));
     return (useNsenter ? viaNsenter : viaDocker).run(job);
   };
 }
