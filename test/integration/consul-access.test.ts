@@ -1,25 +1,14 @@
 // How the registrar reaches a secured Consul agent, on a real agent: HTTPS verified against
 // CONSUL_CACERT (and CONSUL_TLS_SERVER_NAME), refused without it, unverified only when the
 // operator says CONSUL_HTTP_SSL_VERIFY=false; ACL token from CONSUL_HTTP_TOKEN_FILE, never logged.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { PrivateConsul } from '../support/consul-agent.js';
+import { TestPki } from '../support/pki.js';
 import { RegistrarProcess } from '../support/registrar-process.js';
 import { cleanup, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
-
-/** A CA and a server certificate for the name server.dc1.consul only (no IP address in it). */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const file = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test CA', '-keyout', file('ca.key'), '-out', file('ca.pem'));
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=server.dc1.consul', '-keyout', file('server.key'), '-out', file('server.csr'));
-  writeFileSync(file('san.ext'), 'subjectAltName=DNS:server.dc1.consul\n');
-  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.pem'));
-  return { ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
-}
 
 describe('reaching a secured Consul: TLS and token file', function () {
   this.timeout(60_000);
@@ -40,7 +29,9 @@ describe('reaching a secured Consul: TLS and token file', function () {
   before(async () => {
     await requireRig();
     dir = mkdtempSync(join(tmpdir(), 'registrar-tls-'));
-    certs = makeCertificates(dir);
+    // A server certificate for the name server.dc1.consul only (no IP address in it).
+    const pki = new TestPki(dir);
+    certs = { ca: pki.ca, ...pki.issue('server', 'DNS:server.dc1.consul', 'serverAuth') };
     // HTTP stays on 18950 for the test's own look at the agent; the registrar is given only HTTPS.
     consul = new PrivateConsul(18950, false, [
       '-hcl', `ca_file = "${certs.ca}"`, '-hcl', `cert_file = "${certs.cert}"`, '-hcl', `key_file = "${certs.key}"`,
