@@ -1,7 +1,7 @@
 // The registrar reaching Docker over TLS as the docker CLI does (DOCKER_HOST=tcp://…,
 // DOCKER_TLS_VERIFY, DOCKER_CERT_PATH with ca.pem, cert.pem, key.pem), on a real second dockerd
-// that verifies client certificates. It has no bridge (the rig's dockerd owns this namespace's),
-// so the test container uses host networking.
+// that verifies client certificates. That daemon gets a bridge of its own (crtls0): with
+// --bridge=none dockerd deletes docker0, which belongs to the rig's daemon.
 import { spawn, type ChildProcess, execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, cleanup, IMAGE, requireRig, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
 
 const PORT = 23760;
+const BRIDGE = 'crtls0';
 
 /** A DOCKER_CERT_PATH folder: the CA to trust and the client's certificate and key. */
 function certPath(dir: string, ca: string, client: { cert: string; key: string }): string {
@@ -49,11 +50,12 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
     good = certPath(join(dir, 'good'), pki.ca, client);
     untrusting = certPath(join(dir, 'other-ca'), new TestPki(dir, 'other CA').ca, client);
 
+    execSync(`ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add 10.97.0.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
     const socket = join(dir, 'docker.sock');
     dockerd = spawn('dockerd', [
       '--tlsverify', '--tlscacert', pki.ca, '--tlscert', server.cert, '--tlskey', server.key,
       '-H', `tcp://127.0.0.1:${PORT}`, '-H', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', execRoot,
-      '--pidfile', join(dir, 'dockerd.pid'), '--bridge=none', '--iptables=false', '--ip-masq=false', '--log-level', 'warn',
+      '--pidfile', join(dir, 'dockerd.pid'), `--bridge=${BRIDGE}`, '--iptables=false', '--ip-masq=false', '--log-level', 'warn',
     ], { stdio: 'ignore' });
     engine = new Docker({ socketPath: socket });
     await waitFor('the TLS dockerd', () => engine!.ping().then(() => true), 30_000, 200);
@@ -79,6 +81,7 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
       if (execRoot && mount.startsWith(`${execRoot}/`)) execSync(`umount -l ${mount}`);
     }
     for (const d of [dir, execRoot]) if (d) rmSync(d, { recursive: true, force: true });
+    execSync(`ip link del ${BRIDGE} 2>/dev/null || true`);
   });
 
   it('lists and registers over TLS with the client certificate from DOCKER_CERT_PATH', async () => {
