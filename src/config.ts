@@ -47,7 +47,7 @@ export const OPTIONS = {
   'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
   'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },
   concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
-  'http-addr': { env: 'REGISTRAR_HTTP_ADDR', type: 'string', default: '127.0.0.1:9480', help: "where /healthz and /metrics are served ('' turns them off)" },
+  'http-addr': { env: 'REGISTRAR_HTTP_ADDR', type: 'string', default: '127.0.0.1:9480', help: "where /healthz and /metrics are served (the flag --http-addr='' turns them off)" },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
   help: { env: '', type: 'boolean', help: 'print this help and exit' },
 } satisfies Record<string, OptionSpec>;
@@ -94,7 +94,7 @@ export function helpText(): string {
     return `  --${name}${o.type === 'string' ? ' VALUE' : ''}\n      ${o.help}${env}${def}`;
   });
   return [
-    'Usage: consul-registrar [run|plan] [flags]',
+    'Usage: consul-registrar [run|plan|healthcheck] [flags]',
     '',
     '  run   keep Consul in step with the running containers (default)',
     '  plan  print what would be registered for each running container, then exit',

@@ -39,7 +39,7 @@ host_net() {
   host_net_ready "$n" && return 0
   # Absent or half made (an earlier run stopped midway): make it anew, with its daemons, which
   # would otherwise stay in the old namespace.
-  ip netns list | grep -qw "$ns" && "$here/down.sh" "$n"
+  [ -e "/run/netns/$ns" ] && "$here/down.sh" "$n"
   ip link del "crv$n" 2>/dev/null || true
   ip netns add "$ns"
   ip link add "crv$n" type veth peer name "crv${n}p"
@@ -68,7 +68,11 @@ host_dockerd() {
   mkdir -p "$dir" "$CLUSTER_DIR/host$n/docker"
   # Own UTS namespace: the host name (crhostN) is what the registrar takes as its host ID.
   # nsenter, not `ip netns exec`: the latter's fresh /sys hides the cgroup mounts dockerd needs.
+  # Nothing shared with the machine's own dockerd: no /etc/docker/daemon.json, and its own
+  # containerd namespaces in case it uses a system containerd (a daemon cleans up its namespace).
+  echo '{}' > "$dir/daemon.json"
   in_host "$n" unshare --uts sh -c 'hostname "$1" && shift && exec setsid dockerd "$@"' sh "$(host_ns "$n")" \
+    --config-file "$dir/daemon.json" --containerd-namespace "crhost$n" --containerd-plugins-namespace "crhost$n-plugins" \
     -H "unix://$(host_sock "$n")" --pidfile "$dir/dockerd.pid" --exec-root "$dir/exec" \
     --data-root "$CLUSTER_DIR/host$n/docker" --bridge=br0 --fixed-cidr="$(host_cidr "$n")" \
     --iptables=false --ip-masq=false --dns "$(host_ip "$n")" --log-level warn \

@@ -14,12 +14,13 @@ export class NsenterExecutor implements Executor {
   readonly name = 'nsenter';
 
   /**
-   * Whether this registrar can enter that container: root, and the process visible here and still
-   * the container's. Without `--pid host` a container's host PID may name one of the registrar's own
-   * processes, and a PID may be reused after the container stops: its cgroup path names the container.
+   * Whether this registrar can enter that container: root with the capabilities setns needs, and
+   * the process visible here and still the container's. Without `--pid host` a container's host PID
+   * may name one of the registrar's own processes, and a PID may be reused after the container
+   * stops: its cgroup path names the container.
    */
   static canEnter(pid: number | undefined, containerId: string): boolean {
-    if (pid === undefined || pid <= 0 || process.getuid?.() !== 0) return false;
+    if (pid === undefined || pid <= 0 || process.getuid?.() !== 0 || !hasNsenterCapabilities()) return false;
     try {
       return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(containerId);
     } catch {
@@ -92,4 +93,17 @@ function joinCgroups(pid: number | undefined, containerPid: number): void {
       }
     }
   }
+}
+
+// CAP_SYS_ADMIN (21) to join mount namespaces, CAP_SYS_PTRACE (19) to open another process's.
+const NEEDED_CAPABILITIES = (1n << 21n) | (1n << 19n);
+let capable: boolean | undefined;
+
+/** Whether this process holds them (read once: a process's capabilities do not grow). */
+function hasNsenterCapabilities(): boolean {
+  if (capable === undefined) {
+    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    capable = effective !== undefined && (BigInt(`0x${effective}`) & NEEDED_CAPABILITIES) === NEEDED_CAPABILITIES;
+  }
+  return capable;
 }
