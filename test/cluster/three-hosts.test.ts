@@ -62,6 +62,26 @@ async function timeUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 
 const figure = (text: string) => console.log(`      figure: ${text}`);
 
+/** Whether each host's agent answers SERVICE with exactly `expected` ([]: not at all). */
+async function answeredBy(on: Host[], service: string, expected: string[]): Promise<boolean> {
+  const answers = await Promise.all(on.map((h) => h.dns(service)));
+  return answers.every((a) => JSON.stringify(a) === JSON.stringify(expected));
+}
+
+/**
+ * Waits until the client container on C resolves SERVICE.service.consul to `address` (through its
+ * own resolver), then asks that address for /health on the native port.
+ */
+async function reachFromC(service: string, address: string, type: 'a' | 'aaaa' = 'a'): Promise<void> {
+  await waitFor(`C's container resolving ${service}.service.consul to ${address}`, async () => {
+    const answers = await C.lookupFrom('client', `${service}.service.consul`, type);
+    return answers.length === 1 && answers[0] === address;
+  }, 20_000, 200);
+  const { code, output } = await C.exec('client', GET_HEALTH(address));
+  expect(code, output).to.equal(0);
+  expect(output).to.match(/^HTTP\/1\.\d 200/).and.match(/\nok\s*$/);
+}
+
 describe('three hosts on one LAN, the registrar as a container on each (scripts/cluster)', function () {
   this.timeout(120_000);
   const registrars = new Map<Host, Docker.Container>();
@@ -94,27 +114,15 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
     await C.run('client', ['sleep', '3600'], {}, ['bridge', 'lan']);
     const address = await A.address('web', 'bridge');
     expect(address).to.match(/^10\.99\.1\./);
-    await waitFor("C's container resolving web.service.consul to A's container", async () => {
-      const answers = await C.lookupFrom('client', 'web.service.consul');
-      return answers.length === 1 && answers[0] === address;
-    }, 20_000, 200);
-    const { code, output } = await C.exec('client', GET_HEALTH(address));
-    expect(code, output).to.equal(0);
-    expect(output).to.match(/^HTTP\/1\.\d 200/).and.match(/\nok\s*$/);
-    await waitFor('web answered by every host\'s agent', async () => {
-      const answers = await Promise.all(hosts.map((h) => h.dns('web')));
-      return answers.every((a) => a.length === 1 && a[0] === address);
-    }, 10_000);
+    await reachFromC('web', address);
+    await waitFor("web answered by every host's agent", () => answeredBy(hosts, 'web', [address]), 10_000);
   });
 
   it('removes a stopped service from Consul DNS on every host within 3 s', async () => {
     const t0 = Date.now();
     await A.docker.getContainer('web').stop({ t: 0 });
     const stopMs = Date.now() - t0;
-    await waitFor('web gone from DNS on every host', async () => {
-      const answers = await Promise.all(hosts.map((h) => h.dns('web')));
-      return answers.every((a) => a.length === 0);
-    }, 10_000, 25);
+    await waitFor('web gone from DNS on every host', () => answeredBy(hosts, 'web', []), 10_000, 25);
     const ms = Date.now() - t0;
     figure(`docker stop on A → gone from DNS on all three hosts in ${ms} ms (the stop itself took ${stopMs} ms)`);
     expect(ms).to.be.below(3000);
@@ -124,27 +132,15 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
     await A.run('webmv', HTTPD, SERVICE('webmv'), ['lan']);
     const address = await A.address('webmv', 'lan');
     expect(address).to.match(/^10\.98\.1\./);
-    await waitFor("C's container resolving webmv.service.consul to its macvlan address", async () => {
-      const answers = await C.lookupFrom('client', 'webmv.service.consul');
-      return answers.length === 1 && answers[0] === address;
-    }, 20_000, 200);
-    const { code, output } = await C.exec('client', GET_HEALTH(address));
-    expect(code, output).to.equal(0);
-    expect(output).to.match(/\nok\s*$/);
+    await reachFromC('webmv', address);
   });
 
   it('registers an IPv6 address (SERVICE_IP_FAMILY=6) that resolves as AAAA and connects over IPv6', async () => {
     await A.run('web6', HTTPD, SERVICE('web6', { SERVICE_IP_FAMILY: '6' }), ['lan']);
     const address = await A.address('web6', 'lan', 6);
     expect(address).to.match(/^fd98::/);
-    await waitFor("C's container resolving web6.service.consul to its IPv6 address", async () => {
-      const answers = await C.lookupFrom('client', 'web6.service.consul', 'aaaa');
-      return answers.length === 1 && answers[0] === address;
-    }, 20_000, 200);
+    await reachFromC('web6', address, 'aaaa');
     await waitFor("B's agent answering AAAA for web6", async () => (await B.dns('web6', 6))[0] === address, 10_000);
-    const { code, output } = await C.exec('client', GET_HEALTH(address));
-    expect(code, output).to.equal(0);
-    expect(output).to.match(/\nok\s*$/);
   });
 
   for (const [host, executor] of [[A, 'docker exec, unprivileged'], [C, 'nsenter, --pid host + SYS_ADMIN, SYS_PTRACE']] as const) {
@@ -164,10 +160,7 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
     this.timeout(180_000);
     await B.run('webb', HTTPD, SERVICE('webb'));
     const address = await B.address('webb', 'bridge');
-    const everywhere = async (expected: string[]) => {
-      const answers = await Promise.all([A.dns('webb'), C.dns('webb')]);
-      return answers.every((a) => JSON.stringify(a) === JSON.stringify(expected));
-    };
+    const everywhere = (expected: string[]) => answeredBy([A, C], 'webb', expected);
     await waitFor('webb answered on A and C', () => everywhere([address]), 20_000, 100);
 
     // Kill and restart the agent within the test's time, and restart it whatever happens in between.

@@ -1,5 +1,6 @@
 // Helpers for the three-host test cluster that scripts/cluster/up.sh builds: each host is a network
 // namespace with its own dockerd (socket under /run) and Consul server, on one LAN with this process.
+// Names, addresses and paths here follow scripts/cluster/env.sh (three hosts, 10.99.N.1, crhostN).
 import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
