@@ -36,8 +36,9 @@ export interface Environment {
  */
 export async function prepare(settings: Settings, log: Logger): Promise<Environment> {
   const docker = connectDocker(settings.docker);
-  const consul = new ConsulAgent(connectConsul(settings.consul));
-  if (settings.consul.skipVerify && (settings.consul.ssl || settings.consul.addr.startsWith('https:'))) {
+  const connection = connectConsul(settings.consul);
+  const consul = new ConsulAgent(connection);
+  if (settings.consul.skipVerify && connection.baseUrl.startsWith('https:')) {
     log.warn("--consul-ssl-verify=false / CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests");
   }
   const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>

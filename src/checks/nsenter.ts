@@ -20,22 +20,18 @@ export class NsenterExecutor implements Executor {
    * stops: its cgroup path names the container.
    */
   static canEnter(pid: number | undefined, containerId: string): boolean {
-    if (pid === undefined || pid <= 0 || process.getuid?.() !== 0 || !hasNsenterCapabilities()) return false;
-    try {
-      return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(containerId);
-    } catch {
-      return false;
-    }
+    return containerCgroups(pid, containerId) !== undefined;
   }
 
   run(job: CheckJob): Running {
     const pid = job.pid;
-    if (!NsenterExecutor.canEnter(pid, job.containerId)) {
+    const cgroups = containerCgroups(pid, job.containerId);
+    if (pid === undefined || cgroups === undefined) {
       const outcome = { status: 'critical' as const, output: "container process not visible, or not the container's: is it running, and does the registrar share the host PID namespace (--pid host)?" };
       return { outcome: Promise.resolve(outcome), finished: Promise.resolve() };
     }
     const child = spawn('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '--', ...job.argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    joinCgroups(child.pid, pid);
+    joinCgroups(child.pid, cgroups);
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
@@ -67,14 +63,8 @@ export class NsenterExecutor implements Executor {
  * against the container's limits rather than the registrar's. Processes nsenter has already
  * forked are moved too; later ones inherit.
  */
-function joinCgroups(pid: number | undefined, containerPid: number): void {
+function joinCgroups(pid: number | undefined, containerCgroupLines: string[]): void {
   if (!pid) return;
-  let lines: string[];
-  try {
-    lines = readFileSync(`/proc/${containerPid}/cgroup`, 'utf8').trim().split('\n');
-  } catch {
-    return;
-  }
   const children = (() => {
     try {
       return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
@@ -82,7 +72,7 @@ function joinCgroups(pid: number | undefined, containerPid: number): void {
       return [];
     }
   })();
-  for (const line of lines) {
+  for (const line of containerCgroupLines) {
     const [, controllers = '', path = ''] = line.split(':');
     const base = controllers === '' ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${controllers.replace(/^name=/, '')}`;
     for (const p of [String(pid), ...children]) {
@@ -92,6 +82,20 @@ function joinCgroups(pid: number | undefined, containerPid: number): void {
         // that hierarchy is not mounted here, or the process has ended
       }
     }
+  }
+}
+
+/**
+ * The lines of /proc/PID/cgroup when this registrar may enter PID as the container's process (see
+ * canEnter); undefined otherwise. Read once per run: it also tells joinCgroups where to go.
+ */
+function containerCgroups(pid: number | undefined, containerId: string): string[] | undefined {
+  if (pid === undefined || pid <= 0 || process.getuid?.() !== 0 || !hasNsenterCapabilities()) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    return text.includes(containerId) ? text.trim().split('\n') : undefined;
+  } catch {
+    return undefined;
   }
 }
 
