@@ -29,9 +29,11 @@ lan() {
 }
 
 host_net_ready() { # the last steps of host_net done, and the host's veth on the LAN
-  in_host "$1" ip -o addr show mvshim 2>/dev/null | grep -q "fd98::ff:$1/" &&
-    in_host "$1" ip -o addr show br0 | grep -q " $(host_ip "$1")/16" &&
-    ip -o link show "crv$1" 2>/dev/null | grep -q "master $CLUSTER_LAN"
+  # Output compared whole, never piped into `grep -q`: ip writes a line at a time, grep's early exit
+  # kills it with SIGPIPE, and pipefail makes that a failure (7 % of checks here; it failed a CI run).
+  [[ $(in_host "$1" ip -o addr show mvshim 2>/dev/null) == *"fd98::ff:$1/"* ]] &&
+    [[ $(in_host "$1" ip -o addr show br0 2>/dev/null) == *" $(host_ip "$1")/16"* ]] &&
+    [[ $(ip -o link show "crv$1" 2>/dev/null) == *"master $CLUSTER_LAN "* ]]
 }
 
 host_net() {
@@ -107,6 +109,6 @@ for n in $hosts; do
   lan_network "$n"
 done
 for pid in "${agents[@]}"; do wait "$pid"; done
-leader() { curl -sf -m 2 "http://$(host_ip "$1"):8500/v1/status/leader" | grep -q ':'; }
+leader() { [[ $(curl -sf -m 2 "http://$(host_ip "$1"):8500/v1/status/leader") == *:* ]]; }
 for n in $hosts; do wait_for 60 "host $n's consul leader" leader "$n"; done
 echo "cluster: $CLUSTER_HOSTS hosts up (data: $CLUSTER_DIR, sockets: $CLUSTER_RUN)" >&2

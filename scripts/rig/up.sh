@@ -8,7 +8,7 @@ source "$here/env.sh"
 
 "$here/dockerd.sh" start
 
-consul_up() { curl -sf http://127.0.0.1:8500/v1/status/leader | grep -q ':'; }
+consul_up() { [[ $(curl -sf http://127.0.0.1:8500/v1/status/leader) == *:* ]]; }
 if ! consul_up; then
   echo "rig: starting a Consul dev agent on 127.0.0.1:8500 (log: $RIG_DIR/consul.log)" >&2
   setsid "$RIG_CONSUL" agent -dev -client 127.0.0.1 -bind 127.0.0.1 -log-level warn \
