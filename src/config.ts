@@ -4,6 +4,7 @@ import type { ConsulSettings } from './consul/client.js';
 import type { DockerSettings } from './docker/client.js';
 import { parseIpFamily, type IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
+import type { RegistrarTtl } from './model/checks.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 
 /**
@@ -43,6 +44,8 @@ export const OPTIONS = {
   'enable-script-checks': { env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS', type: 'boolean', default: 'false', help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)' },
   'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: 'docker (exec API), nsenter (root, --pid host; ~10x cheaper) or auto' },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
+  ttl: { env: 'REGISTRAR_TTL', type: 'string', default: '0', help: 'seconds: give every service a TTL check this registrar refreshes, so its services go critical when it stops (Registrator -ttl; 0: none)' },
+  'ttl-refresh': { env: 'REGISTRAR_TTL_REFRESH', type: 'string', help: 'seconds between refreshes of the --ttl checks (Registrator -ttl-refresh); default: a third of --ttl' },
   'docker-health': { env: 'REGISTRAR_DOCKER_HEALTH', type: 'boolean', default: 'true', help: "mirror each container's Docker HEALTHCHECK as a TTL check" },
   'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
   'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },
@@ -122,6 +125,8 @@ export interface Settings {
   scriptExecutor: ExecutorChoice;
   scriptConcurrency: number;
   dockerHealth: boolean;
+  /** --ttl and --ttl-refresh, when --ttl is set. */
+  registrarTtl?: RegistrarTtl;
   agentPollSeconds: number;
   concurrency: number;
   logLevel: string;
@@ -151,6 +156,7 @@ export function toSettings(v: RawConfig): Settings {
       }),
     },
     ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network'), httpAddr: optional('http-addr') }),
+    ...registrarTtl(v),
     ipFamily: ipFamily(v),
     explicit: bool(v, 'explicit'),
     tags: splitList(v.tags ?? ''),
@@ -189,6 +195,22 @@ function number(v: RawConfig, name: OptionName, min: number, whole = false): num
     throw new ConfigError(`${where(name)} is "${v[name]}": write a ${whole ? 'whole ' : ''}number of at least ${min}`);
   }
   return n;
+}
+
+/** --ttl with its --ttl-refresh: a third of the TTL unless given, and always shorter than it. */
+function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
+  const ttl = number(v, 'ttl', 0);
+  const given = v['ttl-refresh'] !== undefined && v['ttl-refresh'] !== '';
+  if (ttl === 0) {
+    if (given) throw new ConfigError(`${where('ttl-refresh')} is set but ${where('ttl')} is not: set the TTL too, or drop the refresh`);
+    return {};
+  }
+  if (ttl < 1) throw new ConfigError(`${where('ttl')} is "${v.ttl}": write 0 (no TTL check) or at least 1 second`);
+  const refresh = given ? number(v, 'ttl-refresh', 0.5) : ttl / 3;
+  if (refresh >= ttl) {
+    throw new ConfigError(`${where('ttl-refresh')} (${refresh} s) must be shorter than ${where('ttl')} (${ttl} s), or the checks expire between refreshes`);
+  }
+  return { registrarTtl: { ttlMs: Math.round(ttl * 1000), refreshMs: Math.round(refresh * 1000) } };
 }
 
 /** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */

@@ -75,6 +75,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     scriptChecks: settings.scriptChecks,
     dockerHealth: settings.dockerHealth,
     ...(settings.network ? { network: settings.network } : {}),
+    ...(settings.registrarTtl ? { registrarTtl: settings.registrarTtl } : {}),
   };
   return {
     docker,

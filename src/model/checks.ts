@@ -80,6 +80,25 @@ export function dockerHealthCheck(serviceId: string, containerId: string, pid: n
   };
 }
 
+/** --ttl and --ttl-refresh, in ms. */
+export interface RegistrarTtl {
+  ttlMs: number;
+  refreshMs: number;
+}
+
+/**
+ * Registrator's -ttl: a TTL check on every service that this registrar refreshes, so that the
+ * services of a host whose registrar has stopped turn critical instead of staying answered
+ * unwatched. It starts passing: a registration is itself a sign of life.
+ */
+export function registrarTtlCheck(serviceId: string, containerId: string, pid: number, ttl: RegistrarTtl): { check: CheckDefinition; job: CheckJob } {
+  const checkId = `service:${serviceId}:registrar-ttl`;
+  return {
+    check: { CheckID: checkId, Name: 'consul-registrar running', TTL: `${ttl.ttlMs}ms`, Status: 'passing', Notes: `refreshed every ${ttl.refreshMs} ms by the consul-registrar of this host` },
+    job: { kind: 'registrar-ttl', checkId, containerId, pid, argv: [], intervalMs: ttl.refreshMs, timeoutMs: ttl.refreshMs },
+  };
+}
+
 /**
  * A paused container cannot answer, but comes back as it was: a critical check takes it out of
  * DNS while it is paused, and on unpause the registration without it restores the service (Consul

@@ -33,10 +33,11 @@ export interface Registration {
 
 /**
  * A check the registrar runs itself and reports to Consul's TTL check `checkId`: a command inside
- * the container, or the result of the container's own Docker HEALTHCHECK.
+ * the container, the result of the container's own Docker HEALTHCHECK, or the registrar's own
+ * sign of life (--ttl).
  */
 export interface CheckJob {
-  kind: 'script' | 'docker-health';
+  kind: 'script' | 'docker-health' | 'registrar-ttl';
   checkId: string;
   containerId: string;
   /** The container's main process on the host, where nsenter enters. */

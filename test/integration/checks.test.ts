@@ -1,5 +1,5 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
-// TTL with both executors, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
+// TTL with both executors, --ttl refreshes, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
 import { RegistrarProcess } from '../support/registrar-process.js';
 import { checksOf, cleanup, execIn, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
@@ -87,6 +87,36 @@ for (const executor of ['docker', 'nsenter'] as const) {
     });
   });
 }
+
+describe("--ttl: Registrator's sign-of-life check on every service", function () {
+  this.timeout(60_000);
+  const hostId = uniqueName('ttl');
+  const args = ['--host-id', hostId, '--resync', '0', '--ttl', '2', '--ttl-refresh', '0.5'];
+  let registrar: RegistrarProcess;
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it('keeps it passing while the registrar runs, lets it expire when the registrar is killed, and revives it on restart', async () => {
+    registrar = new RegistrarProcess(args);
+    const name = uniqueName('alive');
+    await runContainer({ name, cmd: ['sleep', '600'], expose: ['7300'], labels: { SERVICE_NAME: name } });
+    const id = `${hostId}:${name}:7300`;
+    const alive = async () => (await checksOf(id)).find((c) => c.CheckID === `service:${id}:registrar-ttl`);
+    await waitFor('refreshed by the registrar', async () => (await alive())?.Output.includes('consul-registrar is running'));
+    await new Promise((res) => setTimeout(res, 3000)); // longer than the 2 s TTL: only refreshes keep it
+    expect((await alive())?.Status).to.equal('passing');
+    await registrar.stop('SIGKILL');
+    const expired = await waitFor('critical once the registrar is gone', async () => {
+      const c = await alive();
+      return c?.Status === 'critical' && c;
+    }, 6_000, 100);
+    expect(expired.Output).to.match(/TTL expired/i);
+    registrar = new RegistrarProcess(args);
+    await waitFor('passing again after restart', async () => (await alive())?.Status === 'passing');
+  });
+});
 
 describe('script checks disabled, and Docker HEALTHCHECK mirroring', function () {
   this.timeout(60_000);

@@ -111,6 +111,9 @@ describe('config', () => {
       ['an unknown log level', [], { REGISTRAR_LOG_LEVEL: 'verbose' }, '--log-level / REGISTRAR_LOG_LEVEL'],
       ['a Docker host without a scheme', [], { DOCKER_HOST: 'localhost:2375' }, '--docker-host / DOCKER_HOST'],
       ['an IP family other than 4 or 6', ['--ip-family', 'ipv5'], {}, '--ip-family / REGISTRAR_IP_FAMILY'],
+      ['a TTL refresh without a TTL', ['--ttl-refresh', '10'], {}, '--ttl / REGISTRAR_TTL'],
+      ['a TTL refresh as long as the TTL', ['--ttl', '30'], { REGISTRAR_TTL_REFRESH: '30' }, '--ttl-refresh / REGISTRAR_TTL_REFRESH'],
+      ['a TTL under a second', ['--ttl', '0.9'], {}, '--ttl / REGISTRAR_TTL'],
     ];
     for (const [what, argv, env, names] of cases) {
       it(`refuses ${what}, naming ${names}`, () => {
@@ -123,6 +126,12 @@ describe('config', () => {
       expect(settings([], { REGISTRAR_IP_FAMILY: '6' }).ipFamily).to.equal('ipv6');
       expect(settings(['--ip-family', 'IPv4'], { REGISTRAR_IP_FAMILY: '6' }).ipFamily).to.equal('ipv4');
       expect(settings().ipFamily).to.equal('ipv4');
+    });
+
+    it('takes --ttl and --ttl-refresh as Registrator did, refreshing three times per TTL unless told', () => {
+      expect(settings()).to.not.have.any.keys('registrarTtl');
+      expect(settings(['--ttl', '30']).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 10_000 });
+      expect(settings([], { REGISTRAR_TTL: '30', REGISTRAR_TTL_REFRESH: '15' }).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 15_000 });
     });
 
     it('quotes the bad value in the message', () => {
