@@ -87,7 +87,8 @@ export interface RegistrarTtl {
 }
 
 /**
- * Registrator's -ttl: a TTL check on every service that this registrar refreshes, so that the
+ * What Registrator's -ttl promised (its Consul backend never refreshed anything): a TTL check on
+ * every service that this registrar refreshes, so that the
  * services of a host whose registrar has stopped turn critical instead of staying answered
  * unwatched. It starts passing: a registration is itself a sign of life.
  */

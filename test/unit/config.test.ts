@@ -128,7 +128,7 @@ describe('config', () => {
       expect(settings().ipFamily).to.equal('ipv4');
     });
 
-    it('takes --ttl and --ttl-refresh as Registrator did, refreshing three times per TTL unless told', () => {
+    it('takes --ttl and --ttl-refresh, refreshing three times per TTL unless told', () => {
       expect(settings()).to.not.have.any.keys('registrarTtl');
       expect(settings(['--ttl', '30']).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 10_000 });
       expect(settings([], { REGISTRAR_TTL: '30', REGISTRAR_TTL_REFRESH: '15' }).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 15_000 });
