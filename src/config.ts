@@ -4,7 +4,7 @@ import type { ConsulSettings } from './consul/client.js';
 import type { DockerSettings } from './docker/client.js';
 import { parseIpFamily, type IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
-import type { RegistrarTtl } from './model/checks.js';
+import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 
 /**
@@ -44,7 +44,7 @@ export const OPTIONS = {
   'enable-script-checks': { env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS', type: 'boolean', default: 'false', help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)' },
   'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: 'docker (exec API), nsenter (root, --pid host; ~10x cheaper) or auto' },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
-  ttl: { env: 'REGISTRAR_TTL', type: 'string', default: '0', help: 'seconds: give every service a TTL check this registrar refreshes, so its services go critical when it stops (0: none)' },
+  ttl: { env: 'REGISTRAR_TTL', type: 'string', default: '0', help: 'seconds: every service follows a TTL check this registrar refreshes, so they all go critical when it stops (0: none)' },
   'ttl-refresh': { env: 'REGISTRAR_TTL_REFRESH', type: 'string', help: 'seconds between refreshes of the --ttl checks; default: a third of --ttl' },
   'docker-health': { env: 'REGISTRAR_DOCKER_HEALTH', type: 'boolean', default: 'true', help: "mirror each container's Docker HEALTHCHECK as a TTL check" },
   'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
@@ -197,20 +197,22 @@ function number(v: RawConfig, name: OptionName, min: number, whole = false): num
   return n;
 }
 
-/** --ttl with its --ttl-refresh: a third of the TTL unless given, and always shorter than it. */
+/**
+ * --ttl with its --ttl-refresh: a third of the TTL unless given, at least half a second, and
+ * shorter than the TTL. Without a TTL the refresh is unused (so a flag can turn off what the
+ * environment turned on).
+ */
 function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
   const ttl = number(v, 'ttl', 0);
+  if (ttl === 0) return {};
+  if (ttl < 1 || ttl > 86_400) throw new ConfigError(`${where('ttl')} is "${v.ttl}": write 0 (no TTL check) or 1 to 86400 seconds`);
+  const ttlMs = Math.round(ttl * 1000);
   const given = v['ttl-refresh'] !== undefined && v['ttl-refresh'] !== '';
-  if (ttl === 0) {
-    if (given) throw new ConfigError(`${where('ttl-refresh')} is set but ${where('ttl')} is not: set the TTL too, or drop the refresh`);
-    return {};
+  const refreshMs = given ? Math.round(number(v, 'ttl-refresh', 0.5) * 1000) : Math.max(500, Math.round(ttlMs / 3));
+  if (refreshMs >= ttlMs) {
+    throw new ConfigError(`${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`);
   }
-  if (ttl < 1) throw new ConfigError(`${where('ttl')} is "${v.ttl}": write 0 (no TTL check) or at least 1 second`);
-  const refresh = given ? number(v, 'ttl-refresh', 0.5) : ttl / 3;
-  if (refresh >= ttl) {
-    throw new ConfigError(`${where('ttl-refresh')} (${refresh} s) must be shorter than ${where('ttl')} (${ttl} s), or the checks expire between refreshes`);
-  }
-  return { registrarTtl: { ttlMs: Math.round(ttl * 1000), refreshMs: Math.round(refresh * 1000) } };
+  return { registrarTtl: { ttlMs, refreshMs } };
 }
 
 /** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */

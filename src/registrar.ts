@@ -6,9 +6,11 @@ import { ConsulAgent } from './consul/agent.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
+import { isUnknownCheck } from './consul/errors.js';
 import { describeError, isCertificateError } from './errors.js';
 import { connectDocker } from './docker/client.js';
 import { CheckScheduler } from './checks/scheduler.js';
+import { Heartbeat, registrarServiceId } from './checks/heartbeat.js';
 import { jobRunner } from './checks/run-job.js';
 import type { Outcome } from './checks/outcome.js';
 import { DockerEventWatcher, type ContainerEvent } from './docker/events.js';
@@ -66,8 +68,9 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
   if (!atLeast(version, OLDEST_SUPPORTED)) {
     log.warn(`Consul ${self.version} is older than ${OLDEST_SUPPORTED.join('.')}: checks that a label removes may stay registered`);
   }
+  const hostId = settings.hostId ?? info.Name;
   const plan: PlanOptions = {
-    hostId: settings.hostId ?? info.Name,
+    hostId,
     hostIp: settings.hostIp ?? self.address,
     ipFamily: settings.ipFamily,
     explicit: settings.explicit,
@@ -75,7 +78,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     scriptChecks: settings.scriptChecks,
     dockerHealth: settings.dockerHealth,
     ...(settings.network ? { network: settings.network } : {}),
-    ...(settings.registrarTtl ? { registrarTtl: settings.registrarTtl } : {}),
+    ...(settings.registrarTtl ? { registrarServiceId: registrarServiceId(hostId) } : {}),
   };
   return {
     docker,
@@ -96,6 +99,7 @@ export class Registrar {
   private readonly watcher: DockerEventWatcher;
   private readonly agentWatch: AgentWatch;
   readonly checks: CheckScheduler;
+  private readonly heartbeat: Heartbeat | undefined;
   readonly metrics = new Metrics();
   private lastPassEnded: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -113,6 +117,8 @@ export class Registrar {
       { concurrency: settings.scriptConcurrency },
       log,
     );
+    const ownId = env.plan.registrarServiceId;
+    this.heartbeat = ownId && settings.registrarTtl ? new Heartbeat(env.consul, ownId, settings.registrarTtl, log) : undefined;
     this.reconciler = new Reconciler(
       env.source,
       env.consul,
@@ -126,6 +132,7 @@ export class Registrar {
 
   start(): Promise<void> {
     this.agentWatch.start(this.env.consulNodeId);
+    this.heartbeat?.start();
     if (this.settings.httpAddr) startStatusServer(this.settings.httpAddr, { metrics: () => this.renderMetrics(), health: () => this.health() }, this.log);
     if (this.settings.resyncSeconds > 0) {
       this.timer = setInterval(() => void this.fullPass(), this.settings.resyncSeconds * 1000);
@@ -137,11 +144,13 @@ export class Registrar {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.checks.stop();
+    this.heartbeat?.stop();
     this.agentWatch.stop();
     this.watcher.stop();
     await this.pass;
     if (this.settings.deregisterOnExit) {
       const removed = await this.reconciler.removeAll();
+      await this.heartbeat?.remove().catch(() => undefined);
       this.log.info({ removed }, `deregistered ${removed} services on exit`);
     }
   }
@@ -164,7 +173,7 @@ export class Registrar {
     try {
       await this.env.consul.updateTtl(job.checkId, outcome.status, outcome.output);
     } catch (err) {
-      if (/unknown check|not found|does not have associated TTL/i.test(describeError(err))) void this.reconciler.syncContainer(job.containerId);
+      if (isUnknownCheck(err)) void this.reconciler.syncContainer(job.containerId);
       throw err;
     }
   }
@@ -198,6 +207,8 @@ export class Registrar {
       do {
         this.passAgain = false;
         try {
+          // The service every --ttl alias check follows; a failure is the refresh's to report.
+          await this.heartbeat?.ensure().catch(() => undefined);
           const summary = await this.reconciler.fullSync();
           this.lastPassEnded = Date.now();
           this.metrics.inc('registrar_full_passes_total');

@@ -11,15 +11,12 @@ export type ExecutorChoice = 'docker' | 'nsenter' | 'auto';
 /**
  * How each job runs: a script through the chosen executor (auto: nsenter where this registrar can
  * enter the container, else Docker's exec API), a Docker health mirror by reading the engine's
- * last result from inspect, a --ttl refresh by simply reporting that the registrar runs.
+ * last result from inspect.
  */
 export function jobRunner(choice: ExecutorChoice, docker: Docker, inspect: (id: string) => Promise<ContainerFacts | undefined>): (job: CheckJob) => Running {
   const viaDocker = new DockerExecExecutor(docker);
   const viaNsenter = new NsenterExecutor();
   return (job) => {
-    if (job.kind === 'registrar-ttl') {
-      return { outcome: Promise.resolve(ALIVE), finished: Promise.resolve() };
-    }
     if (job.kind === 'docker-health') {
       const outcome = inspect(job.containerId).then(healthOutcome);
       return { outcome, finished: outcome.then(() => undefined, () => undefined) };
@@ -28,8 +25,6 @@ export function jobRunner(choice: ExecutorChoice, docker: Docker, inspect: (id: 
     return (useNsenter ? viaNsenter : viaDocker).run(job);
   };
 }
-
-const ALIVE: Outcome = { status: 'passing', output: 'consul-registrar is running' };
 
 export function healthOutcome(facts: ContainerFacts | undefined): Outcome {
   const health = facts?.health;

@@ -1,3 +1,5 @@
+import { describeError } from '../errors.js';
+
 /** 4xx: Consul refused this request; sending it again unchanged will not help. */
 export function isRefusal(err: unknown): boolean {
   const status = (err as { statusCode?: number }).statusCode;
@@ -6,4 +8,9 @@ export function isRefusal(err: unknown): boolean {
 
 export function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
+}
+
+/** The agent does not know that TTL check (it lost its state, or the service was removed). */
+export function isUnknownCheck(err: unknown): boolean {
+  return /unknown check|not found|does not have associated TTL/i.test(describeError(err));
 }

@@ -80,24 +80,14 @@ export function dockerHealthCheck(serviceId: string, containerId: string, pid: n
   };
 }
 
-/** --ttl and --ttl-refresh, in ms. */
-export interface RegistrarTtl {
-  ttlMs: number;
-  refreshMs: number;
-}
-
 /**
- * What Registrator's -ttl promised (its Consul backend never refreshed anything): a TTL check on
- * every service that this registrar refreshes, so that the
- * services of a host whose registrar has stopped turn critical instead of staying answered
- * unwatched. It starts passing: a registration is itself a sign of life.
+ * --ttl (what Registrator's -ttl promised; its Consul backend never refreshed anything): the
+ * service's health also follows the registrar's own service, whose TTL check the registrar
+ * refreshes (checks/heartbeat.ts), so every service of a host turns critical when its registrar
+ * stops. An alias check: one refresh per period for the whole host, not one per service.
  */
-export function registrarTtlCheck(serviceId: string, containerId: string, pid: number, ttl: RegistrarTtl): { check: CheckDefinition; job: CheckJob } {
-  const checkId = `service:${serviceId}:registrar-ttl`;
-  return {
-    check: { CheckID: checkId, Name: 'consul-registrar running', TTL: `${ttl.ttlMs}ms`, Status: 'passing', Notes: `refreshed every ${ttl.refreshMs} ms by the consul-registrar of this host` },
-    job: { kind: 'registrar-ttl', checkId, containerId, pid, argv: [], intervalMs: ttl.refreshMs, timeoutMs: ttl.refreshMs },
-  };
+export function registrarAliveCheck(serviceId: string, registrarServiceId: string): CheckDefinition {
+  return { CheckID: `service:${serviceId}:registrar`, Name: 'consul-registrar running', AliasService: registrarServiceId };
 }
 
 /**

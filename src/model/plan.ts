@@ -2,7 +2,7 @@ import type { ContainerFacts } from './facts.js';
 import type { CheckJob, ContainerPlan, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js';
-import { buildChecks, dockerHealthCheck, pausedCheck, registrarTtlCheck, type RegistrarTtl } from './checks.js';
+import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
 import { userMeta } from './meta.js';
 import { dnsSafeName, imageBaseName } from './names.js';
 import { servicePorts } from './ports.js';
@@ -19,8 +19,8 @@ export interface PlanOptions extends AddressOptions {
   scriptChecks: boolean;
   /** Mirror Docker HEALTHCHECK results as TTL checks (on unless --no-docker-health). */
   dockerHealth: boolean;
-  /** A TTL check on every service that the registrar refreshes (--ttl). */
-  registrarTtl?: RegistrarTtl;
+  /** The registrar's own service, whose health every service follows (--ttl). */
+  registrarServiceId?: string;
 }
 
 /** Turns one container's facts into the services it should have in Consul. Pure. */
@@ -31,8 +31,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     containerId: facts.id,
     containerName: facts.name,
     registrations,
-    // A paused container runs nothing, but the registrar's own sign of life goes on.
-    jobs: registrations.length === 0 ? [] : facts.paused ? jobs.filter((j) => j.kind === 'registrar-ttl') : jobs,
+    jobs: registrations.length > 0 && !facts.paused ? jobs : [],
     warnings: [...new Set(warnings)],
     ...(skipped === undefined ? {} : { skipped }),
   });
@@ -76,11 +75,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       checks.push(health.check);
       jobs.push(health.job);
     }
-    if (options.registrarTtl) {
-      const alive = registrarTtlCheck(id, facts.id, facts.pid, options.registrarTtl);
-      checks.push(alive.check);
-      jobs.push(alive.job);
-    }
+    if (options.registrarServiceId) checks.push(registrarAliveCheck(id, options.registrarServiceId));
     if (facts.paused) checks.push(pausedCheck(id));
     registrations.push({
       ID: id,

@@ -19,6 +19,8 @@ export interface CheckDefinition {
   Notes?: string;
   SuccessBeforePassing?: number;
   FailuresBeforeCritical?: number;
+  /** An alias check: healthy exactly when this service on the same agent is. */
+  AliasService?: string;
 }
 
 export interface Registration {
@@ -33,11 +35,10 @@ export interface Registration {
 
 /**
  * A check the registrar runs itself and reports to Consul's TTL check `checkId`: a command inside
- * the container, the result of the container's own Docker HEALTHCHECK, or the registrar's own
- * sign of life (--ttl).
+ * the container, or the result of the container's own Docker HEALTHCHECK.
  */
 export interface CheckJob {
-  kind: 'script' | 'docker-health' | 'registrar-ttl';
+  kind: 'script' | 'docker-health';
   checkId: string;
   containerId: string;
   /** The container's main process on the host, where nsenter enters. */

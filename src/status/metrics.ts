@@ -11,7 +11,7 @@ const HELP = {
   registrar_full_passes_total: ['counter', 'Full passes run.'],
   registrar_full_pass_seconds: ['gauge', 'Duration of the last full pass.'],
   registrar_last_full_pass_timestamp_seconds: ['gauge', 'When the last full pass ended (Unix time).'],
-  registrar_check_runs_total: ['counter', 'Check runs started: scripts, Docker-health mirrors and --ttl refreshes.'],
+  registrar_check_runs_total: ['counter', 'Script and Docker-health check runs started.'],
   registrar_check_late_total: ['counter', 'Check runs started more than max(1 s, interval/10) late.'],
   registrar_check_skipped_total: ['counter', 'Check runs skipped because the previous run had not ended.'],
   registrar_check_report_errors_total: ['counter', 'Check results that could not be sent to Consul.'],

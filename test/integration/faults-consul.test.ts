@@ -86,7 +86,8 @@ describe('faults: Consul', function () {
       const bad = uniqueName('denied');
       await runContainer({ name: good, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: good } });
       await runContainer({ name: bad, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: bad } });
-      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '1'], { CONSUL_HTTP_TOKEN: token });
+      // --ttl too: the token may not write the registrar's own service either.
+      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '1', '--ttl', '3', '--ttl-refresh', '0.5'], { CONSUL_HTTP_TOKEN: token });
       running.push(r);
       await waitFor('the permitted container registered', async () => Object.keys(await guarded.services(`Service == "${good}"`)).length === 1);
       const error = await r.waitForLog('an error naming the container', (l) => l.level === 50 && l.container === bad);
@@ -96,6 +97,8 @@ describe('faults: Consul', function () {
       expect(passes.length).to.be.at.least(3);
       expect(r.logs.filter((l) => l.level === 50 && l.container === bad), 'logged once, not once per pass').to.have.length(1);
       expect(passes.at(-1)!.failed, 'still retried, still refused').to.equal(1);
+      const ttlWarnings = r.logs.filter((l) => l.level === 40 && l.msg.includes('service:write on consul-registrar'));
+      expect(ttlWarnings, 'the --ttl refusal: one warning for a run of failed refreshes').to.have.length(1);
       expect(JSON.stringify(r.logs) + r.stderr.join('\n')).to.not.include(token);
     } finally {
       await guarded.kill();

@@ -111,9 +111,10 @@ describe('config', () => {
       ['an unknown log level', [], { REGISTRAR_LOG_LEVEL: 'verbose' }, '--log-level / REGISTRAR_LOG_LEVEL'],
       ['a Docker host without a scheme', [], { DOCKER_HOST: 'localhost:2375' }, '--docker-host / DOCKER_HOST'],
       ['an IP family other than 4 or 6', ['--ip-family', 'ipv5'], {}, '--ip-family / REGISTRAR_IP_FAMILY'],
-      ['a TTL refresh without a TTL', ['--ttl-refresh', '10'], {}, '--ttl / REGISTRAR_TTL'],
       ['a TTL refresh as long as the TTL', ['--ttl', '30'], { REGISTRAR_TTL_REFRESH: '30' }, '--ttl-refresh / REGISTRAR_TTL_REFRESH'],
+      ['a TTL refresh as long as the TTL once both are in ms', ['--ttl', '1.0004', '--ttl-refresh', '1.0001'], {}, '--ttl-refresh / REGISTRAR_TTL_REFRESH'],
       ['a TTL under a second', ['--ttl', '0.9'], {}, '--ttl / REGISTRAR_TTL'],
+      ['a TTL over a day (a timer that long fires at once)', ['--ttl', '1e10'], {}, '--ttl / REGISTRAR_TTL'],
     ];
     for (const [what, argv, env, names] of cases) {
       it(`refuses ${what}, naming ${names}`, () => {
@@ -132,6 +133,11 @@ describe('config', () => {
       expect(settings()).to.not.have.any.keys('registrarTtl');
       expect(settings(['--ttl', '30']).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 10_000 });
       expect(settings([], { REGISTRAR_TTL: '30', REGISTRAR_TTL_REFRESH: '15' }).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 15_000 });
+      expect(settings(['--ttl', '1']).registrarTtl, 'the default refresh keeps the half-second floor').to.deep.equal({ ttlMs: 1000, refreshMs: 500 });
+    });
+
+    it('lets --ttl 0 turn off a TTL the environment set, refresh and all', () => {
+      expect(settings(['--ttl', '0'], { REGISTRAR_TTL: '30', REGISTRAR_TTL_REFRESH: '10' })).to.not.have.any.keys('registrarTtl');
     });
 
     it('quotes the bad value in the message', () => {

@@ -115,7 +115,7 @@ const planOptions: fc.Arbitrary<PlanOptions> = fc.record(
     hostIp: fc.constantFrom('192.0.2.10', 'fd00::10'),
     scriptChecks: fc.boolean(),
     dockerHealth: fc.boolean(),
-    registrarTtl: fc.constantFrom({ ttlMs: 30_000, refreshMs: 10_000 }, { ttlMs: 1000, refreshMs: 500 }),
+    registrarServiceId: fc.constantFrom('consul-registrar:host1'),
   },
   { requiredKeys: ['hostId', 'explicit', 'tags', 'scriptChecks', 'dockerHealth'] },
 );
@@ -168,12 +168,11 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
       { numRuns: RUNS },
     );
   });
-  it('gives each job a TTL check of one of its registrations, and no jobs but --ttl refreshes when paused or registering nothing', () => {
+  it('gives each job a TTL check of one of its registrations, and no jobs when paused or registering nothing', () => {
     fc.assert(
       fc.property(container, planOptions, (f, o) => {
         const plan = planContainer(f, o);
-        if (plan.registrations.length === 0) expect(plan.jobs).to.deep.equal([]);
-        if (f.paused) expect(plan.jobs.filter((j) => j.kind !== 'registrar-ttl')).to.deep.equal([]);
+        if (f.paused || plan.registrations.length === 0) expect(plan.jobs).to.deep.equal([]);
         const ttlChecks = new Set(plan.registrations.flatMap((r) => r.Checks.filter((c) => c.TTL !== undefined).map((c) => c.CheckID)));
         expect(new Set(plan.jobs.map((j) => j.checkId)).size, 'one job per check').to.equal(plan.jobs.length);
         for (const job of plan.jobs) {
@@ -181,8 +180,7 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
           expect(job.containerId).to.equal(f.id);
           expect(job.pid).to.equal(f.pid);
           if (job.kind === 'script') expect(o.scriptChecks).to.equal(true);
-          else if (job.kind === 'docker-health') expect(o.dockerHealth && f.health !== undefined).to.equal(true);
-          else expect(o.registrarTtl?.refreshMs).to.equal(job.intervalMs);
+          else expect(o.dockerHealth && f.health !== undefined).to.equal(true);
           expect(job.intervalMs, `${job.checkId} interval`).to.be.greaterThan(0);
         }
       }),

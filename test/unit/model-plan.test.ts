@@ -345,22 +345,15 @@ describe('model/plan: planContainer', () => {
       expect(plan.jobs).to.deep.equal([]);
     });
 
-    it('with --ttl gives every service a passing TTL check and a registrar-ttl job at the refresh interval', () => {
-      const f = threePorts();
-      const plan = planContainer(f, options({ registrarTtl: { ttlMs: 30_000, refreshMs: 10_000 } }));
+    it('with --ttl gives every service an alias check of the registrar\'s own service, and no job', () => {
+      const f = withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true' });
+      const plan = planContainer(f, options({ scriptChecks: true, registrarServiceId: 'consul-registrar:host1' }));
       expect(plan.registrations).to.have.length(3);
       for (const r of plan.registrations) {
-        expect(r.Checks.find((c) => c.CheckID === `service:${r.ID}:registrar-ttl`)).to.deep.include({ TTL: '30000ms', Status: 'passing' });
+        expect(r.Checks.find((c) => c.CheckID === `service:${r.ID}:registrar`)).to.deep.equal({ CheckID: `service:${r.ID}:registrar`, Name: 'consul-registrar running', AliasService: 'consul-registrar:host1' });
       }
-      expect(plan.jobs.map((j) => j.checkId)).to.deep.equal(plan.registrations.map((r) => `service:${r.ID}:registrar-ttl`));
-      expect(plan.jobs[0]).to.deep.include({ kind: 'registrar-ttl', containerId: f.id, intervalMs: 10_000 });
-      expect(checkIds(planContainer(f, options()).registrations[0]!)).to.deep.equal([]);
-    });
-
-    it('keeps refreshing the --ttl check of a paused container, whose other jobs stop', () => {
-      const f = { ...withSettings(onePort(), { SERVICE_CHECK_SCRIPT: 'true' }), paused: true };
-      const plan = planContainer(f, options({ scriptChecks: true, registrarTtl: { ttlMs: 30_000, refreshMs: 10_000 } }));
-      expect(plan.jobs.map((j) => j.kind)).to.deep.equal(['registrar-ttl']);
+      expect(plan.jobs.map((j) => j.kind)).to.deep.equal(['script', 'script', 'script']);
+      expect(checkIds(planContainer(threePorts(), options()).registrations[0]!)).to.deep.equal([]);
     });
 
     it('adds no paused check to a running, unpaused container', () => {
