@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     const ids = await env.source.runningIds();
     const facts = await Promise.all(ids.map((id) => env.source.inspect(id)));
     const plans = facts.flatMap((f) => (f ? [planContainer(f, env.plan)] : []));
-    process.stdout.write(formatPlan(plans.sort((a, b) => a.containerName.localeCompare(b.containerName))) + '\n');
+    process.stdout.write(formatPlan(plans.sort((a, b) => a.containerName.localeCompare(b.containerName)), env.plan.registrarServiceId) + '\n');
     return 0;
   }
 

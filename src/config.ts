@@ -45,7 +45,7 @@ export const OPTIONS = {
   'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: 'docker (exec API), nsenter (root, --pid host; ~10x cheaper) or auto' },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
   ttl: { env: 'REGISTRAR_TTL', type: 'string', default: '0', help: 'seconds: every service follows a TTL check this registrar refreshes, so they all go critical when it stops (0: none)' },
-  'ttl-refresh': { env: 'REGISTRAR_TTL_REFRESH', type: 'string', help: 'seconds between refreshes of the --ttl checks; default: a third of --ttl' },
+  'ttl-refresh': { env: 'REGISTRAR_TTL_REFRESH', type: 'string', help: 'seconds between refreshes of that TTL check (at least 0.5); default: a third of --ttl' },
   'docker-health': { env: 'REGISTRAR_DOCKER_HEALTH', type: 'boolean', default: 'true', help: "mirror each container's Docker HEALTHCHECK as a TTL check" },
   'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
   'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },

@@ -1,8 +1,12 @@
 import type { ContainerPlan, Registration } from './model/registration.js';
 
-/** `consul-registrar plan`: what each container would get in Consul, as lines for a person. */
-export function formatPlan(plans: ContainerPlan[]): string {
-  return plans.map(formatContainer).join('\n');
+/**
+ * `consul-registrar plan`: what each container would get in Consul, as lines for a person, and
+ * with --ttl the registrar's own service, which every one of them follows.
+ */
+export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string): string {
+  const own = registrarServiceId ? [`(the registrar itself)\n  ${registrarServiceId}  name consul-registrar: a TTL check it refreshes (--ttl)`] : [];
+  return [...plans.map(formatContainer), ...own].join('\n');
 }
 
 function formatContainer(plan: ContainerPlan): string {
@@ -17,7 +21,7 @@ function formatRegistration(reg: Registration): string[] {
   const tags = reg.Tags.length ? `  tags ${reg.Tags.join(',')}` : '';
   const lines = [`  ${reg.ID}  name ${reg.Name}  address ${reg.Address}  port ${reg.Port}${tags}`];
   for (const check of reg.Checks) {
-    const target = check.HTTP ?? check.TCP ?? check.GRPC ?? `ttl ${check.TTL}`;
+    const target = check.HTTP ?? check.TCP ?? check.GRPC ?? (check.AliasService ? `alias of ${check.AliasService}` : `ttl ${check.TTL}`);
     lines.push(`    check ${check.CheckID}: ${check.Method ?? ''}${check.Method ? ' ' : ''}${target}${check.Interval ? ` every ${check.Interval}` : ''}`);
   }
   return lines;

@@ -4,7 +4,7 @@ import pRetry from 'p-retry';
 import type { Settings } from './config.js';
 import { ConsulAgent } from './consul/agent.js';
 import { AgentWatch } from './consul/agent-watch.js';
-import { capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
+import { ALIAS_OF_MISSING_IS_CRITICAL_SINCE, capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
 import { isUnknownCheck } from './consul/errors.js';
 import { describeError, isCertificateError } from './errors.js';
@@ -69,6 +69,11 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     log.warn(`Consul ${self.version} is older than ${OLDEST_SUPPORTED.join('.')}: checks that a label removes may stay registered`);
   }
   const hostId = settings.hostId ?? info.Name;
+  // --ttl rests on alias checks of the registrar's own service, which must fail closed when it is gone.
+  const ttl = settings.registrarTtl && atLeast(version, ALIAS_OF_MISSING_IS_CRITICAL_SINCE);
+  if (settings.registrarTtl && !ttl) {
+    log.warn(`--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`);
+  }
   const plan: PlanOptions = {
     hostId,
     hostIp: settings.hostIp ?? self.address,
@@ -78,7 +83,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     scriptChecks: settings.scriptChecks,
     dockerHealth: settings.dockerHealth,
     ...(settings.network ? { network: settings.network } : {}),
-    ...(settings.registrarTtl ? { registrarServiceId: registrarServiceId(hostId) } : {}),
+    ...(ttl ? { registrarServiceId: registrarServiceId(hostId) } : {}),
   };
   return {
     docker,
@@ -130,9 +135,9 @@ export class Registrar {
     this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.fullPass(), log);
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.agentWatch.start(this.env.consulNodeId);
-    this.heartbeat?.start();
+    await this.heartbeat?.start(); // before any alias check of it is registered
     if (this.settings.httpAddr) startStatusServer(this.settings.httpAddr, { metrics: () => this.renderMetrics(), health: () => this.health() }, this.log);
     if (this.settings.resyncSeconds > 0) {
       this.timer = setInterval(() => void this.fullPass(), this.settings.resyncSeconds * 1000);

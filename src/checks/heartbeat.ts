@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConsulAgent } from '../consul/agent.js';
-import { isUnknownCheck } from '../consul/errors.js';
+import { isUnknownCheck, statusOf } from '../consul/errors.js';
 import { describeError } from '../errors.js';
 import type { Registration } from '../model/registration.js';
 
@@ -25,7 +25,9 @@ export function registrarServiceId(hostId: string): string {
 export class Heartbeat {
   private readonly checkId: string;
   private timer: NodeJS.Timeout | undefined;
+  private busy = false;
   private failing = false;
+  private stopped = false;
 
   constructor(
     private readonly consul: ConsulAgent,
@@ -36,7 +38,7 @@ export class Heartbeat {
     this.checkId = `service:${serviceId}:ttl`;
   }
 
-  /** Registers the service (again): every full pass does, so an agent that lost its state gets it back. */
+  /** Registers the service (again): at start and every full pass, so an agent that lost its state gets it back. */
   async ensure(): Promise<void> {
     const service: Registration = {
       ID: this.serviceId,
@@ -50,33 +52,43 @@ export class Heartbeat {
     await this.consul.register(service);
   }
 
-  start(): void {
+  /** Registers the service, then refreshes it every --ttl-refresh. */
+  async start(): Promise<void> {
+    await this.ensure().catch(() => undefined); // a failure is the refreshes' to report
     this.timer = setInterval(() => void this.refresh(), this.ttl.refreshMs);
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
-  /** --deregister-on-exit: the services that follow it are removed too. */
+  /** --deregister-on-exit, after the services that follow it. */
   async remove(): Promise<void> {
     await this.consul.deregister(this.serviceId);
   }
 
-  /** One warning per run of failures: a refusal (an ACL token without service:write on it) repeats every refresh. */
+  /**
+   * One at a time; a check the agent does not know (it lost its state) is registered again. One
+   * warning per run of failures: a refusal repeats at every refresh.
+   */
   private async refresh(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
     try {
-      await this.consul.updateTtl(this.checkId, 'passing', 'consul-registrar is running');
+      await this.consul.updateTtl(this.checkId, 'passing', 'consul-registrar is running').catch(async (err: unknown) => {
+        if (!isUnknownCheck(err) || this.stopped) throw err;
+        await this.ensure();
+      });
       this.failing = false;
     } catch (err) {
-      if (isUnknownCheck(err)) await this.ensure().catch(() => undefined);
       if (!this.failing) {
-        this.log.warn(
-          { err: describeError(err), serviceId: this.serviceId },
-          `--ttl: cannot refresh the TTL of service ${this.serviceId}, so every service of this host turns critical after ${this.ttl.ttlMs / 1000} s; the token needs service:write on consul-registrar (retrying every refresh)`,
-        );
+        const fix = statusOf(err) === 403 ? 'give the ACL token service:write on consul-registrar' : 'retrying every refresh';
+        this.log.warn({ err: describeError(err), serviceId: this.serviceId }, `--ttl: cannot refresh ${this.serviceId}, so this host's services turn critical when its TTL runs out; ${fix}`);
       }
       this.failing = true;
+    } finally {
+      this.busy = false;
     }
   }
 }

@@ -12,6 +12,8 @@ const CHECK_FIELD_SINCE: Partial<Record<keyof CheckDefinition, Version>> = {
   TLSServerName: [1, 10, 0],
 };
 export const OLDEST_SUPPORTED: Version = [1, 6, 1];
+/** Before 1.8 an alias check of a service the agent does not have passes ("No checks found."). */
+export const ALIAS_OF_MISSING_IS_CRITICAL_SINCE: Version = [1, 8, 0];
 
 export type Version = [number, number, number];
 

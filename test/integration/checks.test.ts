@@ -1,5 +1,5 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
-// TTL with both executors, --ttl refreshes, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
+// TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
 import { RegistrarProcess } from '../support/registrar-process.js';
 import { checksOf, cleanup, deregister, execIn, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';

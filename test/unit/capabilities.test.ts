@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { atLeast, capabilitiesOf, fitToAgent, OLDEST_SUPPORTED, parseVersion } from '../../src/consul/capabilities.js';
+import { ALIAS_OF_MISSING_IS_CRITICAL_SINCE, atLeast, capabilitiesOf, fitToAgent, OLDEST_SUPPORTED, parseVersion } from '../../src/consul/capabilities.js';
 import type { Registration } from '../../src/model/registration.js';
 
 const registration = (): Registration => ({
@@ -41,6 +41,8 @@ describe('consul/capabilities', () => {
       expect(atLeast([1, 9, 9], [1, 10, 0])).to.equal(false);
       expect(atLeast([1, 6, 1], OLDEST_SUPPORTED)).to.equal(true);
       expect(atLeast([1, 6, 0], OLDEST_SUPPORTED)).to.equal(false);
+      expect(atLeast([1, 7, 14], ALIAS_OF_MISSING_IS_CRITICAL_SINCE), '--ttl is off before 1.8').to.equal(false);
+      expect(atLeast([1, 8, 7], ALIAS_OF_MISSING_IS_CRITICAL_SINCE)).to.equal(true);
       expect(atLeast([2, 0, 0], [1, 99, 99])).to.equal(true);
     });
   });

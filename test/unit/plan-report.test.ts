@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { formatPlan } from '../../src/plan-report.js';
+
+describe('plan-report: formatPlan', () => {
+  it('names each check by what it probes: an address, a TTL, or the service an alias follows', () => {
+    const text = formatPlan([
+      {
+        containerId: '0123456789abcdef',
+        containerName: 'web',
+        registrations: [
+          {
+            ID: 'h1:web:80',
+            Name: 'web',
+            Tags: ['a'],
+            Address: '10.99.1.5',
+            Port: 80,
+            Meta: {},
+            Checks: [
+              { CheckID: 'service:h1:web:80:tcp', Name: 'tcp', TCP: '10.99.1.5:80', Interval: '10s' },
+              { CheckID: 'service:h1:web:80:script', Name: 'script', TTL: '25000ms' },
+              { CheckID: 'service:h1:web:80:registrar', Name: 'consul-registrar running', AliasService: 'consul-registrar:h1' },
+            ],
+          },
+        ],
+        jobs: [],
+        warnings: [],
+      },
+    ]);
+    expect(text.split('\n')).to.deep.equal([
+      'web (0123456789ab)',
+      '  h1:web:80  name web  address 10.99.1.5  port 80  tags a',
+      '    check service:h1:web:80:tcp: 10.99.1.5:80 every 10s',
+      '    check service:h1:web:80:script: ttl 25000ms',
+      '    check service:h1:web:80:registrar: alias of consul-registrar:h1',
+    ]);
+  });
+
+  it('ends with the registrar\'s own service when --ttl asks for it', () => {
+    expect(formatPlan([], 'consul-registrar:h1')).to.equal('(the registrar itself)\n  consul-registrar:h1  name consul-registrar: a TTL check it refreshes (--ttl)');
+    expect(formatPlan([])).to.equal('');
+  });
+});
