@@ -132,7 +132,7 @@ export class Registrar {
       { checks: this.checks, metrics: this.metrics },
     );
     this.watcher = new DockerEventWatcher(env.docker, { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.fullPass() }, log);
-    this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.fullPass(), log);
+    this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.afterAgentRecovered(), log);
   }
 
   async start(): Promise<void> {
@@ -158,6 +158,15 @@ export class Registrar {
       await this.heartbeat?.remove().catch(() => undefined);
       this.log.info({ removed }, `deregistered ${removed} services on exit`);
     }
+  }
+
+  /**
+   * The agent may have lost everything: first the service every --ttl alias check follows (a
+   * failure is the refreshes' to report), then a full pass.
+   */
+  private async afterAgentRecovered(): Promise<void> {
+    await this.heartbeat?.ensure().catch(() => undefined);
+    await this.fullPass();
   }
 
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
@@ -212,8 +221,6 @@ export class Registrar {
       do {
         this.passAgain = false;
         try {
-          // The service every --ttl alias check follows; a failure is the refresh's to report.
-          await this.heartbeat?.ensure().catch(() => undefined);
           const summary = await this.reconciler.fullSync();
           this.lastPassEnded = Date.now();
           this.metrics.inc('registrar_full_passes_total');

@@ -38,7 +38,7 @@ export class Heartbeat {
     this.checkId = `service:${serviceId}:ttl`;
   }
 
-  /** Registers the service (again): at start and every full pass, so an agent that lost its state gets it back. */
+  /** Registers the service (again): at start, and when the agent may have lost it (AgentWatch, or an unknown check). */
   async ensure(): Promise<void> {
     const service: Registration = {
       ID: this.serviceId,

@@ -2,7 +2,7 @@ import { describeError } from '../errors.js';
 
 /** 4xx: Consul refused this request; sending it again unchanged will not help. */
 export function isRefusal(err: unknown): boolean {
-  const status = (err as { statusCode?: number }).statusCode;
+  const status = statusOf(err);
   return status !== undefined && status >= 400 && status < 500;
 }
 
