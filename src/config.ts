@@ -6,6 +6,9 @@ import { parseIpFamily, type IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
 import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
+import { DEFAULT_MAX_SERVICES } from './model/limits.js';
+import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
+import { readSettingFile } from './setting-file.js';
 
 /**
  * Every setting is a flag and an environment variable. Defaults follow Docker's and Consul's own
@@ -43,6 +46,11 @@ export const OPTIONS = {
   deregister: { env: 'REGISTRAR_DEREGISTER', type: 'string', default: 'always', help: 'always, or on-success: keep services of containers that exited non-zero' },
   'enable-script-checks': { env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS', type: 'boolean', default: 'false', help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)' },
   'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: 'docker (exec API), nsenter (root, --pid host; ~10x cheaper) or auto' },
+  'max-services': { env: 'REGISTRAR_MAX_SERVICES', type: 'string', default: String(DEFAULT_MAX_SERVICES), help: 'services one container may have (its lowest ports); more are left out with a warning' },
+  'allow-any-service-ip': { env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP', type: 'boolean', default: 'false', help: "let SERVICE_IP name addresses outside the container's own networks (loopback, link-local and multicast never)" },
+  'check-http-methods': { env: 'REGISTRAR_CHECK_HTTP_METHODS', type: 'string', default: 'GET,HEAD', help: 'HTTP methods SERVICE_CHECK_HTTP_METHOD may ask for' },
+  'meta-from-env': { env: 'REGISTRAR_META_FROM_ENV', type: 'boolean', default: 'true', help: 'take service Meta from SERVICE_* image ENV too, as Registrator (false: from labels only)' },
+  'name-policy': { env: 'REGISTRAR_NAME_POLICY', type: 'string', help: 'JSON file saying which containers may use which service names (see docs/security.md)' },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
   ttl: { env: 'REGISTRAR_TTL', type: 'string', default: '0', help: 'seconds: every service follows a TTL check this registrar refreshes, so they all go critical when it stops (0: none)' },
   'ttl-refresh': { env: 'REGISTRAR_TTL_REFRESH', type: 'string', help: 'seconds between refreshes of that TTL check (at least 0.5); default: a third of --ttl' },
@@ -125,6 +133,11 @@ export interface Settings {
   scriptExecutor: ExecutorChoice;
   scriptConcurrency: number;
   dockerHealth: boolean;
+  maxServices: number;
+  anyServiceIp: boolean;
+  httpMethods: string[];
+  metaFromEnv: boolean;
+  namePolicy?: NamePolicy;
   /** --ttl and --ttl-refresh, when --ttl is set. */
   registrarTtl?: RegistrarTtl;
   agentPollSeconds: number;
@@ -167,10 +180,18 @@ export function toSettings(v: RawConfig): Settings {
     scriptExecutor: oneOf(v, 'script-executor', ['auto', 'docker', 'nsenter'] as const),
     scriptConcurrency: number(v, 'script-concurrency', 1, true),
     dockerHealth: bool(v, 'docker-health'),
+    maxServices: number(v, 'max-services', 1, true),
+    anyServiceIp: bool(v, 'allow-any-service-ip'),
+    httpMethods: httpMethods(v),
+    metaFromEnv: bool(v, 'meta-from-env'),
+    ...namePolicy(optional('name-policy')),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
     concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
   };
+  if (settings.hostId !== undefined && !validHostId(settings.hostId)) {
+    throw new ConfigError(`${where('host-id')} is "${settings.hostId}": write letters, digits, - _ and . only (it is part of every service ID)`);
+  }
   if (!/^(unix|tcp|https?):\/\//.test(settings.docker.host)) {
     throw new ConfigError(`--docker-host / DOCKER_HOST "${settings.docker.host}" must start with unix:// or tcp://`);
   }
@@ -213,6 +234,29 @@ function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
     throw new ConfigError(`${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`);
   }
   return { registrarTtl: { ttlMs, refreshMs } };
+}
+
+/** A host ID that can stand in service IDs (model/limits.ts) and cannot be confused with their other parts. */
+export function validHostId(hostId: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(hostId) && !/^\.+$/.test(hostId);
+}
+
+function httpMethods(v: RawConfig): string[] {
+  const methods = splitList(v['check-http-methods'] ?? '').map((m) => m.toUpperCase());
+  if (methods.length === 0 || methods.some((m) => !/^[A-Z]{1,16}$/.test(m))) {
+    throw new ConfigError(`${where('check-http-methods')} is "${v['check-http-methods']}": write HTTP methods separated by commas, e.g. GET,HEAD`);
+  }
+  return methods;
+}
+
+function namePolicy(path: string | undefined): Pick<Settings, 'namePolicy'> {
+  if (path === undefined) return {};
+  const text = readSettingFile(path, where('name-policy')).toString('utf8');
+  try {
+    return { namePolicy: parseNamePolicy(text) };
+  } catch (err) {
+    throw new ConfigError(`${path}, named by ${where('name-policy')}, is not a name policy: ${(err as Error).message} (see docs/security.md)`);
+  }
 }
 
 /** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */

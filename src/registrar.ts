@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
-import type { Settings } from './config.js';
+import { ConfigError, validHostId, type Settings } from './config.js';
 import { ConsulAgent } from './consul/agent.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { ALIAS_OF_MISSING_IS_CRITICAL_SINCE, capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
@@ -69,6 +69,9 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     log.warn(`Consul ${self.version} is older than ${OLDEST_SUPPORTED.join('.')}: checks that a label removes may stay registered`);
   }
   const hostId = settings.hostId ?? info.Name;
+  if (!validHostId(hostId)) {
+    throw new ConfigError(`Docker's host name "${hostId}" cannot be part of service IDs; set --host-id / REGISTRAR_HOST_ID to letters, digits, - _ and .`);
+  }
   // --ttl rests on alias checks of the registrar's own service, which must fail closed when it is gone.
   const ttl = settings.registrarTtl && atLeast(version, ALIAS_OF_MISSING_IS_CRITICAL_SINCE);
   if (settings.registrarTtl && !ttl) {
@@ -82,6 +85,11 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     tags: settings.tags,
     scriptChecks: settings.scriptChecks,
     dockerHealth: settings.dockerHealth,
+    maxServices: settings.maxServices,
+    anyServiceIp: settings.anyServiceIp,
+    httpMethods: settings.httpMethods,
+    metaFromEnv: settings.metaFromEnv,
+    ...(settings.namePolicy ? { namePolicy: settings.namePolicy } : {}),
     ...(settings.network ? { network: settings.network } : {}),
     ...(ttl ? { registrarServiceId: registrarServiceId(hostId) } : {}),
   };
@@ -110,6 +118,7 @@ export class Registrar {
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private passAgain = false;
+  private readonly fallbackSaid = new Map<string, string>();
 
   constructor(
     private readonly env: Environment,
@@ -117,7 +126,7 @@ export class Registrar {
     private readonly log: Logger,
   ) {
     this.checks = new CheckScheduler(
-      jobRunner(settings.scriptExecutor, env.docker, env.source.inspect),
+      jobRunner(settings.scriptExecutor, env.docker, env.source.inspect, (job, why) => this.onExecutorFallback(job, why)),
       (job, outcome) => this.reportCheck(job, outcome),
       { concurrency: settings.scriptConcurrency },
       log,
@@ -136,6 +145,9 @@ export class Registrar {
   }
 
   async start(): Promise<void> {
+    if (this.settings.scriptChecks && this.settings.scriptExecutor === 'nsenter') {
+      this.log.warn("--script-executor nsenter: script checks run as the container's user without its seccomp and LSM profile; use it only where container authors are trusted (docs/security.md)");
+    }
     this.agentWatch.start(this.env.consulNodeId);
     await this.heartbeat?.start(); // before any alias check of it is registered
     if (this.settings.httpAddr) startStatusServer(this.settings.httpAddr, { metrics: () => this.renderMetrics(), health: () => this.health() }, this.log);
@@ -167,6 +179,14 @@ export class Registrar {
   private async afterAgentRecovered(): Promise<void> {
     await this.heartbeat?.ensure().catch(() => undefined);
     await this.fullPass();
+  }
+
+  /** --script-executor nsenter declined a check: said once per container and reason. */
+  private onExecutorFallback(job: CheckJob, why: string): void {
+    if (this.fallbackSaid.get(job.containerId) === why) return;
+    if (this.fallbackSaid.size > 10_000) this.fallbackSaid.clear(); // bounded: containers come and go
+    this.fallbackSaid.set(job.containerId, why);
+    this.log.info({ containerId: job.containerId, checkId: job.checkId, reason: why }, `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`);
   }
 
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */

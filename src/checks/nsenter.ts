@@ -1,17 +1,32 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveIdentity, type Identity } from './identity.js';
 import type { CheckJob } from '../model/registration.js';
-import { timedOut, type Executor, type Running } from './executor.js';
+import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf } from './outcome.js';
+
+/** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
+export interface Entry {
+  identity: Identity;
+  env: NodeJS.ProcessEnv;
+  cgroups: string[];
+}
 
 /**
  * Runs the command in the container's mount, UTS, IPC, network and PID namespaces with nsenter:
- * about ten times cheaper than an exec through dockerd. Needs root and the host's PID namespace
- * (`--pid host`), so that the container's main process is visible here. The command runs in its
- * own process group, which is killed whole at the deadline.
+ * about ten times cheaper than an exec through dockerd. Needs root, CAP_SYS_ADMIN + CAP_SYS_PTRACE
+ * and the host's PID namespace (`--pid host`). The command gets no more than the container has:
+ * its environment (not the registrar's, which holds the Consul token), its configured user with
+ * supplementary groups dropped (so no capabilities: the kernel clears them at setuid) and
+ * no_new_privs (a setuid binary planted in the image cannot win them back). It does not get the
+ * container's seccomp or LSM profile, which is why this executor is an explicit opt-in, and why
+ * a check whose user is root (who would keep the registrar's capabilities) is never run here.
  */
-export class NsenterExecutor implements Executor {
+export class NsenterExecutor {
   readonly name = 'nsenter';
+  private readonly nsenter = findExecutable('nsenter');
+  private readonly setpriv = findExecutable('setpriv');
 
   /**
    * Whether this registrar can enter that container: root with the capabilities setns needs, and
@@ -23,15 +38,26 @@ export class NsenterExecutor implements Executor {
     return containerCgroups(pid, containerId) !== undefined;
   }
 
-  run(job: CheckJob): Running {
-    const pid = job.pid;
-    const cgroups = containerCgroups(pid, job.containerId);
-    if (pid === undefined || cgroups === undefined) {
-      const outcome = { status: 'critical' as const, output: "container process not visible, or not the container's: is it running, and does the registrar share the host PID namespace (--pid host)?" };
-      return { outcome: Promise.resolve(outcome), finished: Promise.resolve() };
+  /** How to enter the job's container as its user, or why this executor must not run it. */
+  prepare(job: CheckJob): Entry | { problem: string } {
+    if (!this.nsenter || !this.setpriv) return { problem: 'nsenter and setpriv (util-linux) are not both installed' };
+    const cgroups = containerCgroups(job.pid, job.containerId);
+    if (cgroups === undefined) {
+      return { problem: "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)" };
     }
-    const child = spawn('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '--', ...job.argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    joinCgroups(child.pid, cgroups);
+    const identity = resolveIdentity(job.user, `/proc/${job.pid}/root`);
+    if ('problem' in identity) return identity;
+    if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
+    const env = containerEnv(job.pid);
+    if (!env) return { problem: "cannot read the container's environment" };
+    return { identity, env: { ...env, ...job.env }, cgroups };
+  }
+
+  run(job: CheckJob, entry: Entry): Running {
+    const { uid, gid } = entry.identity;
+    const args = ['--no-new-privs', '--', this.nsenter!, '-t', String(job.pid), '-m', '-u', '-i', '-n', '-p', '-S', String(uid), '-G', String(gid), '--', ...job.argv];
+    const child = spawn(this.setpriv!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: entry.env });
+    joinCgroups(child.pid, entry.cgroups);
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
@@ -56,6 +82,34 @@ export class NsenterExecutor implements Executor {
     });
     return { outcome, finished: finished.then(() => undefined) };
   }
+}
+
+/** The environment the container's main process started with: what a `docker exec` also gets. */
+function containerEnv(pid: number): NodeJS.ProcessEnv | undefined {
+  try {
+    const env: NodeJS.ProcessEnv = {};
+    for (const entry of readFileSync(`/proc/${pid}/environ`).toString('utf8').split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return env;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An absolute path for a program on the registrar's PATH, looked up once: checks run with the container's environment. */
+function findExecutable(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const path = join(dir || '.', name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /**

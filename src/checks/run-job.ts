@@ -9,20 +9,33 @@ import { truncate, type Outcome } from './outcome.js';
 export type ExecutorChoice = 'docker' | 'nsenter' | 'auto';
 
 /**
- * How each job runs: a script through the chosen executor (auto: nsenter where this registrar can
- * enter the container, else Docker's exec API), a Docker health mirror by reading the engine's
- * last result from inspect.
+ * How each job runs: a Docker health mirror by reading the engine's last result from inspect; a
+ * script through Docker's exec API, which applies everything the container has (user, capabilities,
+ * seccomp, LSM profile, cgroup). `nsenter` is the explicit opt-in for hosts whose container authors
+ * are trusted: cheaper, but without the container's seccomp and LSM profile, so `auto` never picks
+ * it; a check it must not run (root user, process not visible) goes through Docker exec, and
+ * `onFallback` tells the operator why.
  */
-export function jobRunner(choice: ExecutorChoice, docker: Docker, inspect: (id: string) => Promise<ContainerFacts | undefined>): (job: CheckJob) => Running {
+export function jobRunner(
+  choice: ExecutorChoice,
+  docker: Docker,
+  inspect: (id: string) => Promise<ContainerFacts | undefined>,
+  onFallback: (job: CheckJob, why: string) => void = () => undefined,
+): (job: CheckJob) => Running {
   const viaDocker = new DockerExecExecutor(docker);
-  const viaNsenter = new NsenterExecutor();
+  const viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
   return (job) => {
     if (job.kind === 'docker-health') {
       const outcome = inspect(job.containerId).then(healthOutcome);
       return { outcome, finished: outcome.then(() => undefined, () => undefined) };
     }
-    const useNsenter = choice === 'nsenter' || (choice === 'auto' && NsenterExecutor.canEnter(job.pid, job.containerId));
-    return (useNsenter ? viaNsenter : viaDocker).run(job);
+    const entry = viaNsenter?.prepare(job);
+    if (entry === undefined) return viaDocker.run(job);
+    if ('problem' in entry) {
+      onFallback(job, entry.problem);
+      return viaDocker.run(job);
+    }
+    return viaNsenter!.run(job, entry);
   };
 }
 

@@ -79,6 +79,14 @@ export class ConsulAgent {
     }
   }
 
+  /** The Meta of each of these services that the agent has (absent IDs are left out); one request. */
+  async metaOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
+    if (ids.length === 0) return new Map();
+    const filter = ids.map((id) => `ID == ${JSON.stringify(id)}`).join(' or ');
+    const services = (await this.client.agent.service.list({ filter } as never)) as Record<string, AgentServiceJson>;
+    return new Map(Object.values(services).map((s) => [s.ID, s.Meta ?? {}]));
+  }
+
   /** Services on this agent owned by this registrar's host ID (optionally one container's only). */
   async owned(hostId: string, containerId?: string): Promise<OwnedService[]> {
     const filter = [`Meta.${OWNER_META.host} == ${JSON.stringify(hostId)}`];

@@ -6,10 +6,12 @@ import type { CheckDefinition, Registration } from '../model/registration.js';
  * Consul's CHANGELOG; a field not listed here is accepted by every version we support (≥ 1.6.1,
  * the first with ?replace-existing-checks).
  */
-const CHECK_FIELD_SINCE: Partial<Record<keyof CheckDefinition, Version>> = {
-  SuccessBeforePassing: [1, 7, 0],
-  FailuresBeforeCritical: [1, 7, 0],
-  TLSServerName: [1, 10, 0],
+const CHECK_FIELD_SINCE: Partial<Record<keyof CheckDefinition, Version[]>> = {
+  SuccessBeforePassing: [[1, 7, 0]],
+  FailuresBeforeCritical: [[1, 7, 0]],
+  TLSServerName: [[1, 10, 0]],
+  // The fix for CVE-2022-29153 (redirects as SSRF), backported: the first release of each branch with it.
+  DisableRedirects: [[1, 9, 17], [1, 10, 10], [1, 11, 5], [1, 12, 0]],
 };
 export const OLDEST_SUPPORTED: Version = [1, 6, 1];
 /** Before 1.8 an alias check of a service the agent does not have passes ("No checks found."). */
@@ -33,9 +35,19 @@ export function atLeast(v: Version, min: Version): boolean {
   return true;
 }
 
+/**
+ * Whether a version has a feature that arrived in `since`: the first release of each branch with
+ * it, oldest first; the last one holds for every later branch too.
+ */
+export function hasSince(v: Version, since: Version[]): boolean {
+  const sameBranch = since.find((s) => s[0] === v[0] && s[1] === v[1]);
+  if (sameBranch) return v[2] >= sameBranch[2];
+  return atLeast(v, since.at(-1)!);
+}
+
 export function capabilitiesOf(version: Version): Capabilities {
   const unsupported = Object.entries(CHECK_FIELD_SINCE)
-    .filter(([, since]) => !atLeast(version, since))
+    .filter(([, since]) => !hasSince(version, since))
     .map(([field]) => field as keyof CheckDefinition);
   return { version, unsupportedCheckFields: unsupported };
 }

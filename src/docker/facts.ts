@@ -19,6 +19,7 @@ export function factsFromInspect(info: ContainerInspectInfo, networksOf: Contain
     env: envMap(info.Config.Env ?? []),
     labels: info.Config.Labels ?? {},
     pid: info.State.Pid,
+    user: info.Config.User ?? '',
     ...healthFact(info),
   };
 }
@@ -44,6 +45,8 @@ function networkFacts(info: ContainerInspectInfo): NetworkFact[] {
     name,
     ipv4: n.IPAddress ?? '',
     ipv6: n.GlobalIPv6Address ?? '',
+    ipv4PrefixLength: n.IPPrefixLen ?? 0,
+    ipv6PrefixLength: n.GlobalIPv6PrefixLen ?? 0,
   }));
 }
 

@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { ContainerFacts, NetworkFact } from './facts.js';
+import { shown } from './show.js';
 
 export interface AddressOptions {
   /** The network to use when a container is on several (--network). */
@@ -8,6 +9,8 @@ export interface AddressOptions {
   hostIp?: string;
   /** Which of a dual-stack network's addresses to register (--ip-family, label SERVICE_IP_FAMILY). */
   ipFamily?: IpFamily;
+  /** --allow-any-service-ip: SERVICE_IP may name an address outside the container's own networks. */
+  anyServiceIp?: boolean;
 }
 
 export type IpFamily = 'ipv4' | 'ipv6';
@@ -29,8 +32,10 @@ export function chooseAddress(
   warnings: string[],
 ): AddressChoice {
   if (serviceIp !== undefined) {
-    if (isIP(serviceIp.trim()) !== 0) return { address: serviceIp.trim(), network: 'SERVICE_IP' };
-    warnings.push(`SERVICE_IP "${serviceIp}" is not an IP address; it is ignored (write e.g. SERVICE_IP=10.99.1.5)`);
+    const ip = serviceIp.trim();
+    const refusal = isIP(ip) === 0 ? 'is not an IP address' : serviceIpRefusal(ip, facts, options);
+    if (refusal === undefined) return { address: ip, network: 'SERVICE_IP' };
+    warnings.push(`SERVICE_IP ${shown(serviceIp)} ${refusal}; the container's own address is registered instead`);
   }
   if (facts.networkMode === 'host') {
     if (options.hostIp) return { address: options.hostIp, network: 'host' };
@@ -45,10 +50,10 @@ export function chooseAddress(
     const chosen = usable.find((n) => n.name === serviceNetwork);
     if (chosen) return pick(chosen);
     warnings.push(
-      `SERVICE_NETWORK "${serviceNetwork}" is not one of the container's networks (${names(usable)}); ` +
+      `SERVICE_NETWORK ${shown(serviceNetwork)} is not one of the container's networks (${names(usable)}); ` +
         'the container is not registered until the label names one of them',
     );
-    return { skip: `SERVICE_NETWORK "${serviceNetwork}" is not one of its networks` };
+    return { skip: `SERVICE_NETWORK ${shown(serviceNetwork)} is not one of its networks` };
   }
   const flagged = options.network === undefined ? undefined : usable.find((n) => n.name === options.network);
   if (flagged) return pick(flagged);
@@ -75,4 +80,31 @@ export function parseIpFamily(value: string): IpFamily | undefined {
 /** host:port as URLs and Consul's TCP checks want it: IPv6 addresses in brackets. */
 export function hostPort(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+// Addresses no service is reached on from another host, and the ones a check must never be pointed
+// at (the agent's own loopback, cloud metadata at 169.254.169.254): never registered.
+const NEVER = new BlockList();
+for (const [net, prefix] of [['0.0.0.0', 8], ['127.0.0.0', 8], ['169.254.0.0', 16], ['224.0.0.0', 4], ['255.255.255.255', 32]] as const) {
+  NEVER.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fe80::', 10], ['ff00::', 8]] as const) NEVER.addSubnet(net, prefix, 'ipv6');
+
+/**
+ * Why SERVICE_IP may not be used, or undefined when it may: by default only an address inside one
+ * of the container's own subnets (or the host's address for a host-network container), so a label
+ * cannot point a service name, and the agent's checks, at someone else's machine.
+ */
+function serviceIpRefusal(ip: string, facts: ContainerFacts, options: AddressOptions): string | undefined {
+  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+  if (NEVER.check(ip, family)) return 'is a loopback, link-local, unspecified or multicast address, which is never registered';
+  if (options.anyServiceIp) return undefined;
+  if (facts.networkMode === 'host' && options.hostIp === ip) return undefined;
+  const own = new BlockList();
+  for (const n of facts.networks) {
+    if (n.ipv4 && n.ipv4PrefixLength > 0) own.addSubnet(n.ipv4, n.ipv4PrefixLength, 'ipv4');
+    if (n.ipv6 && n.ipv6PrefixLength > 0) own.addSubnet(n.ipv6, n.ipv6PrefixLength, 'ipv6');
+  }
+  if (own.check(ip, family)) return undefined;
+  return "is outside the container's own networks (the operator allows that with --allow-any-service-ip)";
 }

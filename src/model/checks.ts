@@ -4,11 +4,24 @@ import { hostPort } from './address.js';
 import { durationMs, parseGoDuration } from './duration.js';
 import { splitCommand } from './script-command.js';
 import { parseBool, type SettingMap } from './settings.js';
+import { shown } from './show.js';
 
 export const DEFAULT_INTERVAL = '10s';
 const STATUSES = new Set(['passing', 'warning', 'critical']);
 /** Registrator's three ways of running a command for a check; here all run inside the container. */
 const SCRIPT_KEYS = ['check_script', 'check_cmd', 'check_docker'];
+
+export interface ChecksRequest {
+  serviceId: string;
+  /** The registered address and port: every check targets exactly these. */
+  address: string;
+  port: number;
+  settings: SettingMap;
+  /** HTTP methods a label may ask for (--check-http-methods). */
+  httpMethods: string[];
+  scripts: ScriptContext;
+  warnings: string[];
+}
 
 /**
  * The health checks one service asks for, all of them (Registrator keeps only the first kind it
@@ -16,35 +29,34 @@ const SCRIPT_KEYS = ['check_script', 'check_cmd', 'check_docker'];
  * _INITIAL_STATUS, _DEREGISTER_AFTER, _HTTP_METHOD, _TLS_SKIP_VERIFY, _TLS_SERVER_NAME,
  * _SUCCESS_BEFORE_PASSING and _FAILURES_BEFORE_CRITICAL.
  */
-export function buildChecks(
-  serviceId: string,
-  address: string,
-  port: number,
-  settings: SettingMap,
-  warnings: string[],
-  scripts: ScriptContext,
-): { checks: CheckDefinition[]; jobs: CheckJob[] } {
+export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs: CheckJob[] } {
+  const { serviceId, address, port, settings, warnings } = r;
   const target = hostPort(address, port);
   const common = commonFields(settings, warnings);
   const checks: CheckDefinition[] = [];
   const add = (kind: string, fields: Partial<CheckDefinition>) =>
     checks.push({ CheckID: `service:${serviceId}:${kind}`, Name: `${kind} ${target}`, ...common, ...fields });
 
-  const method = settings.get('check_http_method')?.trim().toUpperCase();
-  const httpPath = settings.get('check_http');
-  if (httpPath !== undefined) add('http', { HTTP: `http://${target}${asPath(httpPath)}`, ...(method ? { Method: method } : {}) });
-  const httpsPath = settings.get('check_https');
-  if (httpsPath !== undefined) {
-    add('https', { HTTP: `https://${target}${asPath(httpsPath)}`, ...(method ? { Method: method } : {}), ...tls(settings, warnings) });
+  const method = httpMethod(settings, r.httpMethods, warnings);
+  for (const scheme of ['http', 'https'] as const) {
+    const key = `check_${scheme}`;
+    const url = checkUrl(scheme, target, settings.get(key), `SERVICE_${key.toUpperCase()}`, warnings);
+    if (url === undefined) continue;
+    // Redirects would let the target move the check to any address the agent reaches (CVE-2022-29153).
+    add(scheme, { HTTP: url, DisableRedirects: true, ...(method ? { Method: method } : {}), ...(scheme === 'https' ? tls(settings, warnings) : {}) });
   }
   if (flag(settings, 'check_tcp', warnings)) add('tcp', { TCP: target });
   const grpc = settings.get('check_grpc');
   if (grpc !== undefined && parseBool(grpc) !== false) {
-    const grpcService = parseBool(grpc) === true ? '' : `/${grpc.trim()}`;
-    add('grpc', {
-      GRPC: `${target}${grpcService}`,
-      ...(flag(settings, 'check_grpc_use_tls', warnings) ? { GRPCUseTLS: true, ...tls(settings, warnings) } : {}),
-    });
+    const grpcService = parseBool(grpc) === true ? '' : grpc.trim();
+    if (grpcService === '' || GRPC_SERVICE.test(grpcService)) {
+      add('grpc', {
+        GRPC: `${target}${grpcService ? `/${grpcService}` : ''}`,
+        ...(flag(settings, 'check_grpc_use_tls', warnings) ? { GRPCUseTLS: true, ...tls(settings, warnings) } : {}),
+      });
+    } else {
+      warnings.push(`SERVICE_CHECK_GRPC ${shown(grpc)} is not true or a gRPC service name (letters, digits, . _ -); the gRPC check is left out`);
+    }
   }
   if (settings.has('check_ttl')) {
     const ttl = duration(settings, 'check_ttl', warnings, 'the TTL check is left out', true);
@@ -54,13 +66,42 @@ export function buildChecks(
   const [scriptKey, ...ignoredKeys] = SCRIPT_KEYS.filter((key) => settings.has(key));
   for (const key of ignoredKeys) warnings.push(`SERVICE_${key.toUpperCase()} is ignored: SERVICE_${scriptKey!.toUpperCase()} is the service's script check`);
   if (scriptKey) {
-    const script = scriptCheck(serviceId, address, port, settings.get(scriptKey)!, `SERVICE_${scriptKey.toUpperCase()}`, common, scripts, warnings);
+    const script = scriptCheck({ serviceId, address, port, command: settings.get(scriptKey)!, label: `SERVICE_${scriptKey.toUpperCase()}`, common, scripts: r.scripts }, warnings);
     if (script) {
       checks.push(script.check);
       jobs.push(script.job);
     }
   }
   return { checks, jobs };
+}
+
+const GRPC_SERVICE = /^[A-Za-z0-9_.-]{1,200}$/;
+// What an HTTP check's path and query may hold (RFC 3986's path, query and %-escapes): no spaces,
+// no backslashes, no fragments, nothing a URL parser could read as a different host.
+const URL_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
+
+/** The check's URL on the registered address and port, or undefined (with a warning) when the label asks for anything else. */
+function checkUrl(scheme: 'http' | 'https', target: string, value: string | undefined, label: string, warnings: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  const path = asPath(value);
+  const url = `${scheme}://${target}${path}`;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (URL_PATH.test(path) && parsed?.host === new URL(`${scheme}://${target}/`).host) return url;
+  warnings.push(`${label} ${shown(value)} is not a path on the service's own address and port (write e.g. /health); the check is left out`);
+  return undefined;
+}
+
+function httpMethod(settings: SettingMap, allowed: string[], warnings: string[]): string | undefined {
+  const method = settings.get('check_http_method')?.trim().toUpperCase();
+  if (!method) return undefined;
+  if (allowed.includes(method)) return method;
+  warnings.push(`SERVICE_CHECK_HTTP_METHOD ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`);
+  return undefined;
 }
 
 type CommonFields = Pick<
@@ -76,7 +117,7 @@ export function dockerHealthCheck(serviceId: string, containerId: string, pid: n
   const checkId = `service:${serviceId}:docker-health`;
   return {
     check: { CheckID: checkId, Name: 'Docker HEALTHCHECK', TTL: `${2 * health.intervalMs + 10_000}ms`, Notes: "mirrors the container's Docker HEALTHCHECK" },
-    job: { kind: 'docker-health', checkId, containerId, pid, argv: [], intervalMs: health.intervalMs, timeoutMs: 10_000 },
+    job: { kind: 'docker-health', checkId, containerId, pid, user: '', env: {}, argv: [], intervalMs: health.intervalMs, timeoutMs: 10_000 },
   };
 }
 
@@ -102,8 +143,20 @@ export function pausedCheck(serviceId: string): CheckDefinition {
 export interface ScriptContext {
   containerId: string;
   pid: number;
+  /** The container's configured user: its checks run as it. */
+  user: string;
   /** --enable-script-checks: commands run inside containers only when the operator allows it. */
   enabled: boolean;
+}
+
+interface ScriptRequest {
+  serviceId: string;
+  address: string;
+  port: number;
+  command: string;
+  label: string;
+  common: CommonFields;
+  scripts: ScriptContext;
 }
 
 /**
@@ -111,30 +164,23 @@ export interface ScriptContext {
  * to Consul through a TTL check (Consul never runs it: no enable_script_checks needed). The TTL
  * outlasts one late run (2 × interval + timeout) yet turns critical when the registrar is gone.
  */
-function scriptCheck(
-  serviceId: string,
-  address: string,
-  port: number,
-  command: string,
-  label: string,
-  common: CommonFields,
-  scripts: ScriptContext,
-  warnings: string[],
-): { check: CheckDefinition; job: CheckJob } | undefined {
+function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefinition; job: CheckJob } | undefined {
+  const { common, scripts, label } = r;
   if (!scripts.enabled) {
     warnings.push(`${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`);
     return undefined;
   }
-  const argv = splitCommand(command, { SERVICE_IP: address, SERVICE_PORT: String(port) });
+  const vars = { SERVICE_IP: r.address, SERVICE_PORT: String(r.port) };
+  const argv = splitCommand(r.command, vars);
   if (!argv) {
-    warnings.push(`${label} "${command}" cannot be split into arguments (an unclosed quote, or empty); the script check is left out`);
+    warnings.push(`${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`);
     return undefined;
   }
   // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
   const intervalMs = Math.min(Math.max(durationMs(common.Interval!), 1000), 86_400_000);
   const asked = common.Timeout ? durationMs(common.Timeout) : 0;
   const timeoutMs = asked > 0 ? Math.min(asked, 86_400_000) : Math.min(intervalMs, SCRIPT_TIMEOUT_MS);
-  const checkId = `service:${serviceId}:script`;
+  const checkId = `service:${r.serviceId}:script`;
   return {
     check: {
       CheckID: checkId,
@@ -144,7 +190,7 @@ function scriptCheck(
       ...(common.Status ? { Status: common.Status } : {}),
       ...(common.DeregisterCriticalServiceAfter ? { DeregisterCriticalServiceAfter: common.DeregisterCriticalServiceAfter } : {}),
     },
-    job: { kind: 'script', checkId, containerId: scripts.containerId, pid: scripts.pid, argv, intervalMs, timeoutMs },
+    job: { kind: 'script', checkId, containerId: scripts.containerId, pid: scripts.pid, user: scripts.user, env: vars, argv, intervalMs, timeoutMs },
   };
 }
 
@@ -161,7 +207,7 @@ function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
   const status = settings.get('check_initial_status')?.trim().toLowerCase();
   if (status !== undefined) {
     if (STATUSES.has(status)) fields.Status = status as CheckDefinition['Status'];
-    else warnings.push(`SERVICE_CHECK_INITIAL_STATUS "${status}" is not passing, warning or critical; it is ignored`);
+    else warnings.push(`SERVICE_CHECK_INITIAL_STATUS ${shown(status)} is not passing, warning or critical; it is ignored`);
   }
   const successes = count(settings, 'check_success_before_passing', warnings);
   if (successes !== undefined) fields.SuccessBeforePassing = successes;
@@ -171,7 +217,11 @@ function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
 }
 
 function tls(settings: SettingMap, warnings: string[]): Pick<CheckDefinition, 'TLSSkipVerify' | 'TLSServerName'> {
-  const serverName = settings.get('check_tls_server_name')?.trim();
+  let serverName = settings.get('check_tls_server_name')?.trim();
+  if (serverName && !/^[A-Za-z0-9.-]{1,253}$/.test(serverName)) {
+    warnings.push(`SERVICE_CHECK_TLS_SERVER_NAME ${shown(serverName)} is not a host name; it is ignored`);
+    serverName = undefined;
+  }
   return {
     ...(flag(settings, 'check_tls_skip_verify', warnings) ? { TLSSkipVerify: true } : {}),
     ...(serverName ? { TLSServerName: serverName } : {}),
@@ -182,7 +232,7 @@ function count(settings: SettingMap, key: string, warnings: string[]): number | 
   const value = settings.get(key)?.trim();
   if (value === undefined) return undefined;
   if (/^\d{1,6}$/.test(value)) return Number(value);
-  warnings.push(`SERVICE_${key.toUpperCase()} "${value}" is not a whole number; it is ignored`);
+  warnings.push(`SERVICE_${key.toUpperCase()} ${shown(value)} is not a whole number; it is ignored`);
   return undefined;
 }
 
@@ -198,7 +248,7 @@ function duration(settings: SettingMap, key: string, warnings: string[], fallbac
   const ns = parseGoDuration(value);
   if (ns !== undefined && (!positive || ns > 0n)) return value;
   const what = ns === undefined ? 'is not a duration Consul accepts' : 'must be more than zero';
-  warnings.push(`SERVICE_${key.toUpperCase()} "${value}" ${what}; ${fallback} (write e.g. 10s, 1m30s)`);
+  warnings.push(`SERVICE_${key.toUpperCase()} ${shown(value)} ${what}; ${fallback} (write e.g. 10s, 1m30s)`);
   return undefined;
 }
 
@@ -206,7 +256,7 @@ function flag(settings: SettingMap, key: string, warnings: string[]): boolean {
   const value = settings.get(key);
   if (value === undefined) return false;
   const parsed = parseBool(value);
-  if (parsed === undefined) warnings.push(`SERVICE_${key.toUpperCase()} "${value}" is not true or false; taken as false`);
+  if (parsed === undefined) warnings.push(`SERVICE_${key.toUpperCase()} ${shown(value)} is not true or false; taken as false`);
   return parsed ?? false;
 }
 

@@ -12,6 +12,9 @@ export interface NetworkFact {
   name: string;
   ipv4: string; // '' when the network gave none
   ipv6: string; // global IPv6 address, '' when none
+  /** Prefix lengths of the container's subnets on this network (0 when unknown): SERVICE_IP must fall inside one. */
+  ipv4PrefixLength: number;
+  ipv6PrefixLength: number;
 }
 
 export interface ContainerFacts {
@@ -30,6 +33,8 @@ export interface ContainerFacts {
   labels: Record<string, string>;
   /** The container's main process on the host (0 when not running): where nsenter enters. */
   pid: number;
+  /** The user its processes run as (Config.User: '', name, uid, name:group or uid:gid); checks run as it too. */
+  user: string;
   /** The container's Docker HEALTHCHECK, when it has one. */
   health?: HealthFact;
 }

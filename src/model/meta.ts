@@ -1,5 +1,6 @@
 import { OWNER_META } from './registration.js';
 import type { SettingMap } from './settings.js';
+import { printable } from './show.js';
 
 /** SERVICE_* keys with a meaning of their own; every other key becomes Consul service Meta. */
 const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'ip_family', 'network', 'ports']);
@@ -15,7 +16,7 @@ export function userMeta(settings: SettingMap, warnings: string[]): Record<strin
   let count = 0;
   for (const [key, value] of settings) {
     if (KNOWN.has(key) || key.startsWith('check_')) continue;
-    const label = `SERVICE_${key.toUpperCase()}`;
+    const label = printable(`SERVICE_${key.toUpperCase()}`);
     if (!KEY.test(key) || RESERVED.some((prefix) => key.startsWith(prefix))) {
       warnings.push(`${label} cannot be Consul service Meta (keys are letters, digits, _ and -, and may not start with ${RESERVED.join(' or ')}); it is left out`);
     } else if (value.length > MAX_VALUE) {

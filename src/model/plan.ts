@@ -3,10 +3,13 @@ import type { CheckJob, ContainerPlan, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js';
 import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
+import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
+import { nameRefusal, type NamePolicy } from './name-policy.js';
 import { dnsSafeName, imageBaseName } from './names.js';
 import { servicePorts } from './ports.js';
 import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
+import { shown } from './show.js';
 
 export interface PlanOptions extends AddressOptions {
   /** Identifies this host in service IDs and ownership Meta (--host-id). */
@@ -21,6 +24,14 @@ export interface PlanOptions extends AddressOptions {
   dockerHealth: boolean;
   /** The registrar's own service, whose health every service follows (--ttl). */
   registrarServiceId?: string;
+  /** Services one container may have (--max-services); the lowest ports are kept. */
+  maxServices: number;
+  /** Service Meta from image ENV too, not only from labels (--meta-from-env). */
+  metaFromEnv: boolean;
+  /** HTTP methods a check label may ask for (--check-http-methods), upper case. */
+  httpMethods: string[];
+  /** Who may use which service names (--name-policy); none: every name is allowed. */
+  namePolicy?: NamePolicy;
 }
 
 /** Turns one container's facts into the services it should have in Consul. Pure. */
@@ -37,10 +48,19 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
   });
   if (!facts.running) return plan([], 'not running');
 
-  const settings = readSettings(facts.env, facts.labels);
+  const settings = readSettings(facts.env, facts.labels, warnings);
+  // Meta may carry what an image's ENV holds (passwords too): the operator can take it from labels only.
+  const metaSettings = options.metaFromEnv ? settings : readSettings({}, facts.labels);
   if (ignored(settings.common, 'SERVICE_IGNORE', warnings)) return plan([], 'SERVICE_IGNORE is set');
-  const ports = servicePorts(facts.exposedPorts, settings.common.get('ports'), warnings);
-  if (ports.length === 0) return plan([], 'exposes no ports: add EXPOSE to the image, or the label SERVICE_PORTS=8080');
+  const allPorts = servicePorts(facts.exposedPorts, settings.common.get('ports'), warnings);
+  if (allPorts.length === 0) return plan([], 'exposes no ports: add EXPOSE to the image, or the label SERVICE_PORTS=8080');
+  const ports = allPorts.slice(0, options.maxServices);
+  if (allPorts.length > ports.length) {
+    warnings.push(
+      `has ${allPorts.length} ports; only the lowest ${ports.length} (up to ${ports.at(-1)!.port}) are registered. ` +
+        'Expose only the ports that serve (or set SERVICE_<port>_IGNORE), or ask the operator to raise --max-services',
+    );
+  }
 
   const where = chooseAddress(facts, settings.common.get('ip'), settings.common.get('network'), addressOptions(settings.common, options, warnings), warnings);
   if ('skip' in where) return plan([], where.skip);
@@ -57,17 +77,28 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     const rawName = `${givenName || imageBaseName(facts.image)}${several && !own?.get('name') ? `-${port}` : ''}`;
     const name = dnsSafeName(rawName);
     if (name === '') {
-      warnings.push(`service name "${rawName}" has nothing Consul DNS can serve; set SERVICE_NAME to letters, digits and dashes`);
+      warnings.push(`service name ${shown(rawName)} has nothing Consul DNS can serve; set SERVICE_NAME to letters, digits and dashes`);
       continue;
     }
-    if (name !== rawName) warnings.push(`service name "${rawName}" is not DNS-safe; registered as "${name}" (set SERVICE_NAME to letters, digits and dashes)`);
+    if (name !== rawName) warnings.push(`service name ${shown(rawName)} is not DNS-safe; registered as "${name}" (set SERVICE_NAME to letters, digits and dashes)`);
+    const refusedName = options.namePolicy && nameRefusal(options.namePolicy, name, facts);
+    if (refusedName) {
+      warnings.push(`port ${port}: ${refusedName}; it is not registered (ask the operator, or choose another SERVICE_NAME)`);
+      continue;
+    }
 
-    const udp = protocol === 'tcp' ? '' : `:${protocol}`;
-    const ownId = own?.get('id')?.trim();
-    const sharedId = settings.common.get('id')?.trim();
-    const id = ownId || (sharedId ? (several ? `${sharedId}:${port}${udp}` : sharedId) : `${options.hostId}:${facts.name}:${port}${udp}`);
-
-    const built = buildChecks(id, where.address, port, s, warnings, { containerId: facts.id, pid: facts.pid, enabled: options.scriptChecks });
+    const suffix = `${port}${protocol === 'tcp' ? '' : `:${protocol}`}`;
+    const fallback = `${options.hostId}:${facts.name}:${suffix}`;
+    const id = serviceId({ port, suffix, own: own?.get('id'), shared: settings.common.get('id'), several, fallback }, warnings);
+    const built = buildChecks({
+      serviceId: id,
+      address: where.address,
+      port,
+      settings: s,
+      httpMethods: options.httpMethods,
+      scripts: { containerId: facts.id, pid: facts.pid, user: facts.user, enabled: options.scriptChecks },
+      warnings,
+    });
     const checks = [...built.checks];
     jobs.push(...built.jobs);
     if (facts.health && options.dockerHealth) {
@@ -80,10 +111,10 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     registrations.push({
       ID: id,
       Name: name,
-      Tags: [...new Set([...splitList(s.get('tags') ?? ''), ...options.tags])],
+      Tags: [...new Set([...boundedTags(splitList(s.get('tags') ?? ''), warnings), ...options.tags])],
       Address: where.address,
       Port: port,
-      Meta: { ...userMeta(s, warnings), [OWNER_META.host]: options.hostId, [OWNER_META.container]: facts.id },
+      Meta: { ...userMeta(settingsForPort(metaSettings, port), warnings), [OWNER_META.host]: options.hostId, [OWNER_META.container]: facts.id },
       Checks: checks,
     });
   }
@@ -92,8 +123,36 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     warnings.push(`two of its services would share the ID "${duplicate.ID}"; give each port its own SERVICE_<port>_ID`);
     return plan([], `duplicate service ID ${duplicate.ID}`);
   }
-  if (registrations.length === 0) return plan([], options.explicit ? 'no SERVICE_NAME (explicit mode)' : 'every port is ignored');
+  if (registrations.length === 0) {
+    return plan([], options.explicit ? 'no SERVICE_NAME (explicit mode)' : options.namePolicy ? 'every port is ignored or refused by the name policy' : 'every port is ignored');
+  }
   return plan(registrations);
+}
+
+interface IdRequest {
+  port: number;
+  /** The port, with :udp or :sctp when not TCP: what makes the IDs of one container's services differ. */
+  suffix: string;
+  own?: string | undefined;
+  shared?: string | undefined;
+  several: boolean;
+  fallback: string;
+}
+
+/**
+ * SERVICE_<port>_ID, else SERVICE_ID (with the port appended when there are several), else
+ * Registrator's host:container:port. An ID that a URL path would mangle, or too long, falls back
+ * to the default with a warning: Consul could never deregister it.
+ */
+function serviceId(r: IdRequest, warnings: string[]): string {
+  const own = r.own?.trim();
+  const shared = r.shared?.trim();
+  const [asked, label] = own ? [own, `SERVICE_${r.port}_ID`] : shared ? [r.several ? `${shared}:${r.suffix}` : shared, 'SERVICE_ID'] : [undefined, ''];
+  if (asked === undefined) return r.fallback;
+  const problem = idProblem(asked);
+  if (problem === undefined) return asked;
+  warnings.push(`${label} ${shown(asked)} ${problem}; the service is registered as "${r.fallback}"`);
+  return r.fallback;
 }
 
 /** The container's SERVICE_IP_FAMILY over --ip-family. */
@@ -102,7 +161,7 @@ function addressOptions(settings: SettingMap, options: PlanOptions, warnings: st
   if (value === undefined) return options;
   const family = parseIpFamily(value);
   if (family) return { ...options, ipFamily: family };
-  warnings.push(`SERVICE_IP_FAMILY "${value}" is not 4, 6, ipv4 or ipv6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`);
+  warnings.push(`SERVICE_IP_FAMILY ${shown(value)} is not 4, 6, ipv4 or ipv6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`);
   return options;
 }
 
@@ -111,6 +170,6 @@ function ignored(settings: SettingMap, label: string, warnings: string[]): boole
   const value = settings.get('ignore');
   if (value === undefined) return false;
   const parsed = parseBool(value);
-  if (parsed === undefined) warnings.push(`${label} "${value}" is not true or false; taken as true`);
+  if (parsed === undefined) warnings.push(`${label} ${shown(value)} is not true or false; taken as true`);
   return parsed !== false;
 }

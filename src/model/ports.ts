@@ -1,5 +1,6 @@
 import type { PortFact, Protocol } from './facts.js';
 import { splitList } from './settings.js';
+import { shown } from './show.js';
 
 const PORT_SPEC = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/i;
 
@@ -14,7 +15,7 @@ export function servicePorts(exposed: PortFact[], declared: string | undefined, 
     const m = PORT_SPEC.exec(spec);
     const port = m ? Number(m[1]) : 0;
     if (!m || port < 1 || port > 65535) {
-      warnings.push(`SERVICE_PORTS entry "${spec}" is not a port; write e.g. SERVICE_PORTS=8080,53/udp`);
+      warnings.push(`SERVICE_PORTS entry ${shown(spec)} is not a port; write e.g. SERVICE_PORTS=8080,53/udp`);
       continue;
     }
     ports.push({ port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as Protocol });

@@ -21,6 +21,8 @@ export interface CheckDefinition {
   FailuresBeforeCritical?: number;
   /** An alias check: healthy exactly when this service on the same agent is. */
   AliasService?: string;
+  /** HTTP checks: do not follow redirects (capability-gated: consul/capabilities.ts). */
+  DisableRedirects?: boolean;
 }
 
 export interface Registration {
@@ -43,6 +45,10 @@ export interface CheckJob {
   containerId: string;
   /** The container's main process on the host, where nsenter enters. */
   pid: number;
+  /** The container's configured user (Config.User): the command runs as it, never as the registrar. */
+  user: string;
+  /** Variables the command gets on top of the container's own environment (SERVICE_IP, SERVICE_PORT). */
+  env: Record<string, string>;
   /** The command, for scripts. */
   argv: string[];
   intervalMs: number;

@@ -2,6 +2,8 @@
 // Labels win over env; `SERVICE_<port>_<KEY>` wins over `SERVICE_<KEY>` for that port's service.
 // Keys are compared case-insensitively, as Registrator lower-cases them.
 
+import { shown } from './show.js';
+
 export type SettingMap = ReadonlyMap<string, string>;
 
 export interface ServiceSettings {
@@ -11,13 +13,20 @@ export interface ServiceSettings {
 
 const PREFIX = 'SERVICE_';
 const PER_PORT = /^(\d{1,5})_(.+)$/;
+/** Longer SERVICE_* values are ignored: nothing the registrar reads needs more, and work stays bounded. */
+export const MAX_SETTING_LENGTH = 4096;
 
-export function readSettings(env: Record<string, string>, labels: Record<string, string>): ServiceSettings {
+/** The SERVICE_* settings of a container; values over MAX_SETTING_LENGTH are left out with a warning. */
+export function readSettings(env: Record<string, string>, labels: Record<string, string>, warnings: string[] = []): ServiceSettings {
   const common = new Map<string, string>();
   const perPort = new Map<number, Map<string, string>>();
   for (const source of [env, labels]) {
     for (const [rawKey, value] of Object.entries(source)) {
       if (rawKey.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
+      if (value.length > MAX_SETTING_LENGTH || rawKey.length > 256) {
+        warnings.push(`${shown(rawKey, 60)} is longer than ${MAX_SETTING_LENGTH} characters; it is ignored`);
+        continue;
+      }
       const key = rawKey.slice(PREFIX.length).toLowerCase();
       const portMatch = PER_PORT.exec(key);
       if (portMatch) {

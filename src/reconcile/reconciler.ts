@@ -14,6 +14,8 @@ import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from '../semaphore.js';
 import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
+import { holderOf } from './ownership.js';
+import { deregistrableById } from '../model/limits.js';
 
 export type DeregisterMode = 'always' | 'on-success';
 
@@ -62,6 +64,8 @@ export class Reconciler {
   private readonly warned = new OncePerContainer();
   private readonly refused = new OncePerContainer();
   private readonly droppedFields = new Set<string>();
+  /** Left-over IDs Consul cannot deregister, already handed to its reaper. */
+  private readonly reaped = new Set<string>();
   private readonly claims = new ServiceIdClaims();
   /** Write counter, to tell whether a container changed after a full pass read Consul. */
   private writes = 0;
@@ -143,7 +147,8 @@ export class Reconciler {
       }
       const plan = facts ? planContainer(facts, this.options.plan) : undefined;
       const warnings = [...(plan?.warnings ?? [])];
-      const desired = this.claims.take(id, plan?.registrations ?? [], warnings);
+      const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
+      const desired = await this.guardOwnership(id, claimed, owned, warnings);
       for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
       }
@@ -162,6 +167,41 @@ export class Reconciler {
     }
   }
 
+  /**
+   * The ownership guard: a service ID the agent already has is taken over only when it carries
+   * this registrar's Meta (this host ID) and its container is gone. A foreign service (another
+   * tool's, another host ID's, the registrar's own) is never overwritten, so never removed either.
+   */
+  private async guardOwnership(id: string, wanted: Registration[], owned: OwnedService[], warnings: string[]): Promise<Registration[]> {
+    const ownedIds = new Set(owned.map((s) => s.id));
+    const fresh = wanted.filter((r) => !ownedIds.has(r.ID));
+    if (fresh.length === 0) return wanted;
+    const existing = await this.consul.metaOf(fresh.map((r) => r.ID));
+    const refused = new Set<string>();
+    for (const reg of fresh) {
+      const meta = existing.get(reg.ID);
+      if (meta === undefined) continue;
+      const holder = holderOf(meta, this.options.plan.hostId, id);
+      if (holder.kind === 'foreign') {
+        warnings.push(
+          `service ID "${reg.ID}" already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.plan.hostId}); ` +
+            'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
+        );
+        refused.add(reg.ID);
+      } else if (holder.kind === 'our-container' && (await this.isRunning(holder.containerId))) {
+        warnings.push(`service ID "${reg.ID}" belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`);
+        refused.add(reg.ID);
+      }
+    }
+    this.hooks.metrics?.inc('registrar_ownership_refusals_total', refused.size);
+    return wanted.filter((r) => !refused.has(r.ID));
+  }
+
+  private async isRunning(containerId: string): Promise<boolean> {
+    if (containerId === '') return false;
+    return (await this.docker.inspect(containerId))?.running ?? false;
+  }
+
   /** Writes the difference; returns Consul's refusals by service ID. */
   private async apply(id: string, name: string, desired: Registration[], owned: OwnedService[]): Promise<Map<string, string>> {
     const changes = diff(desired.map(withHash), owned);
@@ -171,11 +211,41 @@ export class Reconciler {
       if (refusal) refusals.set(reg.ID, refusal);
     }
     for (const service of changes.deregister.filter((s) => !this.claims.heldByOther(s.id, id))) {
+      if (!deregistrableById(service.id)) {
+        await this.handToReaper(id, service);
+        continue;
+      }
       await this.write(id, () => this.consul.deregister(service.id));
       this.hooks.metrics?.inc('registrar_deregistrations_total');
       this.log.info({ container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
     }
     return refusals;
+  }
+
+  /**
+   * An ID registered by an earlier version that Consul's API cannot deregister ("/x", "../..": its
+   * router answers 301). Registered again without our Meta and with a critical check that Consul's
+   * reaper removes after a minute; reported once with what happens.
+   */
+  private async handToReaper(id: string, service: OwnedService): Promise<void> {
+    await this.write(id, () =>
+      this.consul.register({
+        ID: service.id,
+        Name: service.name,
+        Tags: [],
+        Address: service.address,
+        Port: service.port,
+        Meta: {},
+        Checks: [{ CheckID: `service:${service.id}:remove`, Name: 'left by an earlier consul-registrar', TTL: '87600h', Status: 'critical', DeregisterCriticalServiceAfter: '1m' }],
+      }),
+    );
+    if (this.reaped.has(service.id)) return;
+    this.reaped.add(service.id);
+    this.log.warn(
+      { containerId: id, serviceId: service.id },
+      `service ID ${JSON.stringify(service.id)} cannot be deregistered through Consul's HTTP API (it reads as a path); ` +
+        'it is marked critical and Consul removes it within two minutes. If it stays, restart the Consul agent after removing its file from <data_dir>/services',
+    );
   }
 
   /** Registers one service; returns Consul's refusal as a message for the operator, if any. */

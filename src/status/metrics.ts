@@ -6,6 +6,7 @@ const HELP = {
   registrar_registrations_total: ['counter', 'Services registered or re-registered in Consul.'],
   registrar_deregistrations_total: ['counter', 'Services removed from Consul.'],
   registrar_refusals_total: ['counter', 'Registrations Consul refused (4xx).'],
+  registrar_ownership_refusals_total: ['counter', 'Service IDs not registered because the agent already has them under another owner.'],
   registrar_sync_errors_total: ['counter', 'Container syncs that failed (Docker or Consul unreachable); retried by the next pass.'],
   registrar_docker_events_total: ['counter', 'Docker events received.'],
   registrar_full_passes_total: ['counter', 'Full passes run.'],

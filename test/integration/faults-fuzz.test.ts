@@ -44,7 +44,7 @@ describe('faults: random labels on real containers', function () {
       );
     }
 
-    const plans = await Promise.all(ids.map(async (id) => planContainer((await inspectFacts(docker, id))!, { hostId, explicit: false, tags: [], hostIp: '127.0.0.1', scriptChecks: false, dockerHealth: true })));
+    const plans = await Promise.all(ids.map(async (id) => planContainer((await inspectFacts(docker, id))!, { hostId, explicit: false, tags: [], hostIp: '127.0.0.1', scriptChecks: false, dockerHealth: true, maxServices: 64, metaFromEnv: true, httpMethods: ['GET', 'HEAD'] })));
     const expected = new Set(plans.flatMap((p) => p.registrations.map((r) => r.ID)));
     let owned = new Set<string>();
     await waitFor(`all ${expected.size} valid services registered`, async () => {

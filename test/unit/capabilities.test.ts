@@ -49,16 +49,22 @@ describe('consul/capabilities', () => {
 
   describe('capabilitiesOf', () => {
     it('refuses TLSServerName before 1.10.0', () => {
-      expect(capabilitiesOf([1, 8, 7])).to.deep.equal({ version: [1, 8, 7], unsupportedCheckFields: ['TLSServerName'] });
+      expect(capabilitiesOf([1, 8, 7])).to.deep.equal({ version: [1, 8, 7], unsupportedCheckFields: ['TLSServerName', 'DisableRedirects'] });
       expect(capabilitiesOf([1, 9, 17]).unsupportedCheckFields).to.deep.equal(['TLSServerName']);
     });
 
-    it('refuses SuccessBeforePassing and FailuresBeforeCritical before 1.7.0', () => {
-      expect(capabilitiesOf([1, 6, 1]).unsupportedCheckFields).to.have.members(['SuccessBeforePassing', 'FailuresBeforeCritical', 'TLSServerName']);
+    it('takes DisableRedirects from the CVE-2022-29153 fix of each branch on (1.9.17, 1.10.10, 1.11.5, 1.12.0)', () => {
+      const refuses = (v: [number, number, number]) => capabilitiesOf(v).unsupportedCheckFields.includes('DisableRedirects');
+      expect([[1, 8, 7], [1, 9, 16], [1, 10, 9], [1, 11, 4]].map((v) => refuses(v as [number, number, number]))).to.deep.equal([true, true, true, true]);
+      expect([[1, 9, 17], [1, 10, 10], [1, 11, 5], [1, 12, 0], [1, 21, 3]].map((v) => refuses(v as [number, number, number]))).to.deep.equal([false, false, false, false, false]);
     });
 
-    it('refuses nothing from 1.10.0 on', () => {
-      expect(capabilitiesOf([1, 10, 0]).unsupportedCheckFields).to.deep.equal([]);
+    it('refuses SuccessBeforePassing and FailuresBeforeCritical before 1.7.0', () => {
+      expect(capabilitiesOf([1, 6, 1]).unsupportedCheckFields).to.have.members(['SuccessBeforePassing', 'FailuresBeforeCritical', 'TLSServerName', 'DisableRedirects']);
+    });
+
+    it('refuses nothing from 1.12.0 on', () => {
+      expect(capabilitiesOf([1, 12, 0]).unsupportedCheckFields).to.deep.equal([]);
       expect(capabilitiesOf([1, 21, 0]).unsupportedCheckFields).to.deep.equal([]);
     });
   });

@@ -10,9 +10,9 @@ const threeNetworks = (): ContainerFacts => ({
   ...facts('two-networks'),
   labels: {},
   networks: [
-    { name: 'zeta', ipv4: '10.0.3.2', ipv6: '' },
-    { name: 'alpha', ipv4: '10.0.1.2', ipv6: '' },
-    { name: 'mid', ipv4: '10.0.2.2', ipv6: '' },
+    { name: 'zeta', ipv4: '10.0.3.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+    { name: 'alpha', ipv4: '10.0.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+    { name: 'mid', ipv4: '10.0.2.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
   ],
 });
 
@@ -38,20 +38,38 @@ describe('model/address: chooseAddress', () => {
   });
 
   describe('SERVICE_IP', () => {
-    it('uses a valid SERVICE_IP (trimmed) before anything else', () => {
+    it('uses a valid SERVICE_IP (trimmed) inside one of its subnets before anything else', () => {
       const warnings: string[] = [];
-      expect(chooseAddress(facts('two-networks'), ' 10.99.1.5 ', 'fixture-rec-a', {}, warnings)).to.deep.equal({ address: '10.99.1.5', network: 'SERVICE_IP' });
+      // two-networks is on 10.201.1.0/24 and 10.201.2.0/24: an address on its second network's subnet.
+      expect(chooseAddress(facts('two-networks'), ' 10.201.2.77 ', 'fixture-rec-a', {}, warnings)).to.deep.equal({ address: '10.201.2.77', network: 'SERVICE_IP' });
       expect(warnings).to.deep.equal([]);
     });
 
-    it('uses a SERVICE_IP even in host network mode without --host-ip', () => {
-      expect(chooseAddress(facts('host-mode'), '192.0.2.7', undefined, {}, [])).to.deep.equal({ address: '192.0.2.7', network: 'SERVICE_IP' });
+    it("refuses a SERVICE_IP outside the container's own subnets unless --allow-any-service-ip", () => {
+      const warnings: string[] = [];
+      expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, {}, warnings)).to.deep.include({ address: '10.201.1.3' });
+      expect(warnings.join('\n')).to.include("is outside the container's own networks");
+      expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, { anyServiceIp: true }, [])).to.deep.equal({ address: '10.99.1.5', network: 'SERVICE_IP' });
     });
 
-    it('accepts an IPv6 SERVICE_IP and brackets it in check targets', () => {
-      const plan = planContainer(withSettings(facts('user-network'), { SERVICE_IP: 'fd00::5', SERVICE_CHECK_TCP: 'true' }), options());
-      expect(plan.registrations[0]!.Address).to.equal('fd00::5');
-      expect(plan.registrations[0]!.Checks[0]!.TCP).to.equal('[fd00::5]:6379');
+    for (const ip of ['127.0.0.1', '127.9.9.9', '169.254.169.254', '0.0.0.0', '224.0.0.251', '255.255.255.255', '::1', '::', 'fe80::1', 'ff02::1', '::ffff:127.0.0.1']) {
+      it(`never registers SERVICE_IP ${ip}, even with --allow-any-service-ip`, () => {
+        const warnings: string[] = [];
+        expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, warnings)).to.deep.equal({ address: '10.201.1.2', network: 'fixture-rec-a' });
+        expect(warnings.join('\n')).to.include('loopback, link-local, unspecified or multicast');
+      });
+    }
+
+    it('takes the host address as SERVICE_IP in host network mode, and nothing else without --allow-any-service-ip', () => {
+      expect(chooseAddress(facts('host-mode'), '192.0.2.7', undefined, { hostIp: '192.0.2.7' }, [])).to.deep.equal({ address: '192.0.2.7', network: 'SERVICE_IP' });
+      expect(chooseAddress(facts('host-mode'), '192.0.2.8', undefined, {}, [])).to.have.property('skip');
+      expect(chooseAddress(facts('host-mode'), '192.0.2.8', undefined, { anyServiceIp: true }, [])).to.deep.equal({ address: '192.0.2.8', network: 'SERVICE_IP' });
+    });
+
+    it('accepts an IPv6 SERVICE_IP on its IPv6 subnet and brackets it in check targets', () => {
+      const plan = planContainer(withSettings(facts('ipv6'), { SERVICE_IP: 'fd00:201:6::5', SERVICE_CHECK_TCP: 'true' }), options());
+      expect(plan.registrations[0]!.Address).to.equal('fd00:201:6::5');
+      expect(plan.registrations[0]!.Checks[0]!.TCP).to.equal(`[fd00:201:6::5]:${plan.registrations[0]!.Port}`);
     });
 
     it('ignores an invalid SERVICE_IP with a warning and falls back to the network address', () => {
@@ -129,7 +147,7 @@ describe('model/address: chooseAddress', () => {
     });
 
     it('passes over networks without an address', () => {
-      const f: ContainerFacts = { ...threeNetworks(), networks: [{ name: 'aaa', ipv4: '', ipv6: '' }, { name: 'bbb', ipv4: '10.0.9.9', ipv6: '' }] };
+      const f: ContainerFacts = { ...threeNetworks(), networks: [{ name: 'aaa', ipv4: '', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 }, { name: 'bbb', ipv4: '10.0.9.9', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 }] };
       const warnings: string[] = [];
       expect(chooseAddress(f, undefined, undefined, {}, warnings)).to.deep.equal({ address: '10.0.9.9', network: 'bbb' });
       expect(warnings).to.deep.equal([]);

@@ -3,13 +3,13 @@ import { buildChecks, DEFAULT_INTERVAL, dockerHealthCheck, pausedCheck, type Scr
 import { durationMs, parseGoDuration } from '../../src/model/duration.js';
 import type { CheckDefinition } from '../../src/model/registration.js';
 
-const SCRIPTS_OFF: ScriptContext = { containerId: 'c0ffee', pid: 4242, enabled: false };
+const SCRIPTS_OFF: ScriptContext = { containerId: 'c0ffee', pid: 4242, user: '', enabled: false };
 const SCRIPTS_ON: ScriptContext = { ...SCRIPTS_OFF, enabled: true };
 
 /** Checks, jobs and warnings for these settings. */
 const buildAll = (settings: Record<string, string>, scripts = SCRIPTS_OFF, address = '10.0.0.5', port = 8080) => {
   const warnings: string[] = [];
-  const { checks, jobs } = buildChecks('svc-1', address, port, new Map(Object.entries(settings)), warnings, scripts);
+  const { checks, jobs } = buildChecks({ serviceId: 'svc-1', address, port, settings: new Map(Object.entries(settings)), httpMethods: ['GET', 'HEAD'], scripts, warnings });
   return { checks, jobs, warnings };
 };
 /** Checks and warnings, for settings that ask for no check the registrar runs itself. */
@@ -32,7 +32,7 @@ describe('model/checks: buildChecks', () => {
   describe('HTTP and HTTPS', () => {
     it('builds an HTTP check on the service address and port with the path, every 10s by default', () => {
       const { check, warnings } = only({ check_http: '/health' });
-      expect(check).to.deep.equal({ CheckID: 'service:svc-1:http', Name: 'http 10.0.0.5:8080', HTTP: 'http://10.0.0.5:8080/health', Interval: '10s' });
+      expect(check).to.deep.equal({ CheckID: 'service:svc-1:http', Name: 'http 10.0.0.5:8080', HTTP: 'http://10.0.0.5:8080/health', DisableRedirects: true, Interval: '10s' });
       expect(DEFAULT_INTERVAL).to.equal('10s');
       expect(warnings).to.deep.equal([]);
     });
@@ -244,7 +244,17 @@ describe('model/checks: buildChecks', () => {
         },
       ]);
       expect(jobs).to.deep.equal([
-        { kind: 'script', checkId: 'service:svc-1:script', containerId: 'c0ffee', pid: 4242, argv, intervalMs: 10_000, timeoutMs: 10_000 },
+        {
+          kind: 'script',
+          checkId: 'service:svc-1:script',
+          containerId: 'c0ffee',
+          pid: 4242,
+          user: '',
+          env: { SERVICE_IP: '10.0.0.5', SERVICE_PORT: '8080' },
+          argv,
+          intervalMs: 10_000,
+          timeoutMs: 10_000,
+        },
       ]);
     });
 
@@ -318,6 +328,8 @@ describe('model/checks: dockerHealthCheck and pausedCheck', () => {
       checkId: 'service:svc-1:docker-health',
       containerId: 'c0ffee',
       pid: 4242,
+      user: '',
+      env: {},
       argv: [],
       intervalMs: 5_000,
       timeoutMs: 10_000,

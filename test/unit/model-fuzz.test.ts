@@ -113,11 +113,15 @@ const planOptions: fc.Arbitrary<PlanOptions> = fc.record(
     tags: fc.array(fc.constantFrom('a', 'b', 'prod', ' x '), { maxLength: 3 }),
     network: fc.constantFrom('fixture-rec-a', 'fixture-rec-b', 'bridge', 'other'),
     hostIp: fc.constantFrom('192.0.2.10', 'fd00::10'),
+    maxServices: fc.constantFrom(64, 2),
+    metaFromEnv: fc.boolean(),
+    httpMethods: fc.constant(['GET', 'HEAD']),
+    anyServiceIp: fc.boolean(),
     scriptChecks: fc.boolean(),
     dockerHealth: fc.boolean(),
     registrarServiceId: fc.constantFrom('consul-registrar:host1'),
   },
-  { requiredKeys: ['hostId', 'explicit', 'tags', 'scriptChecks', 'dockerHealth'] },
+  { requiredKeys: ['hostId', 'explicit', 'tags', 'scriptChecks', 'dockerHealth', 'maxServices', 'metaFromEnv', 'httpMethods'] },
 );
 
 const durationsOf = (checks: CheckDefinition[]) =>

@@ -293,6 +293,8 @@ describe('model/plan: planContainer', () => {
           checkId: `service:${reg.ID}:script`,
           containerId: f.id,
           pid: f.pid,
+          user: '',
+          env: { SERVICE_IP: '10.201.1.2', SERVICE_PORT: '6379' },
           argv: ['redis-cli', '-h', '10.201.1.2', '-p', '6379', 'ping'],
           intervalMs: 10_000,
           timeoutMs: 10_000,

@@ -13,6 +13,8 @@ const job = (checkId: string, intervalMs: number, overrides: Partial<CheckJob> =
   kind: 'script',
   checkId,
   containerId: 'c1',
+  user: '',
+  env: {},
   pid: 100,
   argv: ['true'],
   intervalMs,

@@ -42,5 +42,9 @@ export const options = (overrides: Partial<PlanOptions> = {}): PlanOptions => ({
   // As the CLI's defaults: --enable-script-checks off, Docker HEALTHCHECK mirroring on.
   scriptChecks: false,
   dockerHealth: true,
+  // As the CLI's defaults for the containment settings.
+  maxServices: 64,
+  metaFromEnv: true,
+  httpMethods: ['GET', 'HEAD'],
   ...overrides,
 });
