@@ -2,7 +2,7 @@
 # the checkout, so that a fresh clone reuses the downloaded Consul binary.
 RIG_DIR=${RIG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consul-registrar-rig}
 RIG_CONSUL=$RIG_DIR/consul
-RIG_IMAGE=${RIG_IMAGE:-consul-registrar-test/busybox:3}
+RIG_IMAGE=${RIG_IMAGE:-consul-registrar-test/busybox:4}
 mkdir -p "$RIG_DIR"
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds, or fails after SECONDS

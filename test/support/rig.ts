@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 
 export const TEST_LABEL = 'consul-registrar-test';
-export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:3';
+export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:4';
 export const CONSUL = 'http://127.0.0.1:8500/v1';
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
@@ -36,6 +36,8 @@ export interface RunOptions {
   expose?: string[];
   network?: string;
   restart?: 'always' | 'no';
+  /** Config.User: the container's processes (and its script checks) run as it. */
+  user?: string;
   healthcheck?: { Test: string[]; Interval: number; Timeout?: number; Retries?: number };
 }
 
@@ -48,6 +50,7 @@ export async function runContainer(o: RunOptions): Promise<Docker.Container> {
     Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: Object.fromEntries((o.expose ?? []).map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])),
     HostConfig: { NetworkMode: o.network ?? 'bridge', RestartPolicy: { Name: o.restart ?? 'no' } },
+    ...(o.user ? { User: o.user } : {}),
     ...(o.healthcheck ? { Healthcheck: o.healthcheck } : {}),
   });
   await container.start();

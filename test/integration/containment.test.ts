@@ -1,0 +1,253 @@
+// Labels and image ENV are written by people the operator does not control (issue: treat every
+// label as hostile). Each reproduction of that issue, on a real dockerd and a real Consul agent,
+// now ends safely: no token in check output, no foreign service touched, no flood, no ID Consul
+// cannot remove, no address outside the container's own networks, no name the operator reserved.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { RegistrarProcess, type LogLine } from '../support/registrar-process.js';
+import {
+  agentServices, checksOf, cleanup, containerIp, deregister, docker, IMAGE, registerForeign, requireRig, runContainer, TEST_LABEL, uniqueName, waitFor,
+} from '../support/rig.js';
+
+const execFileAsync = promisify(execFile);
+const TOKEN = `token-${randomBytes(12).toString('hex')}`;
+const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
+  registrar.logs.filter((l) => l.level === 40 && l.container === container);
+
+describe('containment: hostile labels on real Docker and Consul', function () {
+  this.timeout(120_000);
+  const hostId = uniqueName('contain');
+  let registrar: RegistrarProcess;
+  const owned = async () => Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
+  const ownedBy = async (container: string) => (await owned()).filter((s) => s.ID.includes(`:${container}:`) || s.Service === container);
+
+  before(async () => {
+    await requireRig();
+    await cleanup([hostId]);
+    // --resync 2: the test of a left-over ID needs a full pass after it sets that ID up.
+    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '2'], { CONSUL_HTTP_TOKEN: TOKEN });
+    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+  });
+  after(async () => {
+    await registrar?.stop();
+    await cleanup([hostId]);
+  });
+
+  it("never overwrites, nor removes, a service it did not register (another tool's, another host ID's)", async () => {
+    const foreignId = uniqueName('payments');
+    const otherHostsId = uniqueName('other-host-svc');
+    await registerForeign({ ID: foreignId, Name: 'payments', Address: '192.0.2.10', Port: 8080, Meta: { team: 'payments' } });
+    await registerForeign({ ID: otherHostsId, Name: 'api', Address: '192.0.2.11', Port: 80, Meta: { registrar_host: 'another-host', registrar_container: 'x' } });
+    try {
+      const thief = uniqueName('thief');
+      await runContainer({ name: thief, cmd: ['sleep', '300'], expose: ['8080', '80'], labels: { SERVICE_8080_ID: foreignId, SERVICE_80_ID: otherHostsId } });
+      await waitFor('a refusal for each ID', async () => {
+        const text = warningsAbout(registrar, thief).map((l) => l.msg).join('\n');
+        return text.includes(foreignId) && text.includes(otherHostsId);
+      });
+      const refusals = (await registrar.metrics()).get('registrar_ownership_refusals_total') ?? 0;
+      expect(refusals).to.be.at.least(2);
+      await docker.getContainer(thief).stop({ t: 0 });
+      await new Promise((r) => setTimeout(r, 1000)); // long enough for a wrongful deregistration to show
+      const all = await agentServices();
+      expect(all[foreignId]).to.deep.include({ Address: '192.0.2.10', Port: 8080, Meta: { team: 'payments' } });
+      expect(all[otherHostsId]).to.deep.include({ Address: '192.0.2.11', Port: 80 });
+    } finally {
+      await deregister(foreignId);
+      await deregister(otherHostsId);
+    }
+  });
+
+  it("falls back to the default ID for IDs Consul could not deregister ('../..', '/x') or that are reserved", async () => {
+    const name = uniqueName('paths');
+    await runContainer({
+      name,
+      cmd: ['sleep', '300'],
+      expose: ['81', '82', '83'],
+      labels: { SERVICE_NAME: name, SERVICE_81_ID: '../..', SERVICE_82_ID: '/x', SERVICE_83_ID: `consul-registrar:${hostId}` },
+    });
+    const ids = await waitFor('three services', async () => {
+      const mine = (await owned()).filter((s) => s.Service.startsWith(name));
+      return mine.length === 3 && mine.map((s) => s.ID).sort();
+    });
+    expect(ids).to.deep.equal([81, 82, 83].map((p) => `${hostId}:${name}:${p}`));
+    expect((await owned()).filter((s) => s.ID.includes('/'))).to.deep.equal([]);
+    await docker.getContainer(name).stop({ t: 0 });
+    await waitFor('all three removed', async () => (await owned()).every((s) => !s.Service.startsWith(name)), 5000);
+  });
+
+  it('hands a left-over ID that Consul cannot deregister to its reaper, once', async () => {
+    const id = `/${uniqueName('left-over')}`;
+    // As an earlier version left it: owned by this host ID, for a container that no longer exists.
+    await registerForeign({ ID: id, Name: 'left-over', Port: 1, Meta: { registrar_host: hostId, registrar_container: 'f'.repeat(64) } });
+    try {
+      const line = await registrar.waitForLog('the report', (l) => l.serviceId === id, 10_000);
+      expect(line.level).to.equal(40);
+      const service = await waitFor('re-registered without our Meta', async () => {
+        const s = (await agentServices())[id];
+        return s && !s.Meta.registrar_host && s;
+      });
+      expect(service.Meta).to.deep.equal({});
+      const [check] = await checksOf(id);
+      expect(check).to.include({ CheckID: `service:${id}:remove`, Status: 'critical' });
+      await new Promise((r) => setTimeout(r, 4500)); // two more full passes: reported once only
+      expect(registrar.logs.filter((l) => l.serviceId === id)).to.have.length(1);
+    } finally {
+      await registerForeign({ ID: id, Name: 'left-over', Port: 1, Checks: [{ CheckID: 'gone', Name: 'gone', TTL: '1s', DeregisterCriticalServiceAfter: '1m' }] });
+    }
+  });
+
+  it('registers at most --max-services of 65,535 exposed ports, stays responsive, and removes them all on stop', async () => {
+    const name = uniqueName('flood');
+    let slowest = 0;
+    let polling = true;
+    const line = await registrar.waitForLog('its status server', (l) => typeof l.httpPort === 'number');
+    const poll = (async () => {
+      while (polling) {
+        const started = performance.now();
+        const res = await fetch(`http://127.0.0.1:${line.httpPort as number}/healthz`, { signal: AbortSignal.timeout(2000) });
+        await res.text();
+        slowest = Math.max(slowest, performance.now() - started);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      // The docker CLI (not blocking this process, whose poll measures /healthz): dockerode's create
+      // request is refused by dockerd at this size (431).
+      await execFileAsync('docker', ['run', '-d', '--name', name, '--label', `${TEST_LABEL}=1`, '--label', `SERVICE_NAME=${name}`, '--expose', '1-65535', IMAGE, 'sleep', '300']);
+      const regs = await waitFor('64 services', async () => {
+        const mine = await ownedBy(name);
+        return mine.length >= 64 && mine;
+      }, 30_000, 200);
+      await new Promise((r) => setTimeout(r, 1000));
+      const settled = await ownedBy(name);
+      expect(settled).to.have.length(64);
+      expect(regs.map((s) => s.Port).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 64 }, (_, i) => i + 1));
+      const warning = warningsAbout(registrar, name).find((l) => l.msg.includes('65535 ports'));
+      expect(warning?.msg).to.include('only the lowest 64');
+      await docker.getContainer(name).remove({ force: true });
+      const removedAt = Date.now();
+      await waitFor('every one of them removed', async () => (await ownedBy(name)).length === 0, 10_000, 100);
+      console.log(`      /healthz slowest answer ${Math.round(slowest)} ms; 64 services removed ${Date.now() - removedAt} ms after the container`);
+    } finally {
+      polling = false;
+      await poll;
+    }
+    expect(slowest, '/healthz answers within a second throughout').to.be.below(1000);
+  });
+
+  it("never registers SERVICE_IP 127.0.0.1 or 169.254.169.254, nor an address outside the container's networks", async () => {
+    for (const ip of ['127.0.0.1', '169.254.169.254', '192.0.2.99']) {
+      const name = uniqueName('ip');
+      await runContainer({ name, cmd: ['sleep', '300'], expose: ['9100'], labels: { SERVICE_NAME: name, SERVICE_IP: ip, SERVICE_CHECK_HTTP: '/' } });
+      const own = await containerIp(name);
+      const [reg] = await waitFor(`${name} registered`, async () => {
+        const mine = await ownedBy(name);
+        return mine.length === 1 && mine;
+      });
+      expect(reg!.Address, `SERVICE_IP=${ip}`).to.equal(own);
+      const warning = await waitFor('the warning', async () => warningsAbout(registrar, name).find((l) => l.msg.includes('SERVICE_IP')));
+      expect(warning.msg).to.include(`"${ip}"`);
+    }
+  });
+});
+
+describe('containment: the operator name policy (--name-policy)', function () {
+  this.timeout(60_000);
+  const hostId = uniqueName('policy');
+  let registrar: RegistrarProcess;
+
+  before(async () => {
+    await requireRig();
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'names.json');
+    writeFileSync(file, JSON.stringify({ rules: [{ names: ['vault', 'vault-*'], containers: { image: 'hashicorp/vault*' } }] }));
+    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--name-policy', file]);
+    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+  });
+  after(async () => {
+    await registrar?.stop();
+    await cleanup([hostId]);
+  });
+
+  it('keeps a busybox container from registering "vault" with tag active, and lets it register its own name', async () => {
+    const impostor = uniqueName('impostor');
+    const honest = uniqueName('honest');
+    await runContainer({ name: impostor, cmd: ['sleep', '300'], expose: ['8200'], labels: { SERVICE_NAME: 'vault', SERVICE_TAGS: 'active' } });
+    await runContainer({ name: honest, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_NAME: honest } });
+    await waitFor('the honest one registered', async () => Object.keys(await agentServices(`Service == "${honest}"`)).length === 1);
+    const warning = await waitFor('the refusal', async () => warningsAbout(registrar, impostor).find((l) => l.msg.includes('name policy')));
+    expect(warning.msg).to.include('reserves the name "vault"');
+    expect(await agentServices(`Meta.registrar_host == "${hostId}" and Service == "vault"`)).to.deep.equal({});
+  });
+});
+
+for (const executor of ['docker', 'nsenter'] as const) {
+  describe(`containment: script checks get no more than the container has (--script-executor ${executor})`, function () {
+    this.timeout(60_000);
+    const hostId = uniqueName(`contain-${executor}`);
+    let registrar: RegistrarProcess;
+    const SCRIPT = "sh -c 'env; id -u; id -G; grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status'";
+
+    before(async () => {
+      await requireRig();
+      registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor], { CONSUL_HTTP_TOKEN: TOKEN });
+      await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+    });
+    after(async () => {
+      await registrar?.stop('SIGKILL');
+      await cleanup([hostId]);
+    });
+
+    /** The script check's output once it has run, and the container's own main process status. */
+    async function runCheck(user: string | undefined): Promise<{ output: string; name: string; containerCaps: string }> {
+      const name = uniqueName('env');
+      await runContainer({
+        name,
+        cmd: ['sleep', '600'],
+        expose: ['7400'],
+        env: { APP_SETTING: 'from-the-image' },
+        ...(user ? { user } : {}),
+        labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_SCRIPT: SCRIPT },
+      });
+      const id = `${hostId}:${name}:7400`;
+      const check = await waitFor('the script check run', async () => {
+        const c = (await checksOf(id)).find((k) => k.CheckID === `service:${id}:script`);
+        return c?.Output.includes('CapEff') && c;
+      }, 15_000);
+      const pid = (await docker.getContainer(name).inspect()).State.Pid;
+      const containerCaps = /^CapEff:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+      return { output: check.Output, name, containerCaps };
+    }
+
+    it("gives a root container's check the container's environment, never the registrar's token, and the container's capabilities", async () => {
+      const { output, name, containerCaps } = await runCheck(undefined);
+      expect(output).to.include('APP_SETTING=from-the-image');
+      expect(output).to.include('SERVICE_PORT=7400');
+      expect(output).to.not.include(TOKEN);
+      expect(output).to.not.include('CONSUL_HTTP_TOKEN');
+      expect(output).to.match(/^0$/m);
+      expect(/^CapEff:\s*(\S+)/m.exec(output)?.[1]).to.equal(containerCaps);
+      if (executor === 'nsenter') {
+        const fallback = await registrar.waitForLog('why nsenter was not used', (l) => typeof l.reason === 'string' && String(l.containerId).length > 0 && l.msg.includes('Docker exec'));
+        expect(fallback.reason).to.include('root');
+        expect(name).to.be.a('string');
+      }
+    });
+
+    it('runs the check of a container with USER app as uid 1000, with no capabilities and no registrar environment', async () => {
+      const { output, containerCaps } = await runCheck('app');
+      expect(output).to.match(/^1000$/m);
+      expect(output).to.include('APP_SETTING=from-the-image');
+      expect(output).to.not.include(TOKEN);
+      expect(/^CapEff:\s*(\S+)/m.exec(output)?.[1]).to.equal('0000000000000000');
+      expect(containerCaps).to.equal('0000000000000000');
+      if (executor === 'nsenter') expect(output).to.match(/^NoNewPrivs:\s*1$/m);
+    });
+  });
+}
