@@ -81,7 +81,8 @@ describe('containment: hostile labels on real Docker and Consul', function () {
     await waitFor('all three removed', async () => (await owned()).every((s) => !s.Service.startsWith(name)), 5000);
   });
 
-  it('hands a left-over ID that Consul cannot deregister to its reaper, once', async () => {
+  it('hands a left-over ID that Consul cannot deregister to its reaper, once, and Consul removes it', async function () {
+    this.timeout(180_000);
     const id = `/${uniqueName('left-over')}`;
     // As an earlier version left it: owned by this host ID, for a container that no longer exists.
     await registerForeign({ ID: id, Name: 'left-over', Port: 1, Meta: { registrar_host: hostId, registrar_container: 'f'.repeat(64) } });
@@ -97,6 +98,9 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       expect(check).to.include({ CheckID: `service:${id}:remove`, Status: 'critical' });
       await new Promise((r) => setTimeout(r, 4500)); // two more full passes: reported once only
       expect(registrar.logs.filter((l) => l.serviceId === id)).to.have.length(1);
+      const handed = Date.now();
+      await waitFor('Consul reaping it', async () => !(await agentServices())[id], 120_000, 1000);
+      console.log(`      reaped by Consul ${Math.round((Date.now() - handed) / 1000)} s after the check above`);
     } finally {
       await registerForeign({ ID: id, Name: 'left-over', Port: 1, Checks: [{ CheckID: 'gone', Name: 'gone', TTL: '1s', DeregisterCriticalServiceAfter: '1m' }] });
     }

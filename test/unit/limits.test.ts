@@ -67,7 +67,7 @@ describe('model/limits', () => {
       });
     }
 
-    for (const id of ['/x', '../..', '.', '..', 'a//b', 'a/./b', 'a/../b', 'x/', '']) {
+    for (const id of ['/x', '../..', '.', '..', 'a//b', 'a/./b', 'a/../b', '']) {
       it(`is false for ${JSON.stringify(id)}: Consul's router would clean the path and never remove it`, () => {
         expect(deregistrableById(id)).to.equal(false);
       });

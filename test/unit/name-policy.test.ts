@@ -88,7 +88,7 @@ describe('model/name-policy', () => {
     });
 
     it('refuses a reserved name to a container with another label value, or without the label, naming the name', () => {
-      for (const labels of [{ team: 'web' }, {}, { 'team=payments': '' }]) {
+      for (const labels of [{ team: 'web' }, {}, { 'team=payments': '' }] as Record<string, string>[]) {
         const refusal = nameRefusal(payments, 'payments', container(labels));
         expect(refusal, JSON.stringify(labels)).to.be.a('string').and.include('"payments"').and.include('--name-policy');
       }
