@@ -1,4 +1,5 @@
 import type { ContainerPlan, Registration } from './model/registration.js';
+import { printable } from './model/show.js';
 
 /**
  * `consul-registrar plan`: what each container would get in Consul, as lines for a person, and
@@ -14,7 +15,8 @@ function formatContainer(plan: ContainerPlan): string {
   if (plan.skipped) lines.push(`  skipped: ${plan.skipped}`);
   for (const reg of plan.registrations) lines.push(...formatRegistration(reg));
   for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
-  return lines.join('\n');
+  // Names, tags and paths come from labels: no control character reaches the operator's terminal.
+  return lines.map(printable).join('\n');
 }
 
 function formatRegistration(reg: Registration): string[] {

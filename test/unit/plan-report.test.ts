@@ -40,3 +40,20 @@ describe('plan-report: formatPlan', () => {
     expect(formatPlan([])).to.equal('');
   });
 });
+
+describe('plan-report: label text is escaped', () => {
+  it('escapes control characters a label put into a tag or a warning, one line per item', () => {
+    const text = formatPlan([
+      {
+        containerId: 'c'.repeat(64),
+        containerName: 'evil',
+        registrations: [{ ID: 'h:evil:80', Name: 'evil', Tags: ['a\u001b[31mred', 'b\nforged line'], Address: '10.0.0.2', Port: 80, Meta: {}, Checks: [] }],
+        jobs: [],
+        warnings: ['SERVICE_X "\\u001b" bad\rreturn'],
+      },
+    ]);
+    expect(text).to.not.match(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text.split('\n')).to.have.length(3);
+    expect(text).to.include('a\\u001b[31mred');
+  });
+});
