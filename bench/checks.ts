@@ -194,6 +194,8 @@ async function main(): Promise<void> {
         name,
         cmd: ['sleep', '7200'],
         expose: ['80'],
+        // A non-root user: nsenter runs only such checks (the hardened path: the container's user, env, no_new_privs).
+        user: 'app',
         labels: { [LABEL]: runId, SERVICE_NAME: `${runId}-svc`, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_INTERVAL: `${INTERVAL_S}s` },
       });
       return c.id;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the registrar's image without any registry (the test rig's machines have none): FROM
-# scratch with this machine's node and nsenter binaries and the libraries they link, the built
+# scratch with this machine's node, nsenter and setpriv binaries and the libraries they link, the built
 # dist/ and the production dependencies. Same entrypoint and health check as deploy/Dockerfile.
 # Usage: deploy/offline/build.sh [TAG]   (run `npm run build` first)
 set -euo pipefail
@@ -16,7 +16,7 @@ cp "$root/package.json" "$root/package-lock.json" "$ctx/app/"
 cp -r "$root/dist" "$ctx/app/dist"
 rm -f "$ctx/app/dist"/*.map "$ctx/app/dist"/*/*.map
 
-"$(dirname "$0")/copy-binaries.sh" "$ctx/rootfs" "$(command -v node)" "$(command -v nsenter)"
+"$(dirname "$0")/copy-binaries.sh" "$ctx/rootfs" "$(command -v node)" "$(command -v nsenter)" "$(command -v setpriv)"
 # Node reads CA certificates only from its own bundle unless told; keep the system's for CONSUL_CACERT-less TLS.
 [ -f /etc/ssl/certs/ca-certificates.crt ] && install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"
 

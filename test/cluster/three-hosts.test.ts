@@ -147,7 +147,9 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
     it(`runs a SERVICE_CHECK_SCRIPT inside a container from the registrar container (${executor}): answered while it passes, not once it fails`, async () => {
       const name = `webs${host.n}`;
       const elsewhere = host === A ? C : A;
-      await host.run(name, HTTPD, { SERVICE_NAME: name, SERVICE_PORTS: '8080', SERVICE_CHECK_SCRIPT: 'sh -c "test -f /www/health || exit 2"', SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_TIMEOUT: '5s' });
+      // As a non-root user: nsenter declines checks of root containers (it cannot limit their capabilities).
+      const labels = { SERVICE_NAME: name, SERVICE_PORTS: '8080', SERVICE_CHECK_SCRIPT: 'sh -c "test -f /www/health || exit 2"', SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_TIMEOUT: '5s' };
+      await host.run(name, HTTPD, labels, ['bridge'], 'app');
       const address = await host.address(name, 'bridge');
       await waitFor(`${elsewhere.name}'s agent answering ${name} once its script passes`, async () => (await elsewhere.dns(name))[0] === address, 20_000, 100);
       expect((await host.exec(name, ['rm', '/www/health'])).code).to.equal(0);

@@ -46,9 +46,16 @@ export class Host {
     return res.json();
   }
 
-  /** Starts a busybox container; `networks` beyond the first are connected after creation. */
-  async run(name: string, cmd: string[], labels: Record<string, string> = {}, networks = ['bridge']): Promise<Docker.Container> {
-    const container = await this.docker.createContainer({ name, Image: IMAGE, Cmd: cmd, Labels: labels, HostConfig: { NetworkMode: networks[0]! } });
+  /** Starts a busybox container (as `user`, when given); `networks` beyond the first are connected after creation. */
+  async run(name: string, cmd: string[], labels: Record<string, string> = {}, networks = ['bridge'], user?: string): Promise<Docker.Container> {
+    const container = await this.docker.createContainer({
+      name,
+      Image: IMAGE,
+      Cmd: cmd,
+      Labels: labels,
+      HostConfig: { NetworkMode: networks[0]! },
+      ...(user ? { User: user } : {}),
+    });
     for (const network of networks.slice(1)) await this.docker.getNetwork(network).connect({ Container: name });
     await container.start();
     return container;
