@@ -45,7 +45,7 @@ export const OPTIONS = {
   resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
   deregister: { env: 'REGISTRAR_DEREGISTER', type: 'string', default: 'always', help: 'always, or on-success: keep services of containers that exited non-zero' },
   'enable-script-checks': { env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS', type: 'boolean', default: 'false', help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)' },
-  'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: 'docker (exec API), nsenter (root, --pid host; ~10x cheaper) or auto' },
+  'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)" },
   'max-services': { env: 'REGISTRAR_MAX_SERVICES', type: 'string', default: String(DEFAULT_MAX_SERVICES), help: 'services one container may have (its lowest ports); more are left out with a warning' },
   'allow-any-service-ip': { env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP', type: 'boolean', default: 'false', help: "let SERVICE_IP name addresses outside the container's own networks (loopback, link-local and multicast never)" },
   'check-http-methods': { env: 'REGISTRAR_CHECK_HTTP_METHODS', type: 'string', default: 'GET,HEAD', help: 'HTTP methods SERVICE_CHECK_HTTP_METHOD may ask for' },

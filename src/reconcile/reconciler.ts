@@ -255,7 +255,9 @@ export class Reconciler {
     const { body, dropped } = fitToAgent(reg, this.options.capabilities);
     for (const field of dropped.filter((f) => !this.droppedFields.has(f))) {
       this.droppedFields.add(field);
-      this.log.warn({ field }, `Consul ${this.options.capabilities.version.join('.')} does not accept check field ${field}; it is left out of every registration (upgrade Consul to use it)`);
+      const version = this.options.capabilities.version.join('.');
+      const what = field === 'DisableRedirects' ? 'HTTP checks therefore follow redirects (fixed in 1.9.17, 1.10.10, 1.11.5 and 1.12: CVE-2022-29153)' : 'it is left out of every registration';
+      this.log.warn({ field }, `Consul ${version} does not accept check field ${field}; ${what} (upgrade Consul to use it)`);
     }
     try {
       await this.write(id, () => this.consul.register(body));
