@@ -21,30 +21,41 @@ export function resolveIdentity(user: string, root: string): IdentityAnswer {
   const [userPart = '', groupPart] = user.split(':', 2);
   const numeric = NUMBER.test(userPart) && groupPart !== undefined && NUMBER.test(groupPart);
   const passwd = userPart === '' || numeric ? [] : readEntries(root, 'passwd');
-  let uid: number;
-  let gid: number;
+  let uid: number | undefined;
+  let gid: number | undefined;
   if (userPart === '') {
     uid = 0;
     gid = 0;
   } else if (NUMBER.test(userPart)) {
-    uid = Number(userPart);
-    gid = Number(passwd.find((e) => e[2] === userPart)?.[3] ?? 0);
+    uid = id(userPart);
+    const entry = passwd.find((e) => id(e[2]) === uid);
+    gid = entry ? id(entry[3]) : 0;
   } else {
     const entry = passwd.find((e) => e[0] === userPart);
     if (!entry) return { problem: `user "${userPart}" is not in the container's /etc/passwd` };
-    uid = Number(entry[2]);
-    gid = Number(entry[3]);
+    uid = id(entry[2]);
+    gid = id(entry[3]);
   }
   if (groupPart !== undefined && groupPart !== '') {
-    if (NUMBER.test(groupPart)) gid = Number(groupPart);
+    if (NUMBER.test(groupPart)) gid = id(groupPart);
     else {
       const group = readEntries(root, 'group').find((e) => e[0] === groupPart);
       if (!group) return { problem: `group "${groupPart}" is not in the container's /etc/group` };
-      gid = Number(group[2]);
+      gid = id(group[2]);
     }
   }
-  if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid)) return { problem: `cannot read the user "${user}"` };
+  if (uid === undefined || gid === undefined) return { problem: `the user ${JSON.stringify(user)} does not resolve to a uid and gid from 0 to ${MAX_ID}` };
   return { uid, gid };
+}
+
+// runc's limit. Larger numbers must never reach nsenter: it cuts them to 32 bits, and 2^32 is root.
+const MAX_ID = 2 ** 31 - 1;
+
+/** A uid or gid field: decimal digits only, within runc's range; undefined otherwise. */
+function id(field: string | undefined): number | undefined {
+  if (field === undefined || !/^\d{1,10}$/.test(field)) return undefined;
+  const n = Number(field);
+  return n <= MAX_ID ? n : undefined;
 }
 
 /**

@@ -47,6 +47,7 @@ export class NsenterExecutor {
     }
     const identity = resolveIdentity(job.user, `/proc/${job.pid}/root`);
     if ('problem' in identity) return identity;
+    // resolveIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
     const env = containerEnv(job.pid);
     if (!env) return { problem: "cannot read the container's environment" };

@@ -22,7 +22,8 @@ export function userMeta(settings: SettingMap, warnings: string[]): Record<strin
     } else if (value.length > MAX_VALUE) {
       warnings.push(`${label} is longer than Consul's ${MAX_VALUE} characters for a Meta value; it is left out`);
     } else if (count >= MAX_PAIRS - Object.keys(OWNER_META).length) {
-      warnings.push(`${label}: more SERVICE_* Meta keys than Consul's ${MAX_PAIRS} allowed; it is left out`);
+      warnings.push(`more SERVICE_* Meta keys than Consul's ${MAX_PAIRS} allowed; ${label} and the rest are left out`);
+      break;
     } else {
       meta[key] = value;
       count++;

@@ -65,7 +65,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
   const where = chooseAddress(facts, settings.common.get('ip'), settings.common.get('network'), addressOptions(settings.common, options, warnings), warnings);
   if ('skip' in where) return plan([], where.skip);
 
-  const several = ports.length > 1;
+  const several = allPorts.length > 1; // before the cap: lowering --max-services must not rename services
   const registrations: Registration[] = [];
   for (const { port, protocol } of ports) {
     const own = settings.perPort.get(port);

@@ -15,31 +15,42 @@ const PREFIX = 'SERVICE_';
 const PER_PORT = /^(\d{1,5})_(.+)$/;
 /** Longer SERVICE_* values are ignored: nothing the registrar reads needs more, and work stays bounded. */
 export const MAX_SETTING_LENGTH = 4096;
+const MAX_KEY_LENGTH = 256;
+/** SERVICE_* keys read per container: room for 64 ports' worth of settings; the rest are ignored. */
+export const MAX_SETTINGS = 1024;
 
 /** The SERVICE_* settings of a container; values over MAX_SETTING_LENGTH are left out with a warning. */
 export function readSettings(env: Record<string, string>, labels: Record<string, string>, warnings: string[] = []): ServiceSettings {
   const common = new Map<string, string>();
   const perPort = new Map<number, Map<string, string>>();
-  for (const source of [env, labels]) {
+  let read = 0;
+  // Labels first: when there are too many, the ones the operator's tooling wrote are kept.
+  for (const source of [labels, env]) {
     for (const [rawKey, value] of Object.entries(source)) {
       if (rawKey.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
-      if (value.length > MAX_SETTING_LENGTH || rawKey.length > 256) {
-        warnings.push(`${shown(rawKey, 60)} is longer than ${MAX_SETTING_LENGTH} characters; it is ignored`);
+      if (value.length > MAX_SETTING_LENGTH || rawKey.length > MAX_KEY_LENGTH) {
+        const what = rawKey.length > MAX_KEY_LENGTH ? `its name is longer than ${MAX_KEY_LENGTH}` : `its value is longer than ${MAX_SETTING_LENGTH}`;
+        warnings.push(`${shown(rawKey, 60)}: ${what} characters; it is ignored`);
         continue;
+      }
+      if (++read > MAX_SETTINGS) {
+        warnings.push(`more than ${MAX_SETTINGS} SERVICE_* labels and variables; the rest are ignored`);
+        break;
       }
       const key = rawKey.slice(PREFIX.length).toLowerCase();
       const portMatch = PER_PORT.exec(key);
-      if (portMatch) {
-        const port = Number(portMatch[1]);
-        const forPort = perPort.get(port) ?? new Map<string, string>();
-        forPort.set(portMatch[2]!, value);
-        perPort.set(port, forPort);
-      } else if (key !== '') {
-        common.set(key, value);
-      }
+      const [target, name] = portMatch ? [forPort(perPort, Number(portMatch[1])), portMatch[2]!] : [common, key];
+      if (name !== '' && (source === labels || !target.has(name))) target.set(name, value); // labels win over env
+
     }
   }
   return { common, perPort };
+}
+
+function forPort(perPort: Map<number, Map<string, string>>, port: number): Map<string, string> {
+  let settings = perPort.get(port);
+  if (!settings) perPort.set(port, (settings = new Map()));
+  return settings;
 }
 
 /** The settings that apply to one port's service: the port's own keys over the common ones. */

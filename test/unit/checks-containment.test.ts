@@ -10,7 +10,8 @@ const PORT = 8080;
 
 const build = (settings: Record<string, string>, httpMethods = ['GET', 'HEAD'], address = ADDRESS, port = PORT) => {
   const warnings: string[] = [];
-  const { checks } = buildChecks({ serviceId: 'svc-1', address, port, settings: new Map(Object.entries(settings)), httpMethods, scripts: SCRIPTS, warnings });
+  const map = new Map(Object.entries(settings));
+  const { checks } = buildChecks({ serviceId: 'svc-1', address, port, settings: map, httpMethods, scripts: SCRIPTS, warnings });
   return { checks, warnings };
 };
 const urls = (settings: Record<string, string>) => build(settings).checks.flatMap((c) => (c.HTTP === undefined ? [] : [c.HTTP]));
@@ -98,7 +99,8 @@ describe('model/checks: what a check label can reach', () => {
     }
 
     it('gives only URLs on the registered address and port, for any label value', () => {
-      const pathish = fc.string({ unit: fc.constantFrom('/', '\\', '@', ':', '.', '%', '#', '?', ' ', 'a', '1', '[', ']', '\t'), maxLength: 24 });
+      const unit = fc.constantFrom('/', '\\', '@', ':', '.', '%', '#', '?', ' ', 'a', '1', '[', ']', '\t');
+      const pathish = fc.string({ unit, maxLength: 24 });
       fc.assert(
         fc.property(fc.oneof(pathish, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 })), (value) => {
           for (const url of urls({ check_http: value, check_https: value })) expect(new URL(url).host, url).to.equal('10.0.0.5:8080');

@@ -121,3 +121,26 @@ describe('checks/identity: resolveIdentity', () => {
     });
   });
 });
+
+describe('checks/identity: ids nsenter would cut to 32 bits', () => {
+  let scratch: string;
+
+  before(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'identity-wrap-'));
+    mkdirSync(join(scratch, 'etc'));
+    writeFileSync(join(scratch, 'etc', 'passwd'), ['big:x:4294967296:4294967296::/:/bin/sh', 'neg:x:-4294967296:1::/:/bin/sh', 'hex:x:0x100000000:1::/:/bin/sh', 'zero:x:01000:7::/:/bin/sh', ''].join('\n'));
+    writeFileSync(join(scratch, 'etc', 'group'), 'wide:x:4294967296:\n');
+  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  // 2^32 wraps to 0 inside nsenter: root with the registrar's capabilities (seen with util-linux 2.38.1).
+  for (const user of ['big', 'neg', 'hex', '4294967296', '1000:4294967296', '1000:wide', '2147483648']) {
+    it(`refuses the user "${user}" instead of handing nsenter a number outside 0..2^31-1`, () => {
+      expect(resolveIdentity(user, scratch)).to.have.property('problem');
+    });
+  }
+
+  it('matches a passwd uid as a number, as Docker does (01000 is 1000)', () => {
+    expect(resolveIdentity('1000', scratch)).to.deep.equal({ uid: 1000, gid: 7 });
+  });
+});

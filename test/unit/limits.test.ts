@@ -87,9 +87,16 @@ describe('model/limits', () => {
       expect(tags(['a', 'b', 'a', 'b', 'c'])).to.deep.equal({ kept: ['a', 'b', 'c'], warnings: [] });
     });
 
-    for (const [tag, what] of [['a\nb', 'a newline'], ['\u001b[31mred', 'an escape'], ['a\u0000', 'a NUL'], ['del\u007f', 'a DEL'], ['t\tab', 'a tab']]) {
+    const controls: [string, string][] = [
+      ['a\nb', 'a newline'],
+      ['\u001b[31mred', 'an escape'],
+      ['a\u0000', 'a NUL'],
+      ['del\u007f', 'a DEL'],
+      ['t\tab', 'a tab'],
+    ];
+    for (const [tag, what] of controls) {
       it(`drops a tag with ${what}, with a warning that shows it escaped`, () => {
-        const { kept, warnings } = tags(['ok', tag!]);
+        const { kept, warnings } = tags(['ok', tag]);
         expect(kept).to.deep.equal(['ok']);
         expect(warnings).to.have.length(1);
         expect(warnings[0]).to.include('control characters').and.include('left out');

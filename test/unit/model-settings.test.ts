@@ -5,7 +5,7 @@ describe('model/settings', () => {
   describe('readSettings', () => {
     it('reads only SERVICE_* keys, without the prefix and lower-cased', () => {
       const s = readSettings({ PATH: '/bin', SERVICE_NAME: 'web', Service_Check_HTTP: '/' }, { 'com.example': 'x', SERVICE_TAGS: 'a' });
-      expect([...s.common]).to.deep.equal([['name', 'web'], ['check_http', '/'], ['tags', 'a']]);
+      expect([...s.common]).to.have.deep.members([['name', 'web'], ['check_http', '/'], ['tags', 'a']]);
       expect(s.perPort.size).to.equal(0);
     });
 
@@ -16,8 +16,8 @@ describe('model/settings', () => {
 
     it('files SERVICE_<port>_<KEY> under its port', () => {
       const s = readSettings({ SERVICE_80_NAME: 'front' }, { SERVICE_443_CHECK_HTTPS: '/', SERVICE_80_TAGS: 'x' });
-      expect([...s.perPort.keys()]).to.deep.equal([80, 443]);
-      expect([...s.perPort.get(80)!]).to.deep.equal([['name', 'front'], ['tags', 'x']]);
+      expect([...s.perPort.keys()]).to.have.members([80, 443]);
+      expect([...s.perPort.get(80)!]).to.have.deep.members([['name', 'front'], ['tags', 'x']]);
       expect(s.perPort.get(443)!.get('check_https')).to.equal('/');
       expect(s.common.size).to.equal(0);
     });
@@ -66,5 +66,22 @@ describe('model/settings', () => {
     it('keeps duplicates and order (the caller decides)', () => {
       expect(splitList('b,a,b')).to.deep.equal(['b', 'a', 'b']);
     });
+  });
+});
+
+describe('model/settings: bounded reading', () => {
+  it(`reads at most ${1024} SERVICE_* keys, labels first, with one warning`, () => {
+    const labels = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`SERVICE_K${i}`, 'v']));
+    const warnings: string[] = [];
+    const s = readSettings({ SERVICE_NAME: 'from-env' }, labels, warnings);
+    expect(s.common.size).to.equal(1024);
+    expect(s.common.has('name'), 'env comes after labels').to.equal(false);
+    expect(new Set(warnings)).to.have.property('size', 1);
+  });
+
+  it('names what is too long: the key or the value', () => {
+    const warnings: string[] = [];
+    readSettings({}, { [`SERVICE_${'K'.repeat(300)}`]: 'v', SERVICE_BIG: 'x'.repeat(5000) }, warnings);
+    expect(warnings.join('\n')).to.include('its name is longer than 256 characters').and.include('its value is longer than 4096 characters');
   });
 });

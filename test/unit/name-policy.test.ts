@@ -149,7 +149,9 @@ describe('model/name-policy', () => {
         expect(nameRefusal(p, name, stranger), name).to.be.a('string').and.include(`"${name}"`);
         expect(nameRefusal(p, name, container({ team: 'payments' })), name).to.equal(undefined);
       }
-      for (const name of ['payments', 'paymentsapi', 'x-payments-api', 'web']) expect(nameRefusal(p, name, stranger), name).to.equal(undefined);
+      for (const name of ['payments', 'paymentsapi', 'x-payments-api', 'web']) {
+        expect(nameRefusal(p, name, stranger), name).to.equal(undefined);
+      }
     });
 
     it('allows names no rule mentions to everyone when unlisted is allow', () => {
@@ -164,9 +166,29 @@ describe('model/name-policy', () => {
     });
 
     it('works on a policy read from a file\'s text', () => {
-      const p = parseNamePolicy(JSON.stringify({ rules: [{ names: ['payments-*'], containers: { composeProject: 'pay' } }], unlisted: 'allow' }));
+      const rules = [{ names: ['payments-*'], containers: { composeProject: 'pay' } }];
+      const p = parseNamePolicy(JSON.stringify({ rules, unlisted: 'allow' }));
       expect(nameRefusal(p, 'payments-api', container({ 'com.docker.compose.project': 'pay' }))).to.equal(undefined);
       expect(nameRefusal(p, 'payments-api', container())).to.be.a('string');
     });
+  });
+});
+
+describe('model/name-policy: bypasses', () => {
+  const policy = parseNamePolicy(JSON.stringify({ rules: [{ names: ['payments', 'vault-*'], containers: { label: 'team=payments' } }] }));
+  const stranger = withSettings(facts('user-network'), { team: 'web' });
+
+  it('reserves a name whatever its case, as Consul looks names up regardless of case', () => {
+    for (const name of ['Payments', 'PAYMENTS', 'Vault-Active']) expect(nameRefusal(policy, name, stranger), name).to.be.a('string');
+  });
+
+  it('does not take inherited properties for labels ("toString", "constructor")', () => {
+    const odd = parseNamePolicy(JSON.stringify({ rules: [{ names: ['x'], containers: { label: 'toString' } }] }));
+    expect(nameRefusal(odd, 'x', stranger)).to.be.a('string');
+  });
+
+  it('names the problem for a file of null or a rule of null', () => {
+    expect(() => parseNamePolicy('null')).to.throw(/JSON object/);
+    expect(() => parseNamePolicy('{"rules":[null]}')).to.throw(/rule 1/);
   });
 });

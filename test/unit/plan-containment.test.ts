@@ -51,7 +51,8 @@ describe('model/plan: containment of hostile labels', () => {
 
   describe('service IDs asked for by labels', () => {
     for (const id of ['../..', '/x', 'a/b', '..', 'x y', 'consul-registrar:host1', 'a'.repeat(129)]) {
-      it(`registers SERVICE_ID ${JSON.stringify(id.length > 40 ? `${id.slice(0, 8)}… (${id.length})` : id)} under the default ID, with a warning`, () => {
+      const label = JSON.stringify(id.length > 40 ? `${id.slice(0, 8)}… (${id.length})` : id);
+      it(`registers SERVICE_ID ${label} under the default ID, with a warning`, () => {
         const plan = planContainer(onePort({ SERVICE_ID: id }), options());
         expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['host1:fixture-rec-user-network:6379']);
         expect(plan.warnings).to.have.length(1);
@@ -84,8 +85,9 @@ describe('model/plan: containment of hostile labels', () => {
         fc.string({ unit: fc.constantFrom('/', '.', ':', 'a', '-', '%', ' ', '\\', '?', '#'), maxLength: 12 }),
         fc.constantFrom('../..', '/x', 'a/b', '.', '..', 'consul-registrar:h', 'ok'),
       );
+      const maybe = fc.option(hostile, { nil: undefined });
       fc.assert(
-        fc.property(fc.option(hostile, { nil: undefined }), fc.option(hostile, { nil: undefined }), fc.boolean(), (shared, own, several) => {
+        fc.property(maybe, maybe, fc.boolean(), (shared, own, several) => {
           const labels: Record<string, string> = {};
           if (shared !== undefined) labels.SERVICE_ID = shared;
           if (own !== undefined) labels[several ? 'SERVICE_80_ID' : 'SERVICE_6379_ID'] = own;
@@ -102,7 +104,8 @@ describe('model/plan: containment of hostile labels', () => {
 
   describe('--meta-from-env', () => {
     it('with metaFromEnv false takes Meta from labels only', () => {
-      const plan = planContainer(onePort({ SERVICE_OWNER: 'y' }, { SERVICE_OWNER: 'x', SERVICE_DB_PASSWORD: 'hunter2' }), options({ metaFromEnv: false }));
+      const f = onePort({ SERVICE_OWNER: 'y' }, { SERVICE_OWNER: 'x', SERVICE_DB_PASSWORD: 'hunter2' });
+      const plan = planContainer(f, options({ metaFromEnv: false }));
       const meta = plan.registrations[0]!.Meta;
       expect(meta.owner).to.equal('y');
       expect(meta).to.not.have.property('db_password');
@@ -123,7 +126,10 @@ describe('model/plan: containment of hostile labels', () => {
 
   describe('--name-policy', () => {
     // default-bridge's ports are named busybox-53, busybox-80 and busybox-8080.
-    const reserve = (names: string[], label = 'team=payments'): NamePolicy => ({ rules: [{ names, containers: { label } }], unlisted: 'allow' });
+    const reserve = (names: string[], label = 'team=payments'): NamePolicy => ({
+      rules: [{ names, containers: { label } }],
+      unlisted: 'allow',
+    });
 
     it('leaves out just the port whose name is reserved for other containers, with a warning naming the port', () => {
       const plan = planContainer(threePorts(), options({ namePolicy: reserve(['busybox-80']) }));
