@@ -27,6 +27,7 @@ export class NsenterExecutor {
   readonly name = 'nsenter';
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
+  private readonly known = new Map<string, Omit<Entry, 'cgroups'> | { problem: string }>();
 
   /**
    * Whether this registrar can enter that container: root with the capabilities setns needs, and
@@ -45,13 +46,28 @@ export class NsenterExecutor {
     if (cgroups === undefined) {
       return { problem: "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)" };
     }
+    const key = `${job.containerId}:${job.pid}:${job.user}:${JSON.stringify(job.env)}`;
+    let found = this.known.get(key);
+    if (!found) {
+      found = this.lookUp(job);
+      if (this.known.size >= 4096) this.known.clear(); // bounded: containers come and go
+      this.known.set(key, found);
+    }
+    return 'problem' in found ? found : { ...found, cgroups };
+  }
+
+  /**
+   * Who the check runs as and with which environment: read once per container process (the cgroup
+   * check above still runs every time), since reading passwd and environ on every run costs CPU.
+   */
+  private lookUp(job: CheckJob): Omit<Entry, 'cgroups'> | { problem: string } {
     const identity = resolveIdentity(job.user, `/proc/${job.pid}/root`);
     if ('problem' in identity) return identity;
     // resolveIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
     const env = containerEnv(job.pid);
     if (!env) return { problem: "cannot read the container's environment" };
-    return { identity, env: { ...env, ...job.env }, cgroups };
+    return { identity, env: { ...env, ...job.env } };
   }
 
   run(job: CheckJob, entry: Entry): Running {
