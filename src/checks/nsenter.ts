@@ -41,7 +41,10 @@ export class NsenterExecutor {
 
   /** How to enter the job's container as its user, or why this executor must not run it. */
   prepare(job: CheckJob): Entry | { problem: string } {
-    if (!this.nsenter || !this.setpriv) return { problem: 'nsenter and setpriv (util-linux) are not both installed' };
+    if (!this.nsenter) return { problem: 'nsenter (util-linux) is not installed' };
+    if (!this.setpriv && !REGISTRAR_HAS_NO_NEW_PRIVS) {
+      return { problem: 'setpriv (util-linux) is not installed, and the registrar does not run with no_new_privs itself' };
+    }
     const cgroups = containerCgroups(job.pid, job.containerId);
     if (cgroups === undefined) {
       return { problem: "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)" };
@@ -72,8 +75,11 @@ export class NsenterExecutor {
 
   run(job: CheckJob, entry: Entry): Running {
     const { uid, gid } = entry.identity;
-    const args = ['--no-new-privs', '--', this.nsenter!, '-t', String(job.pid), '-m', '-u', '-i', '-n', '-p', '-S', String(uid), '-G', String(gid), '--', ...job.argv];
-    const child = spawn(this.setpriv!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: entry.env });
+    const nsenter = [this.nsenter!, '-t', String(job.pid), '-m', '-u', '-i', '-n', '-p', '-S', String(uid), '-G', String(gid), '--', ...job.argv];
+    // no_new_privs is inherited: a registrar that has it (docker --security-opt no-new-privileges,
+    // systemd NoNewPrivileges=yes) saves an exec of setpriv per check (~0.9 ms of CPU here).
+    const [program, ...args] = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];
+    const child = spawn(program!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: entry.env });
     joinCgroups(child.pid, entry.cgroups);
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
@@ -100,6 +106,9 @@ export class NsenterExecutor {
     return { outcome, finished: finished.then(() => undefined) };
   }
 }
+
+/** Whether this process already runs with no_new_privs, which every check it starts inherits. */
+const REGISTRAR_HAS_NO_NEW_PRIVS = /^NoNewPrivs:\s*1$/m.test(readFileSync('/proc/self/status', 'utf8'));
 
 /** The environment the container's main process started with: what a `docker exec` also gets. */
 function containerEnv(pid: number): NodeJS.ProcessEnv | undefined {

@@ -191,8 +191,11 @@ describe('containment: the operator name policy (--name-policy)', function () {
   });
 });
 
-for (const executor of ['docker', 'nsenter'] as const) {
-  describe(`containment: script checks get no more than the container has (--script-executor ${executor})`, function () {
+// nsenter twice: with setpriv adding no_new_privs, and under a registrar that has it itself.
+const EXECUTORS = [['docker', []], ['nsenter', []], ['nsenter', ['setpriv', '--no-new-privs', '--']]] as const;
+for (const [executor, wrapper] of EXECUTORS) {
+  const how = wrapper.length > 0 ? ', registrar itself under no_new_privs' : '';
+  describe(`containment: script checks get no more than the container has (--script-executor ${executor}${how})`, function () {
     this.timeout(60_000);
     const hostId = uniqueName(`contain-${executor}`);
     let registrar: RegistrarProcess;
@@ -200,7 +203,7 @@ for (const executor of ['docker', 'nsenter'] as const) {
 
     before(async () => {
       await requireRig();
-      registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor], { CONSUL_HTTP_TOKEN: TOKEN });
+      registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor], { CONSUL_HTTP_TOKEN: TOKEN }, [...wrapper]);
       await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
     });
     after(async () => {

@@ -21,10 +21,12 @@ export class RegistrarProcess {
   private readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /** `wrapper`: a command the registrar runs under, e.g. ['setpriv', '--no-new-privs', '--'] as a hardened deployment would. */
+  constructor(args: string[], env: Record<string, string> = {}, wrapper: string[] = []) {
     // Several registrars may run at once in a test: each serves /metrics on a port of its own.
     const http = args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
-    this.child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...http, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...prefix] = [...wrapper, process.execPath];
+    this.child = spawn(program!, [...prefix, ...NODE_FLAGS, CLI, ...http, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as LogLine);
