@@ -9,6 +9,7 @@ import type { DeregisterMode } from './reconcile/reconciler.js';
 import { DEFAULT_MAX_SERVICES } from './model/limits.js';
 import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
 import { readSettingFile } from './setting-file.js';
+import { ConfigError } from './config-error.js';
 
 /**
  * Every setting is a flag and an environment variable. Defaults follow Docker's and Consul's own
@@ -66,7 +67,7 @@ export const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 export type RawConfig = Partial<Record<OptionName, string>>;
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Flags win over environment variables, which win over defaults. */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: string; values: RawConfig } {

@@ -35,6 +35,9 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
     HostConfig: {
       NetworkMode: 'host',
       Binds: [`${host.socket}:/var/run/docker.sock:ro`],
+      // As docs/security.md advises: read-only root, no_new_privs (which nsenter checks then inherit).
+      ReadonlyRootfs: true,
+      SecurityOpt: ['no-new-privileges'],
       ...(nsenter ? { PidMode: 'host', CapAdd: ['SYS_ADMIN', 'SYS_PTRACE'] } : {}),
     },
   });

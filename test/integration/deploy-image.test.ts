@@ -45,7 +45,8 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
       // A status address of its own (the HEALTHCHECK follows REGISTRAR_HTTP_ADDR), probed every second.
       Env: ['CONSUL_HTTP_ADDR=127.0.0.1:8500', `REGISTRAR_HOST_ID=${hostId}`, 'REGISTRAR_HTTP_ADDR=127.0.0.1:19481'],
       Healthcheck: { Interval: 1_000_000_000 },
-      HostConfig: { NetworkMode: 'host', Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'] },
+      // As docs/security.md and the systemd unit run it: read-only root, no_new_privs.
+      HostConfig: { NetworkMode: 'host', Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'], ReadonlyRootfs: true, SecurityOpt: ['no-new-privileges'] },
     });
     await registrar.start();
     await waitFor('the labelled container registered by the image', async () => {
