@@ -155,9 +155,13 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
       await host.run(name, HTTPD, labels, ['bridge'], 'app');
       const address = await host.address(name, 'bridge');
       await waitFor(`${elsewhere.name}'s agent answering ${name} once its script passes`, async () => (await elsewhere.dns(name))[0] === address, 20_000, 100);
-      expect((await host.exec(name, ['rm', '/www/health'])).code).to.equal(0);
+      expect((await host.exec(name, ['rm', '/www/health'], 'root')).code).to.equal(0);
       const ms = await timeUntil(`${name} out of DNS once its script fails`, async () => (await elsewhere.dns(name)).length === 0, 10_000);
       figure(`script check failing on ${host.name} (${executor}) → out of ${elsewhere.name}'s DNS in ${ms} ms (1 s interval)`);
+      if (host === C) {
+        const logs = ((await registrars.get(C)!.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString();
+        expect(logs, 'C ran the check through nsenter, not Docker exec').to.not.include('not nsenter');
+      }
     });
   }
 

@@ -66,8 +66,9 @@ export class Host {
     return family === 4 ? net.IPAddress : net.GlobalIPv6Address;
   }
 
-  exec(container: string, cmd: string[]): Promise<{ code: number; output: string }> {
-    return execOutput(this.docker, container, cmd);
+  /** Runs a command in a container, as its own user or as `user`. */
+  exec(container: string, cmd: string[], user?: string): Promise<{ code: number; output: string }> {
+    return execOutput(this.docker, container, cmd, user);
   }
 
   /** Addresses busybox nslookup prints for NAME (asked through the container's own resolver). */

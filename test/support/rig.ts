@@ -101,8 +101,8 @@ export async function execIn(name: string, cmd: string[]): Promise<void> {
 }
 
 /** Runs a command in a container on `engine`, returning its exit code and output. */
-export async function execOutput(engine: Docker, name: string, cmd: string[]): Promise<{ code: number; output: string }> {
-  const exec = await engine.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+export async function execOutput(engine: Docker, name: string, cmd: string[], user?: string): Promise<{ code: number; output: string }> {
+  const exec = await engine.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
   const stream = await exec.start({ hijack: true, stdin: false });
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
