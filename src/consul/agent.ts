@@ -1,18 +1,17 @@
 import type Consul from 'consul';
 import type { Registration } from '../model/registration.js';
-import { OWNER_META } from '../model/registration.js';
 import type { ConsulConnection } from './client.js';
 import { describeError } from '../errors.js';
 import { statusOf } from './errors.js';
+import { AgentHttp } from './http.js';
 
-/** A service on the local agent that carries this registrar's ownership Meta. */
-export interface OwnedService {
+/** A service as the local agent lists it. */
+export interface AgentService {
   id: string;
   name: string;
   address: string;
   port: number;
-  containerId: string;
-  hash: string;
+  meta: Record<string, string>;
 }
 
 interface AgentServiceJson {
@@ -23,20 +22,14 @@ interface AgentServiceJson {
   Meta?: Record<string, string> | null;
 }
 
-interface PapiRequest {
-  err?: Error;
-}
-type PapiNext = (retry: boolean, err?: Error, result?: unknown) => void;
-type PapiPut = (opts: Record<string, unknown>, done: (request: PapiRequest, next: PapiNext) => void) => Promise<unknown>;
-
-/** The local Consul agent's HTTP API, as far as the registrar uses it. */
+/** The local Consul agent's HTTP API, as far as the registrar uses it. It knows no policy: which services are ours is reconcile/'s. */
 export class ConsulAgent {
   private readonly client: Consul;
-  private readonly token: string | undefined;
+  private readonly http: AgentHttp;
 
   constructor(connection: ConsulConnection) {
     this.client = connection.client;
-    this.token = connection.token;
+    this.http = new AgentHttp(connection.baseUrl, connection.agent, connection.token);
   }
 
   async self(): Promise<{ version: string; address: string; nodeId: string }> {
@@ -44,27 +37,14 @@ export class ConsulAgent {
     return { version: self.Config.Version, address: self.Member.Addr, nodeId: self.Config.NodeID };
   }
 
-  /**
-   * Registers (or replaces) a service with exactly the given checks. The `consul` package's
-   * register() cannot send `?replace-existing-checks=true` (without it, checks a label no longer
-   * asks for would stay) and drops check fields it does not know, so the body goes out as is.
-   */
+  /** Registers (or replaces) a service with exactly the given checks: checks a label no longer asks for go. */
   async register(reg: Registration): Promise<void> {
-    await this.put('agent.service.register', '/agent/service/register', reg, { 'replace-existing-checks': 'true' });
+    await this.http.put('/agent/service/register', reg, { 'replace-existing-checks': 'true' });
   }
 
   /** Sets a TTL check's status and output (the registrar's own script and Docker-health checks). */
   async updateTtl(checkId: string, status: string, output: string): Promise<void> {
-    await this.put('agent.check.update', `/agent/check/update/${encodeURIComponent(checkId)}`, { Status: status, Output: output });
-  }
-
-  /** A JSON PUT through the package's own client, keeping its TLS, token and keep-alive settings. */
-  private async put(name: string, path: string, body: unknown, query: Record<string, string> = {}): Promise<void> {
-    const put = (this.client as unknown as { _put: PapiPut })._put.bind(this.client);
-    await put(
-      { name, path, query, headers: this.token ? { 'x-consul-token': this.token } : {}, type: 'json', body },
-      (request, next) => (request.err ? next(false, request.err) : next(false, undefined, undefined)),
-    );
+    await this.http.put(`/agent/check/update/${encodeURIComponent(checkId)}`, { Status: status, Output: output });
   }
 
   /**
@@ -79,26 +59,21 @@ export class ConsulAgent {
     }
   }
 
+  /** The services whose Meta holds every one of these key/value pairs; one request, filtered by the agent. */
+  async servicesWithMeta(meta: Record<string, string>): Promise<AgentService[]> {
+    const filter = Object.entries(meta).map(([key, value]) => `Meta.${key} == ${JSON.stringify(value)}`);
+    return this.list(filter.join(' and '));
+  }
+
   /** The Meta of each of these services that the agent has (absent IDs are left out); one request. */
   async metaOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
     if (ids.length === 0) return new Map();
-    const filter = ids.map((id) => `ID == ${JSON.stringify(id)}`).join(' or ');
-    const services = (await this.client.agent.service.list({ filter } as never)) as Record<string, AgentServiceJson>;
-    return new Map(Object.values(services).map((s) => [s.ID, s.Meta ?? {}]));
+    const services = await this.list(ids.map((id) => `ID == ${JSON.stringify(id)}`).join(' or '));
+    return new Map(services.map((s) => [s.id, s.meta]));
   }
 
-  /** Services on this agent owned by this registrar's host ID (optionally one container's only). */
-  async owned(hostId: string, containerId?: string): Promise<OwnedService[]> {
-    const filter = [`Meta.${OWNER_META.host} == ${JSON.stringify(hostId)}`];
-    if (containerId !== undefined) filter.push(`Meta.${OWNER_META.container} == ${JSON.stringify(containerId)}`);
-    const services = (await this.client.agent.service.list({ filter: filter.join(' and ') } as never)) as Record<string, AgentServiceJson>;
-    return Object.values(services).map((s) => ({
-      id: s.ID,
-      name: s.Service,
-      address: s.Address,
-      port: s.Port,
-      containerId: s.Meta?.[OWNER_META.container] ?? '',
-      hash: s.Meta?.[OWNER_META.hash] ?? '',
-    }));
+  private async list(filter: string): Promise<AgentService[]> {
+    const services = (await this.client.agent.service.list({ filter } as never)) as Record<string, AgentServiceJson>;
+    return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
 }

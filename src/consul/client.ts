@@ -20,6 +20,8 @@ export interface ConsulSettings {
 
 export interface ConsulConnection {
   client: Consul;
+  /** For the writes the package cannot make (consul/http.ts): the same keep-alive and TLS settings. */
+  agent: http.Agent;
   token?: string;
   baseUrl: string;
 }
@@ -41,7 +43,7 @@ export function connectConsul(settings: ConsulSettings): ConsulConnection {
   const token = settings.token || readToken(settings.tokenFile);
   const baseUrl = `${url.protocol}//${url.host}/v1`;
   const client = new Consul({ baseUrl, agent, ...(token ? { defaults: { token } } : {}) } as ConstructorParameters<typeof Consul>[0]);
-  return { client, baseUrl, ...(token ? { token } : {}) };
+  return { client, agent, baseUrl, ...(token ? { token } : {}) };
 }
 
 function readToken(path: string | undefined): string | undefined {

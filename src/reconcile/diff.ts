@@ -1,4 +1,4 @@
-import type { OwnedService } from '../consul/agent.js';
+import type { OwnedService } from './ownership.js';
 import type { Registration } from '../model/registration.js';
 import { OWNER_META } from '../model/registration.js';
 

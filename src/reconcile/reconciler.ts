@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
-import type { ConsulAgent, OwnedService } from '../consul/agent.js';
 import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
 import { isRefusal } from '../consul/errors.js';
 import { describeError } from '../errors.js';
@@ -14,7 +13,8 @@ import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from '../semaphore.js';
 import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
-import { holderOf } from './ownership.js';
+import { holderOf, ownedServices, type OwnedService } from './ownership.js';
+import type { ServiceAgent } from './service-agent.js';
 import { deregistrableById } from '../model/limits.js';
 
 export type DeregisterMode = 'always' | 'on-success';
@@ -73,7 +73,7 @@ export class Reconciler {
 
   constructor(
     private readonly docker: ContainerSource,
-    private readonly consul: ConsulAgent,
+    private readonly consul: ServiceAgent,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
     private readonly hooks: { checks?: CheckJobs; metrics?: Metrics } = {},
@@ -96,7 +96,7 @@ export class Reconciler {
   async fullSync(): Promise<PassSummary> {
     const started = performance.now();
     const writesBefore = this.writes;
-    const [running, owned] = await Promise.all([this.docker.runningIds(), this.consul.owned(this.options.plan.hostId)]);
+    const [running, owned] = await Promise.all([this.docker.runningIds(), ownedServices(this.consul, this.options.plan.hostId)]);
     const ownedByContainer = new Map<string, OwnedService[]>();
     for (const s of owned) {
       const list = ownedByContainer.get(s.containerId);
@@ -121,7 +121,7 @@ export class Reconciler {
 
   /** --deregister-on-exit: every service this registrar owns, removed. */
   async removeAll(): Promise<number> {
-    const owned = await this.consul.owned(this.options.plan.hostId);
+    const owned = await ownedServices(this.consul, this.options.plan.hostId);
     await Promise.all(
       owned.map((service) =>
         this.queue.run(service.containerId, async () => {
@@ -138,7 +138,7 @@ export class Reconciler {
       // would wait for it to finish tearing the container down (100 ms and more under load).
       const [facts, owned] = await Promise.all([
         stopped ? undefined : this.docker.inspect(id),
-        knownOwned ?? this.consul.owned(this.options.plan.hostId, id),
+        knownOwned ?? ownedServices(this.consul, this.options.plan.hostId, id),
       ]);
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
