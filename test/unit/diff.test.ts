@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { OwnedService } from '../../src/consul/agent.js';
+import type { OwnedService } from '../../src/reconcile/ownership.js';
 import type { Registration } from '../../src/model/registration.js';
 import { diff } from '../../src/reconcile/diff.js';
 import { withHash } from '../../src/reconcile/hash.js';

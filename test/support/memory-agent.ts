@@ -1,0 +1,66 @@
+// An in-memory Consul agent for unit tests of the reconciler (as Nomad's catalog_testing.go is for
+// its service client): it behaves like Consul 1.8 where the reconciler depends on it. Unknown
+// fields are a 400, IDs are kept as given, a re-registration keeps the status of checks it still
+// has, deregistering an unknown ID succeeds, and the state can be lost as a restarted dev agent's.
+import type { Registration } from '../../src/model/registration.js';
+import type { AgentService, ServiceAgent } from '../../src/reconcile/service-agent.js';
+
+const SERVICE_FIELDS = new Set(['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks']);
+const CHECK_FIELDS = new Set([
+  'CheckID', 'Name', 'HTTP', 'Method', 'TLSSkipVerify', 'TCP', 'GRPC', 'GRPCUseTLS', 'Interval', 'TTL', 'Timeout', 'Status',
+  'DeregisterCriticalServiceAfter', 'Notes', 'SuccessBeforePassing', 'FailuresBeforeCritical', 'AliasService',
+]);
+
+export class MemoryAgent implements ServiceAgent {
+  readonly services = new Map<string, Registration>();
+  readonly checkStatus = new Map<string, string>();
+  /** Every write, in order: what a test counts to see that nothing was written. */
+  readonly writes: string[] = [];
+  /** Refuses registrations it matches with this status (an ACL token limited to some names, say). */
+  refuse: ((reg: Registration) => number | undefined) | undefined;
+
+  async servicesWithMeta(meta: Record<string, string>): Promise<AgentService[]> {
+    return [...this.services.values()].filter((s) => Object.entries(meta).every(([k, v]) => s.Meta[k] === v)).map(listed);
+  }
+
+  async metaOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
+    return new Map(ids.flatMap((id) => (this.services.has(id) ? [[id, this.services.get(id)!.Meta] as const] : [])));
+  }
+
+  async register(reg: Registration): Promise<void> {
+    const unknown = [...Object.keys(reg).filter((k) => !SERVICE_FIELDS.has(k)), ...reg.Checks.flatMap((c) => Object.keys(c).filter((k) => !CHECK_FIELDS.has(k)))];
+    if (unknown.length > 0) throw refusal(400, `Request decode failed: json: unknown field "${unknown[0]}"`);
+    const status = this.refuse?.(reg);
+    if (status !== undefined) throw refusal(status, 'Permission denied');
+    this.writes.push(`register ${reg.ID}`);
+    const before = this.services.get(reg.ID);
+    for (const check of before?.Checks ?? []) if (!reg.Checks.some((c) => c.CheckID === check.CheckID)) this.checkStatus.delete(check.CheckID);
+    for (const check of reg.Checks) if (!this.checkStatus.has(check.CheckID)) this.checkStatus.set(check.CheckID, check.Status ?? 'critical');
+    this.services.set(reg.ID, structuredClone(reg));
+  }
+
+  async deregister(serviceId: string): Promise<void> {
+    this.writes.push(`deregister ${serviceId}`);
+    for (const check of this.services.get(serviceId)?.Checks ?? []) this.checkStatus.delete(check.CheckID);
+    this.services.delete(serviceId);
+  }
+
+  /** A service registered by someone else (no ownership Meta unless given). */
+  foreign(id: string, meta: Record<string, string> = {}): void {
+    this.services.set(id, { ID: id, Name: id, Tags: [], Address: '192.0.2.1', Port: 1, Meta: meta, Checks: [] });
+  }
+
+  /** The agent restarted without its state, as a dev agent does. */
+  loseState(): void {
+    this.services.clear();
+    this.checkStatus.clear();
+  }
+}
+
+function listed(s: Registration): AgentService {
+  return { id: s.ID, name: s.Name, address: s.Address, port: s.Port, meta: { ...s.Meta } };
+}
+
+function refusal(statusCode: number, body: string): Error {
+  return Object.assign(new Error(`${statusCode}`), { statusCode, isPapi: true, response: { body } });
+}
