@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
-import type { ConsulAgent } from './agent.js';
 import { describeError } from '../errors.js';
+
+/** What the watch asks the agent: who it is. */
+export interface AgentIdentity {
+  self(): Promise<{ nodeId: string }>;
+}
 
 /**
  * Notices when the local agent may have lost what we registered: it was unreachable and answers
@@ -19,7 +23,7 @@ export class AgentWatch {
   }
 
   constructor(
-    private readonly consul: ConsulAgent,
+    private readonly consul: AgentIdentity,
     private readonly everyMs: number,
     private readonly onRecovered: (why: string) => void,
     private readonly log: Logger,

@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { ndjson } from './ndjson.js';
 
@@ -12,6 +11,11 @@ interface DockerEvent {
 export interface ContainerEvent {
   action: string;
   attributes: Record<string, string>;
+}
+
+/** The one call the watcher makes (dockerode's getEvents); tests give a stream of their own. */
+export interface EventSource {
+  getEvents(options: { filters: Record<string, string[]> }): Promise<NodeJS.ReadableStream>;
 }
 
 export interface WatchOptions {
@@ -40,7 +44,7 @@ export class DockerEventWatcher {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EventSource,
     private readonly options: WatchOptions,
     private readonly log: Logger,
   ) {}
