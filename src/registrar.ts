@@ -126,7 +126,7 @@ export class Registrar {
     private readonly log: Logger,
   ) {
     this.checks = new CheckScheduler(
-      jobRunner(settings.scriptExecutor, env.docker, env.source.inspect, (job, why) => this.onExecutorFallback(job, why)),
+      jobRunner(settings.scriptExecutor, env.docker, (id) => env.source.inspect(id), (job, why) => this.onExecutorFallback(job, why)),
       (job, outcome) => this.reportCheck(job, outcome),
       { concurrency: settings.scriptConcurrency },
       log,

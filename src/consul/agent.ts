@@ -73,7 +73,7 @@ export class ConsulAgent {
   }
 
   private async list(filter: string): Promise<AgentService[]> {
-    const services = (await this.client.agent.service.list({ filter } as never)) as Record<string, AgentServiceJson>;
+    const services = (await this.client.agent.service.list({ filter })) as Record<string, AgentServiceJson>;
     return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
 }

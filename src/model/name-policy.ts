@@ -78,7 +78,7 @@ export function parseNamePolicy(text: string): NamePolicy {
     if (keys.length === 0 || keys.some((k) => !['label', 'composeProject', 'image'].includes(k) || typeof c[k] !== 'string')) {
       throw new Error(`rule ${i + 1}: "containers" must give label, composeProject and/or image, as strings`);
     }
-    return { names: r.names as string[], containers: c as ContainerSelector };
+    return { names: r.names as string[], containers: c };
   });
   return { rules, unlisted };
 }

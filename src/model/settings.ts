@@ -49,7 +49,7 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
 
 function forPort(perPort: Map<number, Map<string, string>>, port: number): Map<string, string> {
   let settings = perPort.get(port);
-  if (!settings) perPort.set(port, (settings = new Map()));
+  if (!settings) perPort.set(port, (settings = new Map<string, string>()));
   return settings;
 }
 

@@ -49,7 +49,7 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
 async function firstFullPassMs(registrar: Docker.Container): Promise<number> {
   const startedAt = Date.parse((await registrar.inspect()).State.StartedAt);
   const line = await waitFor('the registrar container\'s first full pass', async () => {
-    const text = ((await registrar.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString();
+    const text = (await registrar.logs({ stdout: true, stderr: true })).toString();
     const lines = text.split(/\r?\n/).filter((l) => l.startsWith('{'));
     return lines.map((l) => JSON.parse(l) as { msg: string; time: number }).find((l) => l.msg.startsWith('full pass'));
   }, 20_000, 50);
@@ -159,7 +159,7 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
       const ms = await timeUntil(`${name} out of DNS once its script fails`, async () => (await elsewhere.dns(name)).length === 0, 10_000);
       figure(`script check failing on ${host.name} (${executor}) → out of ${elsewhere.name}'s DNS in ${ms} ms (1 s interval)`);
       if (host === C) {
-        const logs = ((await registrars.get(C)!.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString();
+        const logs = (await registrars.get(C)!.logs({ stdout: true, stderr: true })).toString();
         expect(logs, 'C ran the check through nsenter, not Docker exec').to.not.include('not nsenter');
       }
     });
@@ -174,7 +174,7 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
 
     // Kill and restart the agent within the test's time, and restart it whatever happens in between.
     await B.agent('kill');
-    let restarted = 0;
+    let restarted: number;
     try {
       const gone = await timeUntil('webb out of DNS on A and C', () => everywhere([]), 45_000);
       figure(`B's agent killed → B's service out of DNS on A and C in ${gone} ms (Consul's failure detection)`);

@@ -51,7 +51,7 @@ describe('faults: Consul', function () {
     const r = registrar(fleet.hostId);
     await fleet.converged(10_000);
     await consul.kill();
-    await Promise.all([docker.getContainer(a!).stop({ t: 0 }), docker.getContainer(b!).remove({ force: true }), fleet.start(), fleet.start()]);
+    await Promise.all([docker.getContainer(a).stop({ t: 0 }), docker.getContainer(b).remove({ force: true }), fleet.start(), fleet.start()]);
     await r.waitForLog('failed syncs while Consul is down', (l) => l.msg.includes('sync failed'));
     await consul.start();
     await consul.register(foreign);

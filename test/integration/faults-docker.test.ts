@@ -50,7 +50,7 @@ describe('faults: Docker', function () {
     const first = start(fleet);
     await fleet.converged(10_000);
     await first.stop('SIGKILL');
-    await Promise.all([docker.getContainer(a!).stop({ t: 0 }), docker.getContainer(b!).remove({ force: true }), fleet.start(), fleet.start()]);
+    await Promise.all([docker.getContainer(a).stop({ t: 0 }), docker.getContainer(b).remove({ force: true }), fleet.start(), fleet.start()]);
     start(fleet);
     const ms = await fleet.converged(10_000);
     console.log(`      converged ${ms} ms after the restart`);

@@ -26,7 +26,7 @@ export class RegistrarProcess {
     // Several registrars may run at once in a test: each serves /metrics on a port of its own.
     const http = args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
     const [program, ...prefix] = [...wrapper, process.execPath];
-    this.child = spawn(program!, [...prefix, ...NODE_FLAGS, CLI, ...http, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(program, [...prefix, ...NODE_FLAGS, CLI, ...http, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as LogLine);

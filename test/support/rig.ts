@@ -19,7 +19,7 @@ export async function requireRig(): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`dockerd is not reachable on /var/run/docker.sock (${(err as Error).message}); run scripts/rig/up.sh`);
+    throw new Error(`dockerd is not reachable on /var/run/docker.sock (${(err as Error).message}); run scripts/rig/up.sh`, { cause: err });
   }
   const res = await fetch(`${CONSUL}/status/leader`).catch((err: Error) => err);
   if (res instanceof Error || !res.ok) throw new Error('Consul is not reachable on 127.0.0.1:8500; run scripts/rig/up.sh');
