@@ -11,7 +11,10 @@ export default tseslint.config(
     rules: {
       // A promise handed to `void` is a deliberate fire-and-forget (events, timers); the rest must be awaited.
       '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Label text is hostile: matching control characters in it is the point (model/show.ts, limits.ts).
       'no-control-regex': 'off',
     },

@@ -43,7 +43,10 @@ interface Pass {
   writes: number;
 }
 
-type BurstResults = Pick<Results, 'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'>;
+type BurstResults = Pick<
+  Results,
+  'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'
+>;
 type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB'>;
 
 interface Results {
@@ -147,7 +150,11 @@ async function startContainer(name: string, service: string): Promise<string> {
 
 /** The `time` of the registrar's log line `<verb> <serviceId>` for a container. */
 async function logTime(registrar: RegistrarProcess, verb: 'registered' | 'deregistered', id: string): Promise<number> {
-  const line = await registrar.waitForLog(`${verb} for ${id.slice(0, 12)}`, (l) => l.msg.startsWith(`${verb} `) && l.containerId === id, 30_000);
+  const line = await registrar.waitForLog(
+    `${verb} for ${id.slice(0, 12)}`,
+    (l) => l.msg.startsWith(`${verb} `) && l.containerId === id,
+    30_000,
+  );
   return line.time;
 }
 
@@ -229,24 +236,27 @@ async function resyncPhase(signal: AbortSignal): Promise<ResyncResults> {
 /** The rig is shared: tests' cleanup() removes every test container, ours included. */
 async function expectRunning(count: number): Promise<void> {
   const running = await docker.listContainers({ filters: { label: [`${BENCH_LABEL}=${runId}`], status: ['running'] } });
-  if (running.length !== count) throw new Error(`${running.length} of this run's ${count} containers are running: something else on the rig stopped or removed them`);
+  if (running.length !== count)
+    throw new Error(`${running.length} of this run's ${count} containers are running: something else on the rig stopped or removed them`);
 }
 
 /** Other registrars and test runs on this machine: they compete for the 2 cores and the rig. */
 function othersOnMachine(): string[] {
   const mine = new Set([process.pid, ...[...registrars].map((r) => r.pid)]);
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid) && !mine.has(Number(pid)))
-    .map((pid) => {
-      try {
-        return [pid, ...readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')];
-      } catch {
-        return []; // exited meanwhile
-      }
-    })
-    // Node processes only: a shell or a grep that merely names them costs nothing.
-    .filter(([, argv0 = '', ...args]) => /(^|\/)node$/.test(argv0) && args.some((arg) => /dist\/cli\.js$|mocha/.test(arg)))
-    .map((argv) => argv.join(' ').trim());
+  return (
+    readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid) && !mine.has(Number(pid)))
+      .map((pid) => {
+        try {
+          return [pid, ...readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')];
+        } catch {
+          return []; // exited meanwhile
+        }
+      })
+      // Node processes only: a shell or a grep that merely names them costs nothing.
+      .filter(([, argv0 = '', ...args]) => /(^|\/)node$/.test(argv0) && args.some((arg) => /dist\/cli\.js$|mocha/.test(arg)))
+      .map((argv) => argv.join(' ').trim())
+  );
 }
 
 function passOf({ registrar, pass }: { registrar: RegistrarProcess; pass: LogLine }): Pass {
@@ -284,7 +294,12 @@ function noteNeighbours(): void {
 async function removeBenchArtifacts(): Promise<void> {
   const never = new AbortController().signal;
   const containers = await docker.listContainers({ all: true, filters: { label: [BENCH_LABEL] } });
-  await pool(containers, M_PARALLEL, never, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
+  await pool(containers, M_PARALLEL, never, (c) =>
+    docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined),
+  );
   for (const hostId of [burstHost, resyncHost]) {
     const services = Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`));
     await pool(services, M_PARALLEL, never, deregister);
@@ -301,12 +316,17 @@ function verdict(value: number, limit: number): string {
 function report(r: Results, totalS: number): string {
   const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(9))).join(' ');
   const lat = (name: string, l: Latencies, check: string) => row([name, `${l.p50}`, `${l.p99}`, `${l.max}`]) + `   ${check}`;
-  const pass = (name: string, p: Pass) => `${name.padEnd(34)} ${p.ms} ms for ${p.containers} containers (${p.failed} failed, ${p.writes} writes)`;
+  const pass = (name: string, p: Pass) =>
+    `${name.padEnd(34)} ${p.ms} ms for ${p.containers} containers (${p.failed} failed, ${p.writes} writes)`;
   return [
     `consul-registrar burst benchmark: N=${N} (${PARALLEL} at a time), M=${M}, ${totalS.toFixed(0)} s in all`,
     '',
     row(['latency (ms)', 'p50', 'p99', 'max']),
-    lat('start event → registered (log)', r.register, `p50 ${verdict(r.register.p50, TARGETS.registerP50)}, p99 ${verdict(r.register.p99, TARGETS.registerP99)}`),
+    lat(
+      'start event → registered (log)',
+      r.register,
+      `p50 ${verdict(r.register.p50, TARGETS.registerP50)}, p99 ${verdict(r.register.p99, TARGETS.registerP99)}`,
+    ),
     lat('start event → in catalog (check)', r.registerCatalog, ''),
     lat('die event → deregistered (log)', r.deregister, `p99 ${verdict(r.deregister.p99, TARGETS.deregisterP99)}`),
     lat('die event → out of catalog (check)', r.deregisterCatalog, ''),
@@ -317,7 +337,9 @@ function report(r: Results, totalS: number): string {
     pass('full pass, fresh host ID', r.firstPass),
     pass('full pass after restart', r.secondPass),
     `${'resync registrar peak RSS'.padEnd(34)} ${r.resyncPeakRssMiB} MiB (after the first pass over ${M})`,
-    ...(disturbed.size > 0 ? ['', `WARNING: other registrars or test runs shared the machine during: ${[...disturbed].join(', ')}; those figures are skewed`] : []),
+    ...(disturbed.size > 0
+      ? ['', `WARNING: other registrars or test runs shared the machine during: ${[...disturbed].join(', ')}; those figures are skewed`]
+      : []),
   ].join('\n');
 }
 
@@ -352,7 +374,10 @@ async function main(): Promise<void> {
   const totalS = (performance.now() - benchStart) / 1000;
   if (results) {
     process.stdout.write(report(results, totalS) + '\n');
-    process.stdout.write(JSON.stringify({ runId, N, PARALLEL, M, targets: TARGETS, ...results, totalS: Math.round(totalS), disturbedPhases: [...disturbed] }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ runId, N, PARALLEL, M, targets: TARGETS, ...results, totalS: Math.round(totalS), disturbedPhases: [...disturbed] }) +
+        '\n',
+    );
   }
 }
 

@@ -60,8 +60,17 @@ function dockerSideCpu(): number {
  */
 async function countExecStarts(): Promise<{ count: () => number; stop: () => void }> {
   let n = 0;
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['exec_start'] } })) as NodeJS.ReadableStream & { destroy(): void };
-  stream.on('data', (chunk: Buffer) => (n += chunk.toString().split('\n').filter((l) => l.trim() !== '').length));
+  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['exec_start'] } })) as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
+  stream.on(
+    'data',
+    (chunk: Buffer) =>
+      (n += chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== '').length),
+  );
   return { count: () => n, stop: () => stream.destroy() };
 }
 
@@ -76,7 +85,10 @@ async function dockerIdleCpuPerS(): Promise<number> {
  * Measures one checker (a process) over the window: its CPU with that of the children it ran
  * (nsenter and the check commands), the Docker side's, and how many checks ran.
  */
-async function measure(checkerPid: number, count: () => Promise<number>): Promise<{ runs: number; checkerCpu: number; ownCpu: number; dockerCpu: number; seconds: number }> {
+async function measure(
+  checkerPid: number,
+  count: () => Promise<number>,
+): Promise<{ runs: number; checkerCpu: number; ownCpu: number; dockerCpu: number; seconds: number }> {
   const [c0, o0, d0, r0, t0] = [cpuSeconds(checkerPid, true), cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
   await new Promise((res) => setTimeout(res, WINDOW_S * 1000));
   const [c1, o1, d1, r1, t1] = [cpuSeconds(checkerPid, true), cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
@@ -139,7 +151,12 @@ async function consulRun(ids: string[]): Promise<Row> {
   await consul.start();
   try {
     await pool(ids, 16, new AbortController().signal, (id) =>
-      consul.register({ ID: id, Name: `${runId}-consul`, Port: 80, Check: { DockerContainerID: id, Args: ['true'], Interval: `${INTERVAL_S}s` } }),
+      consul.register({
+        ID: id,
+        Name: `${runId}-consul`,
+        Port: 80,
+        Check: { DockerContainerID: id, Args: ['true'], Interval: `${INTERVAL_S}s` },
+      }),
     );
     progress('consul docker check: warming up for one interval');
     await new Promise((res) => setTimeout(res, INTERVAL_S * 1000 + 2000));
@@ -160,7 +177,17 @@ function report(rows: Row[]): string {
   const lines = [
     `script checks: N=${N} containers × one check every ${INTERVAL_S} s (asked ${f(N / INTERVAL_S)}/s); ${WINDOW_S} s measured per runner`,
     '',
-    ['runner'.padEnd(32), 'achieved/s', 'p99 late ms', 'late', 'skipped', 'process CPU', '+children', 'checker s/1000', 'docker s/1000'].join('  '),
+    [
+      'runner'.padEnd(32),
+      'achieved/s',
+      'p99 late ms',
+      'late',
+      'skipped',
+      'process CPU',
+      '+children',
+      'checker s/1000',
+      'docker s/1000',
+    ].join('  '),
     ...rows.map((r) =>
       [
         r.runner.padEnd(32),
@@ -182,7 +209,10 @@ function report(rows: Row[]): string {
     const cost = (r: Row) => r.checkerCpuPer1000 + r.dockerCpuPer1000;
     const ratio = cost(dockerExec) / cost(nsenter);
     const verdict = ratio >= TARGETS.nsenterAdvantage ? 'PASS' : 'MISS';
-    lines.push('', `${nsenter.runner} vs docker exec, all CPU per check: ${f(ratio)}× cheaper (target ≥ ${TARGETS.nsenterAdvantage}×: ${verdict})`);
+    lines.push(
+      '',
+      `${nsenter.runner} vs docker exec, all CPU per check: ${f(ratio)}× cheaper (target ≥ ${TARGETS.nsenterAdvantage}×: ${verdict})`,
+    );
   }
   for (const r of rows.filter((x) => x.runner.startsWith('registrar'))) {
     lines.push(
@@ -220,7 +250,12 @@ async function main(): Promise<void> {
   } finally {
     progress('cleaning up');
     const containers = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
-    await pool(containers, 16, new AbortController().signal, (c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined));
+    await pool(containers, 16, new AbortController().signal, (c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    );
     progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 }

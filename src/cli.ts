@@ -29,7 +29,12 @@ async function main(): Promise<number> {
     const ids = await env.source.runningIds();
     const facts = await Promise.all(ids.map((id) => env.source.inspect(id)));
     const plans = facts.flatMap((f) => (f ? [planContainer(f, env.plan)] : []));
-    process.stdout.write(formatPlan(plans.sort((a, b) => a.containerName.localeCompare(b.containerName)), env.plan.registrarServiceId) + '\n');
+    process.stdout.write(
+      formatPlan(
+        plans.sort((a, b) => a.containerName.localeCompare(b.containerName)),
+        env.plan.registrarServiceId,
+      ) + '\n',
+    );
     return 0;
   }
 
@@ -51,7 +56,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof ConfigError ? `consul-registrar: ${err.message}` : `consul-registrar: ${(err as Error).stack ?? String(err)}`;
+    const message =
+      err instanceof ConfigError ? `consul-registrar: ${err.message}` : `consul-registrar: ${(err as Error).stack ?? String(err)}`;
     process.stderr.write(message + '\n');
     process.exit(err instanceof ConfigError ? 2 : 1);
   },

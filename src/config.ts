@@ -28,38 +28,125 @@ export const OPTIONS = {
   'docker-host': { env: 'DOCKER_HOST', type: 'string', default: 'unix:///var/run/docker.sock', help: 'Docker engine address' },
   'docker-tls-verify': { env: 'DOCKER_TLS_VERIFY', type: 'boolean', default: 'false', help: 'use TLS with the Docker engine (tcp://)' },
   'docker-cert-path': { env: 'DOCKER_CERT_PATH', type: 'string', help: 'folder with ca.pem, cert.pem, key.pem for Docker TLS' },
-  'consul-addr': { env: 'CONSUL_HTTP_ADDR', type: 'string', default: '127.0.0.1:8500', help: 'local Consul agent, host:port or http(s)://host:port' },
+  'consul-addr': {
+    env: 'CONSUL_HTTP_ADDR',
+    type: 'string',
+    default: '127.0.0.1:8500',
+    help: 'local Consul agent, host:port or http(s)://host:port',
+  },
   'consul-ssl': { env: 'CONSUL_HTTP_SSL', type: 'boolean', default: 'false', help: 'use HTTPS when --consul-addr has no scheme' },
   'consul-token': { env: 'CONSUL_HTTP_TOKEN', type: 'string', secret: true, help: 'Consul ACL token' },
   'consul-token-file': { env: 'CONSUL_HTTP_TOKEN_FILE', type: 'string', help: 'file holding the Consul ACL token' },
   'consul-cacert': { env: 'CONSUL_CACERT', type: 'string', help: 'CA certificate to verify Consul HTTPS with' },
   'consul-client-cert': { env: 'CONSUL_CLIENT_CERT', type: 'string', help: 'client certificate for Consul HTTPS' },
   'consul-client-key': { env: 'CONSUL_CLIENT_KEY', type: 'string', help: 'client key for Consul HTTPS' },
-  'consul-tls-server-name': { env: 'CONSUL_TLS_SERVER_NAME', type: 'string', help: 'server name to verify in Consul\'s certificate' },
-  'consul-ssl-verify': { env: 'CONSUL_HTTP_SSL_VERIFY', type: 'boolean', default: 'true', help: 'verify Consul\'s certificate (false only for tests)' },
-  'host-id': { env: 'REGISTRAR_HOST_ID', type: 'string', help: 'this host in service IDs and ownership; default: the Docker engine\'s host name' },
-  'host-ip': { env: 'REGISTRAR_HOST_IP', type: 'string', help: 'address for host-network containers; default: the Consul agent\'s address' },
+  'consul-tls-server-name': { env: 'CONSUL_TLS_SERVER_NAME', type: 'string', help: "server name to verify in Consul's certificate" },
+  'consul-ssl-verify': {
+    env: 'CONSUL_HTTP_SSL_VERIFY',
+    type: 'boolean',
+    default: 'true',
+    help: "verify Consul's certificate (false only for tests)",
+  },
+  'host-id': {
+    env: 'REGISTRAR_HOST_ID',
+    type: 'string',
+    help: "this host in service IDs and ownership; default: the Docker engine's host name",
+  },
+  'host-ip': { env: 'REGISTRAR_HOST_IP', type: 'string', help: "address for host-network containers; default: the Consul agent's address" },
   network: { env: 'REGISTRAR_NETWORK', type: 'string', help: 'network whose address is used when a container is on several' },
-  'ip-family': { env: 'REGISTRAR_IP_FAMILY', type: 'string', default: 'ipv4', help: 'ipv4 or ipv6 (4, 6): which address of a dual-stack network to register (label SERVICE_IP_FAMILY per container)' },
+  'ip-family': {
+    env: 'REGISTRAR_IP_FAMILY',
+    type: 'string',
+    default: 'ipv4',
+    help: 'ipv4 or ipv6 (4, 6): which address of a dual-stack network to register (label SERVICE_IP_FAMILY per container)',
+  },
   explicit: { env: 'REGISTRAR_EXPLICIT', type: 'boolean', default: 'false', help: 'register only services with a SERVICE_NAME' },
   tags: { env: 'REGISTRAR_TAGS', type: 'string', default: '', help: 'comma-separated tags added to every service' },
   resync: { env: 'REGISTRAR_RESYNC', type: 'string', default: '30', help: 'seconds between full passes (0: only at start and reconnect)' },
-  deregister: { env: 'REGISTRAR_DEREGISTER', type: 'string', default: 'always', help: 'always, or on-success: keep services of containers that exited non-zero' },
-  'enable-script-checks': { env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS', type: 'boolean', default: 'false', help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)' },
-  'script-executor': { env: 'REGISTRAR_SCRIPT_EXECUTOR', type: 'string', default: 'auto', help: "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)" },
-  'max-services': { env: 'REGISTRAR_MAX_SERVICES', type: 'string', default: String(DEFAULT_MAX_SERVICES), help: 'services one container may have (its lowest ports); more are left out with a warning' },
-  'allow-any-service-ip': { env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP', type: 'boolean', default: 'false', help: "let SERVICE_IP name addresses outside the container's own networks (loopback, link-local and multicast never)" },
-  'check-http-methods': { env: 'REGISTRAR_CHECK_HTTP_METHODS', type: 'string', default: 'GET,HEAD', help: 'HTTP methods SERVICE_CHECK_HTTP_METHOD may ask for' },
-  'meta-from-env': { env: 'REGISTRAR_META_FROM_ENV', type: 'boolean', default: 'true', help: 'take service Meta from SERVICE_* image ENV too, as Registrator (false: from labels only)' },
-  'name-policy': { env: 'REGISTRAR_NAME_POLICY', type: 'string', help: 'JSON file saying which containers may use which service names (see docs/security.md)' },
+  deregister: {
+    env: 'REGISTRAR_DEREGISTER',
+    type: 'string',
+    default: 'always',
+    help: 'always, or on-success: keep services of containers that exited non-zero',
+  },
+  'enable-script-checks': {
+    env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS',
+    type: 'boolean',
+    default: 'false',
+    help: 'run SERVICE_CHECK_SCRIPT commands inside containers (Consul itself never runs them)',
+  },
+  'script-executor': {
+    env: 'REGISTRAR_SCRIPT_EXECUTOR',
+    type: 'string',
+    default: 'auto',
+    help: "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)",
+  },
+  'max-services': {
+    env: 'REGISTRAR_MAX_SERVICES',
+    type: 'string',
+    default: String(DEFAULT_MAX_SERVICES),
+    help: 'services one container may have (its lowest ports); more are left out with a warning',
+  },
+  'allow-any-service-ip': {
+    env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP',
+    type: 'boolean',
+    default: 'false',
+    help: "let SERVICE_IP name addresses outside the container's own networks (loopback, link-local and multicast never)",
+  },
+  'check-http-methods': {
+    env: 'REGISTRAR_CHECK_HTTP_METHODS',
+    type: 'string',
+    default: 'GET,HEAD',
+    help: 'HTTP methods SERVICE_CHECK_HTTP_METHOD may ask for',
+  },
+  'meta-from-env': {
+    env: 'REGISTRAR_META_FROM_ENV',
+    type: 'boolean',
+    default: 'true',
+    help: 'take service Meta from SERVICE_* image ENV too, as Registrator (false: from labels only)',
+  },
+  'name-policy': {
+    env: 'REGISTRAR_NAME_POLICY',
+    type: 'string',
+    help: 'JSON file saying which containers may use which service names (see docs/security.md)',
+  },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
-  ttl: { env: 'REGISTRAR_TTL', type: 'string', default: '0', help: 'seconds: every service follows a TTL check this registrar refreshes, so they all go critical when it stops (0: none)' },
-  'ttl-refresh': { env: 'REGISTRAR_TTL_REFRESH', type: 'string', help: 'seconds between refreshes of that TTL check (at least 0.5); default: a third of --ttl' },
-  'docker-health': { env: 'REGISTRAR_DOCKER_HEALTH', type: 'boolean', default: 'true', help: "mirror each container's Docker HEALTHCHECK as a TTL check" },
-  'deregister-on-exit': { env: 'REGISTRAR_DEREGISTER_ON_EXIT', type: 'boolean', default: 'false', help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)' },
-  'agent-poll': { env: 'REGISTRAR_AGENT_POLL', type: 'string', default: '1', help: 'seconds between checks that the Consul agent is up and has not lost its state' },
+  ttl: {
+    env: 'REGISTRAR_TTL',
+    type: 'string',
+    default: '0',
+    help: 'seconds: every service follows a TTL check this registrar refreshes, so they all go critical when it stops (0: none)',
+  },
+  'ttl-refresh': {
+    env: 'REGISTRAR_TTL_REFRESH',
+    type: 'string',
+    help: 'seconds between refreshes of that TTL check (at least 0.5); default: a third of --ttl',
+  },
+  'docker-health': {
+    env: 'REGISTRAR_DOCKER_HEALTH',
+    type: 'boolean',
+    default: 'true',
+    help: "mirror each container's Docker HEALTHCHECK as a TTL check",
+  },
+  'deregister-on-exit': {
+    env: 'REGISTRAR_DEREGISTER_ON_EXIT',
+    type: 'boolean',
+    default: 'false',
+    help: 'remove every registration on SIGTERM (default: keep them, so an upgrade causes no flap)',
+  },
+  'agent-poll': {
+    env: 'REGISTRAR_AGENT_POLL',
+    type: 'string',
+    default: '1',
+    help: 'seconds between checks that the Consul agent is up and has not lost its state',
+  },
   concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
-  'http-addr': { env: 'REGISTRAR_HTTP_ADDR', type: 'string', default: '127.0.0.1:9480', help: "where /healthz and /metrics are served (the flag --http-addr='' turns them off)" },
+  'http-addr': {
+    env: 'REGISTRAR_HTTP_ADDR',
+    type: 'string',
+    default: '127.0.0.1:9480',
+    help: "where /healthz and /metrics are served (the flag --http-addr='' turns them off)",
+  },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
   help: { env: '', type: 'boolean', help: 'print this help and exit' },
 } satisfies Record<string, OptionSpec>;
@@ -191,7 +278,9 @@ export function toSettings(v: RawConfig): Settings {
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
   };
   if (settings.hostId !== undefined && !validHostId(settings.hostId)) {
-    throw new ConfigError(`${where('host-id')} is "${settings.hostId}": write letters, digits, - _ and . only (it is part of every service ID)`);
+    throw new ConfigError(
+      `${where('host-id')} is "${settings.hostId}": write letters, digits, - _ and . only (it is part of every service ID)`,
+    );
   }
   if (!/^(unix|tcp|https?):\/\//.test(settings.docker.host)) {
     throw new ConfigError(`--docker-host / DOCKER_HOST "${settings.docker.host}" must start with unix:// or tcp://`);
@@ -232,7 +321,9 @@ function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
   const given = v['ttl-refresh'] !== undefined && v['ttl-refresh'] !== '';
   const refreshMs = given ? Math.round(number(v, 'ttl-refresh', 0.5) * 1000) : Math.max(500, Math.round(ttlMs / 3));
   if (refreshMs >= ttlMs) {
-    throw new ConfigError(`${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`);
+    throw new ConfigError(
+      `${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`,
+    );
   }
   return { registrarTtl: { ttlMs, refreshMs } };
 }
@@ -245,7 +336,9 @@ export function validHostId(hostId: string): boolean {
 function httpMethods(v: RawConfig): string[] {
   const methods = splitList(v['check-http-methods'] ?? '').map((m) => m.toUpperCase());
   if (methods.length === 0 || methods.some((m) => !/^[A-Z]{1,16}$/.test(m))) {
-    throw new ConfigError(`${where('check-http-methods')} is "${v['check-http-methods']}": write HTTP methods separated by commas, e.g. GET,HEAD`);
+    throw new ConfigError(
+      `${where('check-http-methods')} is "${v['check-http-methods']}": write HTTP methods separated by commas, e.g. GET,HEAD`,
+    );
   }
   return methods;
 }
@@ -256,7 +349,9 @@ function namePolicy(path: string | undefined): Pick<Settings, 'namePolicy'> {
   try {
     return { namePolicy: parseNamePolicy(text) };
   } catch (err) {
-    throw new ConfigError(`${path}, named by ${where('name-policy')}, is not a name policy: ${(err as Error).message} (see docs/security.md)`);
+    throw new ConfigError(
+      `${path}, named by ${where('name-policy')}, is not a name policy: ${(err as Error).message} (see docs/security.md)`,
+    );
   }
 }
 

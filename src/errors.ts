@@ -4,7 +4,13 @@
  * failed). Never request headers, so never a token.
  */
 export function describeError(err: unknown): string {
-  const e = err as { statusCode?: number; message?: string; isPapi?: boolean; response?: { body?: unknown }; json?: { message?: string } | null };
+  const e = err as {
+    statusCode?: number;
+    message?: string;
+    isPapi?: boolean;
+    response?: { body?: unknown };
+    json?: { message?: string } | null;
+  };
   if (e.statusCode) {
     // The consul package's errors come from papi; dockerode's from docker-modem, with the body in json.
     const daemon = e.isPapi ? 'Consul' : 'Docker';

@@ -6,7 +6,9 @@ import { printable } from './model/show.js';
  * with --ttl the registrar's own service, which every one of them follows.
  */
 export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string): string {
-  const own = registrarServiceId ? [`(the registrar itself)\n  ${registrarServiceId}  name consul-registrar: a TTL check it refreshes (--ttl)`] : [];
+  const own = registrarServiceId
+    ? [`(the registrar itself)\n  ${registrarServiceId}  name consul-registrar: a TTL check it refreshes (--ttl)`]
+    : [];
   return [...plans.map(formatContainer), ...own].join('\n');
 }
 
@@ -24,7 +26,9 @@ function formatRegistration(reg: Registration): string[] {
   const lines = [`  ${reg.ID}  name ${reg.Name}  address ${reg.Address}  port ${reg.Port}${tags}`];
   for (const check of reg.Checks) {
     const target = check.HTTP ?? check.TCP ?? check.GRPC ?? (check.AliasService ? `alias of ${check.AliasService}` : `ttl ${check.TTL}`);
-    lines.push(`    check ${check.CheckID}: ${check.Method ?? ''}${check.Method ? ' ' : ''}${target}${check.Interval ? ` every ${check.Interval}` : ''}`);
+    lines.push(
+      `    check ${check.CheckID}: ${check.Method ?? ''}${check.Method ? ' ' : ''}${target}${check.Interval ? ` every ${check.Interval}` : ''}`,
+    );
   }
   return lines;
 }

@@ -4,7 +4,14 @@ import pRetry from 'p-retry';
 import { ConfigError, validHostId, type Settings } from './config.js';
 import { ConsulAgent } from './consul/agent.js';
 import { AgentWatch } from './consul/agent-watch.js';
-import { ALIAS_OF_MISSING_IS_CRITICAL_SINCE, capabilitiesOf, OLDEST_SUPPORTED, atLeast, parseVersion, type Capabilities } from './consul/capabilities.js';
+import {
+  ALIAS_OF_MISSING_IS_CRITICAL_SINCE,
+  capabilitiesOf,
+  OLDEST_SUPPORTED,
+  atLeast,
+  parseVersion,
+  type Capabilities,
+} from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
 import { isUnknownCheck } from './consul/errors.js';
 import { describeError, isCertificateError } from './errors.js';
@@ -41,7 +48,9 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
   const connection = connectConsul(settings.consul);
   const consul = new ConsulAgent(connection);
   if (settings.consul.skipVerify && connection.baseUrl.startsWith('https:')) {
-    log.warn("--consul-ssl-verify=false / CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests");
+    log.warn(
+      "--consul-ssl-verify=false / CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests",
+    );
   }
   const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
     pRetry(call, {
@@ -51,15 +60,22 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
       onFailedAttempt: ({ error, attemptNumber }) =>
         log.warn(
           { attempt: attemptNumber, err: describeError(error) },
-          isCertificateError(error) ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})` : `${what} not reachable; retrying (${fix})`,
+          isCertificateError(error)
+            ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
+            : `${what} not reachable; retrying (${fix})`,
         ),
     });
   const [info, self] = await Promise.all([
-    retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, 'check DOCKER_CERT_PATH (ca.pem)', () => docker.info() as Promise<{ Name: string }>),
+    retry(
+      'Docker',
+      `check --docker-host / DOCKER_HOST = ${settings.docker.host}`,
+      'check DOCKER_CERT_PATH (ca.pem)',
+      () => docker.info() as Promise<{ Name: string }>,
+    ),
     retry(
       'Consul',
       `check --consul-addr / CONSUL_HTTP_ADDR = ${settings.consul.addr}`,
-      "give the CA that signed it in CONSUL_CACERT, and CONSUL_TLS_SERVER_NAME when the address is not a name in the certificate",
+      'give the CA that signed it in CONSUL_CACERT, and CONSUL_TLS_SERVER_NAME when the address is not a name in the certificate',
       () => consul.self(),
     ),
   ]);
@@ -70,12 +86,16 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
   }
   const hostId = settings.hostId ?? info.Name;
   if (!validHostId(hostId)) {
-    throw new ConfigError(`Docker's host name "${hostId}" cannot be part of service IDs; set --host-id / REGISTRAR_HOST_ID to letters, digits, - _ and .`);
+    throw new ConfigError(
+      `Docker's host name "${hostId}" cannot be part of service IDs; set --host-id / REGISTRAR_HOST_ID to letters, digits, - _ and .`,
+    );
   }
   // --ttl rests on alias checks of the registrar's own service, which must fail closed when it is gone.
   const ttl = settings.registrarTtl && atLeast(version, ALIAS_OF_MISSING_IS_CRITICAL_SINCE);
   if (settings.registrarTtl && !ttl) {
-    log.warn(`--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`);
+    log.warn(
+      `--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`,
+    );
   }
   const plan: PlanOptions = {
     hostId,
@@ -126,7 +146,12 @@ export class Registrar {
     private readonly log: Logger,
   ) {
     this.checks = new CheckScheduler(
-      jobRunner(settings.scriptExecutor, env.docker, (id) => env.source.inspect(id), (job, why) => this.onExecutorFallback(job, why)),
+      jobRunner(
+        settings.scriptExecutor,
+        env.docker,
+        (id) => env.source.inspect(id),
+        (job, why) => this.onExecutorFallback(job, why),
+      ),
       (job, outcome) => this.reportCheck(job, outcome),
       { concurrency: settings.scriptConcurrency },
       log,
@@ -140,17 +165,24 @@ export class Registrar {
       log,
       { checks: this.checks, metrics: this.metrics },
     );
-    this.watcher = new DockerEventWatcher(env.docker, { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.fullPass() }, log);
+    this.watcher = new DockerEventWatcher(
+      env.docker,
+      { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.fullPass() },
+      log,
+    );
     this.agentWatch = new AgentWatch(env.consul, settings.agentPollSeconds * 1000, () => void this.afterAgentRecovered(), log);
   }
 
   async start(): Promise<void> {
     if (this.settings.scriptChecks && this.settings.scriptExecutor === 'nsenter') {
-      this.log.warn("--script-executor nsenter: script checks run as the container's user without its seccomp and LSM profile; use it only where container authors are trusted (docs/security.md)");
+      this.log.warn(
+        "--script-executor nsenter: script checks run as the container's user without its seccomp and LSM profile; use it only where container authors are trusted (docs/security.md)",
+      );
     }
     this.agentWatch.start(this.env.consulNodeId);
     await this.heartbeat?.start(); // before any alias check of it is registered
-    if (this.settings.httpAddr) startStatusServer(this.settings.httpAddr, { metrics: () => this.renderMetrics(), health: () => this.health() }, this.log);
+    if (this.settings.httpAddr)
+      startStatusServer(this.settings.httpAddr, { metrics: () => this.renderMetrics(), health: () => this.health() }, this.log);
     if (this.settings.resyncSeconds > 0) {
       this.timer = setInterval(() => void this.fullPass(), this.settings.resyncSeconds * 1000);
     }
@@ -186,7 +218,10 @@ export class Registrar {
     if (this.fallbackSaid.get(job.containerId) === why) return;
     if (this.fallbackSaid.size > 10_000) this.fallbackSaid.clear(); // bounded: containers come and go
     this.fallbackSaid.set(job.containerId, why);
-    this.log.info({ containerId: job.containerId, checkId: job.checkId, reason: why }, `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`);
+    this.log.info(
+      { containerId: job.containerId, checkId: job.checkId, reason: why },
+      `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`,
+    );
   }
 
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
@@ -218,13 +253,20 @@ export class Registrar {
     this.metrics.set('registrar_check_late_total', late);
     this.metrics.set('registrar_check_skipped_total', skipped);
     this.metrics.set('registrar_check_report_errors_total', reportErrors);
-    for (const q of [0.5, 0.99]) this.metrics.set('registrar_check_lateness_seconds', quantile(this.checks.lateness, q) / 1000, `quantile="${q}"`);
+    for (const q of [0.5, 0.99])
+      this.metrics.set('registrar_check_lateness_seconds', quantile(this.checks.lateness, q) / 1000, `quantile="${q}"`);
     return this.metrics.render();
   }
 
   /** /healthz: Docker and Consul answer, and a full pass ended recently (within three --resync periods). */
   private async health(): Promise<{ ok: boolean } & Record<string, unknown>> {
-    const docker = await Promise.race([this.env.docker.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    const docker = await Promise.race([
+      this.env.docker.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+    ]);
     const consul = this.agentWatch.reachable;
     const age = this.lastPassEnded === undefined ? undefined : (Date.now() - this.lastPassEnded) / 1000;
     const fresh = age !== undefined && (this.settings.resyncSeconds === 0 || age < 3 * this.settings.resyncSeconds);

@@ -30,7 +30,9 @@ export class DockerExecExecutor implements Executor {
     // No User: Docker runs it as the container's configured user, with the container's capabilities,
     // seccomp and LSM profile, and the container's own environment plus SERVICE_IP and SERVICE_PORT.
     const Env = Object.entries(job.env).map(([key, value]) => `${key}=${value}`);
-    const exec = await this.docker.getContainer(job.containerId).exec({ Cmd: job.argv, Env, AttachStdout: true, AttachStderr: true, Tty: false, Privileged: false });
+    const exec = await this.docker
+      .getContainer(job.containerId)
+      .exec({ Cmd: job.argv, Env, AttachStdout: true, AttachStderr: true, Tty: false, Privileged: false });
     const stream = await exec.start({ hijack: true, stdin: false });
     const output = new OutputBuffer();
     const sink = new PassThrough();

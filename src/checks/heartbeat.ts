@@ -47,7 +47,15 @@ export class Heartbeat {
       Address: '',
       Port: 0,
       Meta: {},
-      Checks: [{ CheckID: this.checkId, Name: 'consul-registrar running', TTL: `${this.ttl.ttlMs}ms`, Status: 'passing', DeregisterCriticalServiceAfter: '10m' }],
+      Checks: [
+        {
+          CheckID: this.checkId,
+          Name: 'consul-registrar running',
+          TTL: `${this.ttl.ttlMs}ms`,
+          Status: 'passing',
+          DeregisterCriticalServiceAfter: '10m',
+        },
+      ],
     };
     await this.consul.register(service);
   }
@@ -84,7 +92,10 @@ export class Heartbeat {
     } catch (err) {
       if (!this.failing) {
         const fix = statusOf(err) === 403 ? 'give the ACL token service:write on consul-registrar' : 'retrying every refresh';
-        this.log.warn({ err: describeError(err), serviceId: this.serviceId }, `--ttl: cannot refresh ${this.serviceId}, so this host's services turn critical when its TTL runs out; ${fix}`);
+        this.log.warn(
+          { err: describeError(err), serviceId: this.serviceId },
+          `--ttl: cannot refresh ${this.serviceId}, so this host's services turn critical when its TTL runs out; ${fix}`,
+        );
       }
       this.failing = true;
     } finally {

@@ -44,7 +44,8 @@ export function resolveIdentity(user: string, root: string): IdentityAnswer {
       gid = id(group[2]);
     }
   }
-  if (uid === undefined || gid === undefined) return { problem: `the user ${JSON.stringify(user)} does not resolve to a uid and gid from 0 to ${MAX_ID}` };
+  if (uid === undefined || gid === undefined)
+    return { problem: `the user ${JSON.stringify(user)} does not resolve to a uid and gid from 0 to ${MAX_ID}` };
   return { uid, gid };
 }
 
@@ -72,7 +73,11 @@ function readEntries(root: string, file: 'passwd' | 'group'): string[][] {
     if (!stat.isFile()) return [];
     const buffer = Buffer.alloc(Math.min(stat.size, MAX_FILE));
     const length = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, length).toString('utf8').split('\n').map((line) => line.split(':'));
+    return buffer
+      .subarray(0, length)
+      .toString('utf8')
+      .split('\n')
+      .map((line) => line.split(':'));
   } catch {
     return [];
   } finally {

@@ -47,7 +47,10 @@ export class NsenterExecutor {
     }
     const cgroups = containerCgroups(job.pid, job.containerId);
     if (cgroups === undefined) {
-      return { problem: "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)" };
+      return {
+        problem:
+          "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)",
+      };
     }
     const key = `${job.containerId}:${job.pid}:${job.user}:${JSON.stringify(job.env)}`;
     let found = this.known.get(key);
@@ -75,7 +78,22 @@ export class NsenterExecutor {
 
   run(job: CheckJob, entry: Entry): Running {
     const { uid, gid } = entry.identity;
-    const nsenter = [this.nsenter!, '-t', String(job.pid), '-m', '-u', '-i', '-n', '-p', '-S', String(uid), '-G', String(gid), '--', ...job.argv];
+    const nsenter = [
+      this.nsenter!,
+      '-t',
+      String(job.pid),
+      '-m',
+      '-u',
+      '-i',
+      '-n',
+      '-p',
+      '-S',
+      String(uid),
+      '-G',
+      String(gid),
+      '--',
+      ...job.argv,
+    ];
     // no_new_privs is inherited: a registrar that has it (docker --security-opt no-new-privileges,
     // systemd NoNewPrivileges=yes) saves an exec of setpriv per check (~0.9 ms of CPU here).
     const [program, ...args] = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];

@@ -27,7 +27,13 @@ export function jobRunner(
   return (job) => {
     if (job.kind === 'docker-health') {
       const outcome = inspect(job.containerId).then(healthOutcome);
-      return { outcome, finished: outcome.then(() => undefined, () => undefined) };
+      return {
+        outcome,
+        finished: outcome.then(
+          () => undefined,
+          () => undefined,
+        ),
+      };
     }
     const entry = viaNsenter?.prepare(job);
     if (entry === undefined) return viaDocker.run(job);

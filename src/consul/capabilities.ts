@@ -11,7 +11,12 @@ const CHECK_FIELD_SINCE: Partial<Record<keyof CheckDefinition, Version[]>> = {
   FailuresBeforeCritical: [[1, 7, 0]],
   TLSServerName: [[1, 10, 0]],
   // The fix for CVE-2022-29153 (redirects as SSRF), backported: the first release of each branch with it.
-  DisableRedirects: [[1, 9, 17], [1, 10, 10], [1, 11, 5], [1, 12, 0]],
+  DisableRedirects: [
+    [1, 9, 17],
+    [1, 10, 10],
+    [1, 11, 5],
+    [1, 12, 0],
+  ],
 };
 export const OLDEST_SUPPORTED: Version = [1, 6, 1];
 /** Before 1.8 an alias check of a service the agent does not have passes ("No checks found."). */

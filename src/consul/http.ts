@@ -31,7 +31,13 @@ export class AgentHttp {
           const status = res.statusCode ?? 0;
           if (status < 300) return resolve();
           const text = Buffer.concat(chunks).toString('utf8').slice(0, 1000);
-          reject(Object.assign(new Error(`${status} ${res.statusMessage ?? ''}`.trim()), { statusCode: status, isPapi: true, response: { body: text } }));
+          reject(
+            Object.assign(new Error(`${status} ${res.statusMessage ?? ''}`.trim()), {
+              statusCode: status,
+              isPapi: true,
+              response: { body: text },
+            }),
+          );
         });
       });
       req.on('error', reject);

@@ -14,7 +14,8 @@ export function connectDocker(settings: DockerSettings): Docker {
   const url = new URL(settings.host);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
   const tls = settings.tlsVerify || settings.certPath !== undefined;
-  const cert = (file: string) => (settings.certPath ? readSettingFile(join(settings.certPath, file), '--docker-cert-path / DOCKER_CERT_PATH') : undefined);
+  const cert = (file: string) =>
+    settings.certPath ? readSettingFile(join(settings.certPath, file), '--docker-cert-path / DOCKER_CERT_PATH') : undefined;
   return new Docker({
     host: url.hostname,
     port: url.port || (tls ? 2376 : 2375),

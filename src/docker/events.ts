@@ -63,7 +63,10 @@ export class DockerEventWatcher {
         if (!this.stopped) this.log.warn('Docker event stream ended; reconnecting');
       } catch (err) {
         if (this.stopped) break;
-        this.log.warn({ err: (err as Error).message }, 'Docker event stream failed; reconnecting (is dockerd running and DOCKER_HOST right?)');
+        this.log.warn(
+          { err: (err as Error).message },
+          'Docker event stream failed; reconnecting (is dockerd running and DOCKER_HOST right?)',
+        );
       }
       attempt++;
       await this.sleep((this.options.backoffMs ?? defaultBackoff)(attempt));

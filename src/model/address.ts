@@ -70,7 +70,12 @@ function names(networks: NetworkFact[]): string {
   return networks.map((n) => n.name).join(', ');
 }
 
-const FAMILIES = new Map<string, IpFamily>([['4', 'ipv4'], ['ipv4', 'ipv4'], ['6', 'ipv6'], ['ipv6', 'ipv6']]);
+const FAMILIES = new Map<string, IpFamily>([
+  ['4', 'ipv4'],
+  ['ipv4', 'ipv4'],
+  ['6', 'ipv6'],
+  ['ipv6', 'ipv6'],
+]);
 
 /** Reads an IP family setting (4, 6, ipv4, ipv6); undefined when it is none of them. */
 export function parseIpFamily(value: string): IpFamily | undefined {
@@ -85,10 +90,22 @@ export function hostPort(address: string, port: number): string {
 // Addresses no service is reached on from another host, and the ones a check must never be pointed
 // at (the agent's own loopback, cloud metadata at 169.254.169.254): never registered.
 const NEVER = new BlockList();
-for (const [net, prefix] of [['0.0.0.0', 8], ['127.0.0.0', 8], ['169.254.0.0', 16], ['224.0.0.0', 4], ['255.255.255.255', 32]] as const) {
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['224.0.0.0', 4],
+  ['255.255.255.255', 32],
+] as const) {
   NEVER.addSubnet(net, prefix, 'ipv4');
 }
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fe80::', 10], ['ff00::', 8]] as const) NEVER.addSubnet(net, prefix, 'ipv6');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  NEVER.addSubnet(net, prefix, 'ipv6');
 
 /**
  * Why SERVICE_IP may not be used, or undefined when it may: by default only an address inside one

@@ -43,7 +43,12 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
     const url = checkUrl(scheme, target, settings.get(key), `SERVICE_${key.toUpperCase()}`, warnings);
     if (url === undefined) continue;
     // Redirects would let the target move the check to any address the agent reaches (CVE-2022-29153).
-    add(scheme, { HTTP: url, DisableRedirects: true, ...(method ? { Method: method } : {}), ...(scheme === 'https' ? tls(settings, warnings) : {}) });
+    add(scheme, {
+      HTTP: url,
+      DisableRedirects: true,
+      ...(method ? { Method: method } : {}),
+      ...(scheme === 'https' ? tls(settings, warnings) : {}),
+    });
   }
   if (flag(settings, 'check_tcp', warnings)) add('tcp', { TCP: target });
   const grpc = settings.get('check_grpc');
@@ -55,7 +60,9 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
         ...(flag(settings, 'check_grpc_use_tls', warnings) ? { GRPCUseTLS: true, ...tls(settings, warnings) } : {}),
       });
     } else {
-      warnings.push(`SERVICE_CHECK_GRPC ${shown(grpc)} is not true or a gRPC service name (letters, digits, . _ -); the gRPC check is left out`);
+      warnings.push(
+        `SERVICE_CHECK_GRPC ${shown(grpc)} is not true or a gRPC service name (letters, digits, . _ -); the gRPC check is left out`,
+      );
     }
   }
   if (settings.has('check_ttl')) {
@@ -64,9 +71,21 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
   }
   const jobs: CheckJob[] = [];
   const [scriptKey, ...ignoredKeys] = SCRIPT_KEYS.filter((key) => settings.has(key));
-  for (const key of ignoredKeys) warnings.push(`SERVICE_${key.toUpperCase()} is ignored: SERVICE_${scriptKey!.toUpperCase()} is the service's script check`);
+  for (const key of ignoredKeys)
+    warnings.push(`SERVICE_${key.toUpperCase()} is ignored: SERVICE_${scriptKey!.toUpperCase()} is the service's script check`);
   if (scriptKey) {
-    const script = scriptCheck({ serviceId, address, port, command: settings.get(scriptKey)!, label: `SERVICE_${scriptKey.toUpperCase()}`, common, scripts: r.scripts }, warnings);
+    const script = scriptCheck(
+      {
+        serviceId,
+        address,
+        port,
+        command: settings.get(scriptKey)!,
+        label: `SERVICE_${scriptKey.toUpperCase()}`,
+        common,
+        scripts: r.scripts,
+      },
+      warnings,
+    );
     if (script) {
       checks.push(script.check);
       jobs.push(script.job);
@@ -81,7 +100,13 @@ const GRPC_SERVICE = /^[A-Za-z0-9_.-]{1,200}$/;
 const URL_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 
 /** The check's URL on the registered address and port, or undefined (with a warning) when the label asks for anything else. */
-function checkUrl(scheme: 'http' | 'https', target: string, value: string | undefined, label: string, warnings: string[]): string | undefined {
+function checkUrl(
+  scheme: 'http' | 'https',
+  target: string,
+  value: string | undefined,
+  label: string,
+  warnings: string[],
+): string | undefined {
   if (value === undefined) return undefined;
   const path = asPath(value);
   const url = `${scheme}://${target}${path}`;
@@ -100,7 +125,9 @@ function httpMethod(settings: SettingMap, allowed: string[], warnings: string[])
   const method = settings.get('check_http_method')?.trim().toUpperCase();
   if (!method) return undefined;
   if (allowed.includes(method)) return method;
-  warnings.push(`SERVICE_CHECK_HTTP_METHOD ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`);
+  warnings.push(
+    `SERVICE_CHECK_HTTP_METHOD ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`,
+  );
   return undefined;
 }
 
@@ -113,11 +140,31 @@ type CommonFields = Pick<
  * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
  * Healthy is passing; unhealthy, and starting (no probe has passed yet), are critical.
  */
-export function dockerHealthCheck(serviceId: string, containerId: string, pid: number, health: HealthFact): { check: CheckDefinition; job: CheckJob } {
+export function dockerHealthCheck(
+  serviceId: string,
+  containerId: string,
+  pid: number,
+  health: HealthFact,
+): { check: CheckDefinition; job: CheckJob } {
   const checkId = `service:${serviceId}:docker-health`;
   return {
-    check: { CheckID: checkId, Name: 'Docker HEALTHCHECK', TTL: `${2 * health.intervalMs + 10_000}ms`, Notes: "mirrors the container's Docker HEALTHCHECK" },
-    job: { kind: 'docker-health', checkId, containerId, pid, user: '', env: {}, argv: [], intervalMs: health.intervalMs, timeoutMs: 10_000 },
+    check: {
+      CheckID: checkId,
+      Name: 'Docker HEALTHCHECK',
+      TTL: `${2 * health.intervalMs + 10_000}ms`,
+      Notes: "mirrors the container's Docker HEALTHCHECK",
+    },
+    job: {
+      kind: 'docker-health',
+      checkId,
+      containerId,
+      pid,
+      user: '',
+      env: {},
+      argv: [],
+      intervalMs: health.intervalMs,
+      timeoutMs: 10_000,
+    },
   };
 }
 
@@ -167,13 +214,17 @@ interface ScriptRequest {
 function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefinition; job: CheckJob } | undefined {
   const { common, scripts, label } = r;
   if (!scripts.enabled) {
-    warnings.push(`${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`);
+    warnings.push(
+      `${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`,
+    );
     return undefined;
   }
   const vars = { SERVICE_IP: r.address, SERVICE_PORT: String(r.port) };
   const argv = splitCommand(r.command, vars);
   if (!argv) {
-    warnings.push(`${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`);
+    warnings.push(
+      `${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`,
+    );
     return undefined;
   }
   // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
@@ -190,7 +241,17 @@ function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefini
       ...(common.Status ? { Status: common.Status } : {}),
       ...(common.DeregisterCriticalServiceAfter ? { DeregisterCriticalServiceAfter: common.DeregisterCriticalServiceAfter } : {}),
     },
-    job: { kind: 'script', checkId, containerId: scripts.containerId, pid: scripts.pid, user: scripts.user, env: vars, argv, intervalMs, timeoutMs },
+    job: {
+      kind: 'script',
+      checkId,
+      containerId: scripts.containerId,
+      pid: scripts.pid,
+      user: scripts.user,
+      env: vars,
+      argv,
+      intervalMs,
+      timeoutMs,
+    },
   };
 }
 

@@ -1,7 +1,15 @@
 // Consul reads durations with Go's time.ParseDuration: a value it cannot parse, or one past
 // 2^63-1 nanoseconds (about 2,562,047 hours), is a 400 for the whole service.
 const PART = /(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m|h)/y;
-const NANOS: Record<string, bigint> = { ns: 1n, us: 1_000n, µs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const NANOS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 const MAX = 2n ** 63n - 1n;
 
 /** Nanoseconds in a Go duration such as "1m30s" or "1.5s"; undefined when Go would refuse it. */

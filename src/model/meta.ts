@@ -18,7 +18,9 @@ export function userMeta(settings: SettingMap, warnings: string[]): Record<strin
     if (KNOWN.has(key) || key.startsWith('check_')) continue;
     const label = printable(`SERVICE_${key.toUpperCase()}`);
     if (!KEY.test(key) || RESERVED.some((prefix) => key.startsWith(prefix))) {
-      warnings.push(`${label} cannot be Consul service Meta (keys are letters, digits, _ and -, and may not start with ${RESERVED.join(' or ')}); it is left out`);
+      warnings.push(
+        `${label} cannot be Consul service Meta (keys are letters, digits, _ and -, and may not start with ${RESERVED.join(' or ')}); it is left out`,
+      );
     } else if (value.length > MAX_VALUE) {
       warnings.push(`${label} is longer than Consul's ${MAX_VALUE} characters for a Meta value; it is left out`);
     } else if (count >= MAX_PAIRS - Object.keys(OWNER_META).length) {

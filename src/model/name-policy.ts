@@ -31,7 +31,9 @@ export function nameRefusal(policy: NamePolicy, name: string, facts: ContainerFa
   // Consul looks names up regardless of case (DNS, the health and catalog endpoints): so does the policy.
   const rules = policy.rules.filter((rule) => rule.names.some((pattern) => glob(pattern, 'i').test(name)));
   if (rules.length === 0) {
-    return policy.unlisted === 'deny' ? `the name policy (--name-policy) lists no rule for the name "${name}" and refuses unlisted names` : undefined;
+    return policy.unlisted === 'deny'
+      ? `the name policy (--name-policy) lists no rule for the name "${name}" and refuses unlisted names`
+      : undefined;
   }
   if (rules.some((rule) => selects(rule.containers, facts))) return undefined;
   return `the name policy (--name-policy) reserves the name "${name}" for other containers`;
@@ -54,7 +56,13 @@ function glob(pattern: string, flags: '' | 'i'): RegExp {
   const key = `${flags}/${pattern}`;
   let re = compiled.get(key);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, flags);
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      flags,
+    );
     compiled.set(key, re);
   }
   return re;

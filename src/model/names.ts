@@ -4,7 +4,12 @@ const MAX_LABEL = 63;
 
 /** The DNS-safe form of a service name ('' when nothing is left of it). */
 export function dnsSafeName(name: string): string {
-  return name.replace(INVALID, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_LABEL).replace(/-+$/, '');
+  return name
+    .replace(INVALID, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_LABEL)
+    .replace(/-+$/, '');
 }
 
 /** Registrator's default service name: the image's base name without tag or digest. */

@@ -62,7 +62,13 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     );
   }
 
-  const where = chooseAddress(facts, settings.common.get('ip'), settings.common.get('network'), addressOptions(settings.common, options, warnings), warnings);
+  const where = chooseAddress(
+    facts,
+    settings.common.get('ip'),
+    settings.common.get('network'),
+    addressOptions(settings.common, options, warnings),
+    warnings,
+  );
   if ('skip' in where) return plan([], where.skip);
 
   const several = allPorts.length > 1; // before the cap: lowering --max-services must not rename services
@@ -80,7 +86,10 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       warnings.push(`service name ${shown(rawName)} has nothing Consul DNS can serve; set SERVICE_NAME to letters, digits and dashes`);
       continue;
     }
-    if (name !== rawName) warnings.push(`service name ${shown(rawName)} is not DNS-safe; registered as "${name}" (set SERVICE_NAME to letters, digits and dashes)`);
+    if (name !== rawName)
+      warnings.push(
+        `service name ${shown(rawName)} is not DNS-safe; registered as "${name}" (set SERVICE_NAME to letters, digits and dashes)`,
+      );
     const refusedName = options.namePolicy && nameRefusal(options.namePolicy, name, facts);
     if (refusedName) {
       warnings.push(`port ${port}: ${refusedName}; it is not registered (ask the operator, or choose another SERVICE_NAME)`);
@@ -114,7 +123,11 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       Tags: [...new Set([...boundedTags(splitList(s.get('tags') ?? ''), warnings), ...options.tags])],
       Address: where.address,
       Port: port,
-      Meta: { ...userMeta(settingsForPort(metaSettings, port), warnings), [OWNER_META.host]: options.hostId, [OWNER_META.container]: facts.id },
+      Meta: {
+        ...userMeta(settingsForPort(metaSettings, port), warnings),
+        [OWNER_META.host]: options.hostId,
+        [OWNER_META.container]: facts.id,
+      },
       Checks: checks,
     });
   }
@@ -124,7 +137,14 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     return plan([], `duplicate service ID ${duplicate.ID}`);
   }
   if (registrations.length === 0) {
-    return plan([], options.explicit ? 'no SERVICE_NAME (explicit mode)' : options.namePolicy ? 'every port is ignored or refused by the name policy' : 'every port is ignored');
+    return plan(
+      [],
+      options.explicit
+        ? 'no SERVICE_NAME (explicit mode)'
+        : options.namePolicy
+          ? 'every port is ignored or refused by the name policy'
+          : 'every port is ignored',
+    );
   }
   return plan(registrations);
 }
@@ -147,7 +167,11 @@ interface IdRequest {
 function serviceId(r: IdRequest, warnings: string[]): string {
   const own = r.own?.trim();
   const shared = r.shared?.trim();
-  const [asked, label] = own ? [own, `SERVICE_${r.port}_ID`] : shared ? [r.several ? `${shared}:${r.suffix}` : shared, 'SERVICE_ID'] : [undefined, ''];
+  const [asked, label] = own
+    ? [own, `SERVICE_${r.port}_ID`]
+    : shared
+      ? [r.several ? `${shared}:${r.suffix}` : shared, 'SERVICE_ID']
+      : [undefined, ''];
   if (asked === undefined) return r.fallback;
   const problem = idProblem(asked);
   if (problem === undefined) return asked;
@@ -161,7 +185,9 @@ function addressOptions(settings: SettingMap, options: PlanOptions, warnings: st
   if (value === undefined) return options;
   const family = parseIpFamily(value);
   if (family) return { ...options, ipFamily: family };
-  warnings.push(`SERVICE_IP_FAMILY ${shown(value)} is not 4, 6, ipv4 or ipv6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`);
+  warnings.push(
+    `SERVICE_IP_FAMILY ${shown(value)} is not 4, 6, ipv4 or ipv6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`,
+  );
   return options;
 }
 

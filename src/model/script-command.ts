@@ -6,7 +6,10 @@
  * for one: `sh -c 'curl -sf localhost/health || exit 2'`.
  */
 export function splitCommand(command: string, vars: Record<string, string>): string[] | undefined {
-  const text = command.replace(/\$(?:\{(SERVICE_IP|SERVICE_PORT)\}|(SERVICE_IP|SERVICE_PORT)\b)/g, (m, a?: string, b?: string) => vars[(a ?? b)!] ?? m);
+  const text = command.replace(
+    /\$(?:\{(SERVICE_IP|SERVICE_PORT)\}|(SERVICE_IP|SERVICE_PORT)\b)/g,
+    (m, a?: string, b?: string) => vars[(a ?? b)!] ?? m,
+  );
   const args: string[] = [];
   let word = '';
   let inWord = false;

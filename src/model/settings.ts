@@ -29,7 +29,8 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
     for (const [rawKey, value] of Object.entries(source)) {
       if (rawKey.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
       if (value.length > MAX_SETTING_LENGTH || rawKey.length > MAX_KEY_LENGTH) {
-        const what = rawKey.length > MAX_KEY_LENGTH ? `its name is longer than ${MAX_KEY_LENGTH}` : `its value is longer than ${MAX_SETTING_LENGTH}`;
+        const what =
+          rawKey.length > MAX_KEY_LENGTH ? `its name is longer than ${MAX_KEY_LENGTH}` : `its value is longer than ${MAX_SETTING_LENGTH}`;
         warnings.push(`${shown(rawKey, 60)}: ${what} characters; it is ignored`);
         continue;
       }
@@ -41,7 +42,6 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
       const portMatch = PER_PORT.exec(key);
       const [target, name] = portMatch ? [forPort(perPort, Number(portMatch[1])), portMatch[2]!] : [common, key];
       if (name !== '' && (source === labels || !target.has(name))) target.set(name, value); // labels win over env
-
     }
   }
   return { common, perPort };
@@ -72,5 +72,8 @@ export function parseBool(value: string): boolean | undefined {
 }
 
 export function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }

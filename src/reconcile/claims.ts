@@ -22,7 +22,9 @@ export class ServiceIdClaims {
     const granted = wanted.filter((reg) => {
       const other = this.holder.get(reg.ID);
       if (other !== undefined && other !== containerId) {
-        warnings.push(`service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`);
+        warnings.push(
+          `service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
+        );
         return false;
       }
       this.holder.set(reg.ID, containerId);

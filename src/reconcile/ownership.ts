@@ -23,14 +23,18 @@ export async function ownedServices(agent: ServiceAgent, hostId: string, contain
 }
 
 function owned(s: AgentService): OwnedService {
-  return { id: s.id, name: s.name, address: s.address, port: s.port, containerId: s.meta[OWNER_META.container] ?? '', hash: s.meta[OWNER_META.hash] ?? '' };
+  return {
+    id: s.id,
+    name: s.name,
+    address: s.address,
+    port: s.port,
+    containerId: s.meta[OWNER_META.container] ?? '',
+    hash: s.meta[OWNER_META.hash] ?? '',
+  };
 }
 
 /** Who holds a service ID that the agent already has, as seen by the registrar of `hostId`. */
-export type Holder =
-  | { kind: 'this-container' }
-  | { kind: 'our-container'; containerId: string }
-  | { kind: 'foreign' };
+export type Holder = { kind: 'this-container' } | { kind: 'our-container'; containerId: string } | { kind: 'foreign' };
 
 export function holderOf(meta: Record<string, string>, hostId: string, containerId: string): Holder {
   if (meta[OWNER_META.host] !== hostId) return { kind: 'foreign' };

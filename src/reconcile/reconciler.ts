@@ -156,7 +156,10 @@ export class Reconciler {
       // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
       if (desired.length === 0) this.lastWrite.delete(id);
       const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
-      this.hooks.checks?.sync(id, (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)));
+      this.hooks.checks?.sync(
+        id,
+        (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)),
+      );
       this.hooks.metrics?.inc('registrar_refusals_total', refusals.size);
       for (const refusal of this.refused.fresh(id, [...refusals.values()])) this.log.error({ container: name, containerId: id }, refusal);
       return refusals.size === 0;
@@ -189,7 +192,9 @@ export class Reconciler {
         );
         refused.add(reg.ID);
       } else if (holder.kind === 'our-container' && (await this.isRunning(holder.containerId))) {
-        warnings.push(`service ID "${reg.ID}" belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`);
+        warnings.push(
+          `service ID "${reg.ID}" belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
+        );
         refused.add(reg.ID);
       }
     }
@@ -238,7 +243,15 @@ export class Reconciler {
         Meta: {},
         // A TTL that expires at once: Consul 1.8.7 never reaps a check that was only registered critical
         // (measured), but reaps one that turned critical, a minute later (measured: 65 s).
-        Checks: [{ CheckID: `service:${service.id}:remove`, Name: 'left by an earlier consul-registrar', TTL: '1s', Status: 'critical', DeregisterCriticalServiceAfter: '1m' }],
+        Checks: [
+          {
+            CheckID: `service:${service.id}:remove`,
+            Name: 'left by an earlier consul-registrar',
+            TTL: '1s',
+            Status: 'critical',
+            DeregisterCriticalServiceAfter: '1m',
+          },
+        ],
       }),
     );
     if (this.reaped.has(service.id)) return;
@@ -256,7 +269,10 @@ export class Reconciler {
     for (const field of dropped.filter((f) => !this.droppedFields.has(f))) {
       this.droppedFields.add(field);
       const version = this.options.capabilities.version.join('.');
-      const what = field === 'DisableRedirects' ? 'HTTP checks therefore follow redirects (fixed in 1.9.17, 1.10.10, 1.11.5 and 1.12: CVE-2022-29153)' : 'it is left out of every registration';
+      const what =
+        field === 'DisableRedirects'
+          ? 'HTTP checks therefore follow redirects (fixed in 1.9.17, 1.10.10, 1.11.5 and 1.12: CVE-2022-29153)'
+          : 'it is left out of every registration';
       this.log.warn({ field }, `Consul ${version} does not accept check field ${field}; ${what} (upgrade Consul to use it)`);
     }
     try {

@@ -23,7 +23,9 @@ export function startStatusServer(addr: string, sources: StatusSources, log: Log
       }
     })().catch(() => res.writeHead(500).end());
   });
-  server.on('error', (err) => log.error({ err: err.message }, `cannot serve /healthz and /metrics on ${addr}; set --http-addr (REGISTRAR_HTTP_ADDR)`));
+  server.on('error', (err) =>
+    log.error({ err: err.message }, `cannot serve /healthz and /metrics on ${addr}; set --http-addr (REGISTRAR_HTTP_ADDR)`),
+  );
   server.listen(port, host, () => {
     const bound = server.address();
     log.info({ httpPort: typeof bound === 'object' && bound ? bound.port : port }, `serving /healthz and /metrics on ${addr}`);

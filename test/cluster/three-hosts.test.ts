@@ -48,11 +48,16 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
 /** Milliseconds from Docker's StartedAt to the registrar's first "full pass" log line. */
 async function firstFullPassMs(registrar: Docker.Container): Promise<number> {
   const startedAt = Date.parse((await registrar.inspect()).State.StartedAt);
-  const line = await waitFor('the registrar container\'s first full pass', async () => {
-    const text = (await registrar.logs({ stdout: true, stderr: true })).toString();
-    const lines = text.split(/\r?\n/).filter((l) => l.startsWith('{'));
-    return lines.map((l) => JSON.parse(l) as { msg: string; time: number }).find((l) => l.msg.startsWith('full pass'));
-  }, 20_000, 50);
+  const line = await waitFor(
+    "the registrar container's first full pass",
+    async () => {
+      const text = (await registrar.logs({ stdout: true, stderr: true })).toString();
+      const lines = text.split(/\r?\n/).filter((l) => l.startsWith('{'));
+      return lines.map((l) => JSON.parse(l) as { msg: string; time: number }).find((l) => l.msg.startsWith('full pass'));
+    },
+    20_000,
+    50,
+  );
   return line.time - startedAt;
 }
 
@@ -76,13 +81,20 @@ async function answeredBy(on: Host[], service: string, expected: string[]): Prom
  * own resolver), then asks that address for /health on the native port.
  */
 async function reachFromC(service: string, address: string, type: 'a' | 'aaaa' = 'a'): Promise<void> {
-  await waitFor(`C's container resolving ${service}.service.consul to ${address}`, async () => {
-    const answers = await C.lookupFrom('client', `${service}.service.consul`, type);
-    return answers.length === 1 && answers[0] === address;
-  }, 20_000, 200);
+  await waitFor(
+    `C's container resolving ${service}.service.consul to ${address}`,
+    async () => {
+      const answers = await C.lookupFrom('client', `${service}.service.consul`, type);
+      return answers.length === 1 && answers[0] === address;
+    },
+    20_000,
+    200,
+  );
   const { code, output } = await C.exec('client', GET_HEALTH(address));
   expect(code, output).to.equal(0);
-  expect(output).to.match(/^HTTP\/1\.\d 200/).and.match(/\nok\s*$/);
+  expect(output)
+    .to.match(/^HTTP\/1\.\d 200/)
+    .and.match(/\nok\s*$/);
 }
 
 describe('three hosts on one LAN, the registrar as a container on each (scripts/cluster)', function () {
@@ -106,7 +118,12 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
       expect(ms).to.be.below(10_000);
     }
     for (const host of hosts) {
-      await waitFor(`${host.name}'s registrar healthy`, async () => (await registrars.get(host)!.inspect()).State.Health?.Status === 'healthy', 15_000, 200);
+      await waitFor(
+        `${host.name}'s registrar healthy`,
+        async () => (await registrars.get(host)!.inspect()).State.Health?.Status === 'healthy',
+        15_000,
+        200,
+      );
     }
     const image = await A.docker.getImage(REGISTRAR_IMAGE).inspect();
     figure(`image ${REGISTRAR_IMAGE}: ${(image.Size / 2 ** 20).toFixed(1)} MiB`);
@@ -146,15 +163,29 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
     await waitFor("B's agent answering AAAA for web6", async () => (await B.dns('web6', 6))[0] === address, 10_000);
   });
 
-  for (const [host, executor] of [[A, 'docker exec, unprivileged'], [C, 'nsenter, --pid host + SYS_ADMIN, SYS_PTRACE']] as const) {
+  for (const [host, executor] of [
+    [A, 'docker exec, unprivileged'],
+    [C, 'nsenter, --pid host + SYS_ADMIN, SYS_PTRACE'],
+  ] as const) {
     it(`runs a SERVICE_CHECK_SCRIPT inside a container from the registrar container (${executor}): answered while it passes, not once it fails`, async () => {
       const name = `webs${host.n}`;
       const elsewhere = host === A ? C : A;
       // As a non-root user: nsenter declines checks of root containers (it cannot limit their capabilities).
-      const labels = { SERVICE_NAME: name, SERVICE_PORTS: '8080', SERVICE_CHECK_SCRIPT: 'sh -c "test -f /www/health || exit 2"', SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_TIMEOUT: '5s' };
+      const labels = {
+        SERVICE_NAME: name,
+        SERVICE_PORTS: '8080',
+        SERVICE_CHECK_SCRIPT: 'sh -c "test -f /www/health || exit 2"',
+        SERVICE_CHECK_INTERVAL: '1s',
+        SERVICE_CHECK_TIMEOUT: '5s',
+      };
       await host.run(name, HTTPD, labels, ['bridge'], 'app');
       const address = await host.address(name, 'bridge');
-      await waitFor(`${elsewhere.name}'s agent answering ${name} once its script passes`, async () => (await elsewhere.dns(name))[0] === address, 20_000, 100);
+      await waitFor(
+        `${elsewhere.name}'s agent answering ${name} once its script passes`,
+        async () => (await elsewhere.dns(name))[0] === address,
+        20_000,
+        100,
+      );
       expect((await host.exec(name, ['rm', '/www/health'], 'root')).code).to.equal(0);
       const ms = await timeUntil(`${name} out of DNS once its script fails`, async () => (await elsewhere.dns(name)).length === 0, 10_000);
       figure(`script check failing on ${host.name} (${executor}) → out of ${elsewhere.name}'s DNS in ${ms} ms (1 s interval)`);

@@ -11,7 +11,8 @@ for (const executor of ['docker', 'nsenter'] as const) {
     this.timeout(60_000);
     const hostId = uniqueName(`checks-${executor}`);
     let registrar: RegistrarProcess;
-    const statusOf = async (serviceId: string, kind: string) => (await checksOf(serviceId)).find((c) => c.CheckID === `service:${serviceId}:${kind}`);
+    const statusOf = async (serviceId: string, kind: string) =>
+      (await checksOf(serviceId)).find((c) => c.CheckID === `service:${serviceId}:${kind}`);
 
     before(async () => {
       await requireRig();
@@ -30,7 +31,13 @@ for (const executor of ['docker', 'nsenter'] as const) {
         name,
         cmd: ['sleep', '600'],
         expose: ['7000', '7001', '7002'],
-        labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_7000_CHECK_SCRIPT: script(0), SERVICE_7001_CHECK_SCRIPT: script(1), SERVICE_7002_CHECK_SCRIPT: script(2) },
+        labels: {
+          SERVICE_NAME: name,
+          SERVICE_CHECK_INTERVAL: '1s',
+          SERVICE_7000_CHECK_SCRIPT: script(0),
+          SERVICE_7001_CHECK_SCRIPT: script(1),
+          SERVICE_7002_CHECK_SCRIPT: script(2),
+        },
       });
       const expected = { 7000: 'passing', 7001: 'warning', 7002: 'critical' } as const;
       for (const [port, status] of Object.entries(expected)) {
@@ -57,10 +64,14 @@ for (const executor of ['docker', 'nsenter'] as const) {
           SERVICE_7101_CHECK_SCRIPT: 'cat /proc/uptime',
         },
       });
-      const hung = await waitFor('the hanging check critical', async () => {
-        const c = await statusOf(`${hostId}:${name}:7100`, 'script');
-        return c?.Status === 'critical' && c.Output.includes('timed out') && c;
-      }, 10_000);
+      const hung = await waitFor(
+        'the hanging check critical',
+        async () => {
+          const c = await statusOf(`${hostId}:${name}:7100`, 'script');
+          return c?.Status === 'critical' && c.Output.includes('timed out') && c;
+        },
+        10_000,
+      );
       expect(hung.Output).to.include('timed out after 1000 ms');
       // The healthy check's output is the uptime in seconds: it must keep changing about every second.
       const quick = async () => (await statusOf(`${hostId}:${name}:7101`, 'script'))?.Output.trim().split(' ')[0] ?? '';
@@ -72,15 +83,25 @@ for (const executor of ['docker', 'nsenter'] as const) {
 
     it('lets TTL checks go critical on their own when the registrar is killed', async () => {
       const name = uniqueName('orphan');
-      await runContainer({ name, cmd: ['sleep', '600'], expose: ['7200'], labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_TIMEOUT: '1s', SERVICE_CHECK_SCRIPT: 'true' } });
+      await runContainer({
+        name,
+        cmd: ['sleep', '600'],
+        expose: ['7200'],
+        labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_TIMEOUT: '1s', SERVICE_CHECK_SCRIPT: 'true' },
+      });
       const id = `${hostId}:${name}:7200`;
       await waitFor('passing', async () => (await statusOf(id, 'script'))?.Status === 'passing');
       await registrar.stop('SIGKILL');
       // TTL = 2 × interval + timeout = 3 s.
-      const check = await waitFor('critical without the registrar', async () => {
-        const c = await statusOf(id, 'script');
-        return c?.Status === 'critical' && c;
-      }, 6_000, 200);
+      const check = await waitFor(
+        'critical without the registrar',
+        async () => {
+          const c = await statusOf(id, 'script');
+          return c?.Status === 'critical' && c;
+        },
+        6_000,
+        200,
+      );
       expect(check.Output).to.match(/TTL expired/i);
       registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor]);
       await waitFor('passing again after restart', async () => (await statusOf(id, 'script'))?.Status === 'passing');
@@ -88,7 +109,7 @@ for (const executor of ['docker', 'nsenter'] as const) {
   });
 }
 
-describe('--ttl: every service follows the registrar\'s own TTL check', function () {
+describe("--ttl: every service follows the registrar's own TTL check", function () {
   this.timeout(60_000);
   const hostId = uniqueName('ttl');
   const ownId = `consul-registrar:${hostId}`;
@@ -139,7 +160,12 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
 
   it('warns once about a script check without --enable-script-checks and registers the other checks', async () => {
     const name = uniqueName('noscript');
-    await runContainer({ name, cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], expose: ['80'], labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' } });
+    await runContainer({
+      name,
+      cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+      expose: ['80'],
+      labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' },
+    });
     const warning = await registrar.waitForLog('the warning', (l) => l.level === 40 && l.container === name);
     expect(warning.msg).to.include('--enable-script-checks');
     const checks = await waitFor('the TCP check registered', async () => {
@@ -163,10 +189,15 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     await waitFor('registered, critical while unhealthy', async () => (await health())?.Status === 'critical');
     await execIn(name, ['touch', '/tmp/ok']);
     let t = Date.now();
-    const passing = await waitFor('passing once healthy', async () => {
-      const c = await health();
-      return c?.Status === 'passing' && c;
-    }, 5_000, 50);
+    const passing = await waitFor(
+      'passing once healthy',
+      async () => {
+        const c = await health();
+        return c?.Status === 'passing' && c;
+      },
+      5_000,
+      50,
+    );
     expect(passing.Output).to.include('probe');
     const toPassing = Date.now() - t;
     await execIn(name, ['rm', '/tmp/ok']);

@@ -23,7 +23,8 @@ describe('reaching a secured Consul: TLS and token file', function () {
     running.push(r);
     return r;
   };
-  const registered = (agent: PrivateConsul, hostId: string) => agent.services(`Meta.registrar_host == "${hostId}"`).then((s) => Object.keys(s).length);
+  const registered = (agent: PrivateConsul, hostId: string) =>
+    agent.services(`Meta.registrar_host == "${hostId}"`).then((s) => Object.keys(s).length);
   let service: string;
 
   before(async () => {
@@ -34,8 +35,14 @@ describe('reaching a secured Consul: TLS and token file', function () {
     certs = { ca: pki.ca, ...pki.issue('server', 'DNS:server.dc1.consul', 'serverAuth') };
     // HTTP stays on 18950 for the test's own look at the agent; the registrar is given only HTTPS.
     consul = new PrivateConsul(18950, false, [
-      '-hcl', `ca_file = "${certs.ca}"`, '-hcl', `cert_file = "${certs.cert}"`, '-hcl', `key_file = "${certs.key}"`,
-      '-hcl', `ports { https = ${HTTPS_PORT} }`,
+      '-hcl',
+      `ca_file = "${certs.ca}"`,
+      '-hcl',
+      `cert_file = "${certs.cert}"`,
+      '-hcl',
+      `key_file = "${certs.key}"`,
+      '-hcl',
+      `ports { https = ${HTTPS_PORT} }`,
     ]);
     await consul.start();
     service = uniqueName('tls');
@@ -56,7 +63,7 @@ describe('reaching a secured Consul: TLS and token file', function () {
     await waitFor('the container registered over HTTPS', async () => (await registered(consul, hostId)) === 1);
   });
 
-  it("refuses a certificate it cannot verify, says what to set, and registers nothing", async () => {
+  it('refuses a certificate it cannot verify, says what to set, and registers nothing', async () => {
     const noCa = registrar(uniqueName('tls-no-ca'), {});
     const wrongName = registrar(uniqueName('tls-name'), { CONSUL_CACERT: certs.ca });
     for (const r of [noCa, wrongName]) {
@@ -84,9 +91,11 @@ describe('reaching a secured Consul: TLS and token file', function () {
       const tokenFile = join(dir, 'token');
       writeFileSync(tokenFile, `${token}\n`);
       const hostId = uniqueName('token-file');
-      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '0'], { CONSUL_HTTP_TOKEN_FILE: tokenFile });
+      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '0'], {
+        CONSUL_HTTP_TOKEN_FILE: tokenFile,
+      });
       running.push(r);
-      await waitFor('the container registered with the file\'s token', async () => (await registered(guarded, hostId)) === 1);
+      await waitFor("the container registered with the file's token", async () => (await registered(guarded, hostId)) === 1);
       expect(JSON.stringify(r.logs) + r.stderr.join('\n')).to.not.include(token);
 
       const missing = new RegistrarProcess(['--consul-addr', guarded.addr], { CONSUL_HTTP_TOKEN_FILE: join(dir, 'nope') });

@@ -11,7 +11,19 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { RegistrarProcess, type LogLine } from '../support/registrar-process.js';
 import {
-  agentServices, checksOf, cleanup, containerIp, deregister, docker, IMAGE, registerForeign, requireRig, runContainer, TEST_LABEL, uniqueName, waitFor,
+  agentServices,
+  checksOf,
+  cleanup,
+  containerIp,
+  deregister,
+  docker,
+  IMAGE,
+  registerForeign,
+  requireRig,
+  runContainer,
+  TEST_LABEL,
+  uniqueName,
+  waitFor,
 } from '../support/rig.js';
 
 const execFileAsync = promisify(execFile);
@@ -42,12 +54,25 @@ describe('containment: hostile labels on real Docker and Consul', function () {
     const foreignId = uniqueName('payments');
     const otherHostsId = uniqueName('other-host-svc');
     await registerForeign({ ID: foreignId, Name: 'payments', Address: '192.0.2.10', Port: 8080, Meta: { team: 'payments' } });
-    await registerForeign({ ID: otherHostsId, Name: 'api', Address: '192.0.2.11', Port: 80, Meta: { registrar_host: 'another-host', registrar_container: 'x' } });
+    await registerForeign({
+      ID: otherHostsId,
+      Name: 'api',
+      Address: '192.0.2.11',
+      Port: 80,
+      Meta: { registrar_host: 'another-host', registrar_container: 'x' },
+    });
     try {
       const thief = uniqueName('thief');
-      await runContainer({ name: thief, cmd: ['sleep', '300'], expose: ['8080', '80'], labels: { SERVICE_8080_ID: foreignId, SERVICE_80_ID: otherHostsId } });
+      await runContainer({
+        name: thief,
+        cmd: ['sleep', '300'],
+        expose: ['8080', '80'],
+        labels: { SERVICE_8080_ID: foreignId, SERVICE_80_ID: otherHostsId },
+      });
       await waitFor('a refusal for each ID', async () => {
-        const text = warningsAbout(registrar, thief).map((l) => l.msg).join('\n');
+        const text = warningsAbout(registrar, thief)
+          .map((l) => l.msg)
+          .join('\n');
         return text.includes(foreignId) && text.includes(otherHostsId);
       });
       const refusals = (await registrar.metrics()).get('registrar_ownership_refusals_total') ?? 0;
@@ -102,7 +127,12 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       await waitFor('Consul reaping it', async () => !(await agentServices())[id], 120_000, 1000);
       console.log(`      reaped by Consul ${Math.round((Date.now() - handed) / 1000)} s after the check above`);
     } finally {
-      await registerForeign({ ID: id, Name: 'left-over', Port: 1, Checks: [{ CheckID: 'gone', Name: 'gone', TTL: '1s', DeregisterCriticalServiceAfter: '1m' }] });
+      await registerForeign({
+        ID: id,
+        Name: 'left-over',
+        Port: 1,
+        Checks: [{ CheckID: 'gone', Name: 'gone', TTL: '1s', DeregisterCriticalServiceAfter: '1m' }],
+      });
     }
   });
 
@@ -123,11 +153,30 @@ describe('containment: hostile labels on real Docker and Consul', function () {
     try {
       // The docker CLI (not blocking this process, whose poll measures /healthz): dockerode's create
       // request is refused by dockerd at this size (431).
-      await execFileAsync('docker', ['run', '-d', '--name', name, '--label', `${TEST_LABEL}=1`, '--label', `SERVICE_NAME=${name}`, '--expose', '1-65535', IMAGE, 'sleep', '300']);
-      const regs = await waitFor('64 services', async () => {
-        const mine = await ownedBy(name);
-        return mine.length >= 64 && mine;
-      }, 30_000, 200);
+      await execFileAsync('docker', [
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--label',
+        `${TEST_LABEL}=1`,
+        '--label',
+        `SERVICE_NAME=${name}`,
+        '--expose',
+        '1-65535',
+        IMAGE,
+        'sleep',
+        '300',
+      ]);
+      const regs = await waitFor(
+        '64 services',
+        async () => {
+          const mine = await ownedBy(name);
+          return mine.length >= 64 && mine;
+        },
+        30_000,
+        200,
+      );
       await new Promise((r) => setTimeout(r, 1000));
       const settled = await ownedBy(name);
       expect(settled).to.have.length(64);
@@ -137,7 +186,9 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       await docker.getContainer(name).remove({ force: true });
       const removedAt = Date.now();
       await waitFor('every one of them removed', async () => (await ownedBy(name)).length === 0, 10_000, 100);
-      console.log(`      /healthz slowest answer ${Math.round(slowest)} ms; 64 services removed ${Date.now() - removedAt} ms after the container`);
+      console.log(
+        `      /healthz slowest answer ${Math.round(slowest)} ms; 64 services removed ${Date.now() - removedAt} ms after the container`,
+      );
     } finally {
       polling = false;
       await poll;
@@ -148,7 +199,12 @@ describe('containment: hostile labels on real Docker and Consul', function () {
   it("never registers SERVICE_IP 127.0.0.1 or 169.254.169.254, nor an address outside the container's networks", async () => {
     for (const ip of ['127.0.0.1', '169.254.169.254', '192.0.2.99']) {
       const name = uniqueName('ip');
-      await runContainer({ name, cmd: ['sleep', '300'], expose: ['9100'], labels: { SERVICE_NAME: name, SERVICE_IP: ip, SERVICE_CHECK_HTTP: '/' } });
+      await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['9100'],
+        labels: { SERVICE_NAME: name, SERVICE_IP: ip, SERVICE_CHECK_HTTP: '/' },
+      });
       const own = await containerIp(name);
       const [reg] = await waitFor(`${name} registered`, async () => {
         const mine = await ownedBy(name);
@@ -182,7 +238,12 @@ describe('containment: the operator name policy (--name-policy)', function () {
   it('keeps a busybox container from registering "vault" with tag active, and lets it register its own name', async () => {
     const impostor = uniqueName('impostor');
     const honest = uniqueName('honest');
-    await runContainer({ name: impostor, cmd: ['sleep', '300'], expose: ['8200'], labels: { SERVICE_NAME: 'vault', SERVICE_TAGS: 'active' } });
+    await runContainer({
+      name: impostor,
+      cmd: ['sleep', '300'],
+      expose: ['8200'],
+      labels: { SERVICE_NAME: 'vault', SERVICE_TAGS: 'active' },
+    });
     await runContainer({ name: honest, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_NAME: honest } });
     await waitFor('the honest one registered', async () => Object.keys(await agentServices(`Service == "${honest}"`)).length === 1);
     const warning = await waitFor('the refusal', async () => warningsAbout(registrar, impostor).find((l) => l.msg.includes('name policy')));
@@ -192,18 +253,26 @@ describe('containment: the operator name policy (--name-policy)', function () {
 });
 
 // nsenter twice: with setpriv adding no_new_privs, and under a registrar that has it itself.
-const EXECUTORS = [['docker', []], ['nsenter', []], ['nsenter', ['setpriv', '--no-new-privs', '--']]] as const;
+const EXECUTORS = [
+  ['docker', []],
+  ['nsenter', []],
+  ['nsenter', ['setpriv', '--no-new-privs', '--']],
+] as const;
 for (const [executor, wrapper] of EXECUTORS) {
   const how = wrapper.length > 0 ? ', registrar itself under no_new_privs' : '';
   describe(`containment: script checks get no more than the container has (--script-executor ${executor}${how})`, function () {
     this.timeout(60_000);
     const hostId = uniqueName(`contain-${executor}`);
     let registrar: RegistrarProcess;
-    const SCRIPT = "sh -c 'env; id -u; id -G; grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status'";
+    const SCRIPT = 'sh -c \'env; id -u; id -G; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status\'';
 
     before(async () => {
       await requireRig();
-      registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor], { CONSUL_HTTP_TOKEN: TOKEN }, [...wrapper]);
+      registrar = new RegistrarProcess(
+        ['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor],
+        { CONSUL_HTTP_TOKEN: TOKEN },
+        [...wrapper],
+      );
       await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
     });
     after(async () => {
@@ -223,10 +292,14 @@ for (const [executor, wrapper] of EXECUTORS) {
         labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_SCRIPT: SCRIPT },
       });
       const id = `${hostId}:${name}:7400`;
-      const check = await waitFor('the script check run', async () => {
-        const c = (await checksOf(id)).find((k) => k.CheckID === `service:${id}:script`);
-        return c?.Output.includes('CapEff') && c;
-      }, 15_000);
+      const check = await waitFor(
+        'the script check run',
+        async () => {
+          const c = (await checksOf(id)).find((k) => k.CheckID === `service:${id}:script`);
+          return c?.Output.includes('CapEff') && c;
+        },
+        15_000,
+      );
       const pid = (await docker.getContainer(name).inspect()).State.Pid;
       const containerCaps = /^CapEff:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
       return { output: check.Output, name, containerCaps };
@@ -241,7 +314,10 @@ for (const [executor, wrapper] of EXECUTORS) {
       expect(output).to.match(/^0$/m);
       expect(/^CapEff:\s*(\S+)/m.exec(output)?.[1]).to.equal(containerCaps);
       if (executor === 'nsenter') {
-        const fallback = await registrar.waitForLog('why nsenter was not used', (l) => typeof l.reason === 'string' && String(l.containerId).length > 0 && l.msg.includes('Docker exec'));
+        const fallback = await registrar.waitForLog(
+          'why nsenter was not used',
+          (l) => typeof l.reason === 'string' && String(l.containerId).length > 0 && l.msg.includes('Docker exec'),
+        );
         expect(fallback.reason).to.include('root');
         expect(name).to.be.a('string');
       }

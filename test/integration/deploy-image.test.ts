@@ -46,17 +46,31 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
       Env: ['CONSUL_HTTP_ADDR=127.0.0.1:8500', `REGISTRAR_HOST_ID=${hostId}`, 'REGISTRAR_HTTP_ADDR=127.0.0.1:19481'],
       Healthcheck: { Interval: 1_000_000_000 },
       // As docs/security.md and the systemd unit run it: read-only root, no_new_privs.
-      HostConfig: { NetworkMode: 'host', Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'], ReadonlyRootfs: true, SecurityOpt: ['no-new-privileges'] },
+      HostConfig: {
+        NetworkMode: 'host',
+        Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+        ReadonlyRootfs: true,
+        SecurityOpt: ['no-new-privileges'],
+      },
     });
     await registrar.start();
-    await waitFor('the labelled container registered by the image', async () => {
-      const services = Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
-      return services.length === 1 && services[0]!.Service === service;
-    }, 20_000);
-    const info = await waitFor('the registrar healthy', async () => {
-      const i = await registrar.inspect();
-      return i.State.Health?.Status === 'healthy' && i;
-    }, 20_000, 200);
+    await waitFor(
+      'the labelled container registered by the image',
+      async () => {
+        const services = Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
+        return services.length === 1 && services[0]!.Service === service;
+      },
+      20_000,
+    );
+    const info = await waitFor(
+      'the registrar healthy',
+      async () => {
+        const i = await registrar.inspect();
+        return i.State.Health?.Status === 'healthy' && i;
+      },
+      20_000,
+      200,
+    );
     expect(info.Mounts.find((m) => m.Destination === '/var/run/docker.sock')?.RW).to.equal(false);
 
     const t0 = Date.now();

@@ -45,7 +45,11 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
   let good: string;
   let untrusting: string;
   const registrar = (env: Record<string, string>) => {
-    const r = new RegistrarProcess(['--host-id', hostId, '--resync', '0'], { DOCKER_HOST: `tcp://127.0.0.1:${PORT}`, DOCKER_TLS_VERIFY: '1', ...env });
+    const r = new RegistrarProcess(['--host-id', hostId, '--resync', '0'], {
+      DOCKER_HOST: `tcp://127.0.0.1:${PORT}`,
+      DOCKER_TLS_VERIFY: '1',
+      ...env,
+    });
     running.push(r);
     return r;
   };
@@ -60,20 +64,53 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
     good = certPath(join(dir, 'good'), pki.ca, client);
     untrusting = certPath(join(dir, 'other-ca'), new TestPki(dir, 'other CA').ca, client);
 
-    execSync(`ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add 10.97.0.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`);
+    execSync(
+      `ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add 10.97.0.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`,
+    );
     const socket = join(dir, 'docker.sock');
     writeFileSync(join(dir, 'daemon.json'), '{}'); // nothing from /etc/docker/daemon.json
-    dockerd = spawn('dockerd', [
-      '--config-file', join(dir, 'daemon.json'), '--containerd-namespace', 'crtls', '--containerd-plugins-namespace', 'crtls-plugins',
-      '--tlsverify', '--tlscacert', pki.ca, '--tlscert', server.cert, '--tlskey', server.key,
-      '-H', `tcp://127.0.0.1:${PORT}`, '-H', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', execRoot,
-      '--pidfile', join(dir, 'dockerd.pid'), `--bridge=${BRIDGE}`, '--iptables=false', '--ip-masq=false', '--log-level', 'warn',
-    ], { stdio: 'ignore' });
+    dockerd = spawn(
+      'dockerd',
+      [
+        '--config-file',
+        join(dir, 'daemon.json'),
+        '--containerd-namespace',
+        'crtls',
+        '--containerd-plugins-namespace',
+        'crtls-plugins',
+        '--tlsverify',
+        '--tlscacert',
+        pki.ca,
+        '--tlscert',
+        server.cert,
+        '--tlskey',
+        server.key,
+        '-H',
+        `tcp://127.0.0.1:${PORT}`,
+        '-H',
+        `unix://${socket}`,
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        execRoot,
+        '--pidfile',
+        join(dir, 'dockerd.pid'),
+        `--bridge=${BRIDGE}`,
+        '--iptables=false',
+        '--ip-masq=false',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: 'ignore' },
+    );
     engine = new Docker({ socketPath: socket });
     await waitFor('the TLS dockerd', () => engine!.ping().then(() => true), 30_000, 200);
     execSync(`docker save ${IMAGE} | docker -H unix://${socket} load -q`, { stdio: 'pipe' });
     const container = await engine.createContainer({
-      Image: IMAGE, Cmd: ['sleep', '600'], Labels: { [TEST_LABEL]: '1', SERVICE_NAME: hostId, SERVICE_PORTS: '7070' }, HostConfig: { NetworkMode: 'host' },
+      Image: IMAGE,
+      Cmd: ['sleep', '600'],
+      Labels: { [TEST_LABEL]: '1', SERVICE_NAME: hostId, SERVICE_PORTS: '7070' },
+      HostConfig: { NetworkMode: 'host' },
     });
     await container.start();
   });
@@ -90,26 +127,35 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
       () => cleanup([hostId]),
       // dockerd leaves its namespace bind mount (exec-root/netns/default) behind.
       () => {
-        for (const mount of readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')) {
+        for (const mount of readFileSync('/proc/mounts', 'utf8')
+          .split('\n')
+          .map((l) => l.split(' ')[1] ?? '')) {
           if (execRoot && mount.startsWith(`${execRoot}/`)) execSync(`umount -l ${mount}`);
         }
       },
       () => [dir, execRoot].forEach((d) => d && rmSync(d, { recursive: true, force: true })),
       () => execSync(`ip link del ${BRIDGE} 2>/dev/null || true`),
     ];
-    for (const step of steps) await Promise.resolve().then(step).catch(() => undefined);
+    for (const step of steps)
+      await Promise.resolve()
+        .then(step)
+        .catch(() => undefined);
   });
 
   it('lists and registers over TLS with the client certificate from DOCKER_CERT_PATH', async () => {
     registrar({ DOCKER_CERT_PATH: good });
-    const [service] = await waitFor('the TLS daemon\'s container registered', async () => {
-      const services = Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
-      return services.length === 1 && services;
-    }, 20_000);
+    const [service] = await waitFor(
+      "the TLS daemon's container registered",
+      async () => {
+        const services = Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
+        return services.length === 1 && services;
+      },
+      20_000,
+    );
     expect(service).to.include({ Service: hostId, Port: 7070 });
   });
 
-  it("refuses a daemon whose certificate its CA did not sign, saying what to check, and keeps trying", async () => {
+  it('refuses a daemon whose certificate its CA did not sign, saying what to check, and keeps trying', async () => {
     const r = registrar({ DOCKER_CERT_PATH: untrusting });
     const line = await r.waitForLog('a refused certificate', (l) => String(l.msg).includes("Docker's TLS certificate not accepted"));
     expect(line.msg).to.include('DOCKER_CERT_PATH');

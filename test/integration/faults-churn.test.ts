@@ -39,7 +39,11 @@ describe('faults: churn', function () {
         } else if (action === 'remove') {
           names.splice(names.indexOf(name), 1);
           await docker.getContainer(name).remove({ force: true });
-        } else if (action === 'stop') await docker.getContainer(name).stop({ t: 0 }).catch(() => docker.getContainer(name).start());
+        } else if (action === 'stop')
+          await docker
+            .getContainer(name)
+            .stop({ t: 0 })
+            .catch(() => docker.getContainer(name).start());
         else await docker.getContainer(name).restart({ t: 0 });
         counts[action as keyof typeof counts]++;
       });
@@ -49,7 +53,9 @@ describe('faults: churn', function () {
     const ms = await fleet.converged(10_000);
     const after = memoryMiB(registrar.pid);
     console.log(`      seed ${seed}: ${JSON.stringify(counts)}; converged ${ms} ms after the last action`);
-    console.log(`      registrar RSS ${before.rss.toFixed(1)} MiB at start, ${after.rss.toFixed(1)} MiB at end (peak ${after.peak.toFixed(1)} MiB)`);
+    console.log(
+      `      registrar RSS ${before.rss.toFixed(1)} MiB at start, ${after.rss.toFixed(1)} MiB at end (peak ${after.peak.toFixed(1)} MiB)`,
+    );
     expect(registrar.alive).to.equal(true);
     expect(after.rss, 'memory stays flat').to.be.below(before.rss * 1.5 + 16);
   });

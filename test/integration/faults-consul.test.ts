@@ -51,7 +51,12 @@ describe('faults: Consul', function () {
     const r = registrar(fleet.hostId);
     await fleet.converged(10_000);
     await consul.kill();
-    await Promise.all([docker.getContainer(a).stop({ t: 0 }), docker.getContainer(b).remove({ force: true }), fleet.start(), fleet.start()]);
+    await Promise.all([
+      docker.getContainer(a).stop({ t: 0 }),
+      docker.getContainer(b).remove({ force: true }),
+      fleet.start(),
+      fleet.start(),
+    ]);
     await r.waitForLog('failed syncs while Consul is down', (l) => l.msg.includes('sync failed'));
     await consul.start();
     await consul.register(foreign);
@@ -87,15 +92,26 @@ describe('faults: Consul', function () {
       await runContainer({ name: good, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: good } });
       await runContainer({ name: bad, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: bad } });
       // --ttl too: the token may not write the registrar's own service either.
-      const r = new RegistrarProcess(['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '1', '--ttl', '3', '--ttl-refresh', '0.5'], { CONSUL_HTTP_TOKEN: token });
+      const r = new RegistrarProcess(
+        ['--consul-addr', guarded.addr, '--host-id', hostId, '--resync', '1', '--ttl', '3', '--ttl-refresh', '0.5'],
+        { CONSUL_HTTP_TOKEN: token },
+      );
       running.push(r);
-      await waitFor('the permitted container registered', async () => Object.keys(await guarded.services(`Service == "${good}"`)).length === 1);
+      await waitFor(
+        'the permitted container registered',
+        async () => Object.keys(await guarded.services(`Service == "${good}"`)).length === 1,
+      );
       const error = await r.waitForLog('an error naming the container', (l) => l.level === 50 && l.container === bad);
-      expect(error.msg).to.match(/Consul answered 403/).and.to.include(bad);
+      expect(error.msg)
+        .to.match(/Consul answered 403/)
+        .and.to.include(bad);
       await new Promise((res) => setTimeout(res, 3500)); // three more passes
       const passes = r.logs.filter((l) => l.msg.startsWith('full pass'));
       expect(passes.length).to.be.at.least(3);
-      expect(r.logs.filter((l) => l.level === 50 && l.container === bad), 'logged once, not once per pass').to.have.length(1);
+      expect(
+        r.logs.filter((l) => l.level === 50 && l.container === bad),
+        'logged once, not once per pass',
+      ).to.have.length(1);
       expect(passes.at(-1)!.failed, 'still retried, still refused').to.equal(1);
       const ttlWarnings = r.logs.filter((l) => l.level === 40 && l.msg.includes('service:write on consul-registrar'));
       expect(ttlWarnings, 'the --ttl refusal: one warning for a run of failed refreshes').to.have.length(1);

@@ -50,7 +50,12 @@ describe('faults: Docker', function () {
     const first = start(fleet);
     await fleet.converged(10_000);
     await first.stop('SIGKILL');
-    await Promise.all([docker.getContainer(a).stop({ t: 0 }), docker.getContainer(b).remove({ force: true }), fleet.start(), fleet.start()]);
+    await Promise.all([
+      docker.getContainer(a).stop({ t: 0 }),
+      docker.getContainer(b).remove({ force: true }),
+      fleet.start(),
+      fleet.start(),
+    ]);
     start(fleet);
     const ms = await fleet.converged(10_000);
     console.log(`      converged ${ms} ms after the restart`);
@@ -81,8 +86,13 @@ describe('faults: Docker', function () {
     const id = fleet.idOf(name);
     await waitFor('DNS answers', async () => (await dnsA(name)).length > 0);
     await docker.getContainer(name).pause();
-    await waitFor('the paused check critical and DNS empty', async () =>
-      (await checksOf(id)).some((c) => c.CheckID === `service:${id}:paused` && c.Status === 'critical') && (await dnsA(name)).length === 0, 3000);
+    await waitFor(
+      'the paused check critical and DNS empty',
+      async () =>
+        (await checksOf(id)).some((c) => c.CheckID === `service:${id}:paused` && c.Status === 'critical') &&
+        (await dnsA(name)).length === 0,
+      3000,
+    );
     await docker.getContainer(name).unpause();
     await waitFor('DNS answers again', async () => (await dnsA(name)).length > 0, 3000);
     expect((await checksOf(id)).map((c) => c.CheckID)).to.not.include(`service:${id}:paused`);

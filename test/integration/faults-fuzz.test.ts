@@ -35,7 +35,13 @@ describe('faults: random labels on real containers', function () {
         cases.slice(i, i + 8).map(async ([aimedLabels, labels, env, expose], j) => {
           const name = `${hostId}-c${i + j}`;
           try {
-            const container = await runContainer({ name, cmd: ['sleep', '600'], labels: clean({ ...aimedLabels, ...labels }), env: clean(env, true), expose });
+            const container = await runContainer({
+              name,
+              cmd: ['sleep', '600'],
+              labels: clean({ ...aimedLabels, ...labels }),
+              env: clean(env, true),
+              expose,
+            });
             ids.push(container.id);
           } catch {
             refusedByDocker++; // Docker itself may refuse a hostile label; that container simply does not exist
@@ -44,25 +50,53 @@ describe('faults: random labels on real containers', function () {
       );
     }
 
-    const plans = await Promise.all(ids.map(async (id) => planContainer((await inspectFacts(docker, id))!, { hostId, explicit: false, tags: [], hostIp: '127.0.0.1', scriptChecks: false, dockerHealth: true, maxServices: 64, metaFromEnv: true, httpMethods: ['GET', 'HEAD'] })));
+    const plans = await Promise.all(
+      ids.map(async (id) =>
+        planContainer((await inspectFacts(docker, id))!, {
+          hostId,
+          explicit: false,
+          tags: [],
+          hostIp: '127.0.0.1',
+          scriptChecks: false,
+          dockerHealth: true,
+          maxServices: 64,
+          metaFromEnv: true,
+          httpMethods: ['GET', 'HEAD'],
+        }),
+      ),
+    );
     const expected = new Set(plans.flatMap((p) => p.registrations.map((r) => r.ID)));
     let owned = new Set<string>();
-    await waitFor(`all ${expected.size} valid services registered`, async () => {
-      owned = new Set(Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`)));
-      return expected.size === owned.size && [...expected].every((id) => owned.has(id));
-    }, 60_000, 500).catch((err: Error) => {
+    await waitFor(
+      `all ${expected.size} valid services registered`,
+      async () => {
+        owned = new Set(Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`)));
+        return expected.size === owned.size && [...expected].every((id) => owned.has(id));
+      },
+      60_000,
+      500,
+    ).catch((err: Error) => {
       const missing = [...expected].filter((id) => !owned.has(id)).slice(0, 5);
       const stale = [...owned].filter((id) => !expected.has(id)).slice(0, 5);
-      throw new Error(`${err.message} (seed ${seed}); missing e.g. ${JSON.stringify(missing)}, stale e.g. ${JSON.stringify(stale)}\n${registrar.tail()}`);
+      throw new Error(
+        `${err.message} (seed ${seed}); missing e.g. ${JSON.stringify(missing)}, stale e.g. ${JSON.stringify(stale)}\n${registrar.tail()}`,
+      );
     });
     const refusals = registrar.logs.filter((l) => l.level >= 50);
-    console.log(`      seed ${seed}: ${ids.length} containers (${refusedByDocker} refused by Docker), ${expected.size} services, ${plans.filter((p) => p.skipped).length} skipped by the model, ${refusals.length} Consul refusals`);
+    console.log(
+      `      seed ${seed}: ${ids.length} containers (${refusedByDocker} refused by Docker), ${expected.size} services, ${plans.filter((p) => p.skipped).length} skipped by the model, ${refusals.length} Consul refusals`,
+    );
     expect(registrar.alive).to.equal(true);
-    expect(refusals.map((l) => l.msg), 'the model sends nothing Consul refuses').to.deep.equal([]);
+    expect(
+      refusals.map((l) => l.msg),
+      'the model sends nothing Consul refuses',
+    ).to.deep.equal([]);
   });
 });
 
 /** Drops what no Docker API client can send: NUL bytes anywhere, '=' in an env var's name. */
 function clean(values: Record<string, string>, env = false): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter(([k, v]) => !k.includes('\0') && !v.includes('\0') && !(env && (k.includes('=') || k === ''))));
+  return Object.fromEntries(
+    Object.entries(values).filter(([k, v]) => !k.includes('\0') && !v.includes('\0') && !(env && (k.includes('=') || k === ''))),
+  );
 }

@@ -2,8 +2,21 @@
 // their own address and container port, answer in Consul DNS, follow their checks, and go away.
 import { expect } from 'chai';
 import {
-  agentServices, catalogService, checksOf, cleanup, containerIp, createNetwork, deregister, dnsA, dnsSrv,
-  docker, registerForeign, requireRig, runContainer, uniqueName, waitFor,
+  agentServices,
+  catalogService,
+  checksOf,
+  cleanup,
+  containerIp,
+  createNetwork,
+  deregister,
+  dnsA,
+  dnsSrv,
+  docker,
+  registerForeign,
+  requireRig,
+  runContainer,
+  uniqueName,
+  waitFor,
 } from '../support/rig.js';
 import { RegistrarProcess } from '../support/registrar-process.js';
 
@@ -69,12 +82,22 @@ describe('registration on real Docker and Consul', function () {
   it('removes a stopped container from the agent, the catalog and DNS within 2 s', async () => {
     const service = uniqueName('stop');
     const name = uniqueName('c');
-    await runContainer({ name, cmd: ['httpd', '-f', '-p', '7000'], expose: ['7000'], labels: { SERVICE_NAME: service, SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '1s' } });
+    await runContainer({
+      name,
+      cmd: ['httpd', '-f', '-p', '7000'],
+      expose: ['7000'],
+      labels: { SERVICE_NAME: service, SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '1s' },
+    });
     await waitFor('DNS answering', async () => (await dnsA(service)).length > 0);
     await docker.getContainer(name).stop({ t: 0 });
     const stoppedAt = Date.now();
-    await waitFor('the service gone everywhere', async () =>
-      (await serviceOf(service)).length === 0 && (await catalogService(service)).length === 0 && (await dnsA(service)).length === 0, 2000, 20);
+    await waitFor(
+      'the service gone everywhere',
+      async () =>
+        (await serviceOf(service)).length === 0 && (await catalogService(service)).length === 0 && (await dnsA(service)).length === 0,
+      2000,
+      20,
+    );
     expect(Date.now() - stoppedAt).to.be.below(2000);
   });
 
@@ -99,7 +122,13 @@ describe('registration on real Docker and Consul', function () {
     await createNetwork(b, '10.211.2.0/24');
     const service = uniqueName('twonet');
     const name = uniqueName('c');
-    await runContainer({ name, cmd: ['sleep', '300'], expose: ['5432'], network: a, labels: { SERVICE_NAME: service, SERVICE_NETWORK: b } });
+    await runContainer({
+      name,
+      cmd: ['sleep', '300'],
+      expose: ['5432'],
+      network: a,
+      labels: { SERVICE_NAME: service, SERVICE_NETWORK: b },
+    });
     await docker.getNetwork(b).connect({ Container: name });
     const ipB = await containerIp(name, b);
     await waitFor(`registration on ${b}'s address ${ipB}`, async () => (await serviceOf(service))[0]?.Address === ipB);
@@ -112,7 +141,13 @@ describe('registration on real Docker and Consul', function () {
       name: bad,
       cmd: ['sleep', '300'],
       expose: ['81'],
-      labels: { SERVICE_NAME: 'bad_name.x', SERVICE_CHECK_INTERVAL: 'fast', SERVICE_CHECK_HTTP: '/', 'SERVICE_bad.key': '1', SERVICE_IP: 'not-an-ip' },
+      labels: {
+        SERVICE_NAME: 'bad_name.x',
+        SERVICE_CHECK_INTERVAL: 'fast',
+        SERVICE_CHECK_HTTP: '/',
+        'SERVICE_bad.key': '1',
+        SERVICE_IP: 'not-an-ip',
+      },
     });
     await runContainer({ name: good, cmd: ['sleep', '300'], expose: ['82'], labels: { SERVICE_NAME: good } });
     await waitFor('the good container registered', async () => (await serviceOf(good)).length === 1);
@@ -145,7 +180,12 @@ describe('registration on real Docker and Consul', function () {
     const foreign = uniqueName('foreign');
     const otherHost = uniqueName('other-host');
     await registerForeign({ ID: foreign, Name: foreign, Port: 1 });
-    await registerForeign({ ID: otherHost, Name: otherHost, Port: 2, Meta: { registrar_host: 'some-other-host', registrar_container: 'x' } });
+    await registerForeign({
+      ID: otherHost,
+      Name: otherHost,
+      Port: 2,
+      Meta: { registrar_host: 'some-other-host', registrar_container: 'x' },
+    });
     try {
       await registrar.stop('SIGKILL');
       await docker.getContainer(name).remove({ force: true });

@@ -47,7 +47,13 @@ export class Host {
   }
 
   /** Starts a busybox container (as `user`, when given); `networks` beyond the first are connected after creation. */
-  async run(name: string, cmd: string[], labels: Record<string, string> = {}, networks = ['bridge'], user?: string): Promise<Docker.Container> {
+  async run(
+    name: string,
+    cmd: string[],
+    labels: Record<string, string> = {},
+    networks = ['bridge'],
+    user?: string,
+  ): Promise<Docker.Container> {
     const container = await this.docker.createContainer({
       name,
       Image: IMAGE,
@@ -74,7 +80,10 @@ export class Host {
   /** Addresses busybox nslookup prints for NAME (asked through the container's own resolver). */
   async lookupFrom(container: string, name: string, type: 'a' | 'aaaa' = 'a'): Promise<string[]> {
     const { output } = await this.exec(container, ['nslookup', `-type=${type}`, name]);
-    const answers = output.split(/^Name:/m).slice(1).join('\n');
+    const answers = output
+      .split(/^Name:/m)
+      .slice(1)
+      .join('\n');
     return [...answers.matchAll(/Address:\s*(\S+)/g)].map((m) => m[1]!);
   }
 
@@ -98,9 +107,12 @@ export async function requireCluster(): Promise<void> {
     await host.docker.ping().catch((err: Error) => {
       throw new Error(`${host.name}'s dockerd does not answer on ${host.socket} (${err.message}); run scripts/cluster/up.sh`);
     });
-    await host.docker.getImage(REGISTRAR_IMAGE).inspect().catch(() => {
-      throw new Error(`${host.name} has no ${REGISTRAR_IMAGE}; run scripts/cluster/up.sh`);
-    });
+    await host.docker
+      .getImage(REGISTRAR_IMAGE)
+      .inspect()
+      .catch(() => {
+        throw new Error(`${host.name} has no ${REGISTRAR_IMAGE}; run scripts/cluster/up.sh`);
+      });
     await host.consul('/status/leader').catch((err: Error) => {
       throw new Error(`${host.name}'s Consul does not answer on ${host.ip}:8500 (${err.message}); run scripts/cluster/up.sh`);
     });

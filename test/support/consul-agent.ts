@@ -37,17 +37,45 @@ export class PrivateConsul {
     const b = this.base;
     this.child = spawn(
       CONSUL_BINARY,
-      ['agent', '-dev', '-node', `private-${b}`, '-client', '127.0.0.1', '-bind', '127.0.0.1', '-log-level', 'error',
-        '-http-port', `${b}`, '-dns-port', `${b + 100}`, '-server-port', `${b + 1}`, '-serf-lan-port', `${b + 2}`,
-        '-serf-wan-port', `${b + 3}`, '-grpc-port', '-1',
-        ...(this.acl ? ['-hcl', `acl { enabled = true, default_policy = "deny", tokens { master = "${PrivateConsul.MASTER_TOKEN}" } }`] : []),
-        ...this.extraArgs],
+      [
+        'agent',
+        '-dev',
+        '-node',
+        `private-${b}`,
+        '-client',
+        '127.0.0.1',
+        '-bind',
+        '127.0.0.1',
+        '-log-level',
+        'error',
+        '-http-port',
+        `${b}`,
+        '-dns-port',
+        `${b + 100}`,
+        '-server-port',
+        `${b + 1}`,
+        '-serf-lan-port',
+        `${b + 2}`,
+        '-serf-wan-port',
+        `${b + 3}`,
+        '-grpc-port',
+        '-1',
+        ...(this.acl
+          ? ['-hcl', `acl { enabled = true, default_policy = "deny", tokens { master = "${PrivateConsul.MASTER_TOKEN}" } }`]
+          : []),
+        ...this.extraArgs,
+      ],
       { stdio: 'ignore' },
     );
-    await waitFor(`private Consul on ${this.addr}`, async () => {
-      const res = await fetch(`${this.url}/status/leader`);
-      return res.ok && (await res.text()).includes(':');
-    }, 20_000, 100);
+    await waitFor(
+      `private Consul on ${this.addr}`,
+      async () => {
+        const res = await fetch(`${this.url}/status/leader`);
+        return res.ok && (await res.text()).includes(':');
+      },
+      20_000,
+      100,
+    );
   }
 
   async kill(): Promise<void> {
@@ -73,7 +101,8 @@ export class PrivateConsul {
 
   /** An ACL token allowed to write only services whose names start with `prefix` (ACL mode). */
   async tokenForServicePrefix(prefix: string): Promise<string> {
-    const rules = `service_prefix "${prefix}" { policy = "write" }\nservice_prefix "" { policy = "read" }\n` +
+    const rules =
+      `service_prefix "${prefix}" { policy = "write" }\nservice_prefix "" { policy = "read" }\n` +
       'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }';
     const policy = (await this.call('PUT', '/acl/policy', { Name: `write-${prefix}`, Rules: rules })) as { ID: string };
     const token = (await this.call('PUT', '/acl/token', { Policies: [{ ID: policy.ID }] })) as { SecretID: string };

@@ -48,10 +48,15 @@ export class Fleet {
   async converged(timeoutMs: number): Promise<number> {
     const started = Date.now();
     let last = { missing: [] as string[], stale: [] as string[] };
-    await waitFor(`convergence (last: ${JSON.stringify(last)})`, async () => {
-      last = await this.difference();
-      return last.missing.length === 0 && last.stale.length === 0;
-    }, timeoutMs, 100).catch((err: Error) => {
+    await waitFor(
+      `convergence (last: ${JSON.stringify(last)})`,
+      async () => {
+        last = await this.difference();
+        return last.missing.length === 0 && last.stale.length === 0;
+      },
+      timeoutMs,
+      100,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}; still missing ${last.missing.length}, stale ${last.stale.length}: ${JSON.stringify(last)}`);
     });
     return Date.now() - started;

@@ -3,11 +3,34 @@
 import fc from 'fast-check';
 
 const KEYS = [
-  'name', 'id', 'tags', 'ignore', 'ip', 'network', 'ports',
-  'check_http', 'check_https', 'check_http_method', 'check_tcp', 'check_grpc', 'check_grpc_use_tls', 'check_ttl',
-  'check_interval', 'check_timeout', 'check_initial_status', 'check_deregister_after', 'check_tls_skip_verify',
-  'check_tls_server_name', 'check_success_before_passing', 'check_failures_before_critical', 'check_script',
-  'version', 'owner', 'registrar_host', 'consul-x', 'bad.key',
+  'name',
+  'id',
+  'tags',
+  'ignore',
+  'ip',
+  'network',
+  'ports',
+  'check_http',
+  'check_https',
+  'check_http_method',
+  'check_tcp',
+  'check_grpc',
+  'check_grpc_use_tls',
+  'check_ttl',
+  'check_interval',
+  'check_timeout',
+  'check_initial_status',
+  'check_deregister_after',
+  'check_tls_skip_verify',
+  'check_tls_server_name',
+  'check_success_before_passing',
+  'check_failures_before_critical',
+  'check_script',
+  'version',
+  'owner',
+  'registrar_host',
+  'consul-x',
+  'bad.key',
 ];
 const units = fc.constantFrom('ns', 'us', 'µs', 'ms', 's', 'm', 'h', 'd', '');
 const duration = fc.oneof(
@@ -26,10 +49,18 @@ const value = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
 );
-const casing = fc.constantFrom((k: string) => k.toUpperCase(), (k: string) => k, (k: string) => k.charAt(0).toUpperCase() + k.slice(1));
+const casing = fc.constantFrom(
+  (k: string) => k.toUpperCase(),
+  (k: string) => k,
+  (k: string) => k.charAt(0).toUpperCase() + k.slice(1),
+);
 const port = fc.oneof(fc.constantFrom(53, 80, 443, 5432, 6379, 7000, 7001, 8080, 9000, 9100), fc.integer({ min: 0, max: 99999 }));
 const key = fc
-  .tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }), fc.option(port, { freq: 3 }), casing)
+  .tuple(
+    fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
+    fc.option(port, { freq: 3 }),
+    casing,
+  )
   .map(([k, p, c]) => `SERVICE_${c(p === null ? k : `${p}_${k}`)}`);
 export const settings = fc.dictionary(key, value, { maxKeys: 12 });
 // The keys whose values matter most, given well-aimed values more often than the random pool would.
@@ -46,4 +77,3 @@ export const aimed = fc.record(
   },
   { requiredKeys: [] },
 );
-

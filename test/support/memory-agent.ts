@@ -7,8 +7,23 @@ import type { AgentService, ServiceAgent } from '../../src/reconcile/service-age
 
 const SERVICE_FIELDS = new Set(['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks']);
 const CHECK_FIELDS = new Set([
-  'CheckID', 'Name', 'HTTP', 'Method', 'TLSSkipVerify', 'TCP', 'GRPC', 'GRPCUseTLS', 'Interval', 'TTL', 'Timeout', 'Status',
-  'DeregisterCriticalServiceAfter', 'Notes', 'SuccessBeforePassing', 'FailuresBeforeCritical', 'AliasService',
+  'CheckID',
+  'Name',
+  'HTTP',
+  'Method',
+  'TLSSkipVerify',
+  'TCP',
+  'GRPC',
+  'GRPCUseTLS',
+  'Interval',
+  'TTL',
+  'Timeout',
+  'Status',
+  'DeregisterCriticalServiceAfter',
+  'Notes',
+  'SuccessBeforePassing',
+  'FailuresBeforeCritical',
+  'AliasService',
 ]);
 
 export class MemoryAgent implements ServiceAgent {
@@ -28,14 +43,19 @@ export class MemoryAgent implements ServiceAgent {
   }
 
   async register(reg: Registration): Promise<void> {
-    const unknown = [...Object.keys(reg).filter((k) => !SERVICE_FIELDS.has(k)), ...reg.Checks.flatMap((c) => Object.keys(c).filter((k) => !CHECK_FIELDS.has(k)))];
+    const unknown = [
+      ...Object.keys(reg).filter((k) => !SERVICE_FIELDS.has(k)),
+      ...reg.Checks.flatMap((c) => Object.keys(c).filter((k) => !CHECK_FIELDS.has(k))),
+    ];
     if (unknown.length > 0) throw refusal(400, `Request decode failed: json: unknown field "${unknown[0]}"`);
     const status = this.refuse?.(reg);
     if (status !== undefined) throw refusal(status, 'Permission denied');
     this.writes.push(`register ${reg.ID}`);
     const before = this.services.get(reg.ID);
-    for (const check of before?.Checks ?? []) if (!reg.Checks.some((c) => c.CheckID === check.CheckID)) this.checkStatus.delete(check.CheckID);
-    for (const check of reg.Checks) if (!this.checkStatus.has(check.CheckID)) this.checkStatus.set(check.CheckID, check.Status ?? 'critical');
+    for (const check of before?.Checks ?? [])
+      if (!reg.Checks.some((c) => c.CheckID === check.CheckID)) this.checkStatus.delete(check.CheckID);
+    for (const check of reg.Checks)
+      if (!this.checkStatus.has(check.CheckID)) this.checkStatus.set(check.CheckID, check.Status ?? 'critical');
     this.services.set(reg.ID, structuredClone(reg));
   }
 

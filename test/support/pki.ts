@@ -27,7 +27,23 @@ export class TestPki {
     const file = (ext: string) => join(this.dir, `${name}.${ext}`);
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', file('key'), '-out', file('csr'));
     writeFileSync(file('ext'), `subjectAltName=${san}\nextendedKeyUsage=${use}\n`);
-    openssl('x509', '-req', '-in', file('csr'), '-CA', this.ca, '-CAkey', this.caKey, '-CAcreateserial', '-days', '2', '-extfile', file('ext'), '-out', file('pem'));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file('csr'),
+      '-CA',
+      this.ca,
+      '-CAkey',
+      this.caKey,
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      file('ext'),
+      '-out',
+      file('pem'),
+    );
     return { cert: file('pem'), key: file('key') };
   }
 }

@@ -14,6 +14,9 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
 export function cpuSeconds(pid: number, children = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // After "pid (comm) ", fields start at #3 (state): utime is #14, stime #15, cutime #16, cstime #17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (fields[11]! + fields[12]! + (children ? fields[13]! + fields[14]! : 0)) / 100;
 }

@@ -26,7 +26,10 @@ export class RegistrarProcess {
     // Several registrars may run at once in a test: each serves /metrics on a port of its own.
     const http = args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
     const [program, ...prefix] = [...wrapper, process.execPath];
-    this.child = spawn(program, [...prefix, ...NODE_FLAGS, CLI, ...http, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(program, [...prefix, ...NODE_FLAGS, CLI, ...http, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as LogLine);
@@ -62,7 +65,12 @@ export class RegistrarProcess {
   async metrics(): Promise<Map<string, number>> {
     const line = await this.waitForLog('its status server', (l) => typeof l.httpPort === 'number');
     const text = await (await fetch(`http://127.0.0.1:${line.httpPort as number}/metrics`)).text();
-    return new Map(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+    return new Map(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]),
+    );
   }
 
   async healthz(): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -23,9 +23,12 @@ export async function requireRig(): Promise<void> {
   }
   const res = await fetch(`${CONSUL}/status/leader`).catch((err: Error) => err);
   if (res instanceof Error || !res.ok) throw new Error('Consul is not reachable on 127.0.0.1:8500; run scripts/rig/up.sh');
-  await docker.getImage(IMAGE).inspect().catch(() => {
-    throw new Error(`test image ${IMAGE} is missing; run scripts/rig/up.sh`);
-  });
+  await docker
+    .getImage(IMAGE)
+    .inspect()
+    .catch(() => {
+      throw new Error(`test image ${IMAGE} is missing; run scripts/rig/up.sh`);
+    });
 }
 
 export interface RunOptions {
@@ -69,9 +72,23 @@ export async function createNetwork(name: string, subnet: string): Promise<void>
 /** Removes the containers and networks the tests made, and the services of the given host IDs. */
 export async function cleanup(hostIds: string[] = []): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const networks = await docker.listNetworks({ filters: { label: [TEST_LABEL] } });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   for (const hostId of hostIds) {
     for (const id of Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`))) await deregister(id);
   }
@@ -113,10 +130,15 @@ export async function execOutput(engine: Docker, name: string, cmd: string[], us
     stream.on('close', resolve);
   });
   // The stream can end a moment before the engine records the exit code.
-  const { ExitCode } = await waitFor(`the exit of ${cmd[0]} in ${name}`, async () => {
-    const state = await exec.inspect();
-    return !state.Running && state;
-  }, 5000, 20);
+  const { ExitCode } = await waitFor(
+    `the exit of ${cmd[0]} in ${name}`,
+    async () => {
+      const state = await exec.inspect();
+      return !state.Running && state;
+    },
+    5000,
+    20,
+  );
   return { code: ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
 }
 

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { ALIAS_OF_MISSING_IS_CRITICAL_SINCE, atLeast, capabilitiesOf, fitToAgent, OLDEST_SUPPORTED, parseVersion } from '../../src/consul/capabilities.js';
+import {
+  ALIAS_OF_MISSING_IS_CRITICAL_SINCE,
+  atLeast,
+  capabilitiesOf,
+  fitToAgent,
+  OLDEST_SUPPORTED,
+  parseVersion,
+} from '../../src/consul/capabilities.js';
 import type { Registration } from '../../src/model/registration.js';
 
 const registration = (): Registration => ({
@@ -10,7 +17,15 @@ const registration = (): Registration => ({
   Port: 443,
   Meta: {},
   Checks: [
-    { CheckID: 'service:a:https', Name: 'https', HTTP: 'https://10.0.0.2:443/', Interval: '10s', TLSSkipVerify: true, TLSServerName: 'api.internal', SuccessBeforePassing: 2 },
+    {
+      CheckID: 'service:a:https',
+      Name: 'https',
+      HTTP: 'https://10.0.0.2:443/',
+      Interval: '10s',
+      TLSSkipVerify: true,
+      TLSServerName: 'api.internal',
+      SuccessBeforePassing: 2,
+    },
     { CheckID: 'service:a:tcp', Name: 'tcp', TCP: '10.0.0.2:443', Interval: '10s' },
   ],
 });
@@ -49,18 +64,41 @@ describe('consul/capabilities', () => {
 
   describe('capabilitiesOf', () => {
     it('refuses TLSServerName before 1.10.0', () => {
-      expect(capabilitiesOf([1, 8, 7])).to.deep.equal({ version: [1, 8, 7], unsupportedCheckFields: ['TLSServerName', 'DisableRedirects'] });
+      expect(capabilitiesOf([1, 8, 7])).to.deep.equal({
+        version: [1, 8, 7],
+        unsupportedCheckFields: ['TLSServerName', 'DisableRedirects'],
+      });
       expect(capabilitiesOf([1, 9, 17]).unsupportedCheckFields).to.deep.equal(['TLSServerName']);
     });
 
     it('takes DisableRedirects from the CVE-2022-29153 fix of each branch on (1.9.17, 1.10.10, 1.11.5, 1.12.0)', () => {
       const refuses = (v: [number, number, number]) => capabilitiesOf(v).unsupportedCheckFields.includes('DisableRedirects');
-      expect([[1, 8, 7], [1, 9, 16], [1, 10, 9], [1, 11, 4]].map((v) => refuses(v as [number, number, number]))).to.deep.equal([true, true, true, true]);
-      expect([[1, 9, 17], [1, 10, 10], [1, 11, 5], [1, 12, 0], [1, 21, 3]].map((v) => refuses(v as [number, number, number]))).to.deep.equal([false, false, false, false, false]);
+      expect(
+        [
+          [1, 8, 7],
+          [1, 9, 16],
+          [1, 10, 9],
+          [1, 11, 4],
+        ].map((v) => refuses(v as [number, number, number])),
+      ).to.deep.equal([true, true, true, true]);
+      expect(
+        [
+          [1, 9, 17],
+          [1, 10, 10],
+          [1, 11, 5],
+          [1, 12, 0],
+          [1, 21, 3],
+        ].map((v) => refuses(v as [number, number, number])),
+      ).to.deep.equal([false, false, false, false, false]);
     });
 
     it('refuses SuccessBeforePassing and FailuresBeforeCritical before 1.7.0', () => {
-      expect(capabilitiesOf([1, 6, 1]).unsupportedCheckFields).to.have.members(['SuccessBeforePassing', 'FailuresBeforeCritical', 'TLSServerName', 'DisableRedirects']);
+      expect(capabilitiesOf([1, 6, 1]).unsupportedCheckFields).to.have.members([
+        'SuccessBeforePassing',
+        'FailuresBeforeCritical',
+        'TLSServerName',
+        'DisableRedirects',
+      ]);
     });
 
     it('refuses nothing from 1.12.0 on', () => {

@@ -15,7 +15,7 @@ describe('checks/outcome: outcomeOf', () => {
     expect(outcomeOf(null, 'killed').status).to.equal('critical');
   });
 
-  it('truncates long output to Consul\'s limit', () => {
+  it("truncates long output to Consul's limit", () => {
     const { output } = outcomeOf(0, 'x'.repeat(10_000));
     expect(output.length).to.be.at.most(MAX_OUTPUT);
     expect(output).to.match(/^x+\n\[truncated\]$/);
@@ -61,8 +61,11 @@ describe('checks/run-job: healthOutcome', () => {
     return health ? { ...f, health } : f;
   };
 
-  it('takes healthy as passing, with the engine\'s last probe output', () => {
-    expect(healthOutcome(withHealth({ status: 'healthy', output: 'all good', intervalMs: 5000 }))).to.deep.equal({ status: 'passing', output: 'all good' });
+  it("takes healthy as passing, with the engine's last probe output", () => {
+    expect(healthOutcome(withHealth({ status: 'healthy', output: 'all good', intervalMs: 5000 }))).to.deep.equal({
+      status: 'passing',
+      output: 'all good',
+    });
   });
 
   it('takes starting as critical and says no probe has passed yet', () => {

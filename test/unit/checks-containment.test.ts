@@ -90,7 +90,10 @@ describe('model/checks: what a check label can reach', () => {
       it(`refuses a path with ${what}, with a warning that shows it escaped`, () => {
         for (const scheme of ['http', 'https']) {
           const { checks, warnings } = build({ [`check_${scheme}`]: value, check_tcp: 'true' });
-          expect(checks.map((c) => c.CheckID), 'the other checks stay').to.deep.equal(['service:svc-1:tcp']);
+          expect(
+            checks.map((c) => c.CheckID),
+            'the other checks stay',
+          ).to.deep.equal(['service:svc-1:tcp']);
           expect(warnings).to.have.length(1);
           expect(warnings[0]).to.include(`SERVICE_CHECK_${scheme.toUpperCase()}`).and.include('/health');
           expect(warnings[0]).to.not.match(/[\u0000-\u001f\u007f]/);
@@ -109,7 +112,7 @@ describe('model/checks: what a check label can reach', () => {
       );
     });
 
-    it('keeps an IPv6 service\'s check on its bracketed address', () => {
+    it("keeps an IPv6 service's check on its bracketed address", () => {
       const { checks } = build({ check_http: '@[::1]:8500/v1/agent/self' }, ['GET'], 'fd00::7', 9000);
       for (const c of checks) expect(new URL(c.HTTP!).host).to.equal('[fd00::7]:9000');
     });

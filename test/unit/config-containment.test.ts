@@ -94,7 +94,9 @@ describe('config: containment settings', () => {
 
     it('refuses a REGISTRAR_ALLOW_ANY_SERVICE_IP that is neither true nor false', () => {
       for (const env of ['REGISTRAR_ALLOW_ANY_SERVICE_IP', 'REGISTRAR_META_FROM_ENV']) {
-        expect(configError(() => settings([], { [env]: 'perhaps' })).message).to.include(env).and.include('"perhaps"');
+        expect(configError(() => settings([], { [env]: 'perhaps' })).message)
+          .to.include(env)
+          .and.include('"perhaps"');
       }
     });
 

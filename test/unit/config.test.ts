@@ -16,7 +16,7 @@ function configError(fn: () => unknown): ConfigError {
 
 describe('config', () => {
   describe('defaults', () => {
-    it('defaults the Consul address to CONSUL_HTTP_ADDR\'s own default, 127.0.0.1:8500', () => {
+    it("defaults the Consul address to CONSUL_HTTP_ADDR's own default, 127.0.0.1:8500", () => {
       expect(readConfig([], {}).values['consul-addr']).to.equal('127.0.0.1:8500');
       expect(settings().consul.addr).to.equal('127.0.0.1:8500');
     });
@@ -46,7 +46,10 @@ describe('config', () => {
     });
 
     it('lets the environment variable beat the default', () => {
-      expect(settings([], { REGISTRAR_CONCURRENCY: '5', REGISTRAR_LOG_LEVEL: 'debug' })).to.deep.include({ concurrency: 5, logLevel: 'debug' });
+      expect(settings([], { REGISTRAR_CONCURRENCY: '5', REGISTRAR_LOG_LEVEL: 'debug' })).to.deep.include({
+        concurrency: 5,
+        logLevel: 'debug',
+      });
     });
 
     it('takes an empty environment variable as unset', () => {
@@ -71,7 +74,14 @@ describe('config', () => {
       });
       expect(s.docker).to.deep.equal({ host: 'tcp://docker:2376', tlsVerify: true, certPath: '/certs' });
       expect(s.consul).to.deep.include({ ssl: true, skipVerify: true, token: 'secret' });
-      expect(s).to.deep.include({ hostId: 'node-1', hostIp: '192.0.2.1', network: 'backend', explicit: true, tags: ['a', 'b'], deregister: 'on-success' });
+      expect(s).to.deep.include({
+        hostId: 'node-1',
+        hostIp: '192.0.2.1',
+        network: 'backend',
+        explicit: true,
+        tags: ['a', 'b'],
+        deregister: 'on-success',
+      });
     });
 
     it('leaves optional settings out rather than empty', () => {
@@ -95,7 +105,7 @@ describe('config', () => {
       expect(settings(['--docker-tls-verify=true'], { DOCKER_TLS_VERIFY: '0' }).docker.tlsVerify).to.equal(true);
     });
 
-    it('does not take a string flag\'s =value for a boolean', () => {
+    it("does not take a string flag's =value for a boolean", () => {
       expect(settings(['--tags=a,b']).tags).to.deep.equal(['a', 'b']);
     });
   });
@@ -112,7 +122,12 @@ describe('config', () => {
       ['a Docker host without a scheme', [], { DOCKER_HOST: 'localhost:2375' }, '--docker-host / DOCKER_HOST'],
       ['an IP family other than 4 or 6', ['--ip-family', 'ipv5'], {}, '--ip-family / REGISTRAR_IP_FAMILY'],
       ['a TTL refresh as long as the TTL', ['--ttl', '30'], { REGISTRAR_TTL_REFRESH: '30' }, '--ttl-refresh / REGISTRAR_TTL_REFRESH'],
-      ['a TTL refresh as long as the TTL once both are in ms', ['--ttl', '1.0004', '--ttl-refresh', '1.0001'], {}, '--ttl-refresh / REGISTRAR_TTL_REFRESH'],
+      [
+        'a TTL refresh as long as the TTL once both are in ms',
+        ['--ttl', '1.0004', '--ttl-refresh', '1.0001'],
+        {},
+        '--ttl-refresh / REGISTRAR_TTL_REFRESH',
+      ],
       ['a TTL under a second', ['--ttl', '0.9'], {}, '--ttl / REGISTRAR_TTL'],
       ['a TTL over a day (a timer that long fires at once)', ['--ttl', '1e10'], {}, '--ttl / REGISTRAR_TTL'],
     ];
@@ -132,8 +147,14 @@ describe('config', () => {
     it('takes --ttl and --ttl-refresh, refreshing three times per TTL unless told', () => {
       expect(settings()).to.not.have.any.keys('registrarTtl');
       expect(settings(['--ttl', '30']).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 10_000 });
-      expect(settings([], { REGISTRAR_TTL: '30', REGISTRAR_TTL_REFRESH: '15' }).registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 15_000 });
-      expect(settings(['--ttl', '1']).registrarTtl, 'the default refresh keeps the half-second floor').to.deep.equal({ ttlMs: 1000, refreshMs: 500 });
+      expect(settings([], { REGISTRAR_TTL: '30', REGISTRAR_TTL_REFRESH: '15' }).registrarTtl).to.deep.equal({
+        ttlMs: 30_000,
+        refreshMs: 15_000,
+      });
+      expect(settings(['--ttl', '1']).registrarTtl, 'the default refresh keeps the half-second floor').to.deep.equal({
+        ttlMs: 1000,
+        refreshMs: 500,
+      });
     });
 
     it('lets --ttl 0 turn off a TTL the environment set, refresh and all', () => {

@@ -40,7 +40,9 @@ describe('reconcile/diff', () => {
 
   it('re-registers a service whose content changed (a new check shows only in the hash)', () => {
     const before = reg('a');
-    const after = reg('a', { Checks: [...before.Checks, { CheckID: 'service:a:http', Name: 'http', HTTP: 'http://10.0.0.2:80/', Interval: '10s' }] });
+    const after = reg('a', {
+      Checks: [...before.Checks, { CheckID: 'service:a:http', Name: 'http', HTTP: 'http://10.0.0.2:80/', Interval: '10s' }],
+    });
     expect(after.Meta.registrar_hash).to.not.equal(before.Meta.registrar_hash);
     expect(diff([after], [ownedFrom(before)])).to.deep.equal({ register: [after], deregister: [] });
   });

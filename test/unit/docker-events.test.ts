@@ -92,7 +92,11 @@ describe('docker/events: DockerEventWatcher', () => {
   it('stops at once, also while waiting to reconnect', async () => {
     const source = new FakeEvents();
     source.failNext = 1000;
-    const watcher = new DockerEventWatcher(source, { onContainer: () => undefined, onConnected: () => undefined, backoffMs: () => 60_000 }, pino({ level: 'silent' }));
+    const watcher = new DockerEventWatcher(
+      source,
+      { onContainer: () => undefined, onConnected: () => undefined, backoffMs: () => 60_000 },
+      pino({ level: 'silent' }),
+    );
     const running = watcher.run();
     await until('one attempt', () => source.filters.length === 1);
     const t0 = performance.now();

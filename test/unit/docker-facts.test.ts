@@ -42,7 +42,9 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
       { name: 'fixture-rec-a', ipv4: '10.201.1.3', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
       { name: 'fixture-rec-b', ipv4: '10.201.2.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
     ]);
-    expect(facts('ipv6').networks).to.deep.equal([{ name: 'fixture-rec-v6', ipv4: '10.201.6.2', ipv6: 'fd00:201:6::2', ipv4PrefixLength: 24, ipv6PrefixLength: 64 }]);
+    expect(facts('ipv6').networks).to.deep.equal([
+      { name: 'fixture-rec-v6', ipv4: '10.201.6.2', ipv6: 'fd00:201:6::2', ipv4PrefixLength: 24, ipv6PrefixLength: 64 },
+    ]);
   });
 
   it('reports host network mode with the host network having no address', () => {
@@ -51,13 +53,15 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
     expect(f.networks).to.deep.equal([{ name: 'host', ipv4: '', ipv6: '', ipv4PrefixLength: 0, ipv6PrefixLength: 0 }]);
   });
 
-  it('takes the networks of the owner for a container sharing another one\'s network namespace', () => {
+  it("takes the networks of the owner for a container sharing another one's network namespace", () => {
     const alone = factsFromInspect(inspect('shared-netns'));
     expect(alone.networks).to.deep.equal([]);
     const shared = factsFromInspect(inspect('shared-netns'), inspect('user-network'));
     expect(shared.networkMode).to.match(/^container:f49b8792684c/);
     expect(shared.name).to.equal('fixture-rec-shared-netns');
-    expect(shared.networks).to.deep.equal([{ name: 'fixture-rec-a', ipv4: '10.201.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 }]);
+    expect(shared.networks).to.deep.equal([
+      { name: 'fixture-rec-a', ipv4: '10.201.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+    ]);
   });
 
   it('reports a stopped container as not running', () => {
@@ -96,7 +100,7 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
       return factsFromInspect(info as never);
     };
 
-    it('reads the status, the last probe\'s output and the interval in ms (Docker gives ns)', () => {
+    it("reads the status, the last probe's output and the interval in ms (Docker gives ns)", () => {
       const f = withHealth(
         {
           Status: 'unhealthy',
@@ -111,7 +115,7 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
       expect(f.health).to.deep.equal({ status: 'unhealthy', output: 'connection refused', intervalMs: 5_000 });
     });
 
-    it('takes Docker\'s default interval of 30s when none is set, and empty output before the first probe', () => {
+    it("takes Docker's default interval of 30s when none is set, and empty output before the first probe", () => {
       const f = withHealth({ Status: 'starting', FailingStreak: 0, Log: [] }, { Test: ['CMD', 'true'] });
       expect(f.health).to.deep.equal({ status: 'starting', output: '', intervalMs: 30_000 });
     });

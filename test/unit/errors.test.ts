@@ -21,7 +21,13 @@ describe('errors: describeError', () => {
 
 describe('errors: isCertificateError', () => {
   it("recognises Node's codes for an untrusted issuer, a wrong name and an expired certificate", () => {
-    for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED']) {
+    for (const code of [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'CERT_HAS_EXPIRED',
+    ]) {
       expect(isCertificateError(Object.assign(new Error(code), { code })), code).to.equal(true);
     }
   });
@@ -35,7 +41,9 @@ describe('errors: isCertificateError', () => {
 
 describe('setting files: readSettingFile', () => {
   it('stops with a ConfigError naming the setting and the reason, not a stack trace', () => {
-    expect(() => readSettingFile('/nonexistent/ca.pem', '--consul-cacert / CONSUL_CACERT'))
-      .to.throw(ConfigError, 'cannot read /nonexistent/ca.pem, named by --consul-cacert / CONSUL_CACERT: ENOENT');
+    expect(() => readSettingFile('/nonexistent/ca.pem', '--consul-cacert / CONSUL_CACERT')).to.throw(
+      ConfigError,
+      'cannot read /nonexistent/ca.pem, named by --consul-cacert / CONSUL_CACERT: ENOENT',
+    );
   });
 });

@@ -27,7 +27,7 @@ describe('checks/identity: resolveIdentity', () => {
     expect(resolveIdentity('', root)).to.deep.equal({ uid: 0, gid: 0 });
   });
 
-  it('gives a numeric uid with a passwd entry that entry\'s gid', () => {
+  it("gives a numeric uid with a passwd entry that entry's gid", () => {
     expect(resolveIdentity('1000', root)).to.deep.equal({ uid: 1000, gid: 1001 });
   });
 
@@ -40,12 +40,12 @@ describe('checks/identity: resolveIdentity', () => {
     expect(resolveIdentity('4242:4343', root)).to.deep.equal({ uid: 4242, gid: 4343 });
   });
 
-  it('reads a user name from the container\'s passwd', () => {
+  it("reads a user name from the container's passwd", () => {
     expect(resolveIdentity('app', root)).to.deep.equal({ uid: 1000, gid: 1001 });
     expect(resolveIdentity('svc', root)).to.deep.equal({ uid: 2000, gid: 2000 });
   });
 
-  it('reads a group name from the container\'s group, and takes a numeric group after a name', () => {
+  it("reads a group name from the container's group, and takes a numeric group after a name", () => {
     expect(resolveIdentity('app:staff', root)).to.deep.equal({ uid: 1000, gid: 50 });
     expect(resolveIdentity('1000:staff', root)).to.deep.equal({ uid: 1000, gid: 50 });
     expect(resolveIdentity('app:77', root)).to.deep.equal({ uid: 1000, gid: 77 });
@@ -76,7 +76,7 @@ describe('checks/identity: resolveIdentity', () => {
     expect(resolveIdentity('app', bare)).to.have.property('problem');
   });
 
-  describe('links in the container\'s files are not followed (they would resolve from the registrar\'s root)', () => {
+  describe("links in the container's files are not followed (they would resolve from the registrar's root)", () => {
     it('ignores an etc/passwd that is a symbolic link to another file', () => {
       const linked = join(scratch, 'linked-passwd');
       mkdirSync(join(linked, 'etc'), { recursive: true });
@@ -128,7 +128,16 @@ describe('checks/identity: ids nsenter would cut to 32 bits', () => {
   before(() => {
     scratch = mkdtempSync(join(tmpdir(), 'identity-wrap-'));
     mkdirSync(join(scratch, 'etc'));
-    writeFileSync(join(scratch, 'etc', 'passwd'), ['big:x:4294967296:4294967296::/:/bin/sh', 'neg:x:-4294967296:1::/:/bin/sh', 'hex:x:0x100000000:1::/:/bin/sh', 'zero:x:01000:7::/:/bin/sh', ''].join('\n'));
+    writeFileSync(
+      join(scratch, 'etc', 'passwd'),
+      [
+        'big:x:4294967296:4294967296::/:/bin/sh',
+        'neg:x:-4294967296:1::/:/bin/sh',
+        'hex:x:0x100000000:1::/:/bin/sh',
+        'zero:x:01000:7::/:/bin/sh',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(join(scratch, 'etc', 'group'), 'wide:x:4294967296:\n');
   });
   after(() => rmSync(scratch, { recursive: true, force: true }));

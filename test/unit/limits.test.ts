@@ -46,7 +46,9 @@ describe('model/limits', () => {
     ];
     for (const [id, what] of refused) {
       it(`refuses an ID with ${what}: ${JSON.stringify(id)}`, () => {
-        expect(idProblem(id)).to.be.a('string').and.match(/letters, digits/);
+        expect(idProblem(id))
+          .to.be.a('string')
+          .and.match(/letters, digits/);
       });
     }
 
@@ -54,7 +56,7 @@ describe('model/limits', () => {
       expect(idProblem('a'.repeat(MAX_ID_LENGTH + 1))).to.equal('is longer than 128 characters');
     });
 
-    it('refuses the prefix of the registrars\' own services, naming it', () => {
+    it("refuses the prefix of the registrars' own services, naming it", () => {
       expect(idProblem('consul-registrar:host1')).to.be.a('string').and.include('consul-registrar:').and.include('reserved');
       expect(idProblem('consul-registrar:')).to.include('reserved');
     });

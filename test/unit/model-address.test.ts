@@ -29,19 +29,28 @@ function ipv6Only(): ContainerFacts {
 describe('model/address: chooseAddress', () => {
   it('uses the only network of a container on a user network', () => {
     const warnings: string[] = [];
-    expect(chooseAddress(facts('user-network'), undefined, undefined, {}, warnings)).to.deep.equal({ address: '10.201.1.2', network: 'fixture-rec-a' });
+    expect(chooseAddress(facts('user-network'), undefined, undefined, {}, warnings)).to.deep.equal({
+      address: '10.201.1.2',
+      network: 'fixture-rec-a',
+    });
     expect(warnings).to.deep.equal([]);
   });
 
   it('uses the default bridge address of a container on the default bridge', () => {
-    expect(chooseAddress(facts('default-bridge'), undefined, undefined, {}, [])).to.deep.equal({ address: '172.17.0.2', network: 'bridge' });
+    expect(chooseAddress(facts('default-bridge'), undefined, undefined, {}, [])).to.deep.equal({
+      address: '172.17.0.2',
+      network: 'bridge',
+    });
   });
 
   describe('SERVICE_IP', () => {
     it('uses a valid SERVICE_IP (trimmed) inside one of its subnets before anything else', () => {
       const warnings: string[] = [];
       // two-networks is on 10.201.1.0/24 and 10.201.2.0/24: an address on its second network's subnet.
-      expect(chooseAddress(facts('two-networks'), ' 10.201.2.77 ', 'fixture-rec-a', {}, warnings)).to.deep.equal({ address: '10.201.2.77', network: 'SERVICE_IP' });
+      expect(chooseAddress(facts('two-networks'), ' 10.201.2.77 ', 'fixture-rec-a', {}, warnings)).to.deep.equal({
+        address: '10.201.2.77',
+        network: 'SERVICE_IP',
+      });
       expect(warnings).to.deep.equal([]);
     });
 
@@ -49,21 +58,45 @@ describe('model/address: chooseAddress', () => {
       const warnings: string[] = [];
       expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, {}, warnings)).to.deep.include({ address: '10.201.1.3' });
       expect(warnings.join('\n')).to.include("is outside the container's own networks");
-      expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, { anyServiceIp: true }, [])).to.deep.equal({ address: '10.99.1.5', network: 'SERVICE_IP' });
+      expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, { anyServiceIp: true }, [])).to.deep.equal({
+        address: '10.99.1.5',
+        network: 'SERVICE_IP',
+      });
     });
 
-    for (const ip of ['127.0.0.1', '127.9.9.9', '169.254.169.254', '0.0.0.0', '224.0.0.251', '255.255.255.255', '::1', '::', 'fe80::1', 'ff02::1', '::ffff:127.0.0.1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '127.9.9.9',
+      '169.254.169.254',
+      '0.0.0.0',
+      '224.0.0.251',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+    ]) {
       it(`never registers SERVICE_IP ${ip}, even with --allow-any-service-ip`, () => {
         const warnings: string[] = [];
-        expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, warnings)).to.deep.equal({ address: '10.201.1.2', network: 'fixture-rec-a' });
+        expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, warnings)).to.deep.equal({
+          address: '10.201.1.2',
+          network: 'fixture-rec-a',
+        });
         expect(warnings.join('\n')).to.include('loopback, link-local, unspecified or multicast');
       });
     }
 
     it('takes the host address as SERVICE_IP in host network mode, and nothing else without --allow-any-service-ip', () => {
-      expect(chooseAddress(facts('host-mode'), '192.0.2.7', undefined, { hostIp: '192.0.2.7' }, [])).to.deep.equal({ address: '192.0.2.7', network: 'SERVICE_IP' });
+      expect(chooseAddress(facts('host-mode'), '192.0.2.7', undefined, { hostIp: '192.0.2.7' }, [])).to.deep.equal({
+        address: '192.0.2.7',
+        network: 'SERVICE_IP',
+      });
       expect(chooseAddress(facts('host-mode'), '192.0.2.8', undefined, {}, [])).to.have.property('skip');
-      expect(chooseAddress(facts('host-mode'), '192.0.2.8', undefined, { anyServiceIp: true }, [])).to.deep.equal({ address: '192.0.2.8', network: 'SERVICE_IP' });
+      expect(chooseAddress(facts('host-mode'), '192.0.2.8', undefined, { anyServiceIp: true }, [])).to.deep.equal({
+        address: '192.0.2.8',
+        network: 'SERVICE_IP',
+      });
     });
 
     it('accepts an IPv6 SERVICE_IP on its IPv6 subnet and brackets it in check targets', () => {
@@ -74,7 +107,10 @@ describe('model/address: chooseAddress', () => {
 
     it('ignores an invalid SERVICE_IP with a warning and falls back to the network address', () => {
       const warnings: string[] = [];
-      expect(chooseAddress(facts('user-network'), '10.99.1', undefined, {}, warnings)).to.deep.equal({ address: '10.201.1.2', network: 'fixture-rec-a' });
+      expect(chooseAddress(facts('user-network'), '10.99.1', undefined, {}, warnings)).to.deep.equal({
+        address: '10.201.1.2',
+        network: 'fixture-rec-a',
+      });
       expect(warnings).to.have.length(1);
       expect(warnings[0]).to.include('SERVICE_IP "10.99.1" is not an IP address');
     });
@@ -89,7 +125,9 @@ describe('model/address: chooseAddress', () => {
     it('skips the container, asking for --host-ip, when the host address is unknown', () => {
       const plan = planContainer(facts('host-mode'), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped).to.match(/host network mode/).and.match(/--host-ip/);
+      expect(plan.skipped)
+        .to.match(/host network mode/)
+        .and.match(/--host-ip/);
     });
   });
 
@@ -133,21 +171,33 @@ describe('model/address: chooseAddress', () => {
       expect(warnings[0]).to.include('"alpha"').and.include('alpha, mid, zeta').and.include('SERVICE_NETWORK');
     });
 
-    it('falls back to the first by name when the container is not on the --network flag\'s network', () => {
+    it("falls back to the first by name when the container is not on the --network flag's network", () => {
       const warnings: string[] = [];
       expect(chooseAddress(threeNetworks(), undefined, undefined, { network: 'other' }, warnings)).to.deep.include({ network: 'alpha' });
       expect(warnings).to.have.length(1);
     });
 
     it('gives one warning per container however many ports it has', () => {
-      const f: ContainerFacts = { ...threeNetworks(), exposedPorts: [{ port: 80, protocol: 'tcp' }, { port: 81, protocol: 'tcp' }] };
+      const f: ContainerFacts = {
+        ...threeNetworks(),
+        exposedPorts: [
+          { port: 80, protocol: 'tcp' },
+          { port: 81, protocol: 'tcp' },
+        ],
+      };
       const plan = planContainer(f, options());
       expect(plan.registrations).to.have.length(2);
       expect(plan.warnings).to.have.length(1);
     });
 
     it('passes over networks without an address', () => {
-      const f: ContainerFacts = { ...threeNetworks(), networks: [{ name: 'aaa', ipv4: '', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 }, { name: 'bbb', ipv4: '10.0.9.9', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 }] };
+      const f: ContainerFacts = {
+        ...threeNetworks(),
+        networks: [
+          { name: 'aaa', ipv4: '', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+          { name: 'bbb', ipv4: '10.0.9.9', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+        ],
+      };
       const warnings: string[] = [];
       expect(chooseAddress(f, undefined, undefined, {}, warnings)).to.deep.equal({ address: '10.0.9.9', network: 'bbb' });
       expect(warnings).to.deep.equal([]);
@@ -161,19 +211,29 @@ describe('model/address: chooseAddress', () => {
 
   describe('IPv6', () => {
     it('prefers IPv4 on a dual-stack network', () => {
-      expect(chooseAddress(facts('ipv6'), undefined, undefined, {}, [])).to.deep.equal({ address: '10.201.6.2', network: 'fixture-rec-v6' });
+      expect(chooseAddress(facts('ipv6'), undefined, undefined, {}, [])).to.deep.equal({
+        address: '10.201.6.2',
+        network: 'fixture-rec-v6',
+      });
     });
 
     it('uses the IPv6 address of a dual-stack network with --ip-family ipv6', () => {
-      expect(chooseAddress(facts('ipv6'), undefined, undefined, { ipFamily: 'ipv6' }, [])).to.deep.equal({ address: 'fd00:201:6::2', network: 'fixture-rec-v6' });
+      expect(chooseAddress(facts('ipv6'), undefined, undefined, { ipFamily: 'ipv6' }, [])).to.deep.equal({
+        address: 'fd00:201:6::2',
+        network: 'fixture-rec-v6',
+      });
     });
 
     it('lets SERVICE_IP_FAMILY (6, ipv6, 4, ipv4) beat --ip-family', () => {
       const six = planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: '6' }), options()).registrations[0]!;
       expect(six.Address).to.equal('fd00:201:6::2');
       expect(six.Meta).to.not.have.property('ip_family');
-      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'IPv6' }), options()).registrations[0]!.Address).to.equal('fd00:201:6::2');
-      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'ipv4' }), options({ ipFamily: 'ipv6' })).registrations[0]!.Address).to.equal('10.201.6.2');
+      expect(planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'IPv6' }), options()).registrations[0]!.Address).to.equal(
+        'fd00:201:6::2',
+      );
+      expect(
+        planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: 'ipv4' }), options({ ipFamily: 'ipv6' })).registrations[0]!.Address,
+      ).to.equal('10.201.6.2');
     });
 
     it('warns about a SERVICE_IP_FAMILY that is not 4, 6, ipv4 or ipv6 and keeps --ip-family', () => {
@@ -186,11 +246,17 @@ describe('model/address: chooseAddress', () => {
     });
 
     it('falls back to IPv4 with --ip-family ipv6 on a network without IPv6', () => {
-      expect(chooseAddress(facts('user-network'), undefined, undefined, { ipFamily: 'ipv6' }, [])).to.deep.equal({ address: '10.201.1.2', network: 'fixture-rec-a' });
+      expect(chooseAddress(facts('user-network'), undefined, undefined, { ipFamily: 'ipv6' }, [])).to.deep.equal({
+        address: '10.201.1.2',
+        network: 'fixture-rec-a',
+      });
     });
 
     it('uses the global IPv6 address of an IPv6-only network', () => {
-      expect(chooseAddress(ipv6Only(), undefined, undefined, {}, [])).to.deep.equal({ address: 'fd00:201:6::2', network: 'fixture-rec-v6' });
+      expect(chooseAddress(ipv6Only(), undefined, undefined, {}, [])).to.deep.equal({
+        address: 'fd00:201:6::2',
+        network: 'fixture-rec-v6',
+      });
     });
 
     it('brackets the IPv6 address in HTTP(S) check URLs and TCP and gRPC targets, but not in Address', () => {

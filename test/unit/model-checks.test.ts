@@ -9,7 +9,15 @@ const SCRIPTS_ON: ScriptContext = { ...SCRIPTS_OFF, enabled: true };
 /** Checks, jobs and warnings for these settings. */
 const buildAll = (settings: Record<string, string>, scripts = SCRIPTS_OFF, address = '10.0.0.5', port = 8080) => {
   const warnings: string[] = [];
-  const { checks, jobs } = buildChecks({ serviceId: 'svc-1', address, port, settings: new Map(Object.entries(settings)), httpMethods: ['GET', 'HEAD'], scripts, warnings });
+  const { checks, jobs } = buildChecks({
+    serviceId: 'svc-1',
+    address,
+    port,
+    settings: new Map(Object.entries(settings)),
+    httpMethods: ['GET', 'HEAD'],
+    scripts,
+    warnings,
+  });
   return { checks, jobs, warnings };
 };
 /** Checks and warnings, for settings that ask for no check the registrar runs itself. */
@@ -32,7 +40,13 @@ describe('model/checks: buildChecks', () => {
   describe('HTTP and HTTPS', () => {
     it('builds an HTTP check on the service address and port with the path, every 10s by default', () => {
       const { check, warnings } = only({ check_http: '/health' });
-      expect(check).to.deep.equal({ CheckID: 'service:svc-1:http', Name: 'http 10.0.0.5:8080', HTTP: 'http://10.0.0.5:8080/health', DisableRedirects: true, Interval: '10s' });
+      expect(check).to.deep.equal({
+        CheckID: 'service:svc-1:http',
+        Name: 'http 10.0.0.5:8080',
+        HTTP: 'http://10.0.0.5:8080/health',
+        DisableRedirects: true,
+        Interval: '10s',
+      });
       expect(DEFAULT_INTERVAL).to.equal('10s');
       expect(warnings).to.deep.equal([]);
     });
@@ -72,7 +86,12 @@ describe('model/checks: buildChecks', () => {
 
   describe('TCP', () => {
     it('builds a TCP check on address:port for SERVICE_CHECK_TCP=true', () => {
-      expect(only({ check_tcp: 'true' }).check).to.deep.equal({ CheckID: 'service:svc-1:tcp', Name: 'tcp 10.0.0.5:8080', TCP: '10.0.0.5:8080', Interval: '10s' });
+      expect(only({ check_tcp: 'true' }).check).to.deep.equal({
+        CheckID: 'service:svc-1:tcp',
+        Name: 'tcp 10.0.0.5:8080',
+        TCP: '10.0.0.5:8080',
+        Interval: '10s',
+      });
     });
 
     it('builds none for SERVICE_CHECK_TCP=false, and none with a warning for garbage', () => {
@@ -102,14 +121,23 @@ describe('model/checks: buildChecks', () => {
     });
 
     it('uses TLS, with the TLS settings, only when SERVICE_CHECK_GRPC_USE_TLS is true', () => {
-      expect(only({ check_grpc: 'true', check_grpc_use_tls: 'true', check_tls_skip_verify: 'yes' }).check).to.deep.include({ GRPCUseTLS: true, TLSSkipVerify: true });
+      expect(only({ check_grpc: 'true', check_grpc_use_tls: 'true', check_tls_skip_verify: 'yes' }).check).to.deep.include({
+        GRPCUseTLS: true,
+        TLSSkipVerify: true,
+      });
       expect(only({ check_grpc: 'true', check_tls_skip_verify: 'yes' }).check).to.not.have.any.keys('GRPCUseTLS', 'TLSSkipVerify');
     });
   });
 
   describe('TTL', () => {
     it('builds a TTL check without Interval or Timeout (Consul refuses a TTL check with an interval)', () => {
-      const { check } = only({ check_ttl: '30s', check_interval: '5s', check_timeout: '2s', check_deregister_after: '10m', check_initial_status: 'passing' });
+      const { check } = only({
+        check_ttl: '30s',
+        check_interval: '5s',
+        check_timeout: '2s',
+        check_deregister_after: '10m',
+        check_initial_status: 'passing',
+      });
       expect(check).to.deep.equal({
         CheckID: 'service:svc-1:ttl',
         Name: 'ttl 10.0.0.5:8080',
@@ -122,7 +150,9 @@ describe('model/checks: buildChecks', () => {
     it('leaves the TTL check out with a warning when the TTL is not a duration', () => {
       const { checks, warnings } = build({ check_ttl: '30' });
       expect(checks).to.deep.equal([]);
-      expect(warnings).to.deep.equal(['SERVICE_CHECK_TTL "30" is not a duration Consul accepts; the TTL check is left out (write e.g. 10s, 1m30s)']);
+      expect(warnings).to.deep.equal([
+        'SERVICE_CHECK_TTL "30" is not a duration Consul accepts; the TTL check is left out (write e.g. 10s, 1m30s)',
+      ]);
     });
 
     it('leaves a zero TTL out with a warning (Consul answers 400 "TTL must be > 0" for the whole service)', () => {
@@ -170,7 +200,7 @@ describe('model/checks: buildChecks', () => {
       expect(warnings).to.have.length(1);
     });
 
-    it('warns about a duration too long for Go\'s time.Duration (Consul answers 400 for the whole service)', () => {
+    it("warns about a duration too long for Go's time.Duration (Consul answers 400 for the whole service)", () => {
       // Go's time.Duration holds at most 2^63-1 ns, about 2562047h; time.ParseDuration("3000000h") fails.
       const { check, warnings } = only({ check_http: '/', check_deregister_after: '3000000h' });
       expect(check).to.not.have.property('DeregisterCriticalServiceAfter');
@@ -345,8 +375,16 @@ describe('model/checks: dockerHealthCheck and pausedCheck', () => {
 
 describe('model/duration: parseGoDuration', () => {
   const cases: [string, bigint][] = [
-    ['10s', 10_000_000_000n], ['1m30s', 90_000_000_000n], ['1.5h', 5_400_000_000_000n], ['300ms', 300_000_000n],
-    ['2us', 2_000n], ['2µs', 2_000n], ['7ns', 7n], ['1h1h', 7_200_000_000_000n], ['0', 0n], ['0s', 0n],
+    ['10s', 10_000_000_000n],
+    ['1m30s', 90_000_000_000n],
+    ['1.5h', 5_400_000_000_000n],
+    ['300ms', 300_000_000n],
+    ['2us', 2_000n],
+    ['2µs', 2_000n],
+    ['7ns', 7n],
+    ['1h1h', 7_200_000_000_000n],
+    ['0', 0n],
+    ['0s', 0n],
   ];
   for (const [text, ns] of cases) {
     it(`reads ${text} as ${ns} ns`, () => expect(parseGoDuration(text)).to.equal(ns));

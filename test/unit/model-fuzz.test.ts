@@ -12,7 +12,16 @@ const DNS_NAME = /^[a-zA-Z0-9-]{1,63}$/;
 const DURATION_FIELDS = ['Interval', 'Timeout', 'TTL', 'DeregisterCriticalServiceAfter'] as const;
 
 // ---- An independent model of Go's time.ParseDuration (Consul parses check durations with it). ----
-const NS: Record<string, bigint> = { ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 const LIMIT = 1n << 63n;
 type GoDuration = { syntax: true; ns: bigint | 'overflow' } | { syntax: false };
 
@@ -62,7 +71,16 @@ describe('model-fuzz: the Go duration model used below', () => {
 });
 
 // Random SERVICE_* label and env sets are shared with the real-container fuzz test.
-const FIXTURES: (FixtureName | 'ipv6-only')[] = ['default-bridge', 'user-network', 'two-networks', 'host-mode', 'no-expose', 'ipv6', 'shared-netns', 'ipv6-only'];
+const FIXTURES: (FixtureName | 'ipv6-only')[] = [
+  'default-bridge',
+  'user-network',
+  'two-networks',
+  'host-mode',
+  'no-expose',
+  'ipv6',
+  'shared-netns',
+  'ipv6-only',
+];
 function loadFacts(name: FixtureName | 'ipv6-only'): ContainerFacts {
   if (name !== 'ipv6-only') return facts(name);
   // IPv6-only: the recorded ipv6 fixture with its IPv4 address blanked in a copy.
@@ -83,7 +101,9 @@ const container: fc.Arbitrary<ContainerFacts> = fc
     labels: fc.tuple(aimed, settings).map(([a, rest]) => ({ ...a, ...rest })),
     env: settings,
     ports: fc.option(exposed, { freq: 3 }),
-    image: fc.option(fc.oneof(fc.constantFrom('redis:7', 'reg.example:5000/a/b_c:1@sha256:ab', 'UPPER/Case.Name', ''), fc.string({ maxLength: 15 }))),
+    image: fc.option(
+      fc.oneof(fc.constantFrom('redis:7', 'reg.example:5000/a/b_c:1@sha256:ab', 'UPPER/Case.Name', ''), fc.string({ maxLength: 15 })),
+    ),
     paused: fc.boolean(),
     health: fc.option(
       fc.record({
@@ -155,7 +175,7 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
     );
   });
 
-  it('sends only durations Consul accepts: within Go\'s time.Duration range, Interval and TTL above zero', () => {
+  it("sends only durations Consul accepts: within Go's time.Duration range, Interval and TTL above zero", () => {
     fc.assert(
       fc.property(container, planOptions, (f, o) => {
         const plan = planContainer(f, o);

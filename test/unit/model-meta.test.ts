@@ -15,7 +15,17 @@ describe('model/meta: userMeta', () => {
   });
 
   it('keeps the keys with a meaning of their own and all check_ keys out', () => {
-    const known = { name: 'n', id: 'i', tags: 't', ignore: 'false', ip: '1.2.3.4', network: 'n', ports: '80', check_http: '/', check_whatever: 'x' };
+    const known = {
+      name: 'n',
+      id: 'i',
+      tags: 't',
+      ignore: 'false',
+      ip: '1.2.3.4',
+      network: 'n',
+      ports: '80',
+      check_http: '/',
+      check_whatever: 'x',
+    };
     expect(meta(known)).to.deep.equal({ meta: {}, warnings: [] });
   });
 
@@ -42,10 +52,10 @@ describe('model/meta: userMeta', () => {
   it('drops a value longer than 512 characters with a warning', () => {
     const { meta: m, warnings } = meta({ long: 'v'.repeat(513), fits: 'v'.repeat(512) });
     expect(Object.keys(m)).to.deep.equal(['fits']);
-    expect(warnings).to.deep.equal(['SERVICE_LONG is longer than Consul\'s 512 characters for a Meta value; it is left out']);
+    expect(warnings).to.deep.equal(["SERVICE_LONG is longer than Consul's 512 characters for a Meta value; it is left out"]);
   });
 
-  it('keeps room for the ownership keys within Consul\'s 64 pairs: 61 user keys at most', () => {
+  it("keeps room for the ownership keys within Consul's 64 pairs: 61 user keys at most", () => {
     const many = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, String(i)]));
     const { meta: m, warnings } = meta(many);
     expect(Object.keys(m)).to.have.length(61);

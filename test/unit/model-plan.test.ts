@@ -50,7 +50,7 @@ describe('model/plan: planContainer', () => {
       expect(plan.registrations[0]!.Address).to.equal('172.17.0.3');
     });
 
-    it('registers a container sharing another one\'s network namespace on the owner\'s address', () => {
+    it("registers a container sharing another one's network namespace on the owner's address", () => {
       const plan = planContainer(facts('shared-netns'), options());
       expect(plan.registrations.map((r) => [r.ID, r.Address, r.Port])).to.deep.equal([
         ['host1:fixture-rec-shared-netns:9000', '10.201.1.2', 9000],
@@ -65,13 +65,18 @@ describe('model/plan: planContainer', () => {
     it('skips a running container without ports, saying how to declare them', () => {
       const plan = planContainer(withSettings(facts('no-expose')), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped).to.match(/exposes no ports/).and.match(/SERVICE_PORTS/);
+      expect(plan.skipped)
+        .to.match(/exposes no ports/)
+        .and.match(/SERVICE_PORTS/);
     });
   });
 
   describe('Registrator-compatible precedence', () => {
     it('lets a label beat the environment variable of the same name', () => {
-      const plan = planContainer(withSettings(facts('user-network'), { SERVICE_NAME: 'from-label' }, { SERVICE_NAME: 'from-env' }), options());
+      const plan = planContainer(
+        withSettings(facts('user-network'), { SERVICE_NAME: 'from-label' }, { SERVICE_NAME: 'from-env' }),
+        options(),
+      );
       expect(plan.registrations[0]!.Name).to.equal('from-label');
     });
 
@@ -81,10 +86,7 @@ describe('model/plan: planContainer', () => {
     });
 
     it('lets SERVICE_<port>_X beat SERVICE_X for that port only, even when the port key is env and the common one a label', () => {
-      const plan = planContainer(
-        withSettings(threePorts(), { SERVICE_TAGS: 'common' }, { SERVICE_80_TAGS: 'eighty' }),
-        options(),
-      );
+      const plan = planContainer(withSettings(threePorts(), { SERVICE_TAGS: 'common' }, { SERVICE_80_TAGS: 'eighty' }), options());
       expect(byPort(plan.registrations, 80).Tags).to.deep.equal(['eighty']);
       expect(byPort(plan.registrations, 8080).Tags).to.deep.equal(['common']);
     });
@@ -106,7 +108,7 @@ describe('model/plan: planContainer', () => {
       expect(names).to.deep.equal(['busybox-53', 'busybox-80', 'busybox-8080']);
     });
 
-    it('appends -PORT to a shared SERVICE_NAME with several ports, but not to a port\'s own SERVICE_<port>_NAME', () => {
+    it("appends -PORT to a shared SERVICE_NAME with several ports, but not to a port's own SERVICE_<port>_NAME", () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_NAME: 'web', SERVICE_80_NAME: 'front' }), options());
       expect(plan.registrations.map((r) => r.Name)).to.deep.equal(['web-53', 'front', 'web-8080']);
     });
@@ -150,7 +152,7 @@ describe('model/plan: planContainer', () => {
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['web:53:udp', 'web:80', 'web:8080']);
     });
 
-    it('uses a port\'s own SERVICE_<port>_ID as it is', () => {
+    it("uses a port's own SERVICE_<port>_ID as it is", () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_ID: 'web', SERVICE_80_ID: 'front' }), options());
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['web:53:udp', 'front', 'web:8080']);
     });
@@ -233,7 +235,7 @@ describe('model/plan: planContainer', () => {
   });
 
   describe('tags', () => {
-    it('appends --tags after the container\'s tags, dropping duplicates and keeping the first order', () => {
+    it("appends --tags after the container's tags, dropping duplicates and keeping the first order", () => {
       const plan = planContainer(withSettings(onePort(), { SERVICE_TAGS: 'b, a ,,c,a' }), options({ tags: ['z', 'a', 'y', 'z'] }));
       expect(plan.registrations[0]!.Tags).to.deep.equal(['b', 'a', 'c', 'z', 'y']);
     });
@@ -245,7 +247,7 @@ describe('model/plan: planContainer', () => {
   });
 
   describe('ownership and Meta', () => {
-    it('stamps every registration with the host and container that own it, next to the user\'s Meta', () => {
+    it("stamps every registration with the host and container that own it, next to the user's Meta", () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_VERSION: '1.2' }), options({ hostId: 'h9' }));
       for (const r of plan.registrations) {
         expect(r.Meta).to.deep.equal({
@@ -256,7 +258,7 @@ describe('model/plan: planContainer', () => {
       }
     });
 
-    it('puts unknown SERVICE_* keys in Meta, a port\'s own value over the shared one', () => {
+    it("puts unknown SERVICE_* keys in Meta, a port's own value over the shared one", () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_OWNER: 'team-a', SERVICE_80_OWNER: 'team-b' }), options());
       expect(byPort(plan.registrations, 80).Meta.owner).to.equal('team-b');
       expect(byPort(plan.registrations, 8080).Meta.owner).to.equal('team-a');
@@ -264,7 +266,13 @@ describe('model/plan: planContainer', () => {
 
     it('keeps known and check keys out of Meta', () => {
       const plan = planContainer(
-        withSettings(onePort(), { SERVICE_NAME: 'x', SERVICE_TAGS: 't', SERVICE_ID: 'i', SERVICE_CHECK_TCP: 'true', SERVICE_PORTS: '6379' }),
+        withSettings(onePort(), {
+          SERVICE_NAME: 'x',
+          SERVICE_TAGS: 't',
+          SERVICE_ID: 'i',
+          SERVICE_CHECK_TCP: 'true',
+          SERVICE_PORTS: '6379',
+        }),
         options(),
       );
       expect(Object.keys(plan.registrations[0]!.Meta).sort()).to.deep.equal(['registrar_container', 'registrar_host']);
@@ -280,7 +288,7 @@ describe('model/plan: planContainer', () => {
     const HEALTH = { status: 'healthy', output: 'ok', intervalMs: 5_000 };
     const checkIds = (r: Registration) => r.Checks.map((c) => c.CheckID);
 
-    it('with --enable-script-checks adds a script TTL check and a job with the container\'s ID and PID', () => {
+    it("with --enable-script-checks adds a script TTL check and a job with the container's ID and PID", () => {
       const f = withSettings(onePort(), { SERVICE_CHECK_SCRIPT: 'redis-cli -h $SERVICE_IP -p $SERVICE_PORT ping' });
       const plan = planContainer(f, options({ scriptChecks: true }));
       expect(plan.warnings).to.deep.equal([]);
@@ -312,7 +320,7 @@ describe('model/plan: planContainer', () => {
       expect(plan.warnings[0]).to.include('--enable-script-checks');
     });
 
-    it('gives a job per port, each reporting to its own registration\'s check', () => {
+    it("gives a job per port, each reporting to its own registration's check", () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true' }), options({ scriptChecks: true }));
       expect(plan.registrations).to.have.length(3);
       expect(plan.jobs.map((j) => j.checkId)).to.deep.equal(plan.registrations.map((r) => `service:${r.ID}:script`));
@@ -324,7 +332,13 @@ describe('model/plan: planContainer', () => {
       const reg = plan.registrations[0]!;
       expect(checkIds(reg)).to.deep.equal([`service:${reg.ID}:docker-health`]);
       expect(plan.jobs).to.have.length(1);
-      expect(plan.jobs[0]).to.deep.include({ kind: 'docker-health', checkId: `service:${reg.ID}:docker-health`, containerId: f.id, pid: f.pid, intervalMs: 5_000 });
+      expect(plan.jobs[0]).to.deep.include({
+        kind: 'docker-health',
+        checkId: `service:${reg.ID}:docker-health`,
+        containerId: f.id,
+        pid: f.pid,
+        intervalMs: 5_000,
+      });
     });
 
     it('does not mirror the Docker HEALTHCHECK with --no-docker-health', () => {
@@ -333,8 +347,12 @@ describe('model/plan: planContainer', () => {
       expect(plan.jobs).to.deep.equal([]);
     });
 
-    it('adds a critical paused TTL check to a paused container\'s registrations and runs no jobs for it', () => {
-      const f = { ...withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' }), paused: true, health: HEALTH };
+    it("adds a critical paused TTL check to a paused container's registrations and runs no jobs for it", () => {
+      const f = {
+        ...withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' }),
+        paused: true,
+        health: HEALTH,
+      };
       const plan = planContainer(f, options({ scriptChecks: true }));
       expect(plan.registrations).to.have.length(3);
       for (const r of plan.registrations) {
@@ -347,12 +365,16 @@ describe('model/plan: planContainer', () => {
       expect(plan.jobs).to.deep.equal([]);
     });
 
-    it('with --ttl gives every service an alias check of the registrar\'s own service, and no job', () => {
+    it("with --ttl gives every service an alias check of the registrar's own service, and no job", () => {
       const f = withSettings(threePorts(), { SERVICE_CHECK_SCRIPT: 'true' });
       const plan = planContainer(f, options({ scriptChecks: true, registrarServiceId: 'consul-registrar:host1' }));
       expect(plan.registrations).to.have.length(3);
       for (const r of plan.registrations) {
-        expect(r.Checks.find((c) => c.CheckID === `service:${r.ID}:registrar`)).to.deep.equal({ CheckID: `service:${r.ID}:registrar`, Name: 'consul-registrar running', AliasService: 'consul-registrar:host1' });
+        expect(r.Checks.find((c) => c.CheckID === `service:${r.ID}:registrar`)).to.deep.equal({
+          CheckID: `service:${r.ID}:registrar`,
+          Name: 'consul-registrar running',
+          AliasService: 'consul-registrar:host1',
+        });
       }
       expect(plan.jobs.map((j) => j.kind)).to.deep.equal(['script', 'script', 'script']);
       expect(checkIds(planContainer(threePorts(), options()).registrations[0]!)).to.deep.equal([]);
@@ -365,7 +387,9 @@ describe('model/plan: planContainer', () => {
 
     it('runs no jobs for a container it registers nothing for', () => {
       const settings = { SERVICE_CHECK_SCRIPT: 'true', SERVICE_IGNORE: 'true' };
-      expect(planContainer({ ...withSettings(onePort(), settings), health: HEALTH }, options({ scriptChecks: true })).jobs).to.deep.equal([]);
+      expect(planContainer({ ...withSettings(onePort(), settings), health: HEALTH }, options({ scriptChecks: true })).jobs).to.deep.equal(
+        [],
+      );
       const dup = { SERVICE_CHECK_SCRIPT: 'true', SERVICE_80_ID: 'same', SERVICE_8080_ID: 'same' };
       expect(planContainer(withSettings(threePorts(), dup), options({ scriptChecks: true })).jobs).to.deep.equal([]);
     });

@@ -4,14 +4,30 @@ import { servicePorts } from '../../src/model/ports.js';
 describe('model/ports: servicePorts', () => {
   it('gives the exposed ports sorted by number then protocol', () => {
     const warnings: string[] = [];
-    const ports = servicePorts([{ port: 8080, protocol: 'tcp' }, { port: 53, protocol: 'udp' }, { port: 53, protocol: 'tcp' }], undefined, warnings);
-    expect(ports).to.deep.equal([{ port: 53, protocol: 'tcp' }, { port: 53, protocol: 'udp' }, { port: 8080, protocol: 'tcp' }]);
+    const ports = servicePorts(
+      [
+        { port: 8080, protocol: 'tcp' },
+        { port: 53, protocol: 'udp' },
+        { port: 53, protocol: 'tcp' },
+      ],
+      undefined,
+      warnings,
+    );
+    expect(ports).to.deep.equal([
+      { port: 53, protocol: 'tcp' },
+      { port: 53, protocol: 'udp' },
+      { port: 8080, protocol: 'tcp' },
+    ]);
     expect(warnings).to.deep.equal([]);
   });
 
   it('adds SERVICE_PORTS entries, tcp unless a protocol is written, without duplicating exposed ones', () => {
     const ports = servicePorts([{ port: 80, protocol: 'tcp' }], '80, 7001/UDP,9000/sctp', []);
-    expect(ports).to.deep.equal([{ port: 80, protocol: 'tcp' }, { port: 7001, protocol: 'udp' }, { port: 9000, protocol: 'sctp' }]);
+    expect(ports).to.deep.equal([
+      { port: 80, protocol: 'tcp' },
+      { port: 7001, protocol: 'udp' },
+      { port: 9000, protocol: 'sctp' },
+    ]);
   });
 
   it('warns about entries that are not ports and keeps the others', () => {

@@ -5,7 +5,11 @@ describe('model/settings', () => {
   describe('readSettings', () => {
     it('reads only SERVICE_* keys, without the prefix and lower-cased', () => {
       const s = readSettings({ PATH: '/bin', SERVICE_NAME: 'web', Service_Check_HTTP: '/' }, { 'com.example': 'x', SERVICE_TAGS: 'a' });
-      expect([...s.common]).to.have.deep.members([['name', 'web'], ['check_http', '/'], ['tags', 'a']]);
+      expect([...s.common]).to.have.deep.members([
+        ['name', 'web'],
+        ['check_http', '/'],
+        ['tags', 'a'],
+      ]);
       expect(s.perPort.size).to.equal(0);
     });
 
@@ -17,7 +21,10 @@ describe('model/settings', () => {
     it('files SERVICE_<port>_<KEY> under its port', () => {
       const s = readSettings({ SERVICE_80_NAME: 'front' }, { SERVICE_443_CHECK_HTTPS: '/', SERVICE_80_TAGS: 'x' });
       expect([...s.perPort.keys()]).to.have.members([80, 443]);
-      expect([...s.perPort.get(80)!]).to.have.deep.members([['name', 'front'], ['tags', 'x']]);
+      expect([...s.perPort.get(80)!]).to.have.deep.members([
+        ['name', 'front'],
+        ['tags', 'x'],
+      ]);
       expect(s.perPort.get(443)!.get('check_https')).to.equal('/');
       expect(s.common.size).to.equal(0);
     });
@@ -29,7 +36,10 @@ describe('model/settings', () => {
 
     it('keeps a key that starts with digits but has no _<KEY> after them as a common key', () => {
       const s = readSettings({}, { SERVICE_8080: 'x', SERVICE_80X_NAME: 'y' });
-      expect([...s.common]).to.deep.equal([['8080', 'x'], ['80x_name', 'y']]);
+      expect([...s.common]).to.deep.equal([
+        ['8080', 'x'],
+        ['80x_name', 'y'],
+      ]);
     });
 
     it('ignores a bare SERVICE_ key', () => {
@@ -52,9 +62,12 @@ describe('model/settings', () => {
   });
 
   describe('parseBool', () => {
-    for (const v of ['true', 'TRUE', ' 1 ', 'yes', 'On']) it(`reads ${JSON.stringify(v)} as true`, () => expect(parseBool(v)).to.equal(true));
-    for (const v of ['false', 'False', '0', 'no', 'off', '', '  ']) it(`reads ${JSON.stringify(v)} as false`, () => expect(parseBool(v)).to.equal(false));
-    for (const v of ['maybe', '2', 'y', 'truthy']) it(`reads ${JSON.stringify(v)} as neither`, () => expect(parseBool(v)).to.equal(undefined));
+    for (const v of ['true', 'TRUE', ' 1 ', 'yes', 'On'])
+      it(`reads ${JSON.stringify(v)} as true`, () => expect(parseBool(v)).to.equal(true));
+    for (const v of ['false', 'False', '0', 'no', 'off', '', '  '])
+      it(`reads ${JSON.stringify(v)} as false`, () => expect(parseBool(v)).to.equal(false));
+    for (const v of ['maybe', '2', 'y', 'truthy'])
+      it(`reads ${JSON.stringify(v)} as neither`, () => expect(parseBool(v)).to.equal(undefined));
   });
 
   describe('splitList', () => {
@@ -82,6 +95,8 @@ describe('model/settings: bounded reading', () => {
   it('names what is too long: the key or the value', () => {
     const warnings: string[] = [];
     readSettings({}, { [`SERVICE_${'K'.repeat(300)}`]: 'v', SERVICE_BIG: 'x'.repeat(5000) }, warnings);
-    expect(warnings.join('\n')).to.include('its name is longer than 256 characters').and.include('its value is longer than 4096 characters');
+    expect(warnings.join('\n'))
+      .to.include('its name is longer than 256 characters')
+      .and.include('its value is longer than 4096 characters');
   });
 });

@@ -66,7 +66,12 @@ describe('model/name-policy', () => {
     }
 
     it('numbers the rule it refuses', () => {
-      const text = JSON.stringify({ rules: [{ names: ['a'], containers: { label: 'x' } }, { names: ['b'], containers: { nope: 'y' } }] });
+      const text = JSON.stringify({
+        rules: [
+          { names: ['a'], containers: { label: 'x' } },
+          { names: ['b'], containers: { nope: 'y' } },
+        ],
+      });
       expect(parseError(text).message).to.match(/^rule 2: /);
     });
 
@@ -146,7 +151,9 @@ describe('model/name-policy', () => {
       const p = policy([{ names: ['payments-*'], containers: { label: 'team=payments' } }]);
       const stranger = container({ team: 'web' });
       for (const name of ['payments-api', 'payments-', 'payments-8080', 'payments-a-b']) {
-        expect(nameRefusal(p, name, stranger), name).to.be.a('string').and.include(`"${name}"`);
+        expect(nameRefusal(p, name, stranger), name)
+          .to.be.a('string')
+          .and.include(`"${name}"`);
         expect(nameRefusal(p, name, container({ team: 'payments' })), name).to.equal(undefined);
       }
       for (const name of ['payments', 'paymentsapi', 'x-payments-api', 'web']) {
@@ -165,7 +172,7 @@ describe('model/name-policy', () => {
       expect(nameRefusal(p, 'payments', container({ team: 'payments' }))).to.equal(undefined);
     });
 
-    it('works on a policy read from a file\'s text', () => {
+    it("works on a policy read from a file's text", () => {
       const rules = [{ names: ['payments-*'], containers: { composeProject: 'pay' } }];
       const p = parseNamePolicy(JSON.stringify({ rules, unlisted: 'allow' }));
       expect(nameRefusal(p, 'payments-api', container({ 'com.docker.compose.project': 'pay' }))).to.equal(undefined);

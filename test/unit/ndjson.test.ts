@@ -35,7 +35,13 @@ describe('docker/ndjson', () => {
     const e = bytes.indexOf(0xc3);
     const snow = bytes.indexOf(0xe2);
     const clef = bytes.indexOf(0xf0);
-    const parts = [bytes.subarray(0, e + 1), bytes.subarray(e + 1, snow + 2), bytes.subarray(snow + 2, clef + 1), bytes.subarray(clef + 1, clef + 3), bytes.subarray(clef + 3)];
+    const parts = [
+      bytes.subarray(0, e + 1),
+      bytes.subarray(e + 1, snow + 2),
+      bytes.subarray(snow + 2, clef + 1),
+      bytes.subarray(clef + 1, clef + 3),
+      bytes.subarray(clef + 3),
+    ];
     expect(Buffer.concat(parts).equals(bytes)).to.equal(true);
     expect(await collect(chunks(...parts))).to.deep.equal([{ name: 'café☃𝄞' }]);
   });

@@ -135,7 +135,10 @@ describe('model/plan: containment of hostile labels', () => {
       const plan = planContainer(threePorts(), options({ namePolicy: reserve(['busybox-80']) }));
       expect(plan.registrations.map((r) => r.Name)).to.deep.equal(['busybox-53', 'busybox-8080']);
       expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.match(/^port 80: /).and.include('"busybox-80"').and.include('not registered');
+      expect(plan.warnings[0])
+        .to.match(/^port 80: /)
+        .and.include('"busybox-80"')
+        .and.include('not registered');
       expect(plan.skipped).to.equal(undefined);
     });
 
@@ -196,7 +199,7 @@ describe('model/plan: containment of hostile labels', () => {
   });
 
   describe('tags from labels', () => {
-    it('keeps at most 64 of a container\'s tags and adds --tags after them', () => {
+    it("keeps at most 64 of a container's tags and adds --tags after them", () => {
       const many = Array.from({ length: 100 }, (_, i) => `t${i}`).join(',');
       const plan = planContainer(onePort({ SERVICE_TAGS: many }), options({ tags: ['ops'] }));
       const tags = plan.registrations[0]!.Tags;

@@ -35,8 +35,10 @@ describe('plan-report: formatPlan', () => {
     ]);
   });
 
-  it('ends with the registrar\'s own service when --ttl asks for it', () => {
-    expect(formatPlan([], 'consul-registrar:h1')).to.equal('(the registrar itself)\n  consul-registrar:h1  name consul-registrar: a TTL check it refreshes (--ttl)');
+  it("ends with the registrar's own service when --ttl asks for it", () => {
+    expect(formatPlan([], 'consul-registrar:h1')).to.equal(
+      '(the registrar itself)\n  consul-registrar:h1  name consul-registrar: a TTL check it refreshes (--ttl)',
+    );
     expect(formatPlan([])).to.equal('');
   });
 });
@@ -47,7 +49,17 @@ describe('plan-report: label text is escaped', () => {
       {
         containerId: 'c'.repeat(64),
         containerName: 'evil',
-        registrations: [{ ID: 'h:evil:80', Name: 'evil', Tags: ['a\u001b[31mred', 'b\nforged line'], Address: '10.0.0.2', Port: 80, Meta: {}, Checks: [] }],
+        registrations: [
+          {
+            ID: 'h:evil:80',
+            Name: 'evil',
+            Tags: ['a\u001b[31mred', 'b\nforged line'],
+            Address: '10.0.0.2',
+            Port: 80,
+            Meta: {},
+            Checks: [],
+          },
+        ],
         jobs: [],
         warnings: ['SERVICE_X "\\u001b" bad\rreturn'],
       },

@@ -33,7 +33,12 @@ function setUp(deregister: DeregisterMode = 'always') {
   const docker = new MemoryDocker();
   const logs: LogRecord[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) });
-  const reconciler = new Reconciler(docker, agent, { plan: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 }, log);
+  const reconciler = new Reconciler(
+    docker,
+    agent,
+    { plan: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+    log,
+  );
   /** A running container on a user network exposing 6379, with these labels. */
   const run = (id: string, labels: Record<string, string> = {}): ContainerFacts => {
     const c: ContainerFacts = { ...facts('user-network'), id: id.padEnd(64, '0'), name: id, labels, env: {} };
@@ -110,7 +115,12 @@ describe('reconcile/reconciler with an in-memory agent', () => {
     const holder = run('holder', { SERVICE_ID: 'db' });
     await reconciler.syncContainer(holder.id);
     // A second registrar process (a restart) has no memory of claims: only the agent's Meta and Docker.
-    const fresh = new Reconciler(docker, agent, { plan: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 }, pino({ level: 'silent' }));
+    const fresh = new Reconciler(
+      docker,
+      agent,
+      { plan: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+      pino({ level: 'silent' }),
+    );
     const other = run('other', { SERVICE_ID: 'db' });
     await fresh.syncContainer(other.id);
     expect(agent.services.get('db')!.Meta.registrar_container).to.equal(holder.id);

@@ -151,7 +151,10 @@ describe('checks/scheduler: CheckScheduler', function () {
     };
     const s = make(fake, { concurrency: 2 });
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
-    s.sync('c1', ids.map((id) => job(id, 20)));
+    s.sync(
+      'c1',
+      ids.map((id) => job(id, 20)),
+    );
     await sleep(200);
     expect(max).to.equal(2);
     for (const id of ids) expect(fake.count(id), `${id} got its turn`).to.be.at.least(1);
@@ -183,13 +186,20 @@ describe('checks/scheduler: CheckScheduler', function () {
 
   it('counts a report that fails, and carries on', async () => {
     const fake = new Fake();
-    const s = new CheckScheduler(fake.run, async () => Promise.reject(new Error('consul is down')), { concurrency: 1, random: () => 0 }, log);
+    const s = new CheckScheduler(
+      fake.run,
+      async () => Promise.reject(new Error('consul is down')),
+      { concurrency: 1, random: () => 0 },
+      log,
+    );
     scheduler = s;
     s.sync('c1', [job('a', 20)]);
     await sleep(70);
     expect(fake.count('a')).to.be.at.least(2);
     // Every run's report failed (the last one may still be on its way).
-    expect(s.stats.reportErrors).to.be.within(s.stats.runs - 1, s.stats.runs).and.at.least(2);
+    expect(s.stats.reportErrors)
+      .to.be.within(s.stats.runs - 1, s.stats.runs)
+      .and.at.least(2);
   });
 
   it('reports a run that throws as critical', async () => {

@@ -58,9 +58,11 @@ describe('semaphore: Semaphore', () => {
   it('use() releases its place when the task throws', async () => {
     const s = new Semaphore(1);
     let error: unknown;
-    await s.use(async () => {
-      throw new Error('boom');
-    }).catch((err: unknown) => (error = err));
+    await s
+      .use(async () => {
+        throw new Error('boom');
+      })
+      .catch((err: unknown) => (error = err));
     expect((error as Error).message).to.equal('boom');
     let ran = false;
     await s.use(async () => void (ran = true));

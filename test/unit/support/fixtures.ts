@@ -5,14 +5,7 @@ import type { ContainerFacts } from '../../../src/model/facts.js';
 import type { PlanOptions } from '../../../src/model/plan.js';
 
 export type FixtureName =
-  | 'default-bridge'
-  | 'user-network'
-  | 'two-networks'
-  | 'host-mode'
-  | 'no-expose'
-  | 'ipv6'
-  | 'shared-netns'
-  | 'stopped';
+  'default-bridge' | 'user-network' | 'two-networks' | 'host-mode' | 'no-expose' | 'ipv6' | 'shared-netns' | 'stopped';
 
 /** Recorded `docker inspect` JSON (test/fixtures/inspect), a fresh copy on every call. */
 export function inspect(name: FixtureName): ContainerInspectInfo {
@@ -27,11 +20,7 @@ export function facts(name: FixtureName): ContainerFacts {
 }
 
 /** Facts of a recorded container with labels and env replaced (the SERVICE_* ones the recording had are dropped). */
-export function withSettings(
-  base: ContainerFacts,
-  labels: Record<string, string> = {},
-  env: Record<string, string> = {},
-): ContainerFacts {
+export function withSettings(base: ContainerFacts, labels: Record<string, string> = {}, env: Record<string, string> = {}): ContainerFacts {
   return { ...base, labels, env };
 }
 
