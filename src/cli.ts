@@ -7,7 +7,9 @@ import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan } from './plan-report.js';
-import { prepare, Registrar } from './registrar.js';
+import { prepare } from './environment.js';
+import { Registrar } from './registrar.js';
+import { TIMINGS } from './timings.js';
 import { probeHealth } from './status/healthcheck.js';
 
 async function main(): Promise<number> {
@@ -45,7 +47,7 @@ async function main(): Promise<number> {
     process.once(signal, () => {
       log.info({ signal }, settings.deregisterOnExit ? 'stopping; removing registrations' : 'stopping; registrations stay in Consul');
       stopping = registrar.stop();
-      setTimeout(() => process.exit(0), 4500).unref();
+      setTimeout(() => process.exit(0), TIMINGS.stopDeadlineMs).unref();
     });
   }
   await registrar.start(); // returns once stop() has ended the Docker event loop

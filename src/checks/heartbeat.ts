@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Part } from '../part.js';
 import type { ConsulAgent } from '../consul/agent.js';
 import { isUnknownCheck, statusOf } from '../consul/errors.js';
 import { describeError } from '../errors.js';
@@ -22,7 +23,7 @@ export function registrarServiceId(hostId: string): string {
  * Meta (the reconciler never mistakes it for a container's), and Consul removes it after ten
  * critical minutes, so a registrar stopped for good, or restarted without --ttl, leaves nothing.
  */
-export class Heartbeat {
+export class Heartbeat implements Part {
   private readonly checkId: string;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;

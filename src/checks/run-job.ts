@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { Logger } from 'pino';
 import type { ContainerFacts } from '../model/facts.js';
 import type { CheckJob } from '../model/registration.js';
 import { DockerExecExecutor } from './docker-exec.js';
@@ -42,6 +43,20 @@ export function jobRunner(
       return viaDocker.run(job);
     }
     return viaNsenter!.run(job, entry);
+  };
+}
+
+/** Tells the operator, once per container and reason, that nsenter declined its checks. */
+export function fallbackReporter(log: Logger): (job: CheckJob, why: string) => void {
+  const said = new Map<string, string>();
+  return (job, why) => {
+    if (said.get(job.containerId) === why) return;
+    if (said.size > 10_000) said.clear(); // bounded: containers come and go
+    said.set(job.containerId, why);
+    log.info(
+      { containerId: job.containerId, checkId: job.checkId, reason: why },
+      `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`,
+    );
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Part } from '../part.js';
+import { quantile, type Metrics } from '../status/metrics.js';
 import type { CheckJob } from '../model/registration.js';
 import { Semaphore } from '../semaphore.js';
 import type { Running } from './executor.js';
@@ -35,7 +37,7 @@ export interface SchedulerOptions {
  * thousand checks registered together do not fire together), at most `concurrency` at once, never
  * two runs of one check at once. Each outcome goes to `report` (Consul's TTL update).
  */
-export class CheckScheduler {
+export class CheckScheduler implements Part {
   readonly stats: SchedulerStats = { runs: 0, late: 0, skipped: 0, reportErrors: 0 };
   /** How late each run started, in ms (the last 10,000), for the benchmark's percentiles. */
   readonly lateness: number[] = [];
@@ -90,6 +92,19 @@ export class CheckScheduler {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Jobs arrive through sync(); nothing runs before the reconciler hands some over. */
+  start(): void {}
+
+  /** Copies the run counters into /metrics. */
+  exportTo(metrics: Metrics): void {
+    const { runs, late, skipped, reportErrors } = this.stats;
+    metrics.set('registrar_check_runs_total', runs);
+    metrics.set('registrar_check_late_total', late);
+    metrics.set('registrar_check_skipped_total', skipped);
+    metrics.set('registrar_check_report_errors_total', reportErrors);
+    for (const q of [0.5, 0.99]) metrics.set('registrar_check_lateness_seconds', quantile(this.lateness, q) / 1000, `quantile="${q}"`);
   }
 
   stop(): void {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
+import type { Part } from '../part.js';
 
 /** What the watch asks the agent: who it is. */
 export interface AgentIdentity {
@@ -12,9 +13,8 @@ export interface AgentIdentity {
  * with a new node ID and no services). Either way the caller runs a full pass at once instead of
  * waiting for the periodic one. A poll of /v1/agent/self is small and cheap.
  */
-export class AgentWatch {
+export class AgentWatch implements Part {
   private timer: NodeJS.Timeout | undefined;
-  private nodeId: string | undefined;
   private down = false;
 
   /** False while the agent does not answer. */
@@ -24,13 +24,14 @@ export class AgentWatch {
 
   constructor(
     private readonly consul: AgentIdentity,
+    /** The agent's node ID at start (environment.ts read it). */
+    private nodeId: string,
     private readonly everyMs: number,
     private readonly onRecovered: (why: string) => void,
     private readonly log: Logger,
   ) {}
 
-  start(nodeId: string): void {
-    this.nodeId = nodeId;
+  start(): void {
     this.timer = setInterval(() => void this.poll(), this.everyMs);
   }
 

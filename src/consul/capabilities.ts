@@ -22,6 +22,17 @@ export const OLDEST_SUPPORTED: Version = [1, 6, 1];
 /** Before 1.8 an alias check of a service the agent does not have passes ("No checks found."). */
 export const ALIAS_OF_MISSING_IS_CRITICAL_SINCE: Version = [1, 8, 0];
 
+/** --ttl rests on alias checks of the registrar's own service, which must fail closed when it is gone. */
+export function ttlWorksOn(version: Version): boolean {
+  return atLeast(version, ALIAS_OF_MISSING_IS_CRITICAL_SINCE);
+}
+
+/** What the operator should hear about this agent's version, if anything. */
+export function versionWarning(version: Version): string | undefined {
+  if (atLeast(version, OLDEST_SUPPORTED)) return undefined;
+  return `Consul ${version.join('.')} is older than ${OLDEST_SUPPORTED.join('.')}: checks that a label removes may stay registered`;
+}
+
 export type Version = [number, number, number];
 
 export interface Capabilities {

@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import type { StoppedHint } from '../model/facts.js';
+import type { Part } from '../part.js';
+import { TIMINGS } from '../timings.js';
 import { ndjson } from './ndjson.js';
 
 interface DockerEvent {
@@ -31,15 +34,27 @@ export interface WatchOptions {
 // so are kill and stop: kill precedes die (and inspecting then waits for the teardown), stop follows it.
 const EVENTS = ['start', 'die', 'destroy', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
 
-const defaultBackoff = (attempt: number) => Math.min(30_000, 250 * 2 ** (attempt - 1));
+const defaultBackoff = (attempt: number) => Math.min(TIMINGS.eventReconnectMaxMs, TIMINGS.eventReconnectFirstMs * 2 ** (attempt - 1));
+
+/** What a die or destroy event already says, so that Docker need not be asked (it may still be tearing down). */
+export function stoppedHint(id: string, event: ContainerEvent): StoppedHint | undefined {
+  if (event.action !== 'die' && event.action !== 'destroy') return undefined;
+  return { name: event.attributes.name ?? id, exitCode: Number(event.attributes.exitCode ?? 0), removed: event.action === 'destroy' };
+}
+
+/** A health_status event: the container's mirrored HEALTHCHECK should be read again at once. */
+export function isHealthEvent(event: ContainerEvent): boolean {
+  return event.action.startsWith('health_status');
+}
 
 /**
  * Follows Docker's event stream for as long as it runs. The stream has no timeout (it is quiet
  * when nothing happens); when it ends or fails it is reopened with backoff, and every reopening
  * triggers a full re-list, because the daemon replays only its last 256 events.
  */
-export class DockerEventWatcher {
+export class DockerEventWatcher implements Part {
   private stopped = false;
+  private running: Promise<void> | undefined;
   private stream: NodeJS.ReadableStream | undefined;
   private wake: (() => void) | undefined;
 
@@ -48,6 +63,10 @@ export class DockerEventWatcher {
     private readonly options: WatchOptions,
     private readonly log: Logger,
   ) {}
+
+  start(): void {
+    this.running = this.run();
+  }
 
   async run(): Promise<void> {
     let attempt = 0;
@@ -73,10 +92,11 @@ export class DockerEventWatcher {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     (this.stream as { destroy?: () => void } | undefined)?.destroy?.();
     this.wake?.();
+    await this.running;
   }
 
   private dispatch(event: DockerEvent): void {

@@ -5,6 +5,7 @@ import { durationMs, parseGoDuration } from './duration.js';
 import { splitCommand } from './script-command.js';
 import { parseBool, type SettingMap } from './settings.js';
 import { shown } from './show.js';
+import { TIMINGS } from '../timings.js';
 
 export const DEFAULT_INTERVAL = '10s';
 const STATUSES = new Set(['passing', 'warning', 'critical']);
@@ -228,9 +229,9 @@ function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefini
     return undefined;
   }
   // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
-  const intervalMs = Math.min(Math.max(durationMs(common.Interval!), 1000), 86_400_000);
+  const intervalMs = Math.min(Math.max(durationMs(common.Interval!), TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
   const asked = common.Timeout ? durationMs(common.Timeout) : 0;
-  const timeoutMs = asked > 0 ? Math.min(asked, 86_400_000) : Math.min(intervalMs, SCRIPT_TIMEOUT_MS);
+  const timeoutMs = asked > 0 ? Math.min(asked, TIMINGS.checkIntervalMaxMs) : Math.min(intervalMs, TIMINGS.scriptTimeoutMs);
   const checkId = `service:${r.serviceId}:script`;
   return {
     check: {
@@ -254,8 +255,6 @@ function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefini
     },
   };
 }
-
-const SCRIPT_TIMEOUT_MS = 10_000;
 
 function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
   const fields: CommonFields = {

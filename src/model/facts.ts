@@ -46,3 +46,10 @@ export interface HealthFact {
   output: string;
   intervalMs: number;
 }
+
+/** What a die or destroy event tells about a container, so that Docker need not be asked. */
+export interface StoppedHint {
+  name: string;
+  exitCode: number;
+  removed: boolean;
+}

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
+import { TIMINGS } from '../timings.js';
 import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
 import { isRefusal } from '../consul/errors.js';
 import { describeError } from '../errors.js';
-import type { ContainerFacts } from '../model/facts.js';
+import type { ContainerFacts, StoppedHint } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { CheckJob, Registration } from '../model/registration.js';
 import { ServiceIdClaims } from './claims.js';
@@ -23,13 +24,6 @@ export type DeregisterMode = 'always' | 'on-success';
 export interface ContainerSource {
   inspect(id: string): Promise<ContainerFacts | undefined>;
   runningIds(): Promise<string[]>;
-}
-
-/** What a die or destroy event tells about a container, so that Docker need not be asked. */
-export interface StoppedHint {
-  name: string;
-  exitCode: number;
-  removed: boolean;
 }
 
 /** The registrar's own checks (checks/), told which jobs each container's services now have. */
@@ -291,7 +285,12 @@ export class Reconciler {
 
   /** A write to Consul, retried briefly on network errors and 5xx; a 4xx is thrown at once. */
   private async write(id: string, call: () => Promise<void>): Promise<void> {
-    await pRetry(call, { retries: 3, minTimeout: 50, maxTimeout: 500, shouldRetry: ({ error }) => !isRefusal(error) });
+    await pRetry(call, {
+      retries: TIMINGS.writeRetries,
+      minTimeout: TIMINGS.writeRetryMinMs,
+      maxTimeout: TIMINGS.writeRetryMaxMs,
+      shouldRetry: ({ error }) => !isRefusal(error),
+    });
     this.lastWrite.set(id, ++this.writes);
   }
 

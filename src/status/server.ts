@@ -1,11 +1,31 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { Part } from '../part.js';
 
 export interface StatusSources {
   /** Prometheus text for /metrics. */
   metrics: () => string;
   /** What /healthz reports; `ok` false answers 503. */
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+}
+
+/** The status server as a part of the registrar; no address (--http-addr '') serves nothing. */
+export class StatusServer implements Part {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly addr: string | undefined,
+    private readonly sources: StatusSources,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.addr) this.server = startStatusServer(this.addr, this.sources, this.log);
+  }
+
+  stop(): void {
+    this.server?.close();
+  }
 }
 
 /** /healthz and /metrics on --http-addr (loopback by default: nothing here is for the network). */

@@ -24,8 +24,8 @@ describe('consul/agent-watch: AgentWatch', () => {
   it('asks for nothing while the agent answers as the same node', async () => {
     const agent = new FakeAgent();
     const recovered: string[] = [];
-    const watch = new AgentWatch(agent, 1, (why) => recovered.push(why), pino({ level: 'silent' }));
-    watch.start('node-a');
+    const watch = new AgentWatch(agent, 'node-a', 1, (why) => recovered.push(why), pino({ level: 'silent' }));
+    watch.start();
     await polls(agent, 5);
     watch.stop();
     expect(recovered).to.deep.equal([]);
@@ -35,8 +35,8 @@ describe('consul/agent-watch: AgentWatch', () => {
   it('reports the agent unreachable, then asks for a full pass once when it answers again', async () => {
     const agent = new FakeAgent();
     const recovered: string[] = [];
-    const watch = new AgentWatch(agent, 1, (why) => recovered.push(why), pino({ level: 'silent' }));
-    watch.start('node-a');
+    const watch = new AgentWatch(agent, 'node-a', 1, (why) => recovered.push(why), pino({ level: 'silent' }));
+    watch.start();
     agent.down = true;
     await polls(agent, 3);
     expect(watch.reachable).to.equal(false);
@@ -50,8 +50,8 @@ describe('consul/agent-watch: AgentWatch', () => {
   it('asks for a full pass when the agent answers as a new node (restarted without its state)', async () => {
     const agent = new FakeAgent();
     const recovered: string[] = [];
-    const watch = new AgentWatch(agent, 1, (why) => recovered.push(why), pino({ level: 'silent' }));
-    watch.start('node-a');
+    const watch = new AgentWatch(agent, 'node-a', 1, (why) => recovered.push(why), pino({ level: 'silent' }));
+    watch.start();
     agent.nodeId = 'node-b';
     await polls(agent, 4);
     watch.stop();

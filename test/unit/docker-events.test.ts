@@ -63,7 +63,7 @@ describe('docker/events: DockerEventWatcher', () => {
       ['c2', { action: 'connect', attributes: {} }],
     ]);
     expect(source.filters[0]!.type).to.deep.equal(['container', 'network']);
-    watcher.stop();
+    await watcher.stop();
     await running;
   });
 
@@ -74,7 +74,7 @@ describe('docker/events: DockerEventWatcher', () => {
     source.streams[0]!.end();
     await until('reconnected', () => connected() === 2);
     expect(source.streams).to.have.length(2);
-    watcher.stop();
+    await watcher.stop();
     await running;
   });
 
@@ -85,7 +85,7 @@ describe('docker/events: DockerEventWatcher', () => {
     const { watcher, running, connected } = watch(source, backoffs);
     await until('connected after the refusals', () => connected() === 1);
     expect(backoffs).to.deep.equal([1, 2, 3]);
-    watcher.stop();
+    await watcher.stop();
     await running;
   });
 
@@ -100,7 +100,7 @@ describe('docker/events: DockerEventWatcher', () => {
     const running = watcher.run();
     await until('one attempt', () => source.filters.length === 1);
     const t0 = performance.now();
-    watcher.stop();
+    await watcher.stop();
     await running;
     expect(performance.now() - t0).to.be.below(100);
   });

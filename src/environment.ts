@@ -1,0 +1,111 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import pRetry from 'p-retry';
+import { registrarServiceId, type RegistrarTtl } from './checks/heartbeat.js';
+import { ConfigError, validHostId, type Settings } from './config.js';
+import { ConsulAgent } from './consul/agent.js';
+import { capabilitiesOf, parseVersion, ttlWorksOn, versionWarning, type Capabilities } from './consul/capabilities.js';
+import { connectConsul } from './consul/client.js';
+import { connectDocker } from './docker/client.js';
+import { inspectFacts, runningContainerIds } from './docker/inspect.js';
+import { describeError, isCertificateError } from './errors.js';
+import type { PlanOptions } from './model/plan.js';
+import type { ContainerSource } from './reconcile/reconciler.js';
+import { TIMINGS } from './timings.js';
+
+/** What a run needs to know before its first pass: who we are and what the agent accepts. */
+export interface Environment {
+  docker: Docker;
+  consul: ConsulAgent;
+  source: ContainerSource;
+  plan: PlanOptions;
+  capabilities: Capabilities;
+  /** The agent's node ID at start, to notice a restarted agent that lost its state. */
+  consulNodeId: string;
+  /** --ttl, when it is on (the one place that decides it): the registrar's own service and its timings. */
+  ttl?: RegistrarTtl & { serviceId: string };
+}
+
+/**
+ * Connects to Docker and Consul, retrying with backoff until both answer, and settles the host
+ * ID, the host address and the agent's capabilities.
+ */
+export async function prepare(settings: Settings, log: Logger): Promise<Environment> {
+  const docker = connectDocker(settings.docker);
+  const connection = connectConsul(settings.consul);
+  const consul = new ConsulAgent(connection);
+  if (settings.consul.skipVerify && connection.baseUrl.startsWith('https:')) {
+    log.warn(
+      "--consul-ssl-verify=false / CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests",
+    );
+  }
+  const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
+    pRetry(call, {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: TIMINGS.connectRetryMinMs,
+      maxTimeout: TIMINGS.connectRetryMaxMs,
+      onFailedAttempt: ({ error, attemptNumber }) =>
+        log.warn(
+          { attempt: attemptNumber, err: describeError(error) },
+          isCertificateError(error)
+            ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
+            : `${what} not reachable; retrying (${fix})`,
+        ),
+    });
+  const [info, self] = await Promise.all([
+    retry(
+      'Docker',
+      `check --docker-host / DOCKER_HOST = ${settings.docker.host}`,
+      'check DOCKER_CERT_PATH (ca.pem)',
+      () => docker.info() as Promise<{ Name: string }>,
+    ),
+    retry(
+      'Consul',
+      `check --consul-addr / CONSUL_HTTP_ADDR = ${settings.consul.addr}`,
+      'give the CA that signed it in CONSUL_CACERT, and CONSUL_TLS_SERVER_NAME when the address is not a name in the certificate',
+      () => consul.self(),
+    ),
+  ]);
+  const version = parseVersion(self.version);
+  if (!version) throw new Error(`cannot read the Consul agent's version "${self.version}"`);
+  const warning = versionWarning(version);
+  if (warning) log.warn(warning);
+  const hostId = settings.hostId ?? info.Name;
+  if (!validHostId(hostId)) {
+    throw new ConfigError(
+      `Docker's host name "${hostId}" cannot be part of service IDs; set --host-id / REGISTRAR_HOST_ID to letters, digits, - _ and .`,
+    );
+  }
+  const ttl =
+    settings.registrarTtl && ttlWorksOn(version) ? { ...settings.registrarTtl, serviceId: registrarServiceId(hostId) } : undefined;
+  if (settings.registrarTtl && !ttl) {
+    log.warn(
+      `--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`,
+    );
+  }
+  const plan: PlanOptions = {
+    hostId,
+    hostIp: settings.hostIp ?? self.address,
+    ipFamily: settings.ipFamily,
+    explicit: settings.explicit,
+    tags: settings.tags,
+    scriptChecks: settings.scriptChecks,
+    dockerHealth: settings.dockerHealth,
+    maxServices: settings.maxServices,
+    anyServiceIp: settings.anyServiceIp,
+    httpMethods: settings.httpMethods,
+    metaFromEnv: settings.metaFromEnv,
+    ...(settings.namePolicy ? { namePolicy: settings.namePolicy } : {}),
+    ...(settings.network ? { network: settings.network } : {}),
+    ...(ttl ? { registrarServiceId: ttl.serviceId } : {}),
+  };
+  return {
+    docker,
+    consul,
+    source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
+    plan,
+    capabilities: capabilitiesOf(version),
+    consulNodeId: self.nodeId,
+    ...(ttl ? { ttl } : {}),
+  };
+}

@@ -1,0 +1,32 @@
+import { TIMINGS } from '../timings.js';
+
+export interface HealthSources {
+  /** Resolves when Docker answers a ping. */
+  pingDocker: () => Promise<unknown>;
+  /** False while the Consul agent does not answer (consul/agent-watch.ts). */
+  consulReachable: () => boolean;
+  /** When the last full pass ended, if one has. */
+  lastFullPass: () => number | undefined;
+  resyncSeconds: number;
+}
+
+/**
+ * /healthz: Docker and Consul answer, and a full pass ended recently (within a few --resync
+ * periods). Docker gets a bounded wait: a hung daemon is reported, not waited for.
+ */
+export async function healthOf(s: HealthSources): Promise<{ ok: boolean } & Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  const docker = await Promise.race([
+    s.pingDocker().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), TIMINGS.healthDockerPingMs))),
+  ]);
+  clearTimeout(timer);
+  const consul = s.consulReachable();
+  const last = s.lastFullPass();
+  const age = last === undefined ? undefined : (Date.now() - last) / 1000;
+  const fresh = age !== undefined && (s.resyncSeconds === 0 || age < TIMINGS.healthStalePasses * s.resyncSeconds);
+  return { ok: docker && consul && fresh, docker, consul, lastFullPassAgeSeconds: age };
+}

@@ -1,0 +1,27 @@
+// Every timing the registrar chooses for itself, in one place, each with why it is what it is.
+// Settings an operator can change (--resync, --agent-poll, --ttl) are in config.ts instead.
+
+export const TIMINGS = {
+  /** Connecting at start: first retry soon (a daemon starting with us), then no faster than this. */
+  connectRetryMinMs: 500,
+  /** …and at most this long between tries, so a daemon that returns is noticed within seconds. */
+  connectRetryMaxMs: 15_000,
+  /** /healthz waits this long for Docker's ping: an answer within the HEALTHCHECK's 5 s timeout. */
+  healthDockerPingMs: 2_000,
+  /** /healthz calls the last full pass stale after this many --resync periods (one may fail, or run long). */
+  healthStalePasses: 3,
+  /** Consul writes are retried this often on network errors and 5xx before the next pass takes over. */
+  writeRetries: 3,
+  writeRetryMinMs: 50,
+  writeRetryMaxMs: 500,
+  /** Docker event stream: first reconnect after 250 ms, doubling to 30 s while dockerd stays away. */
+  eventReconnectFirstMs: 250,
+  eventReconnectMaxMs: 30_000,
+  /** Script checks: Consul's own floor for check intervals, and a day as the ceiling. */
+  checkIntervalMinMs: 1_000,
+  checkIntervalMaxMs: 86_400_000,
+  /** A script check without SERVICE_CHECK_TIMEOUT: Consul's default check timeout, at most the interval. */
+  scriptTimeoutMs: 10_000,
+  /** Graceful stop: exit even if something hangs, inside `docker stop`'s 10 s and the tests' 5 s bound. */
+  stopDeadlineMs: 4_500,
+} as const;
