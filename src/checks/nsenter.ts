@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveIdentity, type Identity } from './identity.js';
 import type { CheckJob } from '../model/registration.js';
@@ -52,14 +52,14 @@ export class NsenterExecutor {
           "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)",
       };
     }
-    const key = `${job.containerId}:${job.pid}:${job.user}:${JSON.stringify(job.env)}`;
+    const key = `${job.containerId}:${job.pid}:${job.user}`;
     let found = this.known.get(key);
     if (!found) {
       found = this.lookUp(job);
-      if (this.known.size >= 4096) this.known.clear(); // bounded: containers come and go
+      if (this.known.size >= 4096) this.known.clear(); // bounded: containers come and go (each entry is small)
       this.known.set(key, found);
     }
-    return 'problem' in found ? found : { ...found, cgroups };
+    return 'problem' in found ? found : { identity: found.identity, env: { ...found.env, ...job.env }, cgroups };
   }
 
   /**
@@ -71,9 +71,11 @@ export class NsenterExecutor {
     if ('problem' in identity) return identity;
     // resolveIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
-    const env = containerEnv(job.pid);
-    if (!env) return { problem: "cannot read the container's environment" };
-    return { identity, env: { ...env, ...job.env } };
+    if (!sameUserNamespace(job.pid))
+      return { problem: 'it runs in a user namespace of its own (userns-remap), where its uid is not the same' };
+    const path = containerPath(job.pid);
+    if (path === undefined) return { problem: "cannot read the container's PATH" };
+    return { identity, env: { PATH: path } };
   }
 
   run(job: CheckJob, entry: Entry): Running {
@@ -128,17 +130,36 @@ export class NsenterExecutor {
 /** Whether this process already runs with no_new_privs, which every check it starts inherits. */
 const REGISTRAR_HAS_NO_NEW_PRIVS = /^NoNewPrivs:\s*1$/m.test(readFileSync('/proc/self/status', 'utf8'));
 
-/** The environment the container's main process started with: what a `docker exec` also gets. */
-function containerEnv(pid: number): NodeJS.ProcessEnv | undefined {
+/**
+ * The container's PATH, and nothing else of its environment: setpriv and nsenter start as root in
+ * the registrar's namespaces with the environment they are given, so a variable the container sets
+ * (LD_PRELOAD pointing into its image, say) would run the author's code as root (found in review).
+ * nsenter hands its environment to the check unchanged, so the check gets PATH (to find its command
+ * inside the container) plus SERVICE_IP and SERVICE_PORT; Docker exec gives the whole environment.
+ */
+function containerPath(pid: number): string | undefined {
   try {
-    const env: NodeJS.ProcessEnv = {};
-    for (const entry of readFileSync(`/proc/${pid}/environ`).toString('utf8').split('\0')) {
-      const eq = entry.indexOf('=');
-      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-    }
-    return env;
+    const environ = readFileSync(`/proc/${pid}/environ`);
+    const text = environ.subarray(0, MAX_ENVIRON).toString('utf8');
+    const line = text.split('\0').find((entry) => entry.startsWith('PATH='));
+    const path = line?.slice('PATH='.length) ?? DEFAULT_PATH;
+    // Only a plain list of absolute folders: nothing else ever reaches the root stages.
+    return /^(\/[A-Za-z0-9._/-]*)(:\/[A-Za-z0-9._/-]*)*$/.test(path) && path.length <= 4096 ? path : DEFAULT_PATH;
   } catch {
     return undefined;
+  }
+}
+
+const MAX_ENVIRON = 128 * 1024;
+// Docker's own default PATH for a container that sets none.
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Whether the container shares this registrar's user namespace, so that its uids mean what they say. */
+function sameUserNamespace(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/user`) === readlinkSync('/proc/self/ns/user');
+  } catch {
+    return false;
   }
 }
 

@@ -65,15 +65,18 @@ export class ConsulAgent {
     return this.list(filter.join(' and '));
   }
 
-  /** The Meta of each of these services that the agent has (absent IDs are left out); one request. */
-  async metaOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
-    if (ids.length === 0) return new Map();
-    const services = await this.list(ids.map((id) => `ID == ${JSON.stringify(id)}`).join(' or '));
-    return new Map(services.map((s) => [s.id, s.meta]));
+  /**
+   * The services whose ID is one of these, compared regardless of case (the catalog merges IDs that
+   * differ only in case; the agent's filter cannot compare that way, so the list is filtered here).
+   */
+  async servicesWithIds(ids: string[]): Promise<AgentService[]> {
+    if (ids.length === 0) return [];
+    const wanted = new Set(ids.map((id) => id.toLowerCase()));
+    return (await this.list('')).filter((s) => wanted.has(s.id.toLowerCase()));
   }
 
   private async list(filter: string): Promise<AgentService[]> {
-    const services = (await this.client.agent.service.list({ filter })) as Record<string, AgentServiceJson>;
+    const services = (await this.client.agent.service.list(filter ? { filter } : {})) as Record<string, AgentServiceJson>;
     return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
 }

@@ -47,6 +47,7 @@ function networkFacts(info: ContainerInspectInfo): NetworkFact[] {
     ipv6: n.GlobalIPv6Address ?? '',
     ipv4PrefixLength: n.IPPrefixLen ?? 0,
     ipv6PrefixLength: n.GlobalIPv6PrefixLen ?? 0,
+    gateways: [n.Gateway, n.IPv6Gateway].filter((g): g is string => typeof g === 'string' && g !== ''),
   }));
 }
 

@@ -118,10 +118,26 @@ function serviceIpRefusal(ip: string, facts: ContainerFacts, options: AddressOpt
   if (options.anyServiceIp) return undefined;
   if (facts.networkMode === 'host' && options.hostIp === ip) return undefined;
   const own = new BlockList();
+  const hosts = new BlockList();
   for (const n of facts.networks) {
     if (n.ipv4 && n.ipv4PrefixLength > 0) own.addSubnet(n.ipv4, n.ipv4PrefixLength, 'ipv4');
     if (n.ipv6 && n.ipv6PrefixLength > 0) own.addSubnet(n.ipv6, n.ipv6PrefixLength, 'ipv6');
+    for (const gateway of n.gateways) hosts.addAddress(gateway, isIP(gateway) === 6 ? 'ipv6' : 'ipv4');
+    for (const edge of subnetEdges(n.ipv4, n.ipv4PrefixLength)) hosts.addAddress(edge, 'ipv4');
   }
+  // The gateway is the Docker host (its agent, its other services); the subnet's first and last
+  // addresses are no container's.
+  if (hosts.check(ip, family)) return "is the network's gateway (the Docker host), network or broadcast address, which is never registered";
   if (own.check(ip, family)) return undefined;
   return "is outside the container's own networks (the operator allows that with --allow-any-service-ip)";
+}
+
+/** The network and broadcast addresses of an IPv4 subnet (none for /31 and /32, where every address is a host's). */
+function subnetEdges(ipv4: string, prefix: number): string[] {
+  if (!ipv4 || prefix <= 0 || prefix >= 31) return [];
+  const value = ipv4.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  const size = 2 ** (32 - prefix);
+  const network = value - (value % size);
+  const dotted = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+  return [dotted(network), dotted(network + size - 1)];
 }

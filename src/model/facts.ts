@@ -15,6 +15,8 @@ export interface NetworkFact {
   /** Prefix lengths of the container's subnets on this network (0 when unknown): SERVICE_IP must fall inside one. */
   ipv4PrefixLength: number;
   ipv6PrefixLength: number;
+  /** The network's gateways (usually the Docker host itself): never a container's SERVICE_IP. */
+  gateways: string[];
 }
 
 export interface ContainerFacts {

@@ -1,7 +1,7 @@
 // Bounds on what one container's labels may ask for, so that a label costs Consul and the
 // registrar a bounded amount of work and cannot produce an entry that outlives its container.
 import { posix } from 'node:path';
-import { shown } from './show.js';
+import { shown, UNPRINTABLE } from './show.js';
 
 /** Services one container may have unless the operator says otherwise (--max-services). */
 export const DEFAULT_MAX_SERVICES = 64;
@@ -19,7 +19,8 @@ const ID_CHARACTERS = /^[A-Za-z0-9_.:-]+$/;
 export function idProblem(id: string): string | undefined {
   if (id.length > MAX_ID_LENGTH) return `is longer than ${MAX_ID_LENGTH} characters`;
   if (!ID_CHARACTERS.test(id) || /^\.+$/.test(id)) return 'may hold only letters, digits and - _ . : (and not only dots)';
-  if (id.startsWith(RESERVED_ID_PREFIX)) return `starts with ${RESERVED_ID_PREFIX}, which is reserved for the registrars' own services`;
+  if (id.toLowerCase().startsWith(RESERVED_ID_PREFIX))
+    return `starts with ${RESERVED_ID_PREFIX}, which is reserved for the registrars' own services`;
   return undefined;
 }
 
@@ -33,8 +34,11 @@ export function deregistrableById(id: string): boolean {
 export function boundedTags(tags: string[], warnings: string[]): string[] {
   const kept: string[] = [];
   for (const tag of new Set(tags)) {
-    if (tag.length > MAX_TAG_LENGTH || /[\u0000-\u001f\u007f]/.test(tag)) {
-      warnings.push(`tag ${shown(tag, 40)} is longer than ${MAX_TAG_LENGTH} characters or holds control characters; it is left out`);
+    UNPRINTABLE.lastIndex = 0;
+    if (tag.length > MAX_TAG_LENGTH || UNPRINTABLE.test(tag)) {
+      warnings.push(
+        `tag ${shown(tag, 40)} is longer than ${MAX_TAG_LENGTH} characters or holds control characters or formatting marks; it is left out`,
+      );
     } else if (kept.length >= MAX_TAGS) {
       warnings.push(`more than ${MAX_TAGS} tags; the rest are left out`);
       break;

@@ -131,7 +131,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       Checks: checks,
     });
   }
-  const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID === r.ID) !== i);
+  const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID.toLowerCase() === r.ID.toLowerCase()) !== i);
   if (duplicate) {
     warnings.push(`two of its services would share the ID "${duplicate.ID}"; give each port its own SERVICE_<port>_ID`);
     return plan([], `duplicate service ID ${duplicate.ID}`);

@@ -12,7 +12,7 @@ export class ServiceIdClaims {
   /** The registrations this container may write; the refused ones are explained in `warnings`. */
   take(containerId: string, wanted: Registration[], warnings: string[]): Registration[] {
     const mine = this.held.get(containerId) ?? new Set<string>();
-    const wantedIds = new Set(wanted.map((r) => r.ID));
+    const wantedIds = new Set(wanted.map((r) => key(r.ID)));
     for (const id of mine) {
       if (!wantedIds.has(id)) {
         mine.delete(id);
@@ -20,15 +20,15 @@ export class ServiceIdClaims {
       }
     }
     const granted = wanted.filter((reg) => {
-      const other = this.holder.get(reg.ID);
+      const other = this.holder.get(key(reg.ID));
       if (other !== undefined && other !== containerId) {
         warnings.push(
           `service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
         );
         return false;
       }
-      this.holder.set(reg.ID, containerId);
-      mine.add(reg.ID);
+      this.holder.set(key(reg.ID), containerId);
+      mine.add(key(reg.ID));
       return true;
     });
     if (mine.size > 0) this.held.set(containerId, mine);
@@ -38,7 +38,12 @@ export class ServiceIdClaims {
 
   /** True when another container holds this ID now: its registration is not ours to remove. */
   heldByOther(serviceId: string, containerId: string): boolean {
-    const other = this.holder.get(serviceId);
+    const other = this.holder.get(key(serviceId));
     return other !== undefined && other !== containerId;
   }
+}
+
+/** IDs are compared regardless of case: Consul's catalog takes "Web" and "web" for one service. */
+function key(serviceId: string): string {
+  return serviceId.toLowerCase();
 }

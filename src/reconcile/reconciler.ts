@@ -173,21 +173,23 @@ export class Reconciler {
     const ownedIds = new Set(owned.map((s) => s.id));
     const fresh = wanted.filter((r) => !ownedIds.has(r.ID));
     if (fresh.length === 0) return wanted;
-    const existing = await this.consul.metaOf(fresh.map((r) => r.ID));
+    const existing = await this.consul.servicesWithIds(fresh.map((r) => r.ID));
     const refused = new Set<string>();
     for (const reg of fresh) {
-      const meta = existing.get(reg.ID);
-      if (meta === undefined) continue;
-      const holder = holderOf(meta, this.options.plan.hostId, id);
+      // Compared regardless of case: the catalog takes "Payments-1" and "payments-1" for one service.
+      const other = existing.find((s) => s.id.toLowerCase() === reg.ID.toLowerCase());
+      if (other === undefined) continue;
+      const holder = holderOf(other.meta, this.options.plan.hostId, id);
+      const same = other.id === reg.ID ? `"${reg.ID}"` : `"${reg.ID}" (as "${other.id}": Consul's catalog ignores case)`;
       if (holder.kind === 'foreign') {
         warnings.push(
-          `service ID "${reg.ID}" already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.plan.hostId}); ` +
+          `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.plan.hostId}); ` +
             'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
         );
         refused.add(reg.ID);
       } else if (holder.kind === 'our-container' && (await this.isRunning(holder.containerId))) {
         warnings.push(
-          `service ID "${reg.ID}" belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
+          `service ID ${same} belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
         );
         refused.add(reg.ID);
       }

@@ -13,8 +13,11 @@ export interface AgentService {
 export interface ServiceAgent {
   /** Services whose Meta holds every one of these pairs. */
   servicesWithMeta(meta: Record<string, string>): Promise<AgentService[]>;
-  /** The Meta of each of these IDs the agent has; absent ones are left out. */
-  metaOf(ids: string[]): Promise<Map<string, Record<string, string>>>;
+  /**
+   * The agent's services whose ID is one of these regardless of case: the agent keeps IDs that differ
+   * only in case apart, but Consul's catalog takes them for one service (seen on 1.8.7).
+   */
+  servicesWithIds(ids: string[]): Promise<AgentService[]>;
   /** Registers or replaces a service with exactly its checks; a 4xx refusal has statusCode set. */
   register(reg: Registration): Promise<void>;
   /** Removes a service; one the agent does not have counts as removed. */

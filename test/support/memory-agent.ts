@@ -38,8 +38,9 @@ export class MemoryAgent implements ServiceAgent {
     return [...this.services.values()].filter((s) => Object.entries(meta).every(([k, v]) => s.Meta[k] === v)).map(listed);
   }
 
-  async metaOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
-    return new Map(ids.flatMap((id) => (this.services.has(id) ? [[id, this.services.get(id)!.Meta] as const] : [])));
+  async servicesWithIds(ids: string[]): Promise<AgentService[]> {
+    const wanted = new Set(ids.map((id) => id.toLowerCase()));
+    return [...this.services.values()].filter((s) => wanted.has(s.ID.toLowerCase())).map(listed);
   }
 
   async register(reg: Registration): Promise<void> {

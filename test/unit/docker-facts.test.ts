@@ -39,18 +39,25 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
 
   it('reads each network with its IPv4 and global IPv6 address', () => {
     expect(facts('two-networks').networks).to.have.deep.members([
-      { name: 'fixture-rec-a', ipv4: '10.201.1.3', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
-      { name: 'fixture-rec-b', ipv4: '10.201.2.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+      { name: 'fixture-rec-a', ipv4: '10.201.1.3', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: ['10.201.1.1'] },
+      { name: 'fixture-rec-b', ipv4: '10.201.2.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: ['10.201.2.1'] },
     ]);
     expect(facts('ipv6').networks).to.deep.equal([
-      { name: 'fixture-rec-v6', ipv4: '10.201.6.2', ipv6: 'fd00:201:6::2', ipv4PrefixLength: 24, ipv6PrefixLength: 64 },
+      {
+        name: 'fixture-rec-v6',
+        ipv4: '10.201.6.2',
+        ipv6: 'fd00:201:6::2',
+        ipv4PrefixLength: 24,
+        ipv6PrefixLength: 64,
+        gateways: ['10.201.6.1', 'fd00:201:6::1'],
+      },
     ]);
   });
 
   it('reports host network mode with the host network having no address', () => {
     const f = facts('host-mode');
     expect(f.networkMode).to.equal('host');
-    expect(f.networks).to.deep.equal([{ name: 'host', ipv4: '', ipv6: '', ipv4PrefixLength: 0, ipv6PrefixLength: 0 }]);
+    expect(f.networks).to.deep.equal([{ name: 'host', ipv4: '', ipv6: '', ipv4PrefixLength: 0, ipv6PrefixLength: 0, gateways: [] }]);
   });
 
   it("takes the networks of the owner for a container sharing another one's network namespace", () => {
@@ -60,7 +67,7 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
     expect(shared.networkMode).to.match(/^container:f49b8792684c/);
     expect(shared.name).to.equal('fixture-rec-shared-netns');
     expect(shared.networks).to.deep.equal([
-      { name: 'fixture-rec-a', ipv4: '10.201.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+      { name: 'fixture-rec-a', ipv4: '10.201.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: ['10.201.1.1'] },
     ]);
   });
 

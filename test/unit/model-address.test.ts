@@ -10,9 +10,9 @@ const threeNetworks = (): ContainerFacts => ({
   ...facts('two-networks'),
   labels: {},
   networks: [
-    { name: 'zeta', ipv4: '10.0.3.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
-    { name: 'alpha', ipv4: '10.0.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
-    { name: 'mid', ipv4: '10.0.2.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+    { name: 'zeta', ipv4: '10.0.3.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: [] },
+    { name: 'alpha', ipv4: '10.0.1.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: [] },
+    { name: 'mid', ipv4: '10.0.2.2', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: [] },
   ],
 });
 
@@ -194,8 +194,8 @@ describe('model/address: chooseAddress', () => {
       const f: ContainerFacts = {
         ...threeNetworks(),
         networks: [
-          { name: 'aaa', ipv4: '', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
-          { name: 'bbb', ipv4: '10.0.9.9', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0 },
+          { name: 'aaa', ipv4: '', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: [] },
+          { name: 'bbb', ipv4: '10.0.9.9', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: [] },
         ],
       };
       const warnings: string[] = [];
@@ -288,5 +288,30 @@ describe('model/address: hostPort', () => {
   it('brackets IPv6 addresses', () => {
     expect(hostPort('::1', 8080)).to.equal('[::1]:8080');
     expect(hostPort('fd00:201:6::2', 443)).to.equal('[fd00:201:6::2]:443');
+  });
+});
+
+describe('model/address: SERVICE_IP may not name the Docker host or the edges of a subnet', () => {
+  // two-networks: 10.201.1.3/24 (gateway 10.201.1.1) and 10.201.2.2/24 (gateway 10.201.2.1); ipv6: fd00:201:6::2/64, gateway fd00:201:6::1.
+  for (const [fixture, ip] of [
+    ['two-networks', '10.201.1.1'],
+    ['two-networks', '10.201.2.1'],
+    ['two-networks', '10.201.1.0'],
+    ['two-networks', '10.201.1.255'],
+    ['ipv6', 'fd00:201:6::1'],
+  ] as const) {
+    it(`refuses ${ip} (${fixture}) and registers the container's own address`, () => {
+      const warnings: string[] = [];
+      const choice = chooseAddress(facts(fixture), ip, undefined, {}, warnings);
+      expect(choice).to.not.deep.include({ address: ip });
+      expect(warnings.join('\n')).to.include("network's gateway");
+    });
+  }
+
+  it('still takes another address of the subnet', () => {
+    expect(chooseAddress(facts('two-networks'), '10.201.1.200', undefined, {}, [])).to.deep.equal({
+      address: '10.201.1.200',
+      network: 'SERVICE_IP',
+    });
   });
 });

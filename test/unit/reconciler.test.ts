@@ -198,3 +198,29 @@ describe('reconcile/reconciler with an in-memory agent', () => {
     expect(logs.filter((l) => l.serviceId === '/old')).to.have.length(1);
   });
 });
+
+describe('reconcile/reconciler: IDs that differ only in case', () => {
+  it("refuses an ID that is a foreign service's in another case (Consul's catalog would merge them)", async () => {
+    const agent = new MemoryAgent();
+    const docker = new MemoryDocker();
+    const logs: LogRecord[] = [];
+    const reconciler = new Reconciler(
+      docker,
+      agent,
+      { plan: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+      pino({ level: 'warn' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) }),
+    );
+    agent.foreign('payments-1');
+    const c: ContainerFacts = {
+      ...facts('user-network'),
+      id: 'c'.repeat(64),
+      name: 'thief',
+      labels: { SERVICE_ID: 'Payments-1' },
+      env: {},
+    };
+    docker.containers.set(c.id, c);
+    await reconciler.syncContainer(c.id);
+    expect(agent.writes).to.deep.equal([]);
+    expect(logs.map((l) => l.msg).join('\n')).to.include("Consul's catalog ignores case");
+  });
+});
