@@ -22,7 +22,7 @@ module.exports = {
       severity: 'error',
       comment: 'docker/, consul/ and status/ talk to daemons and serve status; they never import the layers that decide.',
       from: { path: '^src/(docker|consul|status)/' },
-      to: { path: '^src/(reconcile|checks)/|^src/(registrar|environment|config|cli)\\.ts$' },
+      to: { path: '^src/(reconcile|checks)/|^src/(registrar|run-context|config|cli)\\.ts$' },
     },
     {
       name: 'reconcile-takes-interfaces',
@@ -36,7 +36,7 @@ module.exports = {
       severity: 'error',
       comment: 'Only the entry points import the wiring.',
       from: { path: '^src/(model|docker|consul|status|reconcile|checks)/' },
-      to: { path: '^src/(registrar|environment|cli)\\.ts$' },
+      to: { path: '^src/(registrar|run-context|cli)\\.ts$' },
     },
   ],
   options: {

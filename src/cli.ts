@@ -7,7 +7,7 @@ import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan } from './plan-report.js';
-import { prepare } from './environment.js';
+import { connect } from './run-context.js';
 import { Registrar } from './registrar.js';
 import { TIMINGS } from './timings.js';
 import { probeHealth } from './status/healthcheck.js';
@@ -25,23 +25,26 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
   }
   const log = createLogger(settings.logLevel);
-  const env = await prepare(settings, log);
+  const context = await connect(settings, log);
 
   if (command === 'plan') {
-    const ids = await env.source.runningIds();
-    const facts = await Promise.all(ids.map((id) => env.source.inspect(id)));
-    const plans = facts.flatMap((f) => (f ? [planContainer(f, env.plan)] : []));
+    const ids = await context.source.runningIds();
+    const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
+    const plans = facts.flatMap((f) => (f ? [planContainer(f, context.model)] : []));
     process.stdout.write(
       formatPlan(
         plans.sort((a, b) => a.containerName.localeCompare(b.containerName)),
-        env.plan.registrarServiceId,
+        context.model.registrarServiceId,
       ) + '\n',
     );
     return 0;
   }
 
-  const registrar = new Registrar(env, settings, log);
-  log.info({ hostId: env.plan.hostId, hostIp: env.plan.hostIp, consul: env.capabilities.version.join('.') }, 'consul-registrar started');
+  const registrar = new Registrar(context, settings, log);
+  log.info(
+    { hostId: context.model.hostId, hostIp: context.model.hostIp, consul: context.capabilities.version.join('.') },
+    'consul-registrar started',
+  );
   let stopping: Promise<void> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

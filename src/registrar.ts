@@ -6,7 +6,7 @@ import { Heartbeat } from './checks/heartbeat.js';
 import { fallbackReporter, jobRunner } from './checks/run-job.js';
 import { ttlReporter } from './checks/ttl-report.js';
 import { DockerEventWatcher, isHealthEvent, stoppedHint, type ContainerEvent } from './docker/events.js';
-import type { Environment } from './environment.js';
+import type { RunContext } from './run-context.js';
 import type { Part } from './part.js';
 import { FullPasses } from './reconcile/full-passes.js';
 import { Reconciler } from './reconcile/reconciler.js';
@@ -21,7 +21,7 @@ import { StatusServer } from './status/server.js';
  */
 export class Registrar {
   readonly metrics = new Metrics();
-  readonly checks: CheckScheduler;
+  readonly scheduler: CheckScheduler;
   private readonly reconciler: Reconciler;
   private readonly passes: FullPasses;
   private readonly heartbeat: Heartbeat | undefined;
@@ -31,29 +31,29 @@ export class Registrar {
   private readonly stopped = new Promise<void>((resolve) => (this.ended = resolve));
 
   constructor(
-    env: Environment,
+    context: RunContext,
     private readonly settings: Settings,
     private readonly log: Logger,
   ) {
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
-    this.checks = new CheckScheduler(
-      jobRunner(settings.scriptExecutor, env.docker, (id) => env.source.inspect(id), fallbackReporter(log)),
-      ttlReporter(env.consul, lookAgain),
+    this.scheduler = new CheckScheduler(
+      jobRunner(settings.scriptExecutor, context.docker, (id) => context.source.inspect(id), fallbackReporter(log)),
+      ttlReporter(context.consul, lookAgain),
       { concurrency: settings.scriptConcurrency },
       log,
     );
-    this.heartbeat = env.ttl ? new Heartbeat(env.consul, env.ttl.serviceId, env.ttl, log) : undefined;
+    this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log) : undefined;
     this.reconciler = new Reconciler(
-      env.source,
-      env.consul,
-      { plan: env.plan, deregister: settings.deregister, capabilities: env.capabilities, concurrency: settings.concurrency },
+      context.source,
+      context.consul,
+      { model: context.model, deregister: settings.deregister, capabilities: context.capabilities, concurrency: settings.concurrency },
       log,
-      { checks: this.checks, metrics: this.metrics },
+      { jobs: this.scheduler, metrics: this.metrics },
     );
     this.passes = new FullPasses(() => this.reconciler.fullSync(), settings.resyncSeconds, this.metrics, log);
     const agentWatch = new AgentWatch(
-      env.consul,
-      env.consulNodeId,
+      context.consul,
+      context.consulNodeId,
       settings.agentPollSeconds * 1000,
       () => void this.afterAgentRecovered(),
       log,
@@ -62,12 +62,12 @@ export class Registrar {
       settings.httpAddr,
       {
         metrics: () => {
-          this.checks.exportTo(this.metrics);
+          this.scheduler.exportTo(this.metrics);
           return this.metrics.render();
         },
         health: () =>
           healthOf({
-            pingDocker: () => env.docker.ping(),
+            pingDocker: () => context.docker.ping(),
             consulReachable: () => agentWatch.reachable,
             lastFullPass: () => this.passes.lastEnded,
             resyncSeconds: settings.resyncSeconds,
@@ -76,12 +76,12 @@ export class Registrar {
       log,
     );
     const events = new DockerEventWatcher(
-      env.docker,
+      context.docker,
       { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.passes.request() },
       log,
     );
     // The heartbeat registers the registrar's own service before any alias check of it exists.
-    this.parts = [agentWatch, ...(this.heartbeat ? [this.heartbeat] : []), status, this.passes, this.checks, events];
+    this.parts = [agentWatch, ...(this.heartbeat ? [this.heartbeat] : []), status, this.passes, this.scheduler, events];
   }
 
   /** Starts every part; resolves once stop() has stopped them all. */
@@ -125,7 +125,7 @@ export class Registrar {
     this.metrics.inc('registrar_docker_events_total');
     void this.reconciler.syncContainer(id, stoppedHint(id, event)).then(() => {
       if (!isHealthEvent(event)) return;
-      for (const job of this.checks.jobsOf(id)) if (job.kind === 'docker-health') this.checks.runNow(job.checkId);
+      for (const job of this.scheduler.jobsOf(id)) if (job.kind === 'docker-health') this.scheduler.runNow(job.checkId);
     });
   }
 }

@@ -24,7 +24,7 @@ export class AgentWatch implements Part {
 
   constructor(
     private readonly consul: AgentIdentity,
-    /** The agent's node ID at start (environment.ts read it). */
+    /** The agent's node ID at start (run-context.ts read it). */
     private nodeId: string,
     private readonly everyMs: number,
     private readonly onRecovered: (why: string) => void,

@@ -1,16 +1,18 @@
-import type { HealthFact } from './facts.js';
+// The checks Consul runs itself (HTTP, HTTPS, TCP, gRPC, TTL), built from a service's labels and
+// pinned to its registered address and port, plus the script check the registrar runs.
 import type { CheckDefinition, CheckJob } from './registration.js';
 import { hostPort } from './address.js';
-import { durationMs, parseGoDuration } from './duration.js';
-import { splitCommand } from './script-command.js';
+import { commonFields, duration, flag, tls, withoutInterval } from './check-settings.js';
+import { scriptCheck, type ScriptContext } from './script-check.js';
 import { parseBool, type SettingMap } from './settings.js';
 import { shown } from './show.js';
-import { TIMINGS } from '../timings.js';
 
-export const DEFAULT_INTERVAL = '10s';
-const STATUSES = new Set(['passing', 'warning', 'critical']);
 /** Registrator's three ways of running a command for a check; here all run inside the container. */
 const SCRIPT_KEYS = ['check_script', 'check_cmd', 'check_docker'];
+
+export { DEFAULT_INTERVAL } from './check-settings.js';
+export { dockerHealthCheck, pausedCheck, registrarAliveCheck } from './special-checks.js';
+export type { ScriptContext } from './script-check.js';
 
 export interface ChecksRequest {
   serviceId: string;
@@ -130,194 +132,6 @@ function httpMethod(settings: SettingMap, allowed: string[], warnings: string[])
     `SERVICE_CHECK_HTTP_METHOD ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`,
   );
   return undefined;
-}
-
-type CommonFields = Pick<
-  CheckDefinition,
-  'Interval' | 'Timeout' | 'Status' | 'DeregisterCriticalServiceAfter' | 'SuccessBeforePassing' | 'FailuresBeforeCritical'
->;
-
-/**
- * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
- * Healthy is passing; unhealthy, and starting (no probe has passed yet), are critical.
- */
-export function dockerHealthCheck(
-  serviceId: string,
-  containerId: string,
-  pid: number,
-  health: HealthFact,
-): { check: CheckDefinition; job: CheckJob } {
-  const checkId = `service:${serviceId}:docker-health`;
-  return {
-    check: {
-      CheckID: checkId,
-      Name: 'Docker HEALTHCHECK',
-      TTL: `${2 * health.intervalMs + 10_000}ms`,
-      Notes: "mirrors the container's Docker HEALTHCHECK",
-    },
-    job: {
-      kind: 'docker-health',
-      checkId,
-      containerId,
-      pid,
-      user: '',
-      env: {},
-      argv: [],
-      intervalMs: health.intervalMs,
-      timeoutMs: 10_000,
-    },
-  };
-}
-
-/**
- * --ttl (what Registrator's -ttl promised; its Consul backend never refreshed anything): the
- * service's health also follows the registrar's own service, whose TTL check the registrar
- * refreshes (checks/heartbeat.ts), so every service of a host turns critical when its registrar
- * stops. An alias check: one refresh per period for the whole host, not one per service.
- */
-export function registrarAliveCheck(serviceId: string, registrarServiceId: string): CheckDefinition {
-  return { CheckID: `service:${serviceId}:registrar`, Name: 'consul-registrar running', AliasService: registrarServiceId };
-}
-
-/**
- * A paused container cannot answer, but comes back as it was: a critical check takes it out of
- * DNS while it is paused, and on unpause the registration without it restores the service (Consul
- * keeps the other checks' status when a service is registered again with them unchanged).
- */
-export function pausedCheck(serviceId: string): CheckDefinition {
-  return { CheckID: `service:${serviceId}:paused`, Name: 'container paused', TTL: '87600h', Status: 'critical' };
-}
-
-export interface ScriptContext {
-  containerId: string;
-  pid: number;
-  /** The container's configured user: its checks run as it. */
-  user: string;
-  /** --enable-script-checks: commands run inside containers only when the operator allows it. */
-  enabled: boolean;
-}
-
-interface ScriptRequest {
-  serviceId: string;
-  address: string;
-  port: number;
-  command: string;
-  label: string;
-  common: CommonFields;
-  scripts: ScriptContext;
-}
-
-/**
- * SERVICE_CHECK_SCRIPT: a command the registrar runs inside the container every interval, reported
- * to Consul through a TTL check (Consul never runs it: no enable_script_checks needed). The TTL
- * outlasts one late run (2 × interval + timeout) yet turns critical when the registrar is gone.
- */
-function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefinition; job: CheckJob } | undefined {
-  const { common, scripts, label } = r;
-  if (!scripts.enabled) {
-    warnings.push(
-      `${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`,
-    );
-    return undefined;
-  }
-  const vars = { SERVICE_IP: r.address, SERVICE_PORT: String(r.port) };
-  const argv = splitCommand(r.command, vars);
-  if (!argv) {
-    warnings.push(
-      `${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`,
-    );
-    return undefined;
-  }
-  // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
-  const intervalMs = Math.min(Math.max(durationMs(common.Interval!), TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
-  const asked = common.Timeout ? durationMs(common.Timeout) : 0;
-  const timeoutMs = asked > 0 ? Math.min(asked, TIMINGS.checkIntervalMaxMs) : Math.min(intervalMs, TIMINGS.scriptTimeoutMs);
-  const checkId = `service:${r.serviceId}:script`;
-  return {
-    check: {
-      CheckID: checkId,
-      Name: `script ${argv[0]}`,
-      TTL: `${2 * intervalMs + timeoutMs}ms`,
-      Notes: `runs inside the container: ${argv.join(' ')}`,
-      ...(common.Status ? { Status: common.Status } : {}),
-      ...(common.DeregisterCriticalServiceAfter ? { DeregisterCriticalServiceAfter: common.DeregisterCriticalServiceAfter } : {}),
-    },
-    job: {
-      kind: 'script',
-      checkId,
-      containerId: scripts.containerId,
-      pid: scripts.pid,
-      user: scripts.user,
-      env: vars,
-      argv,
-      intervalMs,
-      timeoutMs,
-    },
-  };
-}
-
-function commonFields(settings: SettingMap, warnings: string[]): CommonFields {
-  const fields: CommonFields = {
-    Interval: duration(settings, 'check_interval', warnings, `${DEFAULT_INTERVAL} is used`, true) ?? DEFAULT_INTERVAL,
-  };
-  const timeout = duration(settings, 'check_timeout', warnings, "Consul's default is used");
-  if (timeout) fields.Timeout = timeout;
-  const after = duration(settings, 'check_deregister_after', warnings, 'the service is never removed by Consul');
-  if (after) fields.DeregisterCriticalServiceAfter = after;
-  const status = settings.get('check_initial_status')?.trim().toLowerCase();
-  if (status !== undefined) {
-    if (STATUSES.has(status)) fields.Status = status as CheckDefinition['Status'];
-    else warnings.push(`SERVICE_CHECK_INITIAL_STATUS ${shown(status)} is not passing, warning or critical; it is ignored`);
-  }
-  const successes = count(settings, 'check_success_before_passing', warnings);
-  if (successes !== undefined) fields.SuccessBeforePassing = successes;
-  const failures = count(settings, 'check_failures_before_critical', warnings);
-  if (failures !== undefined) fields.FailuresBeforeCritical = failures;
-  return fields;
-}
-
-function tls(settings: SettingMap, warnings: string[]): Pick<CheckDefinition, 'TLSSkipVerify' | 'TLSServerName'> {
-  let serverName = settings.get('check_tls_server_name')?.trim();
-  if (serverName && !/^[A-Za-z0-9.-]{1,253}$/.test(serverName)) {
-    warnings.push(`SERVICE_CHECK_TLS_SERVER_NAME ${shown(serverName)} is not a host name; it is ignored`);
-    serverName = undefined;
-  }
-  return {
-    ...(flag(settings, 'check_tls_skip_verify', warnings) ? { TLSSkipVerify: true } : {}),
-    ...(serverName ? { TLSServerName: serverName } : {}),
-  };
-}
-
-function count(settings: SettingMap, key: string, warnings: string[]): number | undefined {
-  const value = settings.get(key)?.trim();
-  if (value === undefined) return undefined;
-  if (/^\d{1,6}$/.test(value)) return Number(value);
-  warnings.push(`SERVICE_${key.toUpperCase()} ${shown(value)} is not a whole number; it is ignored`);
-  return undefined;
-}
-
-function withoutInterval(common: CommonFields): Omit<CheckDefinition, 'CheckID' | 'Name' | 'Interval'> {
-  const { Interval: _interval, Timeout: _timeout, ...rest } = common;
-  return rest;
-}
-
-/** A Go duration setting; a bad one (or a zero one where Consul needs more) is warned about, naming the fallback. */
-function duration(settings: SettingMap, key: string, warnings: string[], fallback: string, positive = false): string | undefined {
-  const value = settings.get(key)?.trim();
-  if (value === undefined || value === '') return undefined;
-  const ns = parseGoDuration(value);
-  if (ns !== undefined && (!positive || ns > 0n)) return value;
-  const what = ns === undefined ? 'is not a duration Consul accepts' : 'must be more than zero';
-  warnings.push(`SERVICE_${key.toUpperCase()} ${shown(value)} ${what}; ${fallback} (write e.g. 10s, 1m30s)`);
-  return undefined;
-}
-
-function flag(settings: SettingMap, key: string, warnings: string[]): boolean {
-  const value = settings.get(key);
-  if (value === undefined) return false;
-  const parsed = parseBool(value);
-  if (parsed === undefined) warnings.push(`SERVICE_${key.toUpperCase()} ${shown(value)} is not true or false; taken as false`);
-  return parsed ?? false;
 }
 
 function asPath(value: string): string {

@@ -32,7 +32,7 @@ export interface CheckJobs {
 }
 
 export interface ReconcilerOptions {
-  plan: PlanOptions;
+  model: PlanOptions;
   deregister: DeregisterMode;
   capabilities: Capabilities;
   /** Containers synced at once in a full pass. */
@@ -70,7 +70,7 @@ export class Reconciler {
     private readonly consul: ServiceAgent,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
-    private readonly hooks: { checks?: CheckJobs; metrics?: Metrics } = {},
+    private readonly hooks: { jobs?: CheckJobs; metrics?: Metrics } = {},
   ) {
     this.queue = new KeyedQueue();
     this.passSlots = new Semaphore(options.concurrency);
@@ -90,7 +90,7 @@ export class Reconciler {
   async fullSync(): Promise<PassSummary> {
     const started = performance.now();
     const writesBefore = this.writes;
-    const [running, owned] = await Promise.all([this.docker.runningIds(), ownedServices(this.consul, this.options.plan.hostId)]);
+    const [running, owned] = await Promise.all([this.docker.runningIds(), ownedServices(this.consul, this.options.model.hostId)]);
     const ownedByContainer = new Map<string, OwnedService[]>();
     for (const s of owned) {
       const list = ownedByContainer.get(s.containerId);
@@ -115,7 +115,7 @@ export class Reconciler {
 
   /** --deregister-on-exit: every service this registrar owns, removed. */
   async removeAll(): Promise<number> {
-    const owned = await ownedServices(this.consul, this.options.plan.hostId);
+    const owned = await ownedServices(this.consul, this.options.model.hostId);
     await Promise.all(
       owned.map((service) =>
         this.queue.run(service.containerId, async () => {
@@ -132,14 +132,14 @@ export class Reconciler {
       // would wait for it to finish tearing the container down (100 ms and more under load).
       const [facts, owned] = await Promise.all([
         stopped ? undefined : this.docker.inspect(id),
-        knownOwned ?? ownedServices(this.consul, this.options.plan.hostId, id),
+        knownOwned ?? ownedServices(this.consul, this.options.model.hostId, id),
       ]);
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
-        this.hooks.checks?.sync(id, []);
+        this.hooks.jobs?.sync(id, []);
         return true;
       }
-      const plan = facts ? planContainer(facts, this.options.plan) : undefined;
+      const plan = facts ? planContainer(facts, this.options.model) : undefined;
       const warnings = [...(plan?.warnings ?? [])];
       const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
       const desired = await this.guardOwnership(id, claimed, owned, warnings);
@@ -150,7 +150,7 @@ export class Reconciler {
       // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
       if (desired.length === 0) this.lastWrite.delete(id);
       const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
-      this.hooks.checks?.sync(
+      this.hooks.jobs?.sync(
         id,
         (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)),
       );
@@ -179,11 +179,11 @@ export class Reconciler {
       // Compared regardless of case: the catalog takes "Payments-1" and "payments-1" for one service.
       const other = existing.find((s) => s.id.toLowerCase() === reg.ID.toLowerCase());
       if (other === undefined) continue;
-      const holder = holderOf(other.meta, this.options.plan.hostId, id);
+      const holder = holderOf(other.meta, this.options.model.hostId, id);
       const same = other.id === reg.ID ? `"${reg.ID}"` : `"${reg.ID}" (as "${other.id}": Consul's catalog ignores case)`;
       if (holder.kind === 'foreign') {
         warnings.push(
-          `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.plan.hostId}); ` +
+          `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.model.hostId}); ` +
             'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
         );
         refused.add(reg.ID);

@@ -36,7 +36,7 @@ function setUp(deregister: DeregisterMode = 'always') {
   const reconciler = new Reconciler(
     docker,
     agent,
-    { plan: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+    { model: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
     log,
   );
   /** A running container on a user network exposing 6379, with these labels. */
@@ -118,7 +118,7 @@ describe('reconcile/reconciler with an in-memory agent', () => {
     const fresh = new Reconciler(
       docker,
       agent,
-      { plan: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+      { model: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
       pino({ level: 'silent' }),
     );
     const other = run('other', { SERVICE_ID: 'db' });
@@ -207,7 +207,7 @@ describe('reconcile/reconciler: IDs that differ only in case', () => {
     const reconciler = new Reconciler(
       docker,
       agent,
-      { plan: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+      { model: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
       pino({ level: 'warn' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) }),
     );
     agent.foreign('payments-1');

@@ -14,11 +14,12 @@ import type { ContainerSource } from './reconcile/reconciler.js';
 import { TIMINGS } from './timings.js';
 
 /** What a run needs to know before its first pass: who we are and what the agent accepts. */
-export interface Environment {
+export interface RunContext {
   docker: Docker;
   consul: ConsulAgent;
   source: ContainerSource;
-  plan: PlanOptions;
+  /** How the model turns this host's containers into services. */
+  model: PlanOptions;
   capabilities: Capabilities;
   /** The agent's node ID at start, to notice a restarted agent that lost its state. */
   consulNodeId: string;
@@ -30,7 +31,7 @@ export interface Environment {
  * Connects to Docker and Consul, retrying with backoff until both answer, and settles the host
  * ID, the host address and the agent's capabilities.
  */
-export async function prepare(settings: Settings, log: Logger): Promise<Environment> {
+export async function connect(settings: Settings, log: Logger): Promise<RunContext> {
   const docker = connectDocker(settings.docker);
   const connection = connectConsul(settings.consul);
   const consul = new ConsulAgent(connection);
@@ -83,7 +84,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
       `--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`,
     );
   }
-  const plan: PlanOptions = {
+  const model: PlanOptions = {
     hostId,
     hostIp: settings.hostIp ?? self.address,
     ipFamily: settings.ipFamily,
@@ -103,7 +104,7 @@ export async function prepare(settings: Settings, log: Logger): Promise<Environm
     docker,
     consul,
     source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
-    plan,
+    model,
     capabilities: capabilitiesOf(version),
     consulNodeId: self.nodeId,
     ...(ttl ? { ttl } : {}),
