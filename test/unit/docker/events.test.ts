@@ -1,0 +1,107 @@
+// The Docker event watcher with an injected event source, as kubernetes-client's informer cache is
+// tested with a fake watch: events become "look at this container again", every (re)connection
+// asks for a full re-list, and a stream that ends or fails is reopened with backoff.
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import pino from 'pino';
+import { DockerEventWatcher, type ContainerEvent, type EventSource } from '../../../src/docker/events.js';
+
+class FakeEvents implements EventSource {
+  readonly streams: PassThrough[] = [];
+  readonly filters: Record<string, string[]>[] = [];
+  failNext = 0;
+  async getEvents(options: { filters: Record<string, string[]> }): Promise<NodeJS.ReadableStream> {
+    this.filters.push(options.filters);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('connect ECONNREFUSED /var/run/docker.sock');
+    }
+    const stream = new PassThrough();
+    this.streams.push(stream);
+    return stream;
+  }
+  send(event: object): void {
+    this.streams.at(-1)!.write(`${JSON.stringify(event)}\n`);
+  }
+}
+
+const until = async (what: string, probe: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !probe(); i++) await new Promise((r) => setTimeout(r, 2));
+  if (!probe()) throw new Error(`never: ${what}`);
+};
+
+function watch(source: FakeEvents, backoffs: number[] = []) {
+  const seen: [string, ContainerEvent][] = [];
+  let connected = 0;
+  const watcher = new DockerEventWatcher(
+    source,
+    {
+      onContainer: (id, event) => seen.push([id, event]),
+      onConnected: () => connected++,
+      backoffMs: (attempt) => {
+        backoffs.push(attempt);
+        return 1;
+      },
+    },
+    pino({ level: 'silent' }),
+  );
+  const running = watcher.run();
+  return { watcher, seen, running, connected: () => connected };
+}
+
+describe('docker/events: DockerEventWatcher', () => {
+  it('turns container and network events into containers to look at, with the action and attributes', async () => {
+    const source = new FakeEvents();
+    const { watcher, seen, running, connected } = watch(source);
+    await until('connected', () => connected() === 1);
+    source.send({ Type: 'container', Action: 'die', Actor: { ID: 'c1', Attributes: { exitCode: '3', name: 'web' } } });
+    source.send({ Type: 'network', Action: 'connect', Actor: { ID: 'n1', Attributes: { container: 'c2' } } });
+    source.send({ Type: 'container', Action: 'start' }); // no actor: nothing to look at
+    await until('two events', () => seen.length === 2);
+    expect(seen).to.deep.equal([
+      ['c1', { action: 'die', attributes: { exitCode: '3', name: 'web' } }],
+      ['c2', { action: 'connect', attributes: {} }],
+    ]);
+    expect(source.filters[0]!.type).to.deep.equal(['container', 'network']);
+    await watcher.stop();
+    await running;
+  });
+
+  it('reopens an ended stream and asks for a full re-list after every connection', async () => {
+    const source = new FakeEvents();
+    const { watcher, running, connected } = watch(source);
+    await until('connected', () => connected() === 1);
+    source.streams[0]!.end();
+    await until('reconnected', () => connected() === 2);
+    expect(source.streams).to.have.length(2);
+    await watcher.stop();
+    await running;
+  });
+
+  it('backs off while Docker refuses, then reconnects and re-lists', async () => {
+    const source = new FakeEvents();
+    source.failNext = 3;
+    const backoffs: number[] = [];
+    const { watcher, running, connected } = watch(source, backoffs);
+    await until('connected after the refusals', () => connected() === 1);
+    expect(backoffs).to.deep.equal([1, 2, 3]);
+    await watcher.stop();
+    await running;
+  });
+
+  it('stops at once, also while waiting to reconnect', async () => {
+    const source = new FakeEvents();
+    source.failNext = 1000;
+    const watcher = new DockerEventWatcher(
+      source,
+      { onContainer: () => undefined, onConnected: () => undefined, backoffMs: () => 60_000 },
+      pino({ level: 'silent' }),
+    );
+    const running = watcher.run();
+    await until('one attempt', () => source.filters.length === 1);
+    const t0 = performance.now();
+    await watcher.stop();
+    await running;
+    expect(performance.now() - t0).to.be.below(100);
+  });
+});

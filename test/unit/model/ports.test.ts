@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { servicePorts } from '../../../src/model/ports.js';
+
+describe('model/ports: servicePorts', () => {
+  it('gives the exposed ports sorted by number then protocol', () => {
+    const warnings: string[] = [];
+    const ports = servicePorts(
+      [
+        { port: 8080, protocol: 'tcp' },
+        { port: 53, protocol: 'udp' },
+        { port: 53, protocol: 'tcp' },
+      ],
+      undefined,
+      warnings,
+    );
+    expect(ports).to.deep.equal([
+      { port: 53, protocol: 'tcp' },
+      { port: 53, protocol: 'udp' },
+      { port: 8080, protocol: 'tcp' },
+    ]);
+    expect(warnings).to.deep.equal([]);
+  });
+
+  it('adds SERVICE_PORTS entries, tcp unless a protocol is written, without duplicating exposed ones', () => {
+    const ports = servicePorts([{ port: 80, protocol: 'tcp' }], '80, 7001/UDP,9000/sctp', []);
+    expect(ports).to.deep.equal([
+      { port: 80, protocol: 'tcp' },
+      { port: 7001, protocol: 'udp' },
+      { port: 9000, protocol: 'sctp' },
+    ]);
+  });
+
+  it('warns about entries that are not ports and keeps the others', () => {
+    const warnings: string[] = [];
+    const ports = servicePorts([], '0,65536,http,80/icmp,8080,65535', warnings);
+    expect(ports.map((p) => p.port)).to.deep.equal([8080, 65535]);
+    expect(warnings).to.have.length(4);
+    expect(warnings[0]).to.equal('SERVICE_PORTS entry "0" is not a port; write e.g. SERVICE_PORTS=8080,53/udp');
+  });
+
+  it('gives no ports when none are exposed or declared', () => {
+    expect(servicePorts([], undefined, [])).to.deep.equal([]);
+    expect(servicePorts([], '', [])).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,226 @@
+// The reconciler against an in-memory agent and an in-memory Docker: ownership, change detection,
+// refusals, two containers asking for one ID, agent state loss and the deregistration rules, in
+// milliseconds. The same behaviour on real daemons is in test/integration/.
+import { expect } from 'chai';
+import pino from 'pino';
+import { capabilitiesOf } from '../../../src/consul/capabilities.js';
+import type { ContainerFacts } from '../../../src/model/facts.js';
+import { Reconciler, type ContainerSource, type DeregisterMode } from '../../../src/reconcile/reconciler.js';
+import { MemoryAgent } from '../../support/memory-agent.js';
+import { facts, options } from '../support/fixtures.js';
+
+interface LogRecord {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** Docker as the reconciler sees it: a map of containers the test edits. */
+class MemoryDocker implements ContainerSource {
+  readonly containers = new Map<string, ContainerFacts>();
+  async inspect(id: string): Promise<ContainerFacts | undefined> {
+    return this.containers.get(id);
+  }
+  async runningIds(): Promise<string[]> {
+    return [...this.containers.values()].filter((c) => c.running).map((c) => c.id);
+  }
+}
+
+const HOST = 'host1';
+
+function setUp(deregister: DeregisterMode = 'always') {
+  const agent = new MemoryAgent();
+  const docker = new MemoryDocker();
+  const logs: LogRecord[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) });
+  const reconciler = new Reconciler(
+    docker,
+    agent,
+    { model: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+    log,
+  );
+  /** A running container on a user network exposing 6379, with these labels. */
+  const run = (id: string, labels: Record<string, string> = {}): ContainerFacts => {
+    const c: ContainerFacts = { ...facts('user-network'), id: id.padEnd(64, '0'), name: id, labels, env: {} };
+    docker.containers.set(c.id, c);
+    return c;
+  };
+  const warnings = (container: string) => logs.filter((l) => l.level === 40 && l.container === container).map((l) => l.msg);
+  return { agent, docker, reconciler, run, warnings, logs };
+}
+
+describe('reconcile/reconciler with an in-memory agent', () => {
+  it('registers a running container with its ownership Meta, and a second sync writes nothing', async () => {
+    const { agent, reconciler, run } = setUp();
+    const c = run('web', { SERVICE_NAME: 'web', SERVICE_CHECK_TCP: 'true' });
+    await reconciler.syncContainer(c.id);
+    const reg = agent.services.get(`${HOST}:web:6379`)!;
+    expect(reg).to.deep.include({ Name: 'web', Address: '10.201.1.2', Port: 6379 });
+    expect(reg.Meta).to.include({ registrar_host: HOST, registrar_container: c.id });
+    expect(reg.Meta.registrar_hash).to.match(/^[0-9a-f]{16}$/);
+    const writes = agent.writes.length;
+    await reconciler.syncContainer(c.id);
+    await reconciler.fullSync();
+    expect(agent.writes).to.have.length(writes);
+  });
+
+  it('re-registers when a label changes, keeping the status of the checks it still has', async () => {
+    const { agent, docker, reconciler, run } = setUp();
+    const c = run('web', { SERVICE_NAME: 'web', SERVICE_CHECK_TCP: 'true' });
+    await reconciler.syncContainer(c.id);
+    const tcp = `service:${HOST}:web:6379:tcp`;
+    agent.checkStatus.set(tcp, 'passing');
+    docker.containers.set(c.id, { ...c, labels: { ...c.labels, SERVICE_TAGS: 'blue' } });
+    await reconciler.syncContainer(c.id);
+    expect(agent.services.get(`${HOST}:web:6379`)!.Tags).to.deep.equal(['blue']);
+    expect(agent.checkStatus.get(tcp)).to.equal('passing');
+  });
+
+  it('deregisters the services of a container that stopped or is gone, and nothing foreign', async () => {
+    const { agent, docker, reconciler, run } = setUp();
+    const c = run('web', { SERVICE_NAME: 'web' });
+    await reconciler.syncContainer(c.id);
+    agent.foreign('payments-1');
+    agent.foreign('other-host:web:6379', { registrar_host: 'host2', registrar_container: c.id });
+    docker.containers.delete(c.id);
+    await reconciler.fullSync();
+    expect([...agent.services.keys()].sort()).to.deep.equal(['other-host:web:6379', 'payments-1']);
+  });
+
+  it('never overwrites a foreign service that has the ID a label asks for, warns once, and never removes it', async () => {
+    const { agent, docker, reconciler, run, warnings } = setUp();
+    agent.foreign('payments-1', { team: 'payments' });
+    const c = run('thief', { SERVICE_ID: 'payments-1' });
+    await reconciler.syncContainer(c.id);
+    await reconciler.fullSync();
+    expect(agent.services.get('payments-1')!.Meta).to.deep.equal({ team: 'payments' });
+    expect(agent.writes).to.deep.equal([]);
+    expect(warnings('thief')).to.have.length(1);
+    expect(warnings('thief')[0]).to.include('"payments-1" already exists on the Consul agent');
+    docker.containers.delete(c.id);
+    await reconciler.fullSync();
+    expect(agent.services.has('payments-1')).to.equal(true);
+  });
+
+  it("treats the registrar's own service and another host ID's services as foreign", async () => {
+    const { agent, reconciler, run } = setUp();
+    agent.foreign('shared-id', { registrar_host: 'host2', registrar_container: 'x' });
+    const c = run('c1', { SERVICE_ID: 'shared-id' });
+    await reconciler.syncContainer(c.id);
+    expect(agent.services.get('shared-id')!.Meta.registrar_host).to.equal('host2');
+  });
+
+  it('leaves an ID with a running container of this host that holds it, and takes it over from a container that is gone', async () => {
+    const { agent, docker, reconciler, run } = setUp();
+    const holder = run('holder', { SERVICE_ID: 'db' });
+    await reconciler.syncContainer(holder.id);
+    // A second registrar process (a restart) has no memory of claims: only the agent's Meta and Docker.
+    const fresh = new Reconciler(
+      docker,
+      agent,
+      { model: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+      pino({ level: 'silent' }),
+    );
+    const other = run('other', { SERVICE_ID: 'db' });
+    await fresh.syncContainer(other.id);
+    expect(agent.services.get('db')!.Meta.registrar_container).to.equal(holder.id);
+    docker.containers.delete(holder.id);
+    await fresh.syncContainer(other.id);
+    expect(agent.services.get('db')!.Meta.registrar_container).to.equal(other.id);
+  });
+
+  it('gives an ID two containers ask for to the first, with a warning for the second, until the first lets go', async () => {
+    const { agent, docker, reconciler, run, warnings } = setUp();
+    const a = run('a', { SERVICE_ID: 'db' });
+    const b = run('b', { SERVICE_ID: 'db' });
+    await reconciler.syncContainer(a.id);
+    await reconciler.syncContainer(b.id);
+    expect(agent.services.get('db')!.Meta.registrar_container).to.equal(a.id);
+    expect(warnings('b').join('\n')).to.include('also asked for by container');
+    docker.containers.delete(a.id);
+    await reconciler.syncContainer(a.id);
+    await reconciler.syncContainer(b.id);
+    expect(agent.services.get('db')!.Meta.registrar_container).to.equal(b.id);
+  });
+
+  it('registers everything again after the agent lost its state', async () => {
+    const { agent, reconciler, run } = setUp();
+    for (const name of ['a', 'b', 'c']) run(name, { SERVICE_NAME: name });
+    await reconciler.fullSync();
+    agent.loseState();
+    const summary = await reconciler.fullSync();
+    expect(summary).to.include({ containers: 3, failed: 0 });
+    expect([...agent.services.keys()].sort()).to.deep.equal(['a', 'b', 'c'].map((n) => `${HOST}:${n}:6379`));
+  });
+
+  it('reports a refusal once, registers the other containers, and retries it on every pass', async () => {
+    const { agent, reconciler, run, logs } = setUp();
+    agent.refuse = (reg) => (reg.Name.startsWith('secret') ? 403 : undefined);
+    run('ok', { SERVICE_NAME: 'ok' });
+    run('no', { SERVICE_NAME: 'secret' });
+    for (let i = 0; i < 3; i++) expect(await reconciler.fullSync()).to.include({ failed: 1 });
+    expect(agent.services.has(`${HOST}:ok:6379`)).to.equal(true);
+    const errors = logs.filter((l) => l.level === 50);
+    expect(errors).to.have.length(1);
+    expect(errors[0]!.msg).to.include('Consul answered 403');
+  });
+
+  it('leaves out check fields the agent does not accept instead of being refused', async () => {
+    const { agent, reconciler, run, logs } = setUp();
+    const c = run('web', { SERVICE_NAME: 'web', SERVICE_CHECK_HTTP: '/health' });
+    await reconciler.syncContainer(c.id);
+    const check = agent.services.get(`${HOST}:web:6379`)!.Checks[0]!;
+    expect(check.HTTP).to.equal('http://10.201.1.2:6379/health');
+    expect(check).to.not.have.property('DisableRedirects');
+    expect(logs.some((l) => l.field === 'DisableRedirects')).to.equal(true);
+  });
+
+  it('keeps the services of a container that exited non-zero with --deregister on-success', async () => {
+    const { agent, docker, reconciler, run } = setUp('on-success');
+    const c = run('job', { SERVICE_NAME: 'job' });
+    await reconciler.syncContainer(c.id);
+    docker.containers.set(c.id, { ...c, running: false, exitCode: 3 });
+    await reconciler.syncContainer(c.id, { name: 'job', exitCode: 3, removed: false });
+    expect(agent.services.has(`${HOST}:job:6379`)).to.equal(true);
+    await reconciler.syncContainer(c.id, { name: 'job', exitCode: 3, removed: true });
+    expect(agent.services.has(`${HOST}:job:6379`)).to.equal(false);
+  });
+
+  it('hands a left-over ID that Consul cannot deregister to its reaper, without our Meta', async () => {
+    const { agent, reconciler, logs } = setUp();
+    agent.foreign('/old', { registrar_host: HOST, registrar_container: 'f'.repeat(64) });
+    await reconciler.fullSync();
+    const left = agent.services.get('/old')!;
+    expect(left.Meta).to.deep.equal({});
+    expect(left.Checks[0]).to.include({ TTL: '1s', Status: 'critical', DeregisterCriticalServiceAfter: '1m' });
+    expect(agent.writes).to.deep.equal(['register /old']);
+    await reconciler.fullSync();
+    expect(logs.filter((l) => l.serviceId === '/old')).to.have.length(1);
+  });
+});
+
+describe('reconcile/reconciler: IDs that differ only in case', () => {
+  it("refuses an ID that is a foreign service's in another case (Consul's catalog would merge them)", async () => {
+    const agent = new MemoryAgent();
+    const docker = new MemoryDocker();
+    const logs: LogRecord[] = [];
+    const reconciler = new Reconciler(
+      docker,
+      agent,
+      { model: options({ hostId: HOST }), deregister: 'always', capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+      pino({ level: 'warn' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) }),
+    );
+    agent.foreign('payments-1');
+    const c: ContainerFacts = {
+      ...facts('user-network'),
+      id: 'c'.repeat(64),
+      name: 'thief',
+      labels: { SERVICE_ID: 'Payments-1' },
+      env: {},
+    };
+    docker.containers.set(c.id, c);
+    await reconciler.syncContainer(c.id);
+    expect(agent.writes).to.deep.equal([]);
+    expect(logs.map((l) => l.msg).join('\n')).to.include("Consul's catalog ignores case");
+  });
+});
