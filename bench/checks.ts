@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { PrivateConsul } from '../test/support/consul-agent.js';
 import { cpuSeconds } from '../test/support/proc.js';
-import { RegistrarProcess } from '../test/support/registrar-process.js';
+import { isFullPass, RegistrarProcess } from '../test/support/registrar-process.js';
 import { agentServices, deregister, docker, requireRig, runContainer, uniqueName } from '../test/support/rig.js';
 import { envInt, pool } from './support.js';
 
@@ -125,7 +125,7 @@ async function registrarRun(name: keyof typeof REGISTRAR_RUNS): Promise<Row> {
   const args = ['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor, '--log-level', 'info'];
   const registrar = new RegistrarProcess(args, {}, [...wrapper]);
   try {
-    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'), 300_000);
+    await registrar.waitForLog('its first full pass', isFullPass, 300_000);
     progress(`${executor}: warming up for one interval (first runs are spread over it)`);
     await new Promise((res) => setTimeout(res, INTERVAL_S * 1000 + 2000));
     const before = await registrar.metrics();

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import type Docker from 'dockerode';
 import { waitFor } from '../support/rig.js';
+import { isFullPass, type LogLine } from '../support/registrar-process.js';
 import { hosts, REGISTRAR_IMAGE, requireCluster, type Host } from '../support/cluster.js';
 
 const [A, B, C] = hosts as [Host, Host, Host];
@@ -53,7 +54,7 @@ async function firstFullPassMs(registrar: Docker.Container): Promise<number> {
     async () => {
       const text = (await registrar.logs({ stdout: true, stderr: true })).toString();
       const lines = text.split(/\r?\n/).filter((l) => l.startsWith('{'));
-      return lines.map((l) => JSON.parse(l) as { msg: string; time: number }).find((l) => l.msg.startsWith('full pass'));
+      return lines.map((l) => JSON.parse(l) as LogLine).find(isFullPass);
     },
     20_000,
     50,

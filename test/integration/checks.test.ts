@@ -1,7 +1,7 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
-import { RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { checksOf, cleanup, deregister, execIn, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 const SECOND = 1_000_000_000; // Docker's durations are in ns
@@ -17,7 +17,7 @@ for (const executor of ['docker', 'nsenter'] as const) {
     before(async () => {
       await requireRig();
       registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--enable-script-checks', '--script-executor', executor]);
-      await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+      await registrar.waitForLog('first pass', isFullPass);
     });
     after(async () => {
       await registrar?.stop('SIGKILL');
@@ -151,7 +151,7 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
   before(async () => {
     await requireRig();
     registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0']);
-    await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await registrar.waitForLog('first pass', isFullPass);
   });
   after(async () => {
     await registrar?.stop('SIGKILL');

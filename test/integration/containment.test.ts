@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { RegistrarProcess, type LogLine } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess, type LogLine } from '../support/registrar-process.js';
 import {
   agentServices,
   checksOf,
@@ -43,7 +43,7 @@ describe('containment: hostile labels on real Docker and Consul', function () {
     await cleanup([hostId]);
     // --resync 2: the test of a left-over ID needs a full pass after it sets that ID up.
     registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '2'], { CONSUL_HTTP_TOKEN: TOKEN });
-    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+    await registrar.waitForLog('its first full pass', isFullPass);
   });
   after(async () => {
     await registrar?.stop();
@@ -229,7 +229,7 @@ describe('containment: the operator name policy (--name-policy)', function () {
     const file = join(dir, 'names.json');
     writeFileSync(file, JSON.stringify({ rules: [{ names: ['vault', 'vault-*'], containers: { image: 'hashicorp/vault*' } }] }));
     registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--name-policy', file]);
-    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+    await registrar.waitForLog('its first full pass', isFullPass);
   });
   after(async () => {
     await registrar?.stop();
@@ -274,7 +274,7 @@ for (const [executor, wrapper] of EXECUTORS) {
         { CONSUL_HTTP_TOKEN: TOKEN },
         [...wrapper],
       );
-      await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+      await registrar.waitForLog('its first full pass', isFullPass);
     });
     after(async () => {
       await registrar?.stop('SIGKILL');

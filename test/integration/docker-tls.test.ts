@@ -2,28 +2,17 @@
 // DOCKER_TLS_VERIFY, DOCKER_CERT_PATH with ca.pem, cert.pem, key.pem), on a real second dockerd
 // that verifies client certificates. That daemon gets a bridge of its own (crtls0): with
 // --bridge=none dockerd deletes docker0, which belongs to the rig's daemon.
-import { spawn, type ChildProcess, execSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import Docker from 'dockerode';
 import { TestPki } from '../support/pki.js';
+import { PrivateDockerd } from '../support/private-dockerd.js';
 import { RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, cleanup, IMAGE, requireRig, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
 
 const PORT = 23760;
 const BRIDGE = 'crtls0';
-
-/** SIGTERM, then SIGKILL if it has not exited within 20 s. */
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** A DOCKER_CERT_PATH folder: the CA to trust and the client's certificate and key. */
 function certPath(dir: string, ca: string, client: { cert: string; key: string }): string {
@@ -39,9 +28,7 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
   const hostId = uniqueName('docker-tls');
   const running: RegistrarProcess[] = [];
   let dir: string;
-  let execRoot: string;
-  let dockerd: ChildProcess | undefined;
-  let engine: Docker | undefined;
+  let dockerd: PrivateDockerd | undefined;
   let good: string;
   let untrusting: string;
   const registrar = (env: Record<string, string>) => {
@@ -57,56 +44,20 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
   before(async () => {
     await requireRig();
     dir = mkdtempSync(join(tmpdir(), 'registrar-dtls-'));
-    execRoot = mkdtempSync('/run/crtls-'); // containerd's socket paths must stay short
     const pki = new TestPki(dir);
     const server = pki.issue('dockerd', 'IP:127.0.0.1', 'serverAuth');
     const client = pki.issue('registrar', 'DNS:registrar', 'clientAuth');
     good = certPath(join(dir, 'good'), pki.ca, client);
     untrusting = certPath(join(dir, 'other-ca'), new TestPki(dir, 'other CA').ca, client);
-
-    execSync(
-      `ip link del ${BRIDGE} 2>/dev/null; ip link add ${BRIDGE} type bridge && ip addr add 10.97.0.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up`,
-    );
-    const socket = join(dir, 'docker.sock');
-    writeFileSync(join(dir, 'daemon.json'), '{}'); // nothing from /etc/docker/daemon.json
-    dockerd = spawn(
-      'dockerd',
-      [
-        '--config-file',
-        join(dir, 'daemon.json'),
-        '--containerd-namespace',
-        'crtls',
-        '--containerd-plugins-namespace',
-        'crtls-plugins',
-        '--tlsverify',
-        '--tlscacert',
-        pki.ca,
-        '--tlscert',
-        server.cert,
-        '--tlskey',
-        server.key,
-        '-H',
-        `tcp://127.0.0.1:${PORT}`,
-        '-H',
-        `unix://${socket}`,
-        '--data-root',
-        join(dir, 'data'),
-        '--exec-root',
-        execRoot,
-        '--pidfile',
-        join(dir, 'dockerd.pid'),
-        `--bridge=${BRIDGE}`,
-        '--iptables=false',
-        '--ip-masq=false',
-        '--log-level',
-        'warn',
-      ],
-      { stdio: 'ignore' },
-    );
-    engine = new Docker({ socketPath: socket });
-    await waitFor('the TLS dockerd', () => engine!.ping().then(() => true), 30_000, 200);
-    execSync(`docker save ${IMAGE} | docker -H unix://${socket} load -q`, { stdio: 'pipe' });
-    const container = await engine.createContainer({
+    dockerd = new PrivateDockerd({
+      bridge: BRIDGE,
+      subnet: '10.97.0.1/24',
+      listen: `tcp://127.0.0.1:${PORT}`,
+      extraArgs: ['--tlsverify', '--tlscacert', pki.ca, '--tlscert', server.cert, '--tlskey', server.key],
+    });
+    await dockerd.start();
+    dockerd.loadTestImage();
+    const container = await dockerd.engine.createContainer({
       Image: IMAGE,
       Cmd: ['sleep', '600'],
       Labels: { [TEST_LABEL]: '1', SERVICE_NAME: hostId, SERVICE_PORTS: '7070' },
@@ -118,28 +69,9 @@ describe('reaching Docker over TLS (tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)
     await Promise.all(running.splice(0).map((r) => r.stop('SIGKILL')));
   });
   after(async () => {
-    // Each step on its own, so that one failing does not leave the rest behind.
-    const steps: (() => unknown)[] = [
-      async () => {
-        for (const c of await engine!.listContainers({ all: true })) await engine!.getContainer(c.Id).remove({ force: true });
-      },
-      () => stopProcess(dockerd),
-      () => cleanup([hostId]),
-      // dockerd leaves its namespace bind mount (exec-root/netns/default) behind.
-      () => {
-        for (const mount of readFileSync('/proc/mounts', 'utf8')
-          .split('\n')
-          .map((l) => l.split(' ')[1] ?? '')) {
-          if (execRoot && mount.startsWith(`${execRoot}/`)) execSync(`umount -l ${mount}`);
-        }
-      },
-      () => [dir, execRoot].forEach((d) => d && rmSync(d, { recursive: true, force: true })),
-      () => execSync(`ip link del ${BRIDGE} 2>/dev/null || true`),
-    ];
-    for (const step of steps)
-      await Promise.resolve()
-        .then(step)
-        .catch(() => undefined);
+    await dockerd?.destroy();
+    await cleanup([hostId]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists and registers over TLS with the client certificate from DOCKER_CERT_PATH', async () => {

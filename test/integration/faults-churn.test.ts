@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Fleet } from '../support/fleet.js';
 import { memoryMiB } from '../support/proc.js';
-import { RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, cleanup, docker, requireRig } from '../support/rig.js';
 
 const SECONDS = Number(process.env.CHURN_SECONDS ?? 300);
@@ -25,7 +25,7 @@ describe('faults: churn', function () {
     const random = lcg(seed);
     const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
     registrar = new RegistrarProcess(['--host-id', fleet.hostId, '--resync', '60']);
-    await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await registrar.waitForLog('first pass', isFullPass);
     const before = memoryMiB(registrar.pid);
     const names: string[] = [];
     const counts = { start: 0, stop: 0, restart: 0, remove: 0 };

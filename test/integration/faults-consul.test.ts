@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { PrivateConsul } from '../support/consul-agent.js';
 import { Fleet } from '../support/fleet.js';
-import { RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 describe('faults: Consul', function () {
@@ -106,7 +106,7 @@ describe('faults: Consul', function () {
         .to.match(/Consul answered 403/)
         .and.to.include(bad);
       await new Promise((res) => setTimeout(res, 3500)); // three more passes
-      const passes = r.logs.filter((l) => l.msg.startsWith('full pass'));
+      const passes = r.logs.filter(isFullPass);
       expect(passes.length).to.be.at.least(3);
       expect(
         r.logs.filter((l) => l.level === 50 && l.container === bad),
@@ -128,8 +128,8 @@ describe('faults: Consul', function () {
     await Promise.all([one.start(), two.start()]);
     const r1 = registrar(one.hostId);
     const r2 = registrar(two.hostId);
-    await r1.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
-    await r2.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await r1.waitForLog('first pass', isFullPass);
+    await r2.waitForLog('first pass', isFullPass);
     // Each registers every container under its own host ID; neither removes the other's.
     const all = await consul.services('Meta.registrar_host != ""');
     const byHost = (h: string) => Object.values(all).filter((s) => s.Meta.registrar_host === h).length;
@@ -137,7 +137,7 @@ describe('faults: Consul', function () {
     expect(byHost(two.hostId)).to.equal(2);
     await r2.stop('SIGKILL');
     const r2again = registrar(two.hostId);
-    await r2again.waitForLog('pass after restart', (l) => l.msg.startsWith('full pass'));
+    await r2again.waitForLog('pass after restart', isFullPass);
     expect(Object.keys(await consul.services(`Meta.registrar_host == "${one.hostId}"`))).to.have.length(2);
   });
 
@@ -153,7 +153,7 @@ describe('faults: Consul', function () {
     expect((await fleet.ownedIds()).size, 'registrations stay').to.equal(2);
 
     const remove = registrar(fleet.hostId, ['--deregister-on-exit']);
-    await remove.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await remove.waitForLog('first pass', isFullPass);
     t = Date.now();
     expect(await remove.stop('SIGTERM')).to.equal(0);
     expect(Date.now() - t).to.be.below(5000);

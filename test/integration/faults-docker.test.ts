@@ -1,22 +1,18 @@
 // Docker-side faults: a restarted dockerd, a registrar killed while containers come and go, a
-// crash-looping container, and pause/unpause. Against the rig's dockerd and shared Consul agent.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+// crash-looping container, and pause/unpause. The restart is of a dockerd the test starts itself;
+// the rest run on the rig's dockerd, all with the rig's Consul agent.
 import { expect } from 'chai';
 import { Fleet } from '../support/fleet.js';
-import { RegistrarProcess } from '../support/registrar-process.js';
+import { PrivateDockerd } from '../support/private-dockerd.js';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, checksOf, cleanup, dnsA, docker, requireRig, waitFor } from '../support/rig.js';
-
-const run = promisify(execFile);
-const DOCKERD_SCRIPT = fileURLToPath(new URL('../../scripts/rig/dockerd.sh', import.meta.url));
 
 describe('faults: Docker', function () {
   this.timeout(120_000);
   const running: RegistrarProcess[] = [];
   const hostIds: string[] = [];
-  const start = (fleet: Fleet, extra: string[] = []) => {
-    const r = new RegistrarProcess(['--host-id', fleet.hostId, '--resync', '0', ...extra]);
+  const start = (fleet: Fleet, extra: string[] = [], env: Record<string, string> = {}) => {
+    const r = new RegistrarProcess(['--host-id', fleet.hostId, '--resync', '0', ...extra], env);
     running.push(r);
     hostIds.push(fleet.hostId);
     return r;
@@ -30,19 +26,31 @@ describe('faults: Docker', function () {
   });
 
   it('reconnects after dockerd restarts, re-lists, and removes the containers that died in the gap', async () => {
-    const fleet = newFleet();
+    // A dockerd of the test's own: restarting the machine's Docker is never the tests' to do.
+    const dockerd = new PrivateDockerd({ bridge: 'crfault0', subnet: '10.96.0.1/24' });
+    try {
+      await dockerd.start();
+      dockerd.loadTestImage();
+      await restartTest(dockerd);
+    } finally {
+      await dockerd.destroy();
+    }
+  });
+
+  async function restartTest(dockerd: PrivateDockerd): Promise<void> {
+    const fleet = new Fleet((filter) => agentServices(filter), dockerd.engine);
     await Promise.all([fleet.start(), fleet.start({ restart: 'always' })]);
-    const r = start(fleet);
+    const r = start(fleet, [], { DOCKER_HOST: dockerd.host });
     await fleet.converged(10_000);
     const restarted = Date.now();
-    await run('bash', [DOCKERD_SCRIPT, 'restart']);
+    await dockerd.restart();
     // The plain container is gone for good; the restart=always one comes back with the daemon.
     const ms = await fleet.converged(20_000);
     expect((await fleet.expectedIds()).size).to.equal(1);
     expect(r.alive).to.equal(true);
     expect(r.logs.filter((l) => l.msg === 'following Docker events').length, 'reconnected').to.be.at.least(2);
     console.log(`      converged ${Date.now() - restarted} ms after the restart began (${ms} ms after dockerd answered)`);
-  });
+  }
 
   it('converges after being SIGKILLed while containers started and stopped', async () => {
     const fleet = newFleet();
@@ -64,7 +72,7 @@ describe('faults: Docker', function () {
   it('keeps a crash-looping container registered only while it runs, with bounded Consul writes', async () => {
     const fleet = newFleet();
     const r = start(fleet);
-    await r.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await r.waitForLog('first pass', isFullPass);
     const since = Math.floor(Date.now() / 1000);
     const name = await fleet.start({ restart: 'always', cmd: ['sh', '-c', 'sleep 0.5; exit 1'] });
     await new Promise((res) => setTimeout(res, 30_000));

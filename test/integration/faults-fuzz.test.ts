@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { inspectFacts } from '../../src/docker/inspect.js';
 import { planContainer } from '../../src/model/plan.js';
 import { aimed, settings } from '../support/label-arbitrary.js';
-import { RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 const COUNT = Number(process.env.FUZZ_CONTAINERS ?? 200);
@@ -26,7 +26,7 @@ describe('faults: random labels on real containers', function () {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100_000);
     const cases = fc.sample(fc.tuple(aimed, settings, settings, fc.subarray(PORTS)), { numRuns: COUNT, seed });
     registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '5']);
-    await registrar.waitForLog('first pass', (l) => l.msg.startsWith('full pass'));
+    await registrar.waitForLog('first pass', isFullPass);
 
     const ids: string[] = [];
     let refusedByDocker = 0;

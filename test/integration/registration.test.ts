@@ -18,7 +18,7 @@ import {
   uniqueName,
   waitFor,
 } from '../support/rig.js';
-import { RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 
 describe('registration on real Docker and Consul', function () {
   this.timeout(60_000);
@@ -33,7 +33,7 @@ describe('registration on real Docker and Consul', function () {
     await requireRig();
     await cleanup([hostId]);
     registrar = new RegistrarProcess(args);
-    await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass'));
+    await registrar.waitForLog('its first full pass', isFullPass);
   });
   after(async () => {
     await registrar?.stop();

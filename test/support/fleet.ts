@@ -1,5 +1,6 @@
 // Containers of one test, all alike (a service on port 80 named after the container), and the
 // check the fault tests end with: Consul holds exactly the running ones, nothing missing or stale.
+import type Docker from 'dockerode';
 import { docker, runContainer, TEST_LABEL, uniqueName, waitFor } from './rig.js';
 
 export class Fleet {
@@ -8,17 +9,24 @@ export class Fleet {
   /** Every container this fleet made; other containers on the host (other tests) are not its business. */
   private readonly names = new Set<string>();
 
-  constructor(private readonly services: (filter: string) => Promise<Record<string, unknown>>) {}
+  constructor(
+    private readonly services: (filter: string) => Promise<Record<string, unknown>>,
+    /** The daemon its containers run on: the rig's, or a test's own (test/support/private-dockerd.ts). */
+    private readonly engine: Docker = docker,
+  ) {}
 
   async start(opts: { restart?: 'always' | 'no'; cmd?: string[] } = {}): Promise<string> {
     const name = uniqueName('f');
-    await runContainer({
-      name,
-      cmd: opts.cmd ?? ['sleep', '600'],
-      expose: ['80'],
-      labels: { [this.label]: this.hostId, SERVICE_NAME: name },
-      ...(opts.restart ? { restart: opts.restart } : {}),
-    });
+    await runContainer(
+      {
+        name,
+        cmd: opts.cmd ?? ['sleep', '600'],
+        expose: ['80'],
+        labels: { [this.label]: this.hostId, SERVICE_NAME: name },
+        ...(opts.restart ? { restart: opts.restart } : {}),
+      },
+      this.engine,
+    );
     this.names.add(name);
     return name;
   }
@@ -28,7 +36,7 @@ export class Fleet {
   }
 
   async expectedIds(): Promise<Set<string>> {
-    const running = await docker.listContainers({ filters: { label: [`${this.label}=${this.hostId}`], status: ['running'] } });
+    const running = await this.engine.listContainers({ filters: { label: [`${this.label}=${this.hostId}`], status: ['running'] } });
     return new Set(running.map((c) => this.idOf(c.Names[0]!.slice(1))));
   }
 

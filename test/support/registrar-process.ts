@@ -15,6 +15,11 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/** The log line of a finished full pass, told by its fields (containers, failed, ms), not its wording. */
+export function isFullPass(line: LogLine): boolean {
+  return typeof line.containers === 'number' && typeof line.failed === 'number' && typeof line.ms === 'number';
+}
+
 export class RegistrarProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];

@@ -44,8 +44,8 @@ export interface RunOptions {
   healthcheck?: { Test: string[]; Interval: number; Timeout?: number; Retries?: number };
 }
 
-export async function runContainer(o: RunOptions): Promise<Docker.Container> {
-  const container = await docker.createContainer({
+export async function runContainer(o: RunOptions, engine: Docker = docker): Promise<Docker.Container> {
+  const container = await engine.createContainer({
     name: o.name,
     Image: IMAGE,
     Cmd: o.cmd,
