@@ -294,7 +294,9 @@ function where(name: OptionName): string {
 }
 
 function bool(v: RawConfig, name: OptionName): boolean {
-  const parsed = parseBool(v[name] ?? 'false');
+  const value = v[name] ?? 'false';
+  // An empty value (--flag=) is a mistake to report, not a quiet "off".
+  const parsed = value.trim() === '' ? undefined : parseBool(value);
   if (parsed === undefined) throw new ConfigError(`${where(name)} is "${v[name]}": write true or false`);
   return parsed;
 }

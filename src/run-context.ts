@@ -40,6 +40,11 @@ export async function connect(settings: Settings, log: Logger): Promise<RunConte
       "--consul-ssl-verify=false / CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests",
     );
   }
+  if (connection.token && tokenInTheClear(connection.baseUrl)) {
+    log.warn(
+      `the Consul token goes over plain HTTP to ${new URL(connection.baseUrl).host}, which is not this machine: use https:// (CONSUL_HTTP_SSL, CONSUL_CACERT) or the local agent on 127.0.0.1`,
+    );
+  }
   const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
     pRetry(call, {
       retries: Number.POSITIVE_INFINITY,
@@ -109,4 +114,12 @@ export async function connect(settings: Settings, log: Logger): Promise<RunConte
     consulNodeId: self.nodeId,
     ...(ttl ? { ttl } : {}),
   };
+}
+
+/** A token sent over plain HTTP to an address off this machine: anyone on the path can read it. */
+export function tokenInTheClear(baseUrl: string): boolean {
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }

@@ -17,6 +17,8 @@ export const TIMINGS = {
   /** Docker event stream: first reconnect after 250 ms, doubling to 30 s while dockerd stays away. */
   eventReconnectFirstMs: 250,
   eventReconnectMaxMs: 30_000,
+  /** …starting over only after a stream stayed up this long (one that drops at once is a failing daemon). */
+  eventStreamStableMs: 10_000,
   /** Script checks: Consul's own floor for check intervals, and a day as the ceiling. */
   checkIntervalMinMs: 1_000,
   checkIntervalMaxMs: 86_400_000,

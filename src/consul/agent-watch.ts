@@ -16,6 +16,7 @@ export interface AgentIdentity {
 export class AgentWatch implements Part {
   private timer: NodeJS.Timeout | undefined;
   private down = false;
+  private polling = false;
 
   /** False while the agent does not answer. */
   get reachable(): boolean {
@@ -40,6 +41,9 @@ export class AgentWatch implements Part {
   }
 
   private async poll(): Promise<void> {
+    // At most one poll in flight: an agent that hangs must not collect a request every second.
+    if (this.polling) return;
+    this.polling = true;
     try {
       const self = await this.consul.self();
       if (this.down || self.nodeId !== this.nodeId) {
@@ -52,6 +56,8 @@ export class AgentWatch implements Part {
     } catch (err) {
       if (!this.down) this.log.warn({ err: describeError(err) }, 'Consul agent unreachable; registrations resume when it answers');
       this.down = true;
+    } finally {
+      this.polling = false;
     }
   }
 }

@@ -13,7 +13,8 @@ export interface DockerSettings {
 export function connectDocker(settings: DockerSettings): Docker {
   const url = new URL(settings.host);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
-  const tls = settings.tlsVerify || settings.certPath !== undefined;
+  // https:// is TLS by its name, as for the docker CLI; tcp:// is TLS when DOCKER_TLS_VERIFY or DOCKER_CERT_PATH say so.
+  const tls = settings.tlsVerify || settings.certPath !== undefined || url.protocol === 'https:';
   const cert = (file: string) =>
     settings.certPath ? readSettingFile(join(settings.certPath, file), '--docker-cert-path / DOCKER_CERT_PATH') : undefined;
   return new Docker({

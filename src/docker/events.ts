@@ -28,6 +28,8 @@ export interface WatchOptions {
   onConnected: () => void;
   /** Wait before reconnecting, by attempt number (from 1); injectable for tests. */
   backoffMs?: (attempt: number) => number;
+  /** How long a stream must stay up before the backoff starts over; injectable for tests. */
+  stableAfterMs?: number;
 }
 
 // Events after which a container's services may differ. exec_*, attach, top... are left out, and
@@ -75,7 +77,10 @@ export class DockerEventWatcher implements Part {
         const stream = await this.docker.getEvents({ filters: { type: ['container', 'network'], event: EVENTS } });
         this.stream = stream;
         if (this.stopped) break;
-        attempt = 0;
+        // The backoff starts over only once a stream has stayed up: a dockerd that accepts and drops
+        // at once would otherwise cost a full pass every 250 ms.
+        const stable = setTimeout(() => (attempt = 0), this.options.stableAfterMs ?? TIMINGS.eventStreamStableMs).unref();
+        stream.once('close', () => clearTimeout(stable));
         this.log.info('following Docker events');
         this.options.onConnected();
         for await (const event of ndjson(stream as AsyncIterable<Buffer>)) this.dispatch(event as DockerEvent);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, helpText, readConfig, toSettings, validHostId, type Settings } from '../../src/config.js';
+import { tokenInTheClear } from '../../src/run-context.js';
 
 const settings = (argv: string[] = [], env: NodeJS.ProcessEnv = {}): Settings => toSettings(readConfig(argv, env).values);
 
@@ -162,6 +163,22 @@ describe('config: containment settings', () => {
       ['--name-policy', 'REGISTRAR_NAME_POLICY'],
     ]) {
       expect(help).to.include(flag!).and.include(`[env ${env}]`);
+    }
+  });
+});
+
+describe('config: settings that look off but are mistakes', () => {
+  it('refuses an empty boolean flag instead of reading it as false', () => {
+    expect(() => toSettings(readConfig(['--explicit='], {}).values)).to.throw(ConfigError, /--explicit/);
+  });
+});
+
+describe('run-context: a token over plain HTTP', () => {
+  it('is flagged for an agent off this machine, not for loopback or HTTPS', () => {
+    expect(tokenInTheClear('http://10.0.0.5:8500/v1')).to.equal(true);
+    expect(tokenInTheClear('http://consul.example:8500/v1')).to.equal(true);
+    for (const url of ['http://127.0.0.1:8500/v1', 'http://localhost:8500/v1', 'http://[::1]:8500/v1', 'https://10.0.0.5:8501/v1']) {
+      expect(tokenInTheClear(url), url).to.equal(false);
     }
   });
 });

@@ -30,7 +30,7 @@ const until = async (what: string, probe: () => boolean): Promise<void> => {
   if (!probe()) throw new Error(`never: ${what}`);
 };
 
-function watch(source: FakeEvents, backoffs: number[] = []) {
+function watch(source: FakeEvents, backoffs: number[] = [], stableAfterMs = 10_000) {
   const seen: [string, ContainerEvent][] = [];
   let connected = 0;
   const watcher = new DockerEventWatcher(
@@ -42,6 +42,7 @@ function watch(source: FakeEvents, backoffs: number[] = []) {
         backoffs.push(attempt);
         return 1;
       },
+      stableAfterMs,
     },
     pino({ level: 'silent' }),
   );
@@ -103,5 +104,36 @@ describe('docker/events: DockerEventWatcher', () => {
     await watcher.stop();
     await running;
     expect(performance.now() - t0).to.be.below(100);
+  });
+});
+
+describe('docker/events: a dockerd that accepts and drops the stream', () => {
+  it('keeps backing off while each stream ends at once, so full passes stay rare', async () => {
+    const source = new FakeEvents();
+    const backoffs: number[] = [];
+    const { watcher, running, connected } = watch(source, backoffs);
+    for (let i = 1; i <= 4; i++) {
+      await until(`connection ${i}`, () => connected() === i);
+      source.streams.at(-1)!.end();
+    }
+    await until('the fourth backoff', () => backoffs.length === 4);
+    expect(backoffs).to.deep.equal([1, 2, 3, 4]);
+    await watcher.stop();
+    await running;
+  });
+
+  it('starts the backoff over once a stream has stayed up', async () => {
+    const source = new FakeEvents();
+    const backoffs: number[] = [];
+    const { watcher, running, connected } = watch(source, backoffs, 20);
+    await until('connected', () => connected() === 1);
+    source.streams[0]!.end();
+    await until('reconnected', () => connected() === 2);
+    await new Promise((r) => setTimeout(r, 40)); // longer than stableAfterMs
+    source.streams[1]!.end();
+    await until('two backoffs', () => backoffs.length === 2);
+    expect(backoffs).to.deep.equal([1, 1]);
+    await watcher.stop();
+    await running;
   });
 });

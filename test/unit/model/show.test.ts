@@ -87,8 +87,7 @@ describe('model/show', () => {
 });
 
 describe('model/show: formatting marks', () => {
-  it('escapes bidirectional and invisible marks that would make a line read differently', async () => {
-    const { printable, shown } = await import('../../../src/model/show.js');
+  it('escapes bidirectional and invisible marks that would make a line read differently', () => {
     for (const mark of ['\u202e', '\u2066', '\u200b', '\u200f', '\ufeff', '\u0085']) {
       expect(printable(`a${mark}b`)).to.not.include(mark);
       expect(shown(`a${mark}b`)).to.not.include(mark);
