@@ -70,6 +70,7 @@ export class Registrar {
             pingDocker: () => context.docker.ping(),
             consulReachable: () => agentWatch.reachable,
             lastFullPass: () => this.passes.lastEnded,
+            consulProblem: () => this.reconciler.consulProblem,
             resyncSeconds: settings.resyncSeconds,
           }),
       },

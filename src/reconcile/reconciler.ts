@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import { TIMINGS } from '../timings.js';
 import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
-import { isRefusal } from '../consul/errors.js';
+import { hostWideProblem, isRefusal } from '../consul/errors.js';
 import { describeError } from '../errors.js';
 import type { ContainerFacts, StoppedHint } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
@@ -37,6 +37,8 @@ export interface ReconcilerOptions {
   capabilities: Capabilities;
   /** Containers synced at once in a full pass. */
   concurrency: number;
+  /** How Consul writes are retried (default: TIMINGS); tests make it quick. */
+  writeRetry?: { retries: number; minMs: number; maxMs: number };
 }
 
 export interface PassSummary {
@@ -58,6 +60,8 @@ export class Reconciler {
   private readonly warned = new OncePerContainer();
   private readonly refused = new OncePerContainer();
   private readonly droppedFields = new Set<string>();
+  /** The host-wide problem with Consul last seen, until a sync succeeds again. */
+  private hostWide: string | undefined;
   /** Left-over IDs Consul cannot deregister, already handed to its reaper. */
   private readonly reaped = new Set<string>();
   private readonly claims = new ServiceIdClaims();
@@ -156,12 +160,26 @@ export class Reconciler {
       );
       this.hooks.metrics?.inc('registrar_refusals_total', refusals.size);
       for (const refusal of this.refused.fresh(id, [...refusals.values()])) this.log.error({ container: name, containerId: id }, refusal);
+      if (this.hostWide !== undefined) this.log.info('Consul accepts the registrar again');
+      this.hostWide = undefined;
       return refusals.size === 0;
     } catch (err) {
       this.hooks.metrics?.inc('registrar_sync_errors_total');
-      this.log.warn({ containerId: id, err: describeError(err) }, `container ${id}: sync failed; the next pass retries`);
+      const hostWide = hostWideProblem(err);
+      if (hostWide === undefined) {
+        this.log.warn({ containerId: id, err: describeError(err) }, `container ${id}: sync failed; the next pass retries`);
+      } else if (this.hostWide !== hostWide) {
+        // One line for the whole host while it lasts, not one per container and pass.
+        this.log.error({ err: describeError(err), hostWide: true }, hostWide);
+      }
+      this.hostWide = hostWide;
       return false;
     }
+  }
+
+  /** A problem with Consul that concerns every container (see consul/errors.ts), while it lasts. */
+  get consulProblem(): string | undefined {
+    return this.hostWide;
   }
 
   /**
@@ -287,12 +305,12 @@ export class Reconciler {
 
   /** A write to Consul, retried briefly on network errors and 5xx; a 4xx is thrown at once. */
   private async write(id: string, call: () => Promise<void>): Promise<void> {
-    await pRetry(call, {
+    const { retries, minMs, maxMs } = this.options.writeRetry ?? {
       retries: TIMINGS.writeRetries,
-      minTimeout: TIMINGS.writeRetryMinMs,
-      maxTimeout: TIMINGS.writeRetryMaxMs,
-      shouldRetry: ({ error }) => !isRefusal(error),
-    });
+      minMs: TIMINGS.writeRetryMinMs,
+      maxMs: TIMINGS.writeRetryMaxMs,
+    };
+    await pRetry(call, { retries, minTimeout: minMs, maxTimeout: maxMs, shouldRetry: ({ error }) => !isRefusal(error) });
     this.lastWrite.set(id, ++this.writes);
   }
 

@@ -7,6 +7,8 @@ export interface HealthSources {
   consulReachable: () => boolean;
   /** When the last full pass ended, if one has. */
   lastFullPass: () => number | undefined;
+  /** A problem with Consul that concerns every container (a revoked token, rate limiting), if any. */
+  consulProblem: () => string | undefined;
   resyncSeconds: number;
 }
 
@@ -28,5 +30,12 @@ export async function healthOf(s: HealthSources): Promise<{ ok: boolean } & Reco
   const last = s.lastFullPass();
   const age = last === undefined ? undefined : (Date.now() - last) / 1000;
   const fresh = age !== undefined && (s.resyncSeconds === 0 || age < TIMINGS.healthStalePasses * s.resyncSeconds);
-  return { ok: docker && consul && fresh, docker, consul, lastFullPassAgeSeconds: age };
+  const consulProblem = s.consulProblem();
+  return {
+    ok: docker && consul && fresh && consulProblem === undefined,
+    docker,
+    consul,
+    lastFullPassAgeSeconds: age,
+    ...(consulProblem ? { consulProblem } : {}),
+  };
 }

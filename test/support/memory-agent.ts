@@ -31,8 +31,8 @@ export class MemoryAgent implements ServiceAgent {
   readonly checkStatus = new Map<string, string>();
   /** Every write, in order: what a test counts to see that nothing was written. */
   readonly writes: string[] = [];
-  /** Refuses registrations it matches with this status (an ACL token limited to some names, say). */
-  refuse: ((reg: Registration) => number | undefined) | undefined;
+  /** Refuses registrations it matches with this status and body (an ACL token limited to some names, a revoked one). */
+  refuse: ((reg: Registration) => number | { status: number; body: string } | undefined) | undefined;
 
   async servicesWithMeta(meta: Record<string, string>): Promise<AgentService[]> {
     return [...this.services.values()].filter((s) => Object.entries(meta).every(([k, v]) => s.Meta[k] === v)).map(listed);
@@ -49,8 +49,9 @@ export class MemoryAgent implements ServiceAgent {
       ...reg.Checks.flatMap((c) => Object.keys(c).filter((k) => !CHECK_FIELDS.has(k))),
     ];
     if (unknown.length > 0) throw refusal(400, `Request decode failed: json: unknown field "${unknown[0]}"`);
-    const status = this.refuse?.(reg);
-    if (status !== undefined) throw refusal(status, 'Permission denied');
+    const answer = this.refuse?.(reg);
+    if (typeof answer === 'number') throw refusal(answer, 'Permission denied');
+    if (answer !== undefined) throw refusal(answer.status, answer.body);
     this.writes.push(`register ${reg.ID}`);
     const before = this.services.get(reg.ID);
     for (const check of before?.Checks ?? [])

@@ -27,6 +27,7 @@ class MemoryDocker implements ContainerSource {
 }
 
 const HOST = 'host1';
+const QUICK = { retries: 1, minMs: 1, maxMs: 1 };
 
 function setUp(deregister: DeregisterMode = 'always') {
   const agent = new MemoryAgent();
@@ -36,7 +37,7 @@ function setUp(deregister: DeregisterMode = 'always') {
   const reconciler = new Reconciler(
     docker,
     agent,
-    { model: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4 },
+    { model: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4, writeRetry: QUICK },
     log,
   );
   /** A running container on a user network exposing 6379, with these labels. */
@@ -223,4 +224,28 @@ describe('reconcile/reconciler: IDs that differ only in case', () => {
     expect(agent.writes).to.deep.equal([]);
     expect(logs.map((l) => l.msg).join('\n')).to.include("Consul's catalog ignores case");
   });
+});
+
+describe('reconcile/reconciler: problems of the whole host', () => {
+  for (const [what, answer] of [
+    ['a revoked token (403 ACL not found)', { status: 403, body: 'ACL not found' }],
+    ['rate limiting (429)', { status: 429, body: 'rate limit exceeded' }],
+    ['a failing agent (500)', { status: 500, body: 'rpc error' }],
+  ] as const) {
+    it(`says ${what} once for the host, not once per container and pass, and says when it is over`, async () => {
+      const { agent, reconciler, run, logs } = setUp();
+      for (const name of ['a', 'b', 'c']) run(name, { SERVICE_NAME: name });
+      agent.refuse = () => answer;
+      for (let i = 0; i < 3; i++) expect(await reconciler.fullSync()).to.include({ failed: 3 });
+      const lines = logs.filter((l) => l.level >= 40);
+      expect(lines, JSON.stringify(lines.map((l) => l.msg))).to.have.length(1);
+      expect(lines[0]!.hostWide).to.equal(true);
+      expect(lines[0]!.msg).to.not.include('SERVICE_');
+      expect(reconciler.consulProblem).to.be.a('string');
+      agent.refuse = undefined;
+      expect(await reconciler.fullSync()).to.include({ failed: 0 });
+      expect(reconciler.consulProblem).to.equal(undefined);
+      expect(agent.services.size).to.equal(3);
+    });
+  }
 });
