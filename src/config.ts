@@ -28,11 +28,23 @@ export const OPTIONS = {
   'docker-host': { env: 'DOCKER_HOST', type: 'string', default: 'unix:///var/run/docker.sock', help: 'Docker engine address' },
   'docker-tls-verify': { env: 'DOCKER_TLS_VERIFY', type: 'boolean', default: 'false', help: 'use TLS with the Docker engine (tcp://)' },
   'docker-cert-path': { env: 'DOCKER_CERT_PATH', type: 'string', help: 'folder with ca.pem, cert.pem, key.pem for Docker TLS' },
+  'docker-timeout': {
+    env: 'REGISTRAR_DOCKER_TIMEOUT',
+    type: 'string',
+    default: '10',
+    help: 'seconds a request to Docker may stay silent before it is abandoned (the event stream and running checks excepted)',
+  },
   'consul-addr': {
     env: 'CONSUL_HTTP_ADDR',
     type: 'string',
     default: '127.0.0.1:8500',
     help: 'local Consul agent, host:port or http(s)://host:port',
+  },
+  'consul-timeout': {
+    env: 'REGISTRAR_CONSUL_TIMEOUT',
+    type: 'string',
+    default: '10',
+    help: 'seconds a request to the Consul agent may take before it is abandoned',
   },
   'consul-ssl': { env: 'CONSUL_HTTP_SSL', type: 'boolean', default: 'false', help: 'use HTTPS when --consul-addr has no scheme' },
   'consul-token': { env: 'CONSUL_HTTP_TOKEN', type: 'string', secret: true, help: 'Consul ACL token' },
@@ -240,11 +252,13 @@ export function toSettings(v: RawConfig): Settings {
   const settings: Settings = {
     docker: {
       host: v['docker-host']!,
+      timeoutMs: seconds(v, 'docker-timeout'),
       tlsVerify: bool(v, 'docker-tls-verify'),
       ...defined({ certPath: optional('docker-cert-path') }),
     },
     consul: {
       addr: v['consul-addr']!,
+      timeoutMs: seconds(v, 'consul-timeout'),
       ssl: bool(v, 'consul-ssl'),
       skipVerify: !bool(v, 'consul-ssl-verify'),
       ...defined({
@@ -299,6 +313,13 @@ function bool(v: RawConfig, name: OptionName): boolean {
   const parsed = value.trim() === '' ? undefined : parseBool(value);
   if (parsed === undefined) throw new ConfigError(`${where(name)} is "${v[name]}": write true or false`);
   return parsed;
+}
+
+/** A deadline in seconds, as ms: from 0.1 s (anything shorter fails on a busy host) to an hour. */
+function seconds(v: RawConfig, name: OptionName): number {
+  const s = number(v, name, 0.1);
+  if (s > 3600) throw new ConfigError(`${where(name)} is "${v[name]}": write at most 3600 seconds`);
+  return Math.round(s * 1000);
 }
 
 function number(v: RawConfig, name: OptionName, min: number, whole = false): number {

@@ -37,7 +37,7 @@ export class Registrar {
   ) {
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
     this.scheduler = new CheckScheduler(
-      jobRunner(settings.scriptExecutor, context.docker, (id) => context.source.inspect(id), fallbackReporter(log)),
+      jobRunner(settings.scriptExecutor, context.dockerStreams, (id) => context.source.inspect(id), fallbackReporter(log)),
       ttlReporter(context.consul, lookAgain),
       { concurrency: settings.scriptConcurrency },
       log,
@@ -77,7 +77,7 @@ export class Registrar {
       log,
     );
     const events = new DockerEventWatcher(
-      context.docker,
+      context.dockerStreams,
       { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.passes.request() },
       log,
     );

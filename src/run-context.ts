@@ -15,7 +15,10 @@ import { TIMINGS } from './timings.js';
 
 /** What a run needs to know before its first pass: who we are and what the agent accepts. */
 export interface RunContext {
+  /** Docker with --docker-timeout on every request. */
   docker: Docker;
+  /** Docker without it, for streams that are quiet by nature: events, a running exec. */
+  dockerStreams: Docker;
   consul: ConsulAgent;
   source: ContainerSource;
   /** How the model turns this host's containers into services. */
@@ -33,6 +36,7 @@ export interface RunContext {
  */
 export async function connect(settings: Settings, log: Logger): Promise<RunContext> {
   const docker = connectDocker(settings.docker);
+  const dockerStreams = connectDocker(settings.docker, false);
   const connection = connectConsul(settings.consul);
   const consul = new ConsulAgent(connection);
   if (settings.consul.skipVerify && connection.baseUrl.startsWith('https:')) {
@@ -107,6 +111,7 @@ export async function connect(settings: Settings, log: Logger): Promise<RunConte
   };
   return {
     docker,
+    dockerStreams,
     consul,
     source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
     model,

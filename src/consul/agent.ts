@@ -29,7 +29,7 @@ export class ConsulAgent {
 
   constructor(connection: ConsulConnection) {
     this.client = connection.client;
-    this.http = new AgentHttp(connection.baseUrl, connection.agent, connection.token);
+    this.http = new AgentHttp(connection.baseUrl, connection.agent, connection.token, connection.timeoutMs);
   }
 
   async self(): Promise<{ version: string; address: string; nodeId: string }> {

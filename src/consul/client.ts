@@ -16,12 +16,15 @@ export interface ConsulSettings {
   tlsServerName?: string;
   /** Only when the operator asks for it (CONSUL_HTTP_SSL_VERIFY=false). */
   skipVerify: boolean;
+  /** --consul-timeout: every request to the agent is abandoned after this long (ms). */
+  timeoutMs: number;
 }
 
 export interface ConsulConnection {
   client: Consul;
   /** For the writes the package cannot make (consul/http.ts): the same keep-alive and TLS settings. */
   agent: http.Agent;
+  timeoutMs: number;
   token?: string;
   baseUrl: string;
 }
@@ -42,8 +45,13 @@ export function connectConsul(settings: ConsulSettings): ConsulConnection {
     : new http.Agent({ keepAlive: true });
   const token = settings.token || readToken(settings.tokenFile);
   const baseUrl = `${url.protocol}//${url.host}/v1`;
-  const client = new Consul({ baseUrl, agent, ...(token ? { defaults: { token } } : {}) } as ConstructorParameters<typeof Consul>[0]);
-  return { client, agent, baseUrl, ...(token ? { token } : {}) };
+  const client = new Consul({
+    baseUrl,
+    agent,
+    timeout: settings.timeoutMs,
+    ...(token ? { defaults: { token } } : {}),
+  } as ConstructorParameters<typeof Consul>[0]);
+  return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, ...(token ? { token } : {}) };
 }
 
 function readToken(path: string | undefined): string | undefined {

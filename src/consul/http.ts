@@ -13,6 +13,8 @@ export class AgentHttp {
     private readonly baseUrl: string,
     private readonly agent: http.Agent,
     private readonly token: string | undefined,
+    /** The whole request, answer included, is abandoned after this long. */
+    private readonly timeoutMs: number,
   ) {}
 
   async put(path: string, body: unknown, query: Record<string, string> = {}): Promise<void> {
@@ -41,6 +43,11 @@ export class AgentHttp {
         });
       });
       req.on('error', reject);
+      const timer = setTimeout(
+        () => req.destroy(Object.assign(new Error(`Consul did not answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        this.timeoutMs,
+      );
+      req.on('close', () => clearTimeout(timer));
       req.end(payload);
     });
   }
