@@ -23,8 +23,8 @@ describe('config', () => {
 
     it('gives working settings with nothing set', () => {
       const s = settings();
-      expect(s.docker).to.deep.equal({ host: 'unix:///var/run/docker.sock', tlsVerify: false });
-      expect(s.consul).to.deep.equal({ addr: '127.0.0.1:8500', ssl: false, skipVerify: false });
+      expect(s.docker).to.deep.equal({ host: 'unix:///var/run/docker.sock', tlsVerify: false, timeoutMs: 10_000 });
+      expect(s.consul).to.deep.equal({ addr: '127.0.0.1:8500', ssl: false, skipVerify: false, timeoutMs: 10_000 });
       expect(s).to.deep.include({ explicit: false, tags: [], resyncSeconds: 30, deregister: 'always', concurrency: 8, logLevel: 'info' });
       expect(s).to.not.have.any.keys('hostId', 'hostIp', 'network');
     });
@@ -72,7 +72,7 @@ describe('config', () => {
         REGISTRAR_TAGS: 'a, b',
         REGISTRAR_DEREGISTER: 'on-success',
       });
-      expect(s.docker).to.deep.equal({ host: 'tcp://docker:2376', tlsVerify: true, certPath: '/certs' });
+      expect(s.docker).to.deep.equal({ host: 'tcp://docker:2376', tlsVerify: true, certPath: '/certs', timeoutMs: 10_000 });
       expect(s.consul).to.deep.include({ ssl: true, skipVerify: true, token: 'secret' });
       expect(s).to.deep.include({
         hostId: 'node-1',
