@@ -31,7 +31,8 @@ export class StatusServer implements Part {
 /** /healthz and /metrics on --http-addr (loopback by default: nothing here is for the network). */
 export function startStatusServer(addr: string, sources: StatusSources, log: Logger): Server {
   const { host, port } = splitAddr(addr);
-  const server = createServer((req, res) => {
+  // Small and bounded: a few scrapers and probes, nothing more (a flood of clients must not cost memory).
+  const server = createServer({ maxHeaderSize: 8 * 1024, requestTimeout: 5_000, headersTimeout: 5_000 }, (req, res) => {
     void (async () => {
       if (req.url === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(sources.metrics());
@@ -43,6 +44,7 @@ export function startStatusServer(addr: string, sources: StatusSources, log: Log
       }
     })().catch(() => res.writeHead(500).end());
   });
+  server.maxConnections = 64;
   server.on('error', (err) =>
     log.error({ err: err.message }, `cannot serve /healthz and /metrics on ${addr}; set --http-addr (REGISTRAR_HTTP_ADDR)`),
   );
