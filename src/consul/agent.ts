@@ -72,7 +72,15 @@ export class ConsulAgent {
   async servicesWithIds(ids: string[]): Promise<AgentService[]> {
     if (ids.length === 0) return [];
     const wanted = new Set(ids.map((id) => id.toLowerCase()));
-    return (await this.list('')).filter((s) => wanted.has(s.id.toLowerCase()));
+    // The agent filters with a case-insensitive regular expression (seen on 1.8.7): one small answer
+    // instead of every service on the agent for every new container. An agent that cannot gets the
+    // whole list, filtered here.
+    const filter = ids.map((id) => `ID matches ${JSON.stringify(`(?i)^${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)}`).join(' or ');
+    const services = await this.list(filter).catch((err: unknown) => {
+      if (statusOf(err) !== 400) throw err;
+      return this.list('');
+    });
+    return services.filter((s) => wanted.has(s.id.toLowerCase()));
   }
 
   private async list(filter: string): Promise<AgentService[]> {

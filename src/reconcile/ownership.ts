@@ -22,6 +22,11 @@ export async function ownedServices(agent: ServiceAgent, hostId: string, contain
   return (await agent.servicesWithMeta(meta)).map(owned);
 }
 
+/** The services among these that this host ID owns. */
+export function ownedAmong(services: AgentService[], hostId: string): OwnedService[] {
+  return services.filter((s) => s.meta[OWNER_META.host] === hostId).map(owned);
+}
+
 function owned(s: AgentService): OwnedService {
   return {
     id: s.id,

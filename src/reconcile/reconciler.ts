@@ -14,8 +14,8 @@ import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from '../semaphore.js';
 import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
-import { holderOf, ownedServices, type OwnedService } from './ownership.js';
-import type { ServiceAgent } from './service-agent.js';
+import { holderOf, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
+import type { AgentService, ServiceAgent } from './service-agent.js';
 import { deregistrableById } from '../model/limits.js';
 
 export type DeregisterMode = 'always' | 'on-success';
@@ -29,6 +29,16 @@ export interface ContainerSource {
 /** The registrar's own checks (checks/), told which jobs each container's services now have. */
 export interface CheckJobs {
   sync(containerId: string, jobs: CheckJob[]): void;
+}
+
+/** What the caller already knows about a container when it asks for a sync. */
+interface SyncHints {
+  /** Its services on the agent, read by the full pass. */
+  owned?: OwnedService[];
+  /** Every service on the agent, read by the full pass: the ownership guard's view. */
+  snapshot?: AgentService[];
+  /** A die or destroy event's facts: Docker need not be asked. */
+  stopped?: StoppedHint;
 }
 
 export interface ReconcilerOptions {
@@ -83,7 +93,7 @@ export class Reconciler {
   /** Brings one container's services up to date; Docker events call this. */
   async syncContainer(id: string, stopped?: StoppedHint): Promise<void> {
     await this.queue.run(id, async () => {
-      await this.sync(id, undefined, stopped);
+      await this.sync(id, stopped ? { stopped } : {});
     });
   }
 
@@ -94,7 +104,10 @@ export class Reconciler {
   async fullSync(): Promise<PassSummary> {
     const started = performance.now();
     const writesBefore = this.writes;
-    const [running, owned] = await Promise.all([this.docker.runningIds(), ownedServices(this.consul, this.options.model.hostId)]);
+    // One list of every service on the agent: what this host ID owns, and what the ownership guard
+    // must not overwrite, without a request per container.
+    const [running, all] = await Promise.all([this.docker.runningIds(), this.consul.servicesWithMeta({})]);
+    const owned = ownedAmong(all, this.options.model.hostId);
     const ownedByContainer = new Map<string, OwnedService[]>();
     for (const s of owned) {
       const list = ownedByContainer.get(s.containerId);
@@ -109,7 +122,8 @@ export class Reconciler {
           this.queue.run(id, async () => {
             // A write for this container after we read Consul makes our copy stale: read it again.
             const fresh = (this.lastWrite.get(id) ?? 0) > writesBefore;
-            if (!(await this.sync(id, fresh ? undefined : (ownedByContainer.get(id) ?? [])))) failed++;
+            const known = fresh ? {} : { owned: ownedByContainer.get(id) ?? [], snapshot: all };
+            if (!(await this.sync(id, known))) failed++;
           }),
         ),
       ),
@@ -130,7 +144,8 @@ export class Reconciler {
     return owned.length;
   }
 
-  private async sync(id: string, knownOwned?: OwnedService[], stopped?: StoppedHint): Promise<boolean> {
+  private async sync(id: string, known: SyncHints): Promise<boolean> {
+    const { owned: knownOwned, stopped } = known;
     try {
       // A die or destroy event already says the container is not running: asking Docker again
       // would wait for it to finish tearing the container down (100 ms and more under load).
@@ -146,7 +161,7 @@ export class Reconciler {
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
       const warnings = [...(plan?.warnings ?? [])];
       const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
-      const desired = await this.guardOwnership(id, claimed, owned, warnings);
+      const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot);
       for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
       }
@@ -187,11 +202,20 @@ export class Reconciler {
    * this registrar's Meta (this host ID) and its container is gone. A foreign service (another
    * tool's, another host ID's, the registrar's own) is never overwritten, so never removed either.
    */
-  private async guardOwnership(id: string, wanted: Registration[], owned: OwnedService[], warnings: string[]): Promise<Registration[]> {
+  private async guardOwnership(
+    id: string,
+    wanted: Registration[],
+    owned: OwnedService[],
+    warnings: string[],
+    snapshot?: AgentService[],
+  ): Promise<Registration[]> {
     const ownedIds = new Set(owned.map((s) => s.id));
     const fresh = wanted.filter((r) => !ownedIds.has(r.ID));
     if (fresh.length === 0) return wanted;
-    const existing = await this.consul.servicesWithIds(fresh.map((r) => r.ID));
+    const freshIds = new Set(fresh.map((r) => r.ID.toLowerCase()));
+    const existing = snapshot
+      ? snapshot.filter((s) => freshIds.has(s.id.toLowerCase()))
+      : await this.consul.servicesWithIds(fresh.map((r) => r.ID));
     const refused = new Set<string>();
     for (const reg of fresh) {
       // Compared regardless of case: the catalog takes "Payments-1" and "payments-1" for one service.
