@@ -5,7 +5,7 @@ import { CheckScheduler } from './checks/scheduler.js';
 import { Heartbeat } from './checks/heartbeat.js';
 import { fallbackReporter, jobRunner } from './checks/run-job.js';
 import { ttlReporter } from './checks/ttl-report.js';
-import { DockerEventWatcher, isHealthEvent, stoppedHint, type ContainerEvent } from './docker/events.js';
+import { DockerEventWatcher, isHealthEvent, startHint, stoppedHint, type ContainerEvent } from './docker/events.js';
 import type { RunContext } from './run-context.js';
 import type { Part } from './part.js';
 import { FullPasses } from './reconcile/full-passes.js';
@@ -124,7 +124,7 @@ export class Registrar {
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
   private onEvent(id: string, event: ContainerEvent): void {
     this.metrics.inc('registrar_docker_events_total');
-    void this.reconciler.syncContainer(id, stoppedHint(id, event)).then(() => {
+    void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen: startHint(event) }).then(() => {
       if (!isHealthEvent(event)) return;
       for (const job of this.scheduler.jobsOf(id)) if (job.kind === 'docker-health') this.scheduler.runNow(job.checkId);
     });

@@ -75,16 +75,33 @@ export class ConsulAgent {
     // The agent filters with a case-insensitive regular expression (seen on 1.8.7): one small answer
     // instead of every service on the agent for every new container. An agent that cannot gets the
     // whole list, filtered here.
-    const filter = ids.map((id) => `ID matches ${JSON.stringify(`(?i)^${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)}`).join(' or ');
-    const services = await this.list(filter).catch((err: unknown) => {
+    const services = await this.matching(ids.map((id) => `${escape(id)}$`));
+    return services.filter((s) => wanted.has(s.id.toLowerCase()));
+  }
+
+  /** The services whose ID starts with one of these, regardless of case; one request. */
+  async servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]> {
+    if (prefixes.length === 0) return [];
+    const wanted = prefixes.map((p) => p.toLowerCase());
+    const services = await this.matching(prefixes.map(escape));
+    return services.filter((s) => wanted.some((p) => s.id.toLowerCase().startsWith(p)));
+  }
+
+  /** Services whose ID matches one of these anchored, case-insensitive expressions; the whole list where the agent cannot filter so. */
+  private async matching(expressions: string[]): Promise<AgentService[]> {
+    const filter = expressions.map((e) => `ID matches ${JSON.stringify(`(?i)^${e}`)}`).join(' or ');
+    return this.list(filter).catch((err: unknown) => {
       if (statusOf(err) !== 400) throw err;
       return this.list('');
     });
-    return services.filter((s) => wanted.has(s.id.toLowerCase()));
   }
 
   private async list(filter: string): Promise<AgentService[]> {
     const services = (await this.client.agent.service.list(filter ? { filter } : {})) as Record<string, AgentServiceJson>;
     return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -44,6 +44,15 @@ export function stoppedHint(id: string, event: ContainerEvent): StoppedHint | un
   return { name: event.attributes.name ?? id, exitCode: Number(event.attributes.exitCode ?? 0), removed: event.action === 'destroy' };
 }
 
+/**
+ * What a start event already says: the container's name and labels (Docker puts the labels among
+ * the event's attributes), enough to guess the service IDs it will ask for before inspecting it.
+ */
+export function startHint(event: ContainerEvent): { name: string; labels: Record<string, string> } | undefined {
+  if (event.action !== 'start' || !event.attributes.name) return undefined;
+  return { name: event.attributes.name, labels: event.attributes };
+}
+
 /** A health_status event: the container's mirrored HEALTHCHECK should be read again at once. */
 export function isHealthEvent(event: ContainerEvent): boolean {
   return event.action.startsWith('health_status');

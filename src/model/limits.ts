@@ -48,3 +48,19 @@ export function boundedTags(tags: string[], warnings: string[]): string[] {
   }
   return kept;
 }
+
+/**
+ * Prefixes every service ID of a container is likely to start with, from what a start event already
+ * says (its name and labels): the default host:name: form and the IDs its labels ask for. Lets the
+ * ownership guard ask Consul while Docker is still being asked; an ID they miss (a SERVICE_ID from
+ * image ENV) is looked up afterwards. Over-inclusive is harmless: the guard compares exact IDs.
+ */
+export function likelyIdPrefixes(hostId: string, name: string, labels: Record<string, string>): string[] {
+  const prefixes = [`${hostId}:${name}:`];
+  for (const [key, value] of Object.entries(labels)) {
+    if (!/^SERVICE_(\d{1,5}_)?ID$/i.test(key)) continue;
+    const id = value.trim();
+    if (id !== '' && idProblem(id) === undefined) prefixes.push(id);
+  }
+  return prefixes;
+}

@@ -16,7 +16,7 @@ import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
 import { holderOf, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';
-import { deregistrableById } from '../model/limits.js';
+import { deregistrableById, likelyIdPrefixes } from '../model/limits.js';
 
 export type DeregisterMode = 'always' | 'on-success';
 
@@ -31,14 +31,25 @@ export interface CheckJobs {
   sync(containerId: string, jobs: CheckJob[]): void;
 }
 
+interface LookAhead {
+  prefixes: string[];
+  services: AgentService[];
+}
+
+/** What a Docker event already says about a container. */
+export interface EventHints {
+  /** A die or destroy event's facts: Docker need not be asked. */
+  stopped?: StoppedHint | undefined;
+  /** A start event's name and labels: the ownership guard can ask Consul while Docker is asked. */
+  seen?: { name: string; labels: Record<string, string> } | undefined;
+}
+
 /** What the caller already knows about a container when it asks for a sync. */
-interface SyncHints {
+interface SyncHints extends EventHints {
   /** Its services on the agent, read by the full pass. */
   owned?: OwnedService[];
   /** Every service on the agent, read by the full pass: the ownership guard's view. */
   snapshot?: AgentService[];
-  /** A die or destroy event's facts: Docker need not be asked. */
-  stopped?: StoppedHint;
 }
 
 export interface ReconcilerOptions {
@@ -91,9 +102,9 @@ export class Reconciler {
   }
 
   /** Brings one container's services up to date; Docker events call this. */
-  async syncContainer(id: string, stopped?: StoppedHint): Promise<void> {
+  async syncContainer(id: string, event: EventHints = {}): Promise<void> {
     await this.queue.run(id, async () => {
-      await this.sync(id, stopped ? { stopped } : {});
+      await this.sync(id, event);
     });
   }
 
@@ -147,6 +158,7 @@ export class Reconciler {
   private async sync(id: string, known: SyncHints): Promise<boolean> {
     const { owned: knownOwned, stopped } = known;
     try {
+      const lookAhead = this.lookAhead(known);
       // A die or destroy event already says the container is not running: asking Docker again
       // would wait for it to finish tearing the container down (100 ms and more under load).
       const [facts, owned] = await Promise.all([
@@ -161,7 +173,7 @@ export class Reconciler {
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
       const warnings = [...(plan?.warnings ?? [])];
       const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
-      const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot);
+      const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead);
       for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
       }
@@ -208,14 +220,19 @@ export class Reconciler {
     owned: OwnedService[],
     warnings: string[],
     snapshot?: AgentService[],
+    early?: LookAhead,
   ): Promise<Registration[]> {
     const ownedIds = new Set(owned.map((s) => s.id));
     const fresh = wanted.filter((r) => !ownedIds.has(r.ID));
     if (fresh.length === 0) return wanted;
     const freshIds = new Set(fresh.map((r) => r.ID.toLowerCase()));
-    const existing = snapshot
-      ? snapshot.filter((s) => freshIds.has(s.id.toLowerCase()))
-      : await this.consul.servicesWithIds(fresh.map((r) => r.ID));
+    // What the agent has under those IDs: from the full pass's list, from the look-ahead a start
+    // event allowed, and only for IDs neither covers, one more question.
+    const covered = (r: Registration) => early?.prefixes.some((p) => r.ID.toLowerCase().startsWith(p)) ?? false;
+    const missing = snapshot ? [] : fresh.filter((r) => !covered(r)).map((r) => r.ID);
+    const known = snapshot ?? early?.services ?? [];
+    const asked = missing.length > 0 ? await this.consul.servicesWithIds(missing) : [];
+    const existing = [...known, ...asked].filter((s) => freshIds.has(s.id.toLowerCase()));
     const refused = new Set<string>();
     for (const reg of fresh) {
       // Compared regardless of case: the catalog takes "Payments-1" and "payments-1" for one service.
@@ -238,6 +255,15 @@ export class Reconciler {
     }
     this.hooks.metrics?.inc('registrar_ownership_refusals_total', refused.size);
     return wanted.filter((r) => !refused.has(r.ID));
+  }
+
+  /** For a start event: the agent's services under the IDs the container is likely to ask for, asked at once. */
+  private async lookAhead(known: SyncHints): Promise<LookAhead | undefined> {
+    if (!known.seen || known.stopped || known.snapshot) return undefined;
+    const prefixes = likelyIdPrefixes(this.options.model.hostId, known.seen.name, known.seen.labels).map((p) => p.toLowerCase());
+    // A failed look-ahead only costs the question it would have saved.
+    const services = await this.consul.servicesWithIdPrefixes(prefixes).catch(() => undefined);
+    return services ? { prefixes, services } : undefined;
   }
 
   private async isRunning(containerId: string): Promise<boolean> {

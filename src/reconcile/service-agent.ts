@@ -18,6 +18,8 @@ export interface ServiceAgent {
    * only in case apart, but Consul's catalog takes them for one service (seen on 1.8.7).
    */
   servicesWithIds(ids: string[]): Promise<AgentService[]>;
+  /** The agent's services whose ID starts with one of these, regardless of case. */
+  servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]>;
   /** Registers or replaces a service with exactly its checks; a 4xx refusal has statusCode set. */
   register(reg: Registration): Promise<void>;
   /** Removes a service; one the agent does not have counts as removed. */

@@ -29,6 +29,8 @@ const CHECK_FIELDS = new Set([
 export class MemoryAgent implements ServiceAgent {
   readonly services = new Map<string, Registration>();
   readonly checkStatus = new Map<string, string>();
+  /** Look-ups of IDs by the ownership guard. */
+  reads = 0;
   /** Every write, in order: what a test counts to see that nothing was written. */
   readonly writes: string[] = [];
   /** Refuses registrations it matches with this status and body (an ACL token limited to some names, a revoked one). */
@@ -38,7 +40,14 @@ export class MemoryAgent implements ServiceAgent {
     return [...this.services.values()].filter((s) => Object.entries(meta).every(([k, v]) => s.Meta[k] === v)).map(listed);
   }
 
+  async servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]> {
+    this.reads++;
+    const wanted = prefixes.map((p) => p.toLowerCase());
+    return [...this.services.values()].filter((s) => wanted.some((p) => s.ID.toLowerCase().startsWith(p))).map(listed);
+  }
+
   async servicesWithIds(ids: string[]): Promise<AgentService[]> {
+    this.reads++;
     const wanted = new Set(ids.map((id) => id.toLowerCase()));
     return [...this.services.values()].filter((s) => wanted.has(s.ID.toLowerCase())).map(listed);
   }

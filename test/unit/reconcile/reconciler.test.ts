@@ -181,9 +181,9 @@ describe('reconcile/reconciler with an in-memory agent', () => {
     const c = run('job', { SERVICE_NAME: 'job' });
     await reconciler.syncContainer(c.id);
     docker.containers.set(c.id, { ...c, running: false, exitCode: 3 });
-    await reconciler.syncContainer(c.id, { name: 'job', exitCode: 3, removed: false });
+    await reconciler.syncContainer(c.id, { stopped: { name: 'job', exitCode: 3, removed: false } });
     expect(agent.services.has(`${HOST}:job:6379`)).to.equal(true);
-    await reconciler.syncContainer(c.id, { name: 'job', exitCode: 3, removed: true });
+    await reconciler.syncContainer(c.id, { stopped: { name: 'job', exitCode: 3, removed: true } });
     expect(agent.services.has(`${HOST}:job:6379`)).to.equal(false);
   });
 
@@ -248,4 +248,27 @@ describe('reconcile/reconciler: problems of the whole host', () => {
       expect(agent.services.size).to.equal(3);
     });
   }
+});
+
+describe('reconcile/reconciler: the guard asks while Docker is asked', () => {
+  it('after a start event, asks Consul once, in parallel with the inspect, and still refuses a foreign ID', async () => {
+    const { agent, reconciler, run, warnings } = setUp();
+    agent.foreign('payments-1');
+    const c = run('thief', { SERVICE_6379_ID: 'payments-1' });
+    await reconciler.syncContainer(c.id, { seen: { name: 'thief', labels: c.labels } });
+    expect(agent.reads, 'one look-ahead, no question after the inspect').to.equal(1);
+    expect(agent.writes).to.deep.equal([]);
+    expect(warnings('thief').join('\n')).to.include('"payments-1" already exists');
+  });
+
+  it('asks again after the inspect for an ID the start event could not foresee (a SERVICE_ID from image ENV)', async () => {
+    const { agent, docker, reconciler, run, warnings } = setUp();
+    agent.foreign('from-env');
+    const c = run('envy');
+    docker.containers.set(c.id, { ...c, env: { SERVICE_ID: 'from-env' } });
+    await reconciler.syncContainer(c.id, { seen: { name: 'envy', labels: {} } });
+    expect(agent.reads).to.equal(2);
+    expect(agent.services.get('from-env')!.Meta).to.deep.equal({});
+    expect(warnings('envy').join('\n')).to.include('"from-env" already exists');
+  });
 });
