@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CONSUL, agentServices, deregister, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
-import { RegistrarProcess, type LogLine } from '../test/support/registrar-process.js';
+import { isFullPass, RegistrarProcess, type LogLine } from '../test/support/registrar-process.js';
 import { envInt, pool, usage } from './support.js';
 
 const N = envInt('BENCH_N', 50);
@@ -129,7 +129,7 @@ function watchCatalog(prefix: string): { seen: Map<string, number>; gone: Map<st
 async function startRegistrar(hostId: string): Promise<{ registrar: RegistrarProcess; pass: LogLine }> {
   const registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--log-level', 'info']);
   registrars.add(registrar);
-  const pass = await registrar.waitForLog('its first full pass', (l) => l.msg.startsWith('full pass:'), 180_000);
+  const pass = await registrar.waitForLog('its first full pass', isFullPass, 180_000);
   return { registrar, pass };
 }
 
@@ -148,13 +148,9 @@ async function startContainer(name: string, service: string): Promise<string> {
   return container.id;
 }
 
-/** The `time` of the registrar's log line `<verb> <serviceId>` for a container. */
+/** The `time` of the registrar's `registered` or `deregistered` log line for a container (its event field). */
 async function logTime(registrar: RegistrarProcess, verb: 'registered' | 'deregistered', id: string): Promise<number> {
-  const line = await registrar.waitForLog(
-    `${verb} for ${id.slice(0, 12)}`,
-    (l) => l.msg.startsWith(`${verb} `) && l.containerId === id,
-    30_000,
-  );
+  const line = await registrar.waitForLog(`${verb} for ${id.slice(0, 12)}`, (l) => l.event === verb && l.containerId === id, 30_000);
   return line.time;
 }
 
@@ -260,7 +256,7 @@ function othersOnMachine(): string[] {
 }
 
 function passOf({ registrar, pass }: { registrar: RegistrarProcess; pass: LogLine }): Pass {
-  const writes = registrar.logs.filter((l) => typeof l.serviceId === 'string' && /^(de)?registered /.test(l.msg)).length;
+  const writes = registrar.logs.filter((l) => l.event === 'registered' || l.event === 'deregistered').length;
   return { containers: Number(pass.containers), failed: Number(pass.failed), ms: Number(pass.ms), writes };
 }
 

@@ -56,7 +56,7 @@ export async function connect(settings: Settings, log: Logger): Promise<RunConte
       maxTimeout: TIMINGS.connectRetryMaxMs,
       onFailedAttempt: ({ error, attemptNumber }) =>
         log.warn(
-          { attempt: attemptNumber, err: describeError(error) },
+          { event: 'retrying', dependency: what, attempt: attemptNumber, err: describeError(error) },
           isCertificateError(error)
             ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
             : `${what} not reachable; retrying (${fix})`,

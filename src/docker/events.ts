@@ -90,7 +90,7 @@ export class DockerEventWatcher implements Part {
         // at once would otherwise cost a full pass every 250 ms.
         const stable = setTimeout(() => (attempt = 0), this.options.stableAfterMs ?? TIMINGS.eventStreamStableMs).unref();
         stream.once('close', () => clearTimeout(stable));
-        this.log.info('following Docker events');
+        this.log.info({ event: 'events-connected' }, 'following Docker events');
         this.options.onConnected();
         for await (const event of ndjson(stream as AsyncIterable<Buffer>)) this.dispatch(event as DockerEvent);
         if (!this.stopped) this.log.warn('Docker event stream ended; reconnecting');

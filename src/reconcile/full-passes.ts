@@ -59,7 +59,7 @@ export class FullPasses implements Part {
       this.metrics.inc('registrar_full_passes_total');
       this.metrics.set('registrar_full_pass_seconds', summary.ms / 1000);
       this.metrics.set('registrar_last_full_pass_timestamp_seconds', Math.round(this.endedAt / 1000));
-      this.log.info(summary, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
+      this.log.info({ event: 'full-pass', ...summary }, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
     } catch (err) {
       this.log.warn({ err: describeError(err) }, 'full pass failed; retried at the next pass');
     }

@@ -175,7 +175,7 @@ export class Reconciler {
       const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
       const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead);
       for (const warning of this.warned.fresh(id, warnings)) {
-        this.log.warn({ container: name, containerId: id }, `container ${name}: ${warning}`);
+        this.log.warn({ event: 'label-warning', container: name, containerId: id }, `container ${name}: ${warning}`);
       }
       const refusals = await this.apply(id, name, desired, owned);
       // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
@@ -186,7 +186,9 @@ export class Reconciler {
         (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)),
       );
       this.hooks.metrics?.inc('registrar_refusals_total', refusals.size);
-      for (const refusal of this.refused.fresh(id, [...refusals.values()])) this.log.error({ container: name, containerId: id }, refusal);
+      for (const refusal of this.refused.fresh(id, [...refusals.values()])) {
+        this.log.error({ event: 'refused', container: name, containerId: id }, refusal);
+      }
       if (this.hostWide !== undefined) this.log.info('Consul accepts the registrar again');
       this.hostWide = undefined;
       return refusals.size === 0;
@@ -194,7 +196,10 @@ export class Reconciler {
       this.hooks.metrics?.inc('registrar_sync_errors_total');
       const hostWide = hostWideProblem(err);
       if (hostWide === undefined) {
-        this.log.warn({ containerId: id, err: describeError(err) }, `container ${id}: sync failed; the next pass retries`);
+        this.log.warn(
+          { event: 'sync-failed', containerId: id, err: describeError(err) },
+          `container ${id}: sync failed; the next pass retries`,
+        );
       } else if (this.hostWide !== hostWide) {
         // One line for the whole host while it lasts, not one per container and pass.
         this.log.error({ err: describeError(err), hostWide: true }, hostWide);
@@ -286,7 +291,7 @@ export class Reconciler {
       }
       await this.write(id, () => this.consul.deregister(service.id));
       this.hooks.metrics?.inc('registrar_deregistrations_total');
-      this.log.info({ container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
+      this.log.info({ event: 'deregistered', container: name, containerId: id, serviceId: service.id }, `deregistered ${service.id}`);
     }
     return refusals;
   }
@@ -347,7 +352,16 @@ export class Reconciler {
     }
     this.hooks.metrics?.inc('registrar_registrations_total');
     this.log.info(
-      { container, containerId: id, serviceId: reg.ID, service: reg.Name, address: reg.Address, port: reg.Port, checks: reg.Checks.length },
+      {
+        event: 'registered',
+        container,
+        containerId: id,
+        serviceId: reg.ID,
+        service: reg.Name,
+        address: reg.Address,
+        port: reg.Port,
+        checks: reg.Checks.length,
+      },
       `registered ${reg.ID}`,
     );
     return undefined;

@@ -166,7 +166,7 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
       expose: ['80'],
       labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' },
     });
-    const warning = await registrar.waitForLog('the warning', (l) => l.level === 40 && l.container === name);
+    const warning = await registrar.waitForLog('the warning', (l) => l.event === 'label-warning' && l.container === name);
     expect(warning.msg).to.include('--enable-script-checks');
     const checks = await waitFor('the TCP check registered', async () => {
       const c = await checksOf(`${hostId}:${name}:80`);

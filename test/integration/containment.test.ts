@@ -29,7 +29,7 @@ import {
 const execFileAsync = promisify(execFile);
 const TOKEN = `token-${randomBytes(12).toString('hex')}`;
 const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
-  registrar.logs.filter((l) => l.level === 40 && l.container === container);
+  registrar.logs.filter((l) => l.event === 'label-warning' && l.container === container);
 
 describe('containment: hostile labels on real Docker and Consul', function () {
   this.timeout(120_000);

@@ -32,7 +32,7 @@ describe('faults: Consul', function () {
     const fleet = newFleet();
     await Promise.all([fleet.start(), fleet.start(), fleet.start()]);
     const r = registrar(fleet.hostId);
-    const line = await r.waitForLog('a retry message', (l) => l.msg.startsWith('Consul not reachable; retrying'));
+    const line = await r.waitForLog('a retry message', (l) => l.event === 'retrying' && l.dependency === 'Consul');
     expect(line.msg).to.include('CONSUL_HTTP_ADDR');
     await new Promise((res) => setTimeout(res, 1500));
     expect(r.alive, 'the registrar keeps running').to.equal(true);
@@ -57,7 +57,7 @@ describe('faults: Consul', function () {
       fleet.start(),
       fleet.start(),
     ]);
-    await r.waitForLog('failed syncs while Consul is down', (l) => l.msg.includes('sync failed'));
+    await r.waitForLog('failed syncs while Consul is down', (l) => l.event === 'sync-failed');
     await consul.start();
     await consul.register(foreign);
     const ms = await fleet.converged(10_000);
@@ -101,7 +101,7 @@ describe('faults: Consul', function () {
         'the permitted container registered',
         async () => Object.keys(await guarded.services(`Service == "${good}"`)).length === 1,
       );
-      const error = await r.waitForLog('an error naming the container', (l) => l.level === 50 && l.container === bad);
+      const error = await r.waitForLog('an error naming the container', (l) => l.event === 'refused' && l.container === bad);
       expect(error.msg)
         .to.match(/Consul answered 403/)
         .and.to.include(bad);
@@ -109,7 +109,7 @@ describe('faults: Consul', function () {
       const passes = r.logs.filter(isFullPass);
       expect(passes.length).to.be.at.least(3);
       expect(
-        r.logs.filter((l) => l.level === 50 && l.container === bad),
+        r.logs.filter((l) => l.event === 'refused' && l.container === bad),
         'logged once, not once per pass',
       ).to.have.length(1);
       expect(passes.at(-1)!.failed, 'still retried, still refused').to.equal(1);

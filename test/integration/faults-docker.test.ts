@@ -48,7 +48,7 @@ describe('faults: Docker', function () {
     const ms = await fleet.converged(20_000);
     expect((await fleet.expectedIds()).size).to.equal(1);
     expect(r.alive).to.equal(true);
-    expect(r.logs.filter((l) => l.msg === 'following Docker events').length, 'reconnected').to.be.at.least(2);
+    expect(r.logs.filter((l) => l.event === 'events-connected').length, 'reconnected').to.be.at.least(2);
     console.log(`      converged ${Date.now() - restarted} ms after the restart began (${ms} ms after dockerd answered)`);
   }
 
@@ -81,7 +81,7 @@ describe('faults: Docker', function () {
     await fleet.converged(3_000);
     const until = Math.ceil(Date.now() / 1000);
     const starts = await countEvents(name, since, until, 'start');
-    const writes = r.logs.filter((l) => l.container === name && /^(de)?registered /.test(l.msg)).length;
+    const writes = r.logs.filter((l) => l.container === name && (l.event === 'registered' || l.event === 'deregistered')).length;
     console.log(`      ${starts} starts in ${until - since} s; ${writes} Consul writes (${(writes / (until - since)).toFixed(2)}/s)`);
     expect(starts).to.be.at.least(3);
     expect(writes, 'at most a register and a deregister per start').to.be.at.most(2 * starts + 2);

@@ -151,7 +151,7 @@ describe('registration on real Docker and Consul', function () {
     });
     await runContainer({ name: good, cmd: ['sleep', '300'], expose: ['82'], labels: { SERVICE_NAME: good } });
     await waitFor('the good container registered', async () => (await serviceOf(good)).length === 1);
-    const warnings = () => registrar.logs.filter((l) => l.level === 40 && l.container === bad).map((l) => l.msg);
+    const warnings = () => registrar.logs.filter((l) => l.event === 'label-warning' && l.container === bad).map((l) => l.msg);
     await waitFor('warnings about the bad container', async () => warnings().length >= 4);
     const text = warnings().join('\n');
     expect(text).to.include('SERVICE_CHECK_INTERVAL "fast" is not a duration');

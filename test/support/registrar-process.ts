@@ -15,9 +15,9 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** The log line of a finished full pass, told by its fields (containers, failed, ms), not its wording. */
+/** The log line of a finished full pass, told by its event field, not its wording. */
 export function isFullPass(line: LogLine): boolean {
-  return typeof line.containers === 'number' && typeof line.failed === 'number' && typeof line.ms === 'number';
+  return line.event === 'full-pass';
 }
 
 export class RegistrarProcess {
