@@ -7,7 +7,8 @@ import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan } from './plan-report.js';
-import { connect } from './run-context.js';
+import { connect, type Reached, type RunContext } from './run-context.js';
+import { StatusServer } from './status/server.js';
 import { Registrar } from './registrar.js';
 import { TIMINGS } from './timings.js';
 import { probeHealth } from './status/healthcheck.js';
@@ -25,22 +26,26 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
   }
   const log = createLogger(settings.logLevel);
-  const context = await connect(settings, log);
+  if (command === 'plan') return plan(await connect(settings, log));
 
-  if (command === 'plan') {
-    const ids = await context.source.runningIds();
-    const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
-    const plans = facts.flatMap((f) => (f ? [planContainer(f, context.model)] : []));
-    process.stdout.write(
-      formatPlan(
-        plans.sort((a, b) => a.containerName.localeCompare(b.containerName)),
-        context.model.registrarServiceId,
-      ) + '\n',
-    );
-    return 0;
-  }
+  // /healthz answers from the start, saying what the registrar still waits for; a stop signal while
+  // Docker or Consul does not answer ends the wait at once.
+  const reached: Reached = { docker: false, consul: false };
+  const status = new StatusServer(
+    settings.httpAddr,
+    { metrics: () => '', health: () => Promise.resolve({ ok: false, starting: true, docker: reached.docker, consul: reached.consul }) },
+    log,
+  );
+  status.start();
+  const early = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'stopping before Docker and Consul were reached');
+    process.exit(0);
+  };
+  process.once('SIGTERM', early).once('SIGINT', early);
+  const context = await connect(settings, log, reached);
+  process.off('SIGTERM', early).off('SIGINT', early);
 
-  const registrar = new Registrar(context, settings, log);
+  const registrar = new Registrar(context, settings, log, status);
   log.info(
     { hostId: context.model.hostId, hostIp: context.model.hostIp, consul: context.capabilities.version.join('.') },
     'consul-registrar started',
@@ -55,6 +60,16 @@ async function main(): Promise<number> {
   }
   await registrar.start(); // returns once stop() has ended the Docker event loop
   await stopping;
+  return 0;
+}
+
+/** `plan`: what each running container would get, and why not, then exit. */
+async function plan(context: RunContext): Promise<number> {
+  const ids = await context.source.runningIds();
+  const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
+  const plans = facts.flatMap((f) => (f ? [planContainer(f, context.model)] : []));
+  const sorted = plans.sort((a, b) => a.containerName.localeCompare(b.containerName));
+  process.stdout.write(formatPlan(sorted, context.model.registrarServiceId) + '\n');
   return 0;
 }
 

@@ -34,6 +34,8 @@ export class Registrar {
     context: RunContext,
     private readonly settings: Settings,
     private readonly log: Logger,
+    /** Started by the CLI before Docker and Consul were reached; the registrar's sources from now on. */
+    status: StatusServer = new StatusServer(settings.httpAddr, { metrics: () => '', health: () => Promise.resolve({ ok: false }) }, log),
   ) {
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
     this.scheduler = new CheckScheduler(
@@ -58,24 +60,20 @@ export class Registrar {
       () => void this.afterAgentRecovered(),
       log,
     );
-    const status = new StatusServer(
-      settings.httpAddr,
-      {
-        metrics: () => {
-          this.scheduler.exportTo(this.metrics);
-          return this.metrics.render();
-        },
-        health: () =>
-          healthOf({
-            pingDocker: () => context.docker.ping(),
-            consulReachable: () => agentWatch.reachable,
-            lastFullPass: () => this.passes.lastEnded,
-            consulProblem: () => this.reconciler.consulProblem,
-            resyncSeconds: settings.resyncSeconds,
-          }),
+    status.serve({
+      metrics: () => {
+        this.scheduler.exportTo(this.metrics);
+        return this.metrics.render();
       },
-      log,
-    );
+      health: () =>
+        healthOf({
+          pingDocker: () => context.docker.ping(),
+          consulReachable: () => agentWatch.reachable,
+          lastFullPass: () => this.passes.lastEnded,
+          consulProblem: () => this.reconciler.consulProblem,
+          resyncSeconds: settings.resyncSeconds,
+        }),
+    });
     const events = new DockerEventWatcher(
       context.dockerStreams,
       { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.passes.request() },

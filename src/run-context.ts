@@ -13,6 +13,12 @@ import type { PlanOptions } from './model/plan.js';
 import type { ContainerSource } from './reconcile/reconciler.js';
 import { TIMINGS } from './timings.js';
 
+/** Which of the two daemons has answered so far, for /healthz while the registrar starts. */
+export interface Reached {
+  docker: boolean;
+  consul: boolean;
+}
+
 /** What a run needs to know before its first pass: who we are and what the agent accepts. */
 export interface RunContext {
   /** Docker with --docker-timeout on every request. */
@@ -34,7 +40,7 @@ export interface RunContext {
  * Connects to Docker and Consul, retrying with backoff until both answer, and settles the host
  * ID, the host address and the agent's capabilities.
  */
-export async function connect(settings: Settings, log: Logger): Promise<RunContext> {
+export async function connect(settings: Settings, log: Logger, reached: Reached = { docker: false, consul: false }): Promise<RunContext> {
   const docker = connectDocker(settings.docker);
   const dockerStreams = connectDocker(settings.docker, false);
   const connection = connectConsul(settings.consul);
@@ -63,17 +69,20 @@ export async function connect(settings: Settings, log: Logger): Promise<RunConte
         ),
     });
   const [info, self] = await Promise.all([
-    retry(
-      'Docker',
-      `check --docker-host / DOCKER_HOST = ${settings.docker.host}`,
-      'check DOCKER_CERT_PATH (ca.pem)',
-      () => docker.info() as Promise<{ Name: string }>,
-    ),
+    retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, 'check DOCKER_CERT_PATH (ca.pem)', async () => {
+      const info = (await docker.info()) as { Name: string };
+      reached.docker = true;
+      return info;
+    }),
     retry(
       'Consul',
       `check --consul-addr / CONSUL_HTTP_ADDR = ${settings.consul.addr}`,
       'give the CA that signed it in CONSUL_CACERT, and CONSUL_TLS_SERVER_NAME when the address is not a name in the certificate',
-      () => consul.self(),
+      async () => {
+        const self = await consul.self();
+        reached.consul = true;
+        return self;
+      },
     ),
   ]);
   const version = parseVersion(self.version);

@@ -9,18 +9,28 @@ export interface StatusSources {
   health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
 }
 
-/** The status server as a part of the registrar; no address (--http-addr '') serves nothing. */
+/**
+ * The status server as a part of the registrar; no address (--http-addr '') serves nothing. It is
+ * started before Docker and Consul are reached, so a probe sees a registrar that is still waiting
+ * for them, and then serves the running registrar's sources (serve()).
+ */
 export class StatusServer implements Part {
   private server: Server | undefined;
 
   constructor(
     private readonly addr: string | undefined,
-    private readonly sources: StatusSources,
+    private sources: StatusSources,
     private readonly log: Logger,
   ) {}
 
+  /** Answers from these sources from now on. */
+  serve(sources: StatusSources): void {
+    this.sources = sources;
+  }
+
   start(): void {
-    if (this.addr) this.server = startStatusServer(this.addr, this.sources, this.log);
+    if (!this.addr || this.server) return;
+    this.server = startStatusServer(this.addr, { metrics: () => this.sources.metrics(), health: () => this.sources.health() }, this.log);
   }
 
   stop(): void {
