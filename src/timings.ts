@@ -24,6 +24,8 @@ export const TIMINGS = {
   checkIntervalMaxMs: 86_400_000,
   /** A script check without SERVICE_CHECK_TIMEOUT: Consul's default check timeout, at most the interval. */
   scriptTimeoutMs: 10_000,
+  /** A full pass waits this long for one container: three request deadlines, then it goes on without it. */
+  passContainerDeadlineMs: 30_000,
   /** Graceful stop: exit even if something hangs, inside `docker stop`'s 10 s and the tests' 5 s bound. */
   stopDeadlineMs: 4_500,
 } as const;

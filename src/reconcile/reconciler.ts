@@ -58,6 +58,8 @@ export interface ReconcilerOptions {
   capabilities: Capabilities;
   /** Containers synced at once in a full pass. */
   concurrency: number;
+  /** How long a full pass waits for one container (default: TIMINGS); tests make it short. */
+  containerDeadlineMs?: number;
   /** How Consul writes are retried (default: TIMINGS); tests make it quick. */
   writeRetry?: { retries: number; minMs: number; maxMs: number };
 }
@@ -127,19 +129,34 @@ export class Reconciler {
     }
     const ids = new Set([...running, ...ownedByContainer.keys()]);
     let failed = 0;
+    let late = 0;
+    const deadlineMs = this.options.containerDeadlineMs ?? TIMINGS.passContainerDeadlineMs;
     await Promise.all(
       [...ids].map((id) =>
-        this.passSlots.use(() =>
-          this.queue.run(id, async () => {
+        this.passSlots.use(async () => {
+          const done = this.queue.run(id, async () => {
             // A write for this container after we read Consul makes our copy stale: read it again.
             const fresh = (this.lastWrite.get(id) ?? 0) > writesBefore;
             const known = fresh ? {} : { owned: ownedByContainer.get(id) ?? [], snapshot: all };
             if (!(await this.sync(id, known))) failed++;
-          }),
-        ),
+          });
+          // One stuck container does not hold the pass: it goes on in its queue, and the next pass retries.
+          let timer: NodeJS.Timeout | undefined;
+          const gaveUp = await Promise.race([
+            done.then(() => false),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadlineMs))),
+          ]);
+          clearTimeout(timer);
+          if (gaveUp) late++;
+        }),
       ),
     );
-    return { containers: ids.size, failed, ms: Math.round(performance.now() - started) };
+    if (late > 0)
+      this.log.warn(
+        { event: 'pass-deadline', late },
+        `${late} containers took longer than ${deadlineMs} ms; the full pass went on without them`,
+      );
+    return { containers: ids.size, failed: failed + late, ms: Math.round(performance.now() - started) };
   }
 
   /** --deregister-on-exit: every service this registrar owns, removed. */

@@ -272,3 +272,34 @@ describe('reconcile/reconciler: the guard asks while Docker is asked', () => {
     expect(warnings('envy').join('\n')).to.include('"from-env" already exists');
   });
 });
+
+describe('reconcile/reconciler: a full pass is not held by one container', () => {
+  it('goes on without a container whose inspect hangs, counts it failed, and ends in time', async () => {
+    const agent = new MemoryAgent();
+    const docker = new MemoryDocker();
+    const reconciler = new Reconciler(
+      {
+        inspect: (id) => (id.startsWith('stuck') ? new Promise(() => undefined) : docker.inspect(id)),
+        runningIds: () => docker.runningIds(),
+      },
+      agent,
+      {
+        model: options({ hostId: HOST }),
+        deregister: 'always',
+        capabilities: capabilitiesOf([1, 8, 7]),
+        concurrency: 2,
+        containerDeadlineMs: 50,
+      },
+      pino({ level: 'silent' }),
+    );
+    for (const name of ['stuck', 'a', 'b', 'c']) {
+      const c: ContainerFacts = { ...facts('user-network'), id: name.padEnd(64, '0'), name, labels: { SERVICE_NAME: name }, env: {} };
+      docker.containers.set(c.id, c);
+    }
+    const started = performance.now();
+    const summary = await reconciler.fullSync();
+    expect(performance.now() - started).to.be.below(1000);
+    expect(summary).to.include({ containers: 4, failed: 1 });
+    expect([...agent.services.keys()].sort()).to.deep.equal(['a', 'b', 'c'].map((n) => `${HOST}:${n}:6379`));
+  });
+});
