@@ -1,15 +1,27 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Executor, type Running } from './executor.js';
-import { OutputBuffer, outcomeOf } from './outcome.js';
+import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What a run has got from Docker so far: what the deadline and the end of the run act on. */
+interface ExecState {
+  exec?: Docker.Exec;
+  stream?: Duplex;
+  /** Docker has said the process is no longer running. */
+  stopped?: boolean;
+}
 
 /**
  * Runs the command through Docker's exec API: works without privileges, but costs dockerd about
- * 100 ms of work per run. The API cannot stop an exec, so at the deadline the check is reported
- * critical, and the process is killed directly when this registrar can see it (same PID
- * namespace as the host); otherwise it is left to end, and the check is not run again until then.
+ * 100 ms of work per run. The deadline covers the whole run, creating and starting the exec
+ * included (a hung dockerd cannot hold a check slot). The API cannot stop an exec, so at the
+ * deadline the check is reported critical, and the process is killed directly when this registrar
+ * can see it (same PID namespace as the host). The run counts as finished only once Docker says
+ * the process is gone, so an exec that cannot be killed keeps its check from starting another.
  */
 export class DockerExecExecutor implements Executor {
   readonly name = 'docker';
@@ -17,44 +29,75 @@ export class DockerExecExecutor implements Executor {
   constructor(private readonly docker: Docker) {}
 
   run(job: CheckJob): Running {
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    const outcome = this.start(job, finish).catch((err: Error) => {
-      finish();
-      return { status: 'critical' as const, output: `could not run ${job.argv[0]} in the container: ${err.message}` };
-    });
+    const state: ExecState = {};
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), job.timeoutMs)));
+    const completed = this.execute(job, state);
+    completed.catch(() => undefined); // settled after the deadline: nobody waits for it any more
+    const outcome: Promise<Outcome> = Promise.race([completed, deadline]).then(
+      async (first) => {
+        clearTimeout(timer);
+        if (first !== 'timeout') return first;
+        const killed = state.exec ? await this.kill(state.exec, job.containerId) : false;
+        if (!killed) state.stream?.destroy();
+        const how = killed
+          ? 'killed'
+          : state.exec
+            ? 'left running: the registrar cannot see its process'
+            : 'Docker did not start it in time';
+        return timedOut(job, how);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        return { status: 'critical' as const, output: `could not run ${job.argv[0]} in the container: ${err.message}` };
+      },
+    );
+    const finished = Promise.allSettled([completed, outcome]).then(() => this.untilStopped(state, job));
     return { outcome, finished };
   }
 
-  private async start(job: CheckJob, finish: () => void): Promise<ReturnType<typeof outcomeOf>> {
+  private async execute(job: CheckJob, state: ExecState): Promise<Outcome> {
     // No User: Docker runs it as the container's configured user, with the container's capabilities,
     // seccomp and LSM profile, and the container's own environment plus SERVICE_IP and SERVICE_PORT.
     const Env = Object.entries(job.env).map(([key, value]) => `${key}=${value}`);
     const exec = await this.docker
       .getContainer(job.containerId)
       .exec({ Cmd: job.argv, Env, AttachStdout: true, AttachStderr: true, Tty: false, Privileged: false });
+    state.exec = exec;
     const stream = await exec.start({ hijack: true, stdin: false });
+    state.stream = stream;
     const output = new OutputBuffer();
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => output.add(chunk));
     this.docker.modem.demuxStream(stream, sink, sink);
-    const ended = new Promise<void>((resolve) => {
+    await new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', () => resolve());
     });
-    void ended.then(finish);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), job.timeoutMs)));
-    const first = await Promise.race([ended, deadline]);
-    clearTimeout(timer);
-    if (first === 'timeout') {
-      const killed = await this.kill(exec, job.containerId);
-      if (!killed) stream.destroy();
-      return timedOut(job, killed ? 'killed' : 'left running: the registrar cannot see its process');
+    // The stream can end a moment before Docker records the exit code.
+    for (let i = 0; ; i++) {
+      const info = await exec.inspect();
+      if (!info.Running || i >= 20) {
+        state.stopped = !info.Running;
+        return outcomeOf(info.Running ? null : info.ExitCode, output.text());
+      }
+      await sleep(25);
     }
-    const info = await exec.inspect();
-    return outcomeOf(info.ExitCode, output.text());
+  }
+
+  /** Resolves once Docker says the exec's process is gone (or it never started, or its container is gone). */
+  private async untilStopped(state: ExecState, job: CheckJob): Promise<void> {
+    const exec = state.exec;
+    if (!exec || state.stopped) return;
+    for (;;) {
+      try {
+        if (!(await exec.inspect()).Running) return;
+      } catch {
+        return;
+      }
+      await sleep(Math.min(job.intervalMs, 1000));
+    }
   }
 
   /** Kills the exec's process when it is visible here and really belongs to this container. */
