@@ -4,15 +4,9 @@ import type { ConsulConnection } from './client.js';
 import { describeError } from '../errors.js';
 import { statusOf } from './errors.js';
 import { AgentHttp } from './http.js';
+import type { AgentService } from './types.js';
 
-/** A service as the local agent lists it. */
-export interface AgentService {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  meta: Record<string, string>;
-}
+export type { AgentService };
 
 interface AgentServiceJson {
   ID: string;

@@ -1,14 +1,9 @@
 // What reconciling needs from the local Consul agent, declared on this side so that the reconciler
 // is tested against an in-memory agent (test/support/memory-agent.ts) and consul/ implements it.
 import type { Registration } from '../model/registration.js';
+import type { AgentService } from '../consul/types.js';
 
-export interface AgentService {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  meta: Record<string, string>;
-}
+export type { AgentService };
 
 export interface ServiceAgent {
   /** Services whose Meta holds every one of these pairs. */
