@@ -4,6 +4,7 @@ import type { ConsulConnection } from './client.js';
 import { describeError } from '../errors.js';
 import { statusOf } from './errors.js';
 import { AgentHttp } from './http.js';
+import type { TokenSource } from './token.js';
 import type { AgentService } from './types.js';
 
 export type { AgentService };
@@ -20,25 +21,40 @@ interface AgentServiceJson {
 export class ConsulAgent {
   private readonly client: Consul;
   private readonly http: AgentHttp;
+  private readonly tokens: TokenSource;
 
   constructor(connection: ConsulConnection) {
     this.client = connection.client;
-    this.http = new AgentHttp(connection.baseUrl, connection.agent, connection.token, connection.timeoutMs);
+    this.tokens = connection.tokens;
+    this.http = new AgentHttp(connection.baseUrl, connection.agent, () => this.tokens.current, connection.timeoutMs);
   }
 
   async self(): Promise<{ version: string; address: string; nodeId: string }> {
-    const self = (await this.client.agent.self()) as { Config: { Version: string; NodeID: string }; Member: { Addr: string } };
+    const self = (await this.withToken((token) => this.client.agent.self(token ? { token } : {}))) as {
+      Config: { Version: string; NodeID: string };
+      Member: { Addr: string };
+    };
     return { version: self.Config.Version, address: self.Member.Addr, nodeId: self.Config.NodeID };
+  }
+
+  /** A call with the current token; one the agent does not know sends the token file to be read again, and the call once more. */
+  private async withToken<T>(call: (token: string | undefined) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.tokens.current);
+    } catch (err) {
+      if (statusOf(err) !== 403 || !/ACL not found|token not found/i.test(describeError(err)) || !this.tokens.reload()) throw err;
+      return call(this.tokens.current);
+    }
   }
 
   /** Registers (or replaces) a service with exactly the given checks: checks a label no longer asks for go. */
   async register(reg: Registration): Promise<void> {
-    await this.http.put('/agent/service/register', reg, { 'replace-existing-checks': 'true' });
+    await this.withToken(() => this.http.put('/agent/service/register', reg, { 'replace-existing-checks': 'true' }));
   }
 
   /** Sets a TTL check's status and output (the registrar's own script and Docker-health checks). */
   async updateTtl(checkId: string, status: string, output: string): Promise<void> {
-    await this.http.put(`/agent/check/update/${encodeURIComponent(checkId)}`, { Status: status, Output: output });
+    await this.withToken(() => this.http.put(`/agent/check/update/${encodeURIComponent(checkId)}`, { Status: status, Output: output }));
   }
 
   /**
@@ -47,7 +63,7 @@ export class ConsulAgent {
    */
   async deregister(serviceId: string): Promise<void> {
     try {
-      await this.client.agent.service.deregister(serviceId);
+      await this.withToken((token) => this.client.agent.service.deregister({ id: serviceId, ...(token ? { token } : {}) }));
     } catch (err) {
       if (statusOf(err) !== 404 && !/unknown service/i.test(describeError(err))) throw err;
     }
@@ -91,7 +107,9 @@ export class ConsulAgent {
   }
 
   private async list(filter: string): Promise<AgentService[]> {
-    const services = (await this.client.agent.service.list(filter ? { filter } : {})) as Record<string, AgentServiceJson>;
+    const services = (await this.withToken((token) =>
+      this.client.agent.service.list({ ...(filter ? { filter } : {}), ...(token ? { token } : {}) }),
+    )) as Record<string, AgentServiceJson>;
     return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import Consul from 'consul';
 import { readSettingFile } from '../setting-file.js';
+import { TokenSource } from './token.js';
 
 export interface ConsulSettings {
   /** host:port or http(s)://host:port, as CONSUL_HTTP_ADDR. */
@@ -25,7 +26,9 @@ export interface ConsulConnection {
   /** For the writes the package cannot make (consul/http.ts): the same keep-alive and TLS settings. */
   agent: http.Agent;
   timeoutMs: number;
+  /** The token at start (for the start-up checks); requests take theirs from `tokens`. */
   token?: string;
+  tokens: TokenSource;
   baseUrl: string;
 }
 
@@ -45,13 +48,10 @@ export function connectConsul(settings: ConsulSettings): ConsulConnection {
     : new http.Agent({ keepAlive: true });
   const token = settings.token || readToken(settings.tokenFile);
   const baseUrl = `${url.protocol}//${url.host}/v1`;
-  const client = new Consul({
-    baseUrl,
-    agent,
-    timeout: settings.timeoutMs,
-    ...(token ? { defaults: { token } } : {}),
-  } as ConstructorParameters<typeof Consul>[0]);
-  return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, ...(token ? { token } : {}) };
+  // No token in the package's defaults: each call passes the current one (consul/agent.ts), which a token file can replace.
+  const client = new Consul({ baseUrl, agent, timeout: settings.timeoutMs } as ConstructorParameters<typeof Consul>[0]);
+  const tokens = new TokenSource(token, settings.token ? undefined : settings.tokenFile);
+  return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, tokens, ...(token ? { token } : {}) };
 }
 
 function readToken(path: string | undefined): string | undefined {

@@ -12,7 +12,7 @@ export class AgentHttp {
   constructor(
     private readonly baseUrl: string,
     private readonly agent: http.Agent,
-    private readonly token: string | undefined,
+    private readonly token: () => string | undefined,
     /** The whole request, answer included, is abandoned after this long. */
     private readonly timeoutMs: number,
   ) {}
@@ -22,7 +22,8 @@ export class AgentHttp {
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const payload = Buffer.from(JSON.stringify(body));
     const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': payload.length };
-    if (this.token) headers['x-consul-token'] = this.token;
+    const token = this.token();
+    if (token) headers['x-consul-token'] = token;
     const request = url.protocol === 'https:' ? https.request : http.request;
     await new Promise<void>((resolve, reject) => {
       const req = request(url, { method: 'PUT', agent: this.agent, headers }, (res) => {

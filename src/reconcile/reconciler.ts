@@ -219,7 +219,7 @@ export class Reconciler {
         );
       } else if (this.hostWide !== hostWide) {
         // One line for the whole host while it lasts, not one per container and pass.
-        this.log.error({ err: describeError(err), hostWide: true }, hostWide);
+        this.log.error({ event: 'consul-problem', err: describeError(err), hostWide: true }, hostWide);
       }
       this.hostWide = hostWide;
       return false;

@@ -104,9 +104,19 @@ export class PrivateConsul {
     const rules =
       `service_prefix "${prefix}" { policy = "write" }\nservice_prefix "" { policy = "read" }\n` +
       'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }';
-    const policy = (await this.call('PUT', '/acl/policy', { Name: `write-${prefix}`, Rules: rules })) as { ID: string };
+    const policy = (await this.call('PUT', '/acl/policy', {
+      Name: `write-${prefix || 'all'}-${Math.random().toString(36).slice(2, 8)}`,
+      Rules: rules,
+    })) as { ID: string };
     const token = (await this.call('PUT', '/acl/token', { Policies: [{ ID: policy.ID }] })) as { SecretID: string };
     return token.SecretID;
+  }
+
+  /** Deletes the ACL token whose secret this is (a revocation, as an operator would do it). */
+  async revokeToken(secret: string): Promise<void> {
+    const res = await fetch(`${this.url}/acl/token/self`, { headers: { 'X-Consul-Token': secret } });
+    const { AccessorID } = (await res.json()) as { AccessorID: string };
+    await this.call('DELETE', `/acl/token/${AccessorID}`);
   }
 
   private async call(method: string, path: string, body?: object): Promise<unknown> {
