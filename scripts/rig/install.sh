@@ -19,15 +19,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+debian_archive() { # the machine's configured Debian archive URI (deb822 or one-line sources)
+  { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}'
+    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print ($2 ~ /^\[/) ? $3 : $2}'
+  } | grep -v -- '-security' | head -1 || true
+}
+
 if [ ! -x "$RIG_CONSUL" ]; then
   mkdir -p "$RIG_DIR/debs"
-  # Debian 12 has no consul; bullseye's 1.8.7 is fetched without touching the system's apt sources.
+  # Debian 12 has no consul; bullseye's 1.8.7 is fetched without touching the system's apt sources,
+  # from the same Debian archive the machine is configured with (its first URI that is not -security).
   list="$RIG_DIR/bullseye.list"
-  echo 'deb http://deb.debian.org/debian bullseye main' > "$list"
+  archive=$(debian_archive)
+  [ -n "$archive" ] && echo "deb $archive bullseye main" > "$list"
   opts=(-o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$RIG_DIR/lists")
   mkdir -p "$RIG_DIR/lists/partial"
   deb=""
-  if apt-get "${opts[@]}" update -qq >/dev/null 2>&1 &&
+  if [ -n "$archive" ] && apt-get "${opts[@]}" update -qq >/dev/null 2>&1 &&
      (cd "$RIG_DIR/debs" && apt-get "${opts[@]}" download consul >/dev/null 2>&1); then
     deb=$(ls "$RIG_DIR"/debs/consul_*.deb | head -1)
   else

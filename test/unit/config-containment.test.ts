@@ -176,7 +176,7 @@ describe('config: settings that look off but are mistakes', () => {
 describe('run-context: a token over plain HTTP', () => {
   it('is flagged for an agent off this machine, not for loopback or HTTPS', () => {
     expect(tokenInTheClear('http://10.0.0.5:8500/v1')).to.equal(true);
-    expect(tokenInTheClear('http://consul.example:8500/v1')).to.equal(true);
+    expect(tokenInTheClear('http://consul:8500/v1')).to.equal(true);
     for (const url of ['http://127.0.0.1:8500/v1', 'http://localhost:8500/v1', 'http://[::1]:8500/v1', 'https://10.0.0.5:8501/v1']) {
       expect(tokenInTheClear(url), url).to.equal(false);
     }
