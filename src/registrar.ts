@@ -12,7 +12,7 @@ import { FullPasses } from './reconcile/full-passes.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { healthOf } from './status/health.js';
 import { Metrics } from './status/metrics.js';
-import { StatusServer } from './status/server.js';
+import type { StatusServer } from './status/server.js';
 
 /**
  * The running registrar, wired: Docker events sync one container each, full passes repair what an
@@ -35,7 +35,7 @@ export class Registrar {
     private readonly settings: Settings,
     private readonly log: Logger,
     /** Started by the CLI before Docker and Consul were reached; the registrar's sources from now on. */
-    status: StatusServer = new StatusServer(settings.httpAddr, { metrics: () => '', health: () => Promise.resolve({ ok: false }) }, log),
+    status: StatusServer,
   ) {
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
     this.scheduler = new CheckScheduler(

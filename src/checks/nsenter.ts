@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveIdentity, type Identity } from './identity.js';
 import type { CheckJob } from '../model/registration.js';
@@ -139,8 +139,16 @@ const REGISTRAR_HAS_NO_NEW_PRIVS = /^NoNewPrivs:\s*1$/m.test(readFileSync('/proc
  */
 function containerPath(pid: number): string | undefined {
   try {
-    const environ = readFileSync(`/proc/${pid}/environ`);
-    const text = environ.subarray(0, MAX_ENVIRON).toString('utf8');
+    // At most MAX_ENVIRON bytes are read: a container can make its environment megabytes long.
+    const fd = openSync(`/proc/${pid}/environ`, 'r');
+    const buffer = Buffer.alloc(MAX_ENVIRON);
+    let length: number;
+    try {
+      length = readSync(fd, buffer, 0, MAX_ENVIRON, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const text = buffer.subarray(0, length).toString('utf8');
     const line = text.split('\0').find((entry) => entry.startsWith('PATH='));
     const path = line?.slice('PATH='.length) ?? DEFAULT_PATH;
     // Only a plain list of absolute folders: nothing else ever reaches the root stages.

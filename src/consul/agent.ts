@@ -2,12 +2,10 @@ import type Consul from 'consul';
 import type { Registration } from '../model/registration.js';
 import type { ConsulConnection } from './client.js';
 import { describeError } from '../errors.js';
-import { statusOf } from './errors.js';
+import { isUnknownToken, statusOf } from './errors.js';
 import { AgentHttp } from './http.js';
 import type { TokenSource } from './token.js';
 import type { AgentService } from './types.js';
-
-export type { AgentService };
 
 interface AgentServiceJson {
   ID: string;
@@ -42,7 +40,7 @@ export class ConsulAgent {
     try {
       return await call(this.tokens.current);
     } catch (err) {
-      if (statusOf(err) !== 403 || !/ACL not found|token not found/i.test(describeError(err)) || !this.tokens.reload()) throw err;
+      if (!isUnknownToken(err) || !this.tokens.reload()) throw err;
       return call(this.tokens.current);
     }
   }

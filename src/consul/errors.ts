@@ -7,7 +7,7 @@ import { describeError } from '../errors.js';
  */
 export function hostWideProblem(err: unknown): string | undefined {
   const status = statusOf(err);
-  if (status === 403 && ACL_NOT_FOUND.test(describeError(err))) {
+  if (isUnknownToken(err)) {
     return "Consul does not know the registrar's ACL token (revoked or expired): set a valid one with --consul-token / CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE";
   }
   if (status === 429) return 'Consul is rate-limiting the registrar (429); the next pass retries';
@@ -16,6 +16,11 @@ export function hostWideProblem(err: unknown): string | undefined {
 }
 
 const ACL_NOT_FOUND = /ACL not found|token not found/i;
+
+/** 403 "ACL not found": the agent does not know the token (revoked, expired, rotated). */
+export function isUnknownToken(err: unknown): boolean {
+  return statusOf(err) === 403 && ACL_NOT_FOUND.test(describeError(err));
+}
 
 /** 4xx about this request: sending it again unchanged will not help (host-wide answers excepted). */
 export function isRefusal(err: unknown): boolean {
