@@ -27,6 +27,11 @@ export class PrivateDockerd {
 
   constructor(private readonly options: PrivateDockerdOptions) {}
 
+  /** dockerd's own process (to freeze it with SIGSTOP, say). */
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
   /** DOCKER_HOST for a registrar that should follow this daemon. */
   get host(): string {
     return `unix://${this.socket}`;
