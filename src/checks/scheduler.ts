@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Part } from '../part.js';
 import { quantile, type Metrics } from '../status/metrics.js';
 import type { CheckJob } from '../model/registration.js';
-import { Semaphore } from '../semaphore.js';
 import type { Running } from './executor.js';
+import { FairSlots } from './fair-slots.js';
 import type { Outcome } from './outcome.js';
 
 export interface SchedulerStats {
@@ -23,10 +23,12 @@ interface Entry {
   timer?: NodeJS.Timeout;
   nextDue: number;
   busy: boolean;
+  /** Aborted when the job is removed: a run still waiting for a place gives up its turn. */
+  removed: AbortController;
 }
 
 export interface SchedulerOptions {
-  /** Runs at once; more wait for a place (and may become late). */
+  /** Runs at once; more wait for a place (and may become late), each container in turn. */
   concurrency: number;
   random?: () => number;
   now?: () => number;
@@ -35,7 +37,8 @@ export interface SchedulerOptions {
 /**
  * Runs every check job on its interval: first runs spread at random over one interval (so a
  * thousand checks registered together do not fire together), at most `concurrency` at once, never
- * two runs of one check at once. Each outcome goes to `report` (Consul's TTL update).
+ * two runs of one check at once. Places are shared fairly between containers, so one container's
+ * hung checks cannot make the others' late. Each outcome goes to `report` (Consul's TTL update).
  */
 export class CheckScheduler implements Part {
   readonly stats: SchedulerStats = { runs: 0, late: 0, skipped: 0, reportErrors: 0 };
@@ -43,7 +46,7 @@ export class CheckScheduler implements Part {
   readonly lateness: number[] = [];
   private readonly entries = new Map<string, Entry>();
   private readonly byContainer = new Map<string, Set<string>>();
-  private readonly slots: Semaphore;
+  private readonly slots: FairSlots;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -53,7 +56,7 @@ export class CheckScheduler implements Part {
     options: SchedulerOptions,
     private readonly log: Logger,
   ) {
-    this.slots = new Semaphore(options.concurrency);
+    this.slots = new FairSlots(options.concurrency);
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
@@ -69,7 +72,8 @@ export class CheckScheduler implements Part {
     }
     for (const job of jobs) {
       if (current.has(job.checkId)) continue;
-      const entry: Entry = { job, spec: JSON.stringify(job), nextDue: this.now() + this.random() * job.intervalMs, busy: false };
+      const nextDue = this.now() + this.random() * job.intervalMs;
+      const entry: Entry = { job, spec: JSON.stringify(job), nextDue, busy: false, removed: new AbortController() };
       this.entries.set(job.checkId, entry);
       current.add(job.checkId);
       this.arm(entry);
@@ -108,13 +112,18 @@ export class CheckScheduler implements Part {
   }
 
   stop(): void {
-    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.timer);
+      entry.removed.abort();
+    }
     this.entries.clear();
     this.byContainer.clear();
   }
 
   private remove(checkId: string, ofContainer: Set<string>): void {
-    clearTimeout(this.entries.get(checkId)?.timer);
+    const entry = this.entries.get(checkId);
+    clearTimeout(entry?.timer);
+    entry?.removed.abort();
     this.entries.delete(checkId);
     ofContainer.delete(checkId);
   }
@@ -135,11 +144,18 @@ export class CheckScheduler implements Part {
       return;
     }
     entry.busy = true;
-    await this.slots.acquire();
-    if (this.entries.get(entry.job.checkId) !== entry) {
+    const owner = entry.job.containerId;
+    try {
+      await this.slots.acquire(owner, entry.removed.signal);
+    } catch {
       // Removed (or the scheduler stopped) while waiting for a place.
       entry.busy = false;
-      this.slots.release();
+      return;
+    }
+    if (this.entries.get(entry.job.checkId) !== entry) {
+      // Removed just as its place came.
+      entry.busy = false;
+      this.slots.release(owner);
       return;
     }
     const lateBy = this.now() - due;
@@ -161,7 +177,7 @@ export class CheckScheduler implements Part {
       this.stats.reportErrors++;
       this.log.debug({ checkId: entry.job.checkId, err: (err as Error).message }, 'check result not reported');
     } finally {
-      this.slots.release();
+      this.slots.release(owner);
     }
   }
 }

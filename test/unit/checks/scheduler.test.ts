@@ -160,6 +160,36 @@ describe('checks/scheduler: CheckScheduler', function () {
     for (const id of ids) expect(fake.count(id), `${id} got its turn`).to.be.at.least(1);
   });
 
+  // One queue for all let a container whose checks all hang hold every place, and other containers' TTLs ran out.
+  it("gives another container's check the next freed place, ahead of a container whose checks all hang", async () => {
+    const fake = new Fake();
+    const deadlines: Deferred[] = [];
+    const never = new Promise<void>(() => {});
+    fake.behaviour = (j) => {
+      if (j.containerId === 'c2') return { outcome: Promise.resolve(PASSING), finished: Promise.resolve() };
+      // Each hung run is reported critical at its deadline; its process never ends.
+      const deadline = deferred();
+      deadlines.push(deadline);
+      return { outcome: deadline.promise.then((): Outcome => ({ status: 'critical', output: 'timed out' })), finished: never };
+    };
+    const s = make(fake, { concurrency: 2 });
+    s.sync(
+      'c1',
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => job(id, 10_000)),
+    );
+    await sleep(30);
+    expect(fake.runs, 'c1 holds both places; four of its checks wait').to.deep.equal(['a', 'b']);
+    s.sync('c2', [job('x', 10_000, { containerId: 'c2' })]);
+    await sleep(30);
+    expect(fake.runs).to.deep.equal(['a', 'b']);
+
+    deadlines[0]!.resolve();
+    await sleep(30);
+    // x takes the freed place ahead of c1's four, and hands it back to c1 once done.
+    expect(fake.runs).to.deep.equal(['a', 'b', 'x', 'c']);
+    expect(fake.reports.map((r) => r.checkId)).to.deep.equal(['a', 'x']);
+  });
+
   it('runNow starts a run at once, but not a second one while it runs', async () => {
     const fake = new Fake();
     const s = make(fake, { random: () => 0.999 });
