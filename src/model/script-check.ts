@@ -48,8 +48,7 @@ export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: Chec
   }
   // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
   const intervalMs = Math.min(Math.max(durationMs(common.Interval!), TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
-  const asked = common.Timeout ? durationMs(common.Timeout) : 0;
-  const timeoutMs = asked > 0 ? Math.min(asked, TIMINGS.checkIntervalMaxMs) : Math.min(intervalMs, TIMINGS.scriptTimeoutMs);
+  const timeoutMs = scriptTimeoutMs(common, intervalMs, warnings);
   const checkId = `service:${r.serviceId}:script`;
   return {
     check: {
@@ -72,4 +71,24 @@ export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: Chec
       timeoutMs,
     },
   };
+}
+
+/**
+ * A run that outlasts its interval gains nothing (the next run is skipped) and holds a check slot
+ * other containers wait for: an asked timeout is cut to the interval.
+ */
+function scriptTimeoutMs(common: CommonFields, intervalMs: number, warnings: string[]): number {
+  const asked = common.Timeout ? durationMs(common.Timeout) : 0;
+  if (asked <= 0) return Math.min(intervalMs, TIMINGS.scriptTimeoutMs);
+  if (asked <= intervalMs) return asked;
+  warnings.push(
+    `SERVICE_CHECK_TIMEOUT ${shown(common.Timeout!)} is longer than SERVICE_CHECK_INTERVAL ${shown(common.Interval!)}: ` +
+      `the check is stopped at ${durationText(intervalMs)}; make the timeout at most the interval`,
+  );
+  return intervalMs;
+}
+
+/** Milliseconds as a Go duration an operator would write: whole seconds as "10s". */
+function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }

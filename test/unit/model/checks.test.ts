@@ -323,6 +323,34 @@ describe('model/checks: buildChecks', () => {
       expect(long.checks[0]!.TTL).to.equal('130000ms');
     });
 
+    it('caps a timeout longer than the interval at the interval, with one warning naming both and the fix', () => {
+      const { checks, jobs, warnings } = buildAll({ check_script: 'x', check_interval: '10s', check_timeout: '30s' }, SCRIPTS_ON);
+      expect(jobs[0]).to.deep.include({ intervalMs: 10_000, timeoutMs: 10_000 });
+      expect(checks[0]!.TTL, '2 × interval + the capped timeout').to.equal('30000ms');
+      expect(warnings).to.deep.equal([
+        'SERVICE_CHECK_TIMEOUT "30s" is longer than SERVICE_CHECK_INTERVAL "10s": the check is stopped at 10s; make the timeout at most the interval',
+      ]);
+    });
+
+    it('keeps, without a warning, a timeout equal to the interval', () => {
+      const { jobs, warnings } = buildAll({ check_script: 'x', check_interval: '1m', check_timeout: '60s' }, SCRIPTS_ON);
+      expect(warnings).to.deep.equal([]);
+      expect(jobs[0]).to.deep.include({ intervalMs: 60_000, timeoutMs: 60_000 });
+    });
+
+    it('caps the timeout at the interval actually used, after the 1 s floor', () => {
+      const { jobs, warnings } = buildAll({ check_script: 'x', check_interval: '100ms', check_timeout: '2s' }, SCRIPTS_ON);
+      expect(jobs[0]).to.deep.include({ intervalMs: 1_000, timeoutMs: 1_000 });
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include('"100ms"').and.include('stopped at 1s');
+    });
+
+    it('leaves the timeout of checks Consul runs itself as asked', () => {
+      const { check, warnings } = only({ check_http: '/', check_interval: '10s', check_timeout: '30s' });
+      expect(warnings).to.deep.equal([]);
+      expect(check).to.deep.include({ Interval: '10s', Timeout: '30s' });
+    });
+
     // durationMs floors "1ns" to 0: the registrar's own checks run at most once a second.
     it('gives a script check with an interval under 1 ms a TTL above zero and a positive interval', () => {
       const { checks, jobs } = buildAll({ check_script: 'true', check_interval: '1ns' }, SCRIPTS_ON);
