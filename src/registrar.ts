@@ -3,7 +3,7 @@ import type { Settings } from './config.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import { Heartbeat } from './checks/heartbeat.js';
-import { fallbackReporter, jobRunner } from './checks/run-job.js';
+import { CheckRunner, fallbackReporter } from './checks/run-job.js';
 import { ttlReporter } from './checks/ttl-report.js';
 import { DockerEventWatcher, isHealthEvent, startHint, stoppedHint, type ContainerEvent } from './docker/events.js';
 import type { RunContext } from './run-context.js';
@@ -38,8 +38,14 @@ export class Registrar {
     status: StatusServer,
   ) {
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
+    const checkRunner = new CheckRunner(
+      settings.scriptExecutor,
+      context.dockerStreams,
+      (id) => context.source.inspect(id),
+      fallbackReporter(log),
+    );
     this.scheduler = new CheckScheduler(
-      jobRunner(settings.scriptExecutor, context.dockerStreams, (id) => context.source.inspect(id), fallbackReporter(log)),
+      checkRunner.run,
       ttlReporter(context.consul, lookAgain),
       { concurrency: settings.scriptConcurrency },
       log,
@@ -79,8 +85,9 @@ export class Registrar {
       { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.passes.request() },
       log,
     );
-    // The heartbeat registers the registrar's own service before any alias check of it exists.
-    this.parts = [agentWatch, ...(this.heartbeat ? [this.heartbeat] : []), status, this.passes, this.scheduler, events];
+    // The heartbeat registers the registrar's own service before any alias check of it exists; the
+    // check runner stops after the scheduler, so that no check starts after it has killed the running ones.
+    this.parts = [agentWatch, ...(this.heartbeat ? [this.heartbeat] : []), status, this.passes, checkRunner, this.scheduler, events];
   }
 
   /** Starts every part; resolves once stop() has stopped them all. */

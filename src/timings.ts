@@ -26,6 +26,8 @@ export const TIMINGS = {
   scriptTimeoutMs: 10_000,
   /** A full pass waits this long for one container: three request deadlines, then it goes on without it. */
   passContainerDeadlineMs: 30_000,
+  /** At stop, Docker gets this long to name the PIDs of running exec checks to kill (well inside the stop deadline). */
+  stopKillChecksMs: 1_000,
   /** Graceful stop: exit even if something hangs, inside `docker stop`'s 10 s and the tests' 5 s bound. */
   stopDeadlineMs: 4_500,
 } as const;

@@ -25,11 +25,14 @@ interface ExecState {
  */
 export class DockerExecExecutor implements Executor {
   readonly name = 'docker';
+  /** Runs not yet finished, with the container each runs in: what killAll acts on. */
+  private readonly live = new Map<ExecState, string>();
 
   constructor(private readonly docker: Docker) {}
 
   run(job: CheckJob): Running {
     const state: ExecState = {};
+    this.live.set(state, job.containerId);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), job.timeoutMs)));
     const completed = this.execute(job, state);
@@ -52,8 +55,21 @@ export class DockerExecExecutor implements Executor {
         return { status: 'critical' as const, output: `could not run ${job.argv[0]} in the container: ${err.message}` };
       },
     );
-    const finished = Promise.allSettled([completed, outcome]).then(() => this.untilStopped(state, job));
+    const finished = Promise.allSettled([completed, outcome])
+      .then(() => this.untilStopped(state, job))
+      .finally(() => this.live.delete(state));
     return { outcome, finished };
+  }
+
+  /**
+   * At shutdown: kills every exec still running whose process is visible here, waiting at most
+   * `withinMs` for Docker to name the PIDs (the others stay Docker's: its API cannot stop an exec).
+   */
+  async killAll(withinMs: number): Promise<void> {
+    const kills = [...this.live].filter(([state]) => state.exec && !state.stopped).map(([state, id]) => this.kill(state.exec!, id));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(kills), new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
   }
 
   private async execute(job: CheckJob, state: ExecState): Promise<Outcome> {

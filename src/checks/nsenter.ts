@@ -5,6 +5,7 @@ import { resolveIdentity, type Identity } from './identity.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf } from './outcome.js';
+import { killGroup, untilGroupGone } from './process-group.js';
 
 /** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
 export interface Entry {
@@ -28,6 +29,8 @@ export class NsenterExecutor {
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
   private readonly known = new Map<string, Omit<Entry, 'cgroups'> | { problem: string }>();
+  /** Process groups of the runs not yet finished. */
+  private readonly live = new Set<number>();
 
   /**
    * Whether this registrar can enter that container: root with the capabilities setns needs, and
@@ -100,30 +103,48 @@ export class NsenterExecutor {
     // systemd NoNewPrivileges=yes) saves an exec of setpriv per check (~0.9 ms of CPU here).
     const [program, ...args] = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];
     const child = spawn(program!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: entry.env });
-    joinCgroups(child.pid, entry.cgroups);
+    // detached: the run is a process group of its own (pgid = nsenter's pid), which kill(-pgid) ends whole.
+    const pgid = child.pid;
+    if (pgid) this.live.add(pgid);
+    joinCgroups(pgid, entry.cgroups);
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
-    const finished = new Promise<number | null>((resolve) => {
-      child.on('close', (code) => resolve(code));
-      child.on('error', (err) => {
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+    // 'close' comes once nsenter has exited and its output pipes are shut: a background child that
+    // keeps them open holds it back, as it holds back Consul's own script checks, until the deadline.
+    const closed = new Promise<number | null>((resolve) => {
+      child.once('close', (code) => resolve(code));
+      child.once('error', (err) => {
         output.add(Buffer.from(`cannot start nsenter: ${err.message}`));
         resolve(null);
       });
     });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), job.timeoutMs)));
-    const outcome = Promise.race([finished, deadline]).then((first) => {
+    const outcome = Promise.race([closed, deadline]).then((first) => {
       clearTimeout(timer);
+      // Nothing a run started outlives it: its group is killed whether it ended or timed out.
+      if (pgid) killGroup(pgid);
       if (first !== 'timeout') return outcomeOf(first, output.text());
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL'); // the whole group: nsenter and what it started
-      } catch {
-        // already gone
-      }
+      child.stdout.destroy(); // a process that left the group may still hold them
+      child.stderr.destroy();
       return timedOut(job, 'killed');
     });
-    return { outcome, finished: finished.then(() => undefined) };
+    // Finished once nsenter has exited and no live process is left in its group.
+    const finished = outcome
+      .then(() => exited)
+      .then(() => (pgid ? untilGroupGone(pgid, Math.min(job.intervalMs, 1000)) : undefined))
+      .finally(() => pgid && this.live.delete(pgid));
+    return { outcome, finished };
+  }
+
+  /** At shutdown: every run still alive is killed with its whole group, so none outlives the registrar. */
+  killAll(): void {
+    for (const pgid of this.live) killGroup(pgid);
   }
 }
 

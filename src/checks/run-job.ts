@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { ContainerFacts } from '../model/facts.js';
 import type { CheckJob } from '../model/registration.js';
 import { DockerExecExecutor } from './docker-exec.js';
+import type { Part } from '../part.js';
+import { TIMINGS } from '../timings.js';
 import type { Running } from './executor.js';
 import { NsenterExecutor } from './nsenter.js';
 import { truncate, type Outcome } from './outcome.js';
@@ -15,19 +17,25 @@ export type ExecutorChoice = 'docker' | 'nsenter' | 'auto';
  * seccomp, LSM profile, cgroup). `nsenter` is the explicit opt-in for hosts whose container authors
  * are trusted: cheaper, but without the container's seccomp and LSM profile, so `auto` never picks
  * it; a check it must not run (root user, process not visible) goes through Docker exec, and
- * `onFallback` tells the operator why.
+ * `onFallback` tells the operator why. Stopping it kills every check process still running.
  */
-export function jobRunner(
-  choice: ExecutorChoice,
-  docker: Docker,
-  inspect: (id: string) => Promise<ContainerFacts | undefined>,
-  onFallback: (job: CheckJob, why: string) => void = () => undefined,
-): (job: CheckJob) => Running {
-  const viaDocker = new DockerExecExecutor(docker);
-  const viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
-  return (job) => {
+export class CheckRunner implements Part {
+  private readonly viaDocker: DockerExecExecutor;
+  private readonly viaNsenter: NsenterExecutor | undefined;
+
+  constructor(
+    choice: ExecutorChoice,
+    docker: Docker,
+    private readonly inspect: (id: string) => Promise<ContainerFacts | undefined>,
+    private readonly onFallback: (job: CheckJob, why: string) => void = () => undefined,
+  ) {
+    this.viaDocker = new DockerExecExecutor(docker);
+    this.viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
+  }
+
+  readonly run = (job: CheckJob): Running => {
     if (job.kind === 'docker-health') {
-      const outcome = inspect(job.containerId).then(healthOutcome);
+      const outcome = this.inspect(job.containerId).then(healthOutcome);
       return {
         outcome,
         finished: outcome.then(
@@ -36,14 +44,22 @@ export function jobRunner(
         ),
       };
     }
-    const entry = viaNsenter?.prepare(job);
-    if (entry === undefined) return viaDocker.run(job);
+    const entry = this.viaNsenter?.prepare(job);
+    if (entry === undefined) return this.viaDocker.run(job);
     if ('problem' in entry) {
-      onFallback(job, entry.problem);
-      return viaDocker.run(job);
+      this.onFallback(job, entry.problem);
+      return this.viaDocker.run(job);
     }
-    return viaNsenter!.run(job, entry);
+    return this.viaNsenter!.run(job, entry);
   };
+
+  start(): void {}
+
+  /** No check process outlives the registrar: detached, they would otherwise survive its SIGTERM. */
+  async stop(): Promise<void> {
+    this.viaNsenter?.killAll();
+    await this.viaDocker.killAll(TIMINGS.stopKillChecksMs);
+  }
 }
 
 /** Tells the operator, once per container and reason, that nsenter declined its checks. */
