@@ -152,6 +152,12 @@ export const OPTIONS = {
     default: '1',
     help: 'seconds between checks that the Consul agent is up and has not lost its state',
   },
+  'events-audit': {
+    env: 'REGISTRAR_EVENTS_AUDIT',
+    type: 'string',
+    default: '60',
+    help: "seconds between checks that the Docker event stream still delivers what Docker's event log holds (0: never)",
+  },
   concurrency: { env: 'REGISTRAR_CONCURRENCY', type: 'string', default: '8', help: 'containers synced at once in a full pass' },
   'http-addr': {
     env: 'REGISTRAR_HTTP_ADDR',
@@ -241,6 +247,7 @@ export interface Settings {
   /** --ttl and --ttl-refresh, when --ttl is set. */
   registrarTtl?: RegistrarTtl;
   agentPollSeconds: number;
+  eventsAuditSeconds: number;
   concurrency: number;
   logLevel: string;
   httpAddr?: string;
@@ -288,6 +295,7 @@ export function toSettings(v: RawConfig): Settings {
     metaFromEnv: bool(v, 'meta-from-env'),
     ...namePolicy(optional('name-policy')),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
+    eventsAuditSeconds: number(v, 'events-audit', 0),
     concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
   };

@@ -82,7 +82,11 @@ export class Registrar {
     });
     const events = new DockerEventWatcher(
       context.dockerStreams,
-      { onContainer: (id, event) => this.onEvent(id, event), onConnected: () => void this.passes.request() },
+      {
+        onContainer: (id, event) => this.onEvent(id, event),
+        onConnected: () => void this.passes.request(),
+        auditEveryMs: settings.eventsAuditSeconds * 1000,
+      },
       log,
     );
     // The heartbeat registers the registrar's own service before any alias check of it exists; the

@@ -19,6 +19,10 @@ export const TIMINGS = {
   eventReconnectMaxMs: 30_000,
   /** …starting over only after a stream stayed up this long (one that drops at once is a failing daemon). */
   eventStreamStableMs: 10_000,
+  /** The event stream's audit (--events-audit) asks Docker's log for events up to this long ago: the newest may still be on their way, */
+  eventAuditLagMs: 2_000,
+  /** …and a query that takes longer than this gives no verdict (a hung dockerd is /healthz's to report). */
+  eventAuditDeadlineMs: 5_000,
   /** Script checks: Consul's own floor for check intervals, and a day as the ceiling. */
   checkIntervalMinMs: 1_000,
   checkIntervalMaxMs: 86_400_000,

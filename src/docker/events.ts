@@ -3,10 +3,9 @@ import type { StoppedHint } from '../model/facts.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
 import { ndjson } from './ndjson.js';
+import { StreamAudit, type RawEvent } from './stream-audit.js';
 
-interface DockerEvent {
-  Type?: string;
-  Action?: string;
+interface DockerEvent extends RawEvent {
   Actor?: { ID?: string; Attributes?: Record<string, string> };
 }
 
@@ -16,9 +15,9 @@ export interface ContainerEvent {
   attributes: Record<string, string>;
 }
 
-/** The one call the watcher makes (dockerode's getEvents); tests give a stream of their own. */
+/** The one call the watcher makes (dockerode's getEvents): the live stream, or a closed window of the log. */
 export interface EventSource {
-  getEvents(options: { filters: Record<string, string[]> }): Promise<NodeJS.ReadableStream>;
+  getEvents(options: { filters: Record<string, string[]>; since?: number; until?: number }): Promise<NodeJS.ReadableStream>;
 }
 
 export interface WatchOptions {
@@ -30,11 +29,15 @@ export interface WatchOptions {
   backoffMs?: (attempt: number) => number;
   /** How long a stream must stay up before the backoff starts over; injectable for tests. */
   stableAfterMs?: number;
+  /** How often the stream is audited against Docker's event log (--events-audit; 0: never). */
+  auditEveryMs: number;
+  now?: () => number;
 }
 
 // Events after which a container's services may differ. exec_*, attach, top... are left out, and
 // so are kill and stop: kill precedes die (and inspecting then waits for the teardown), stop follows it.
 const EVENTS = ['start', 'die', 'destroy', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
+const FILTERS = { type: ['container', 'network'], event: EVENTS };
 
 const defaultBackoff = (attempt: number) => Math.min(TIMINGS.eventReconnectMaxMs, TIMINGS.eventReconnectFirstMs * 2 ** (attempt - 1));
 
@@ -61,30 +64,69 @@ export function isHealthEvent(event: ContainerEvent): boolean {
 /**
  * Follows Docker's event stream for as long as it runs. The stream has no timeout (it is quiet
  * when nothing happens); when it ends or fails it is reopened with backoff, and every reopening
- * triggers a full re-list, because the daemon replays only its last 256 events.
+ * triggers a full re-list, because the daemon replays only its last 256 events. A stream that is
+ * dead without ending is found by the audit and reopened the same way.
  */
 export class DockerEventWatcher implements Part {
   private stopped = false;
   private running: Promise<void> | undefined;
   private stream: NodeJS.ReadableStream | undefined;
   private wake: (() => void) | undefined;
+  private readonly audit: StreamAudit;
+  private readonly now: () => number;
+  private auditTimer: NodeJS.Timeout | undefined;
+  private auditing = false;
+  /** Where the next audit window starts (ms): the end of the last one, or just after the stream opened. */
+  private auditFrom = 0;
 
   constructor(
     private readonly docker: EventSource,
     private readonly options: WatchOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // Remembered long enough for the next window (it starts where the last one ended) and a late audit.
+    this.audit = new StreamAudit(2 * options.auditEveryMs + TIMINGS.eventAuditLagMs);
+    this.now = options.now ?? Date.now;
+  }
 
   start(): void {
     this.running = this.run();
+    if (this.options.auditEveryMs > 0) this.auditTimer = setInterval(() => void this.auditStream(), this.options.auditEveryMs);
+  }
+
+  /**
+   * Asks Docker which events it logged since the last audit (up to a moment ago: the newest may
+   * still be on their way) and reopens the stream if it missed any.
+   */
+  async auditStream(): Promise<void> {
+    const stream = this.stream;
+    const to = this.now() - TIMINGS.eventAuditLagMs;
+    if (!stream || this.auditing || to <= this.auditFrom) return;
+    this.auditing = true;
+    try {
+      const query = (o: { since: number; until: number; filters: Record<string, string[]> }) => this.docker.getEvents(o);
+      const missed = await this.audit.missed(query, FILTERS, this.auditFrom, to, TIMINGS.eventAuditDeadlineMs);
+      if (missed === undefined || stream !== this.stream) return;
+      this.auditFrom = to;
+      if (missed === 0) return;
+      this.log.warn(
+        { event: 'events-stale', missed },
+        `Docker logged ${missed} container events the event stream never delivered: the stream is dead, reopening it`,
+      );
+      (stream as { destroy?: () => void }).destroy?.();
+    } finally {
+      this.auditing = false;
+    }
   }
 
   async run(): Promise<void> {
     let attempt = 0;
     while (!this.stopped) {
       try {
-        const stream = await this.docker.getEvents({ filters: { type: ['container', 'network'], event: EVENTS } });
+        const stream = await this.docker.getEvents({ filters: FILTERS });
         this.stream = stream;
+        // Docker's clock may be a little off ours: the first window starts a second after the subscription.
+        this.auditFrom = this.now() + 1000;
         if (this.stopped) break;
         // The backoff starts over only once a stream has stayed up: a dockerd that accepts and drops
         // at once would otherwise cost a full pass every 250 ms.
@@ -108,12 +150,14 @@ export class DockerEventWatcher implements Part {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.auditTimer);
     (this.stream as { destroy?: () => void } | undefined)?.destroy?.();
     this.wake?.();
     await this.running;
   }
 
   private dispatch(event: DockerEvent): void {
+    this.audit.record(event, this.now());
     const attributes = event.Actor?.Attributes ?? {};
     const id = event.Type === 'network' ? attributes.container : event.Actor?.ID;
     if (id) this.options.onContainer(id, { action: event.Action ?? '', attributes: event.Type === 'network' ? {} : attributes });

@@ -10,7 +10,16 @@ class FakeEvents implements EventSource {
   readonly streams: PassThrough[] = [];
   readonly filters: Record<string, string[]>[] = [];
   failNext = 0;
-  async getEvents(options: { filters: Record<string, string[]> }): Promise<NodeJS.ReadableStream> {
+  /** What Docker's log answers a query with since/until (the audit). */
+  logged: object[] = [];
+  readonly queries: { since: number; until: number }[] = [];
+  async getEvents(options: { filters: Record<string, string[]>; since?: number; until?: number }): Promise<NodeJS.ReadableStream> {
+    if (options.since !== undefined) {
+      this.queries.push({ since: options.since, until: options.until! });
+      const log = new PassThrough();
+      log.end(this.logged.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      return log;
+    }
     this.filters.push(options.filters);
     if (this.failNext > 0) {
       this.failNext--;
@@ -30,7 +39,7 @@ const until = async (what: string, probe: () => boolean): Promise<void> => {
   if (!probe()) throw new Error(`never: ${what}`);
 };
 
-function watch(source: FakeEvents, backoffs: number[] = [], stableAfterMs = 10_000) {
+function watch(source: FakeEvents, backoffs: number[] = [], stableAfterMs = 10_000, now?: () => number) {
   const seen: [string, ContainerEvent][] = [];
   let connected = 0;
   const watcher = new DockerEventWatcher(
@@ -43,6 +52,8 @@ function watch(source: FakeEvents, backoffs: number[] = [], stableAfterMs = 10_0
         return 1;
       },
       stableAfterMs,
+      auditEveryMs: 60_000,
+      ...(now ? { now } : {}),
     },
     pino({ level: 'silent' }),
   );
@@ -95,7 +106,7 @@ describe('docker/events: DockerEventWatcher', () => {
     source.failNext = 1000;
     const watcher = new DockerEventWatcher(
       source,
-      { onContainer: () => undefined, onConnected: () => undefined, backoffMs: () => 60_000 },
+      { onContainer: () => undefined, onConnected: () => undefined, backoffMs: () => 60_000, auditEveryMs: 0 },
       pino({ level: 'silent' }),
     );
     const running = watcher.run();
@@ -135,5 +146,41 @@ describe('docker/events: a dockerd that accepts and drops the stream', () => {
     expect(backoffs).to.deep.equal([1, 1]);
     await watcher.stop();
     await running;
+  });
+
+  describe("the audit against Docker's event log", () => {
+    const die = { Type: 'container', Action: 'die', Actor: { ID: 'c1', Attributes: {} }, timeNano: 1_700_000_000_000_000_001 };
+
+    async function audited(deliver: boolean, logged: object[]) {
+      const source = new FakeEvents();
+      let clock = 1_000_000;
+      const { watcher, running, connected } = watch(source, [], 10_000, () => clock);
+      await until('connected', () => connected() === 1);
+      if (deliver) source.send(die);
+      await new Promise((r) => setTimeout(r, 10));
+      source.logged = logged;
+      clock += 60_000;
+      await watcher.auditStream();
+      await new Promise((r) => setTimeout(r, 10));
+      const result = { connections: connected(), queries: source.queries };
+      await watcher.stop();
+      await running;
+      return result;
+    }
+
+    it('leaves a quiet stream alone when Docker logged nothing: silence is not death', async () => {
+      const { connections, queries } = await audited(false, []);
+      expect(connections).to.equal(1);
+      // From a second after the subscription to two seconds ago, in seconds.
+      expect(queries).to.deep.equal([{ since: 1_001, until: 1_058 }]);
+    });
+
+    it('leaves a stream alone that delivered everything Docker logged', async () => {
+      expect((await audited(true, [die])).connections).to.equal(1);
+    });
+
+    it('reopens a stream that missed an event Docker logged (a dead stream), which re-lists everything', async () => {
+      expect((await audited(false, [die])).connections).to.equal(2);
+    });
   });
 });

@@ -1,0 +1,73 @@
+import { ndjson } from './ndjson.js';
+
+/** An event as Docker sends it, on the stream and in a bounded query alike. */
+export interface RawEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string };
+  timeNano?: number;
+}
+
+/** A finite query of Docker's event log (since/until in Unix seconds; Docker takes fractions too). */
+export type EventQuery = (options: { since: number; until: number; filters: Record<string, string[]> }) => Promise<NodeJS.ReadableStream>;
+
+const keyOf = (e: RawEvent) => `${e.timeNano ?? ''}|${e.Type ?? ''}|${e.Actor?.ID ?? ''}|${e.Action ?? ''}`;
+
+/**
+ * Tells a dead event stream from a quiet one without guessing from silence: every so often Docker
+ * is asked which events it logged in a closed window, and any the stream never delivered means the
+ * stream is dead (a half-open TCP connection to a dockerd that restarted elsewhere, say). A quiet
+ * stream with nothing logged is left alone.
+ */
+export class StreamAudit {
+  /** Events the stream delivered, by key, with when they arrived (ms), pruned after `keepMs`. */
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly keepMs: number) {}
+
+  record(event: RawEvent, now: number): void {
+    if (this.seen.size >= MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(keyOf(event), now);
+  }
+
+  /**
+   * How many events Docker logged between `fromMs` and `toMs` that the stream did not deliver;
+   * undefined when Docker did not answer within `deadlineMs` (no verdict: a hung dockerd is
+   * /healthz's to report, not a reason to reconnect).
+   */
+  async missed(
+    query: EventQuery,
+    filters: Record<string, string[]>,
+    fromMs: number,
+    toMs: number,
+    deadlineMs: number,
+  ): Promise<number | undefined> {
+    for (const [key, at] of this.seen) {
+      if (at >= toMs - this.keepMs) break; // in arrival order: the rest are newer
+      this.seen.delete(key);
+    }
+    let stream: NodeJS.ReadableStream | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const count = (async () => {
+      stream = await query({ since: seconds(fromMs), until: seconds(toMs), filters });
+      let missing = 0;
+      for await (const event of ndjson(stream as AsyncIterable<Buffer>)) if (!this.seen.has(keyOf(event as RawEvent))) missing++;
+      return missing;
+    })();
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), deadlineMs)));
+    try {
+      return await Promise.race([count, late]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      (stream as { destroy?: () => void } | undefined)?.destroy?.();
+      count.catch(() => undefined);
+    }
+  }
+}
+
+// A flood of events must not grow memory without bound; an audit over a forgotten event only reconnects once.
+const MAX_REMEMBERED = 50_000;
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
