@@ -149,7 +149,7 @@ describe('docker/events: a dockerd that accepts and drops the stream', () => {
   });
 
   describe("the audit against Docker's event log", () => {
-    const die = { Type: 'container', Action: 'die', Actor: { ID: 'c1', Attributes: {} }, timeNano: 1_700_000_000_000_000_001 };
+    const die = { Type: 'container', Action: 'die', Actor: { ID: 'c1', Attributes: {} }, timeNano: 1_700_000_000_000_000_000 };
 
     async function audited(deliver: boolean, logged: object[]) {
       const source = new FakeEvents();
