@@ -12,11 +12,16 @@ import { StatusServer } from './status/server.js';
 import { Registrar } from './registrar.js';
 import { TIMINGS } from './timings.js';
 import { probeHealth } from './status/healthcheck.js';
+import { VERSION } from './version.js';
 
 async function main(): Promise<number> {
-  const { command, values } = readConfig(process.argv.slice(2), process.env);
+  const { command, values, notes } = readConfig(process.argv.slice(2), process.env);
   if (values.help === 'true') {
     process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  if (values.version === 'true') {
+    process.stdout.write(`consul-registrar ${VERSION}\n`);
     return 0;
   }
   const settings = toSettings(values);
@@ -26,6 +31,7 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
   }
   const log = createLogger(settings.logLevel);
+  for (const note of notes) log.info({ event: 'registrator-flag' }, note);
   if (command === 'plan') return plan(await connect(settings, log));
 
   // /healthz answers from the start, saying what the registrar still waits for; a stop signal while
@@ -48,7 +54,7 @@ async function main(): Promise<number> {
   const registrar = new Registrar(context, settings, log, status);
   log.info(
     { hostId: context.model.hostId, hostIp: context.model.hostIp, consul: context.capabilities.version.join('.') },
-    'consul-registrar started',
+    `consul-registrar ${VERSION} started`,
   );
   let stopping: Promise<void> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

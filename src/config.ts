@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ExecutorChoice } from './checks/run-job.js';
 import type { ConsulSettings } from './consul/client.js';
@@ -10,6 +11,7 @@ import { DEFAULT_MAX_SERVICES } from './model/limits.js';
 import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
 import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
+import { translateRegistratorArgs } from './registrator-args.js';
 
 /**
  * Every setting is a flag and an environment variable. Defaults follow Docker's and Consul's own
@@ -25,7 +27,12 @@ interface OptionSpec {
 }
 
 export const OPTIONS = {
-  'docker-host': { env: 'DOCKER_HOST', type: 'string', default: 'unix:///var/run/docker.sock', help: 'Docker engine address' },
+  'docker-host': {
+    env: 'DOCKER_HOST',
+    type: 'string',
+    default: 'unix:///var/run/docker.sock',
+    help: "Docker engine address; without it, /var/run/docker.sock, or Registrator's /tmp/docker.sock if only that exists",
+  },
   'docker-tls-verify': { env: 'DOCKER_TLS_VERIFY', type: 'boolean', default: 'false', help: 'use TLS with the Docker engine (tcp://)' },
   'docker-cert-path': { env: 'DOCKER_CERT_PATH', type: 'string', help: 'folder with ca.pem, cert.pem, key.pem for Docker TLS' },
   'docker-timeout': {
@@ -166,7 +173,8 @@ export const OPTIONS = {
     help: "where /healthz and /metrics are served (the flag --http-addr='' turns them off)",
   },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
-  help: { env: '', type: 'boolean', help: 'print this help and exit' },
+  help: { env: '', type: 'boolean', help: 'print this help and exit (also -h)' },
+  version: { env: '', type: 'boolean', help: 'print the version and exit' },
 } satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -174,8 +182,14 @@ export type RawConfig = Partial<Record<OptionName, string>>;
 
 export { ConfigError };
 
-/** Flags win over environment variables, which win over defaults. */
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: string; values: RawConfig } {
+/**
+ * Flags win over environment variables, which win over defaults. Registrator's command line is
+ * read too (registrator-args.ts); `notes` says what its flags do here, for the log.
+ */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: string; values: RawConfig; notes: string[] } {
+  const translated = translateRegistratorArgs(argv, env, (name) => (OPTIONS as Record<string, OptionSpec>)[name]?.type === 'string');
+  argv = translated.args;
+  env = { ...env, ...translated.env };
   const spec = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }]));
   // Node 20's parseArgs has no --flag=false for booleans: take those out before it sees them.
   const booleanValues: Record<string, string> = {};
@@ -194,14 +208,20 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
   const values: RawConfig = {};
   for (const [name, o] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
     const flag = booleanValues[name] ?? (parsed.values as Record<string, string | boolean | undefined>)[name];
-    const value = flag !== undefined ? String(flag) : (o.env && env[o.env]) || o.default;
+    const value = flag !== undefined ? String(flag) : (o.env && env[o.env]) || (name === 'docker-host' ? defaultDockerHost() : o.default);
     if (value !== undefined) values[name] = value;
   }
   const [command = 'run', ...rest] = parsed.positionals;
   if (rest.length > 0 || !['run', 'plan', 'healthcheck'].includes(command)) {
     throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan and healthcheck`);
   }
-  return { command, values };
+  return { command, values, notes: translated.notes };
+}
+
+/** Docker's socket where Docker puts it, or where Registrator's documentation mounts it (`-v /var/run/docker.sock:/tmp/docker.sock`). */
+function defaultDockerHost(): string {
+  const dockers = ['/var/run/docker.sock', '/tmp/docker.sock'];
+  return `unix://${dockers.find((path) => existsSync(path)) ?? dockers[0]}`;
 }
 
 export function helpText(): string {
@@ -212,6 +232,7 @@ export function helpText(): string {
   });
   return [
     'Usage: consul-registrar [run|plan|healthcheck] [flags]',
+    "       consul-registrar [Registrator's flags] consul://host:port   (Registrator's command line, read as the flags below)",
     '',
     '  run   keep Consul in step with the running containers (default)',
     '  plan  print what would be registered for each running container, then exit',

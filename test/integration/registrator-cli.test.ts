@@ -1,0 +1,39 @@
+// Switching from Registrator: its documented compose command line, run unchanged against the real
+// dockerd and Consul agent, registers like ours; --version answers.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
+import { agentServices, cleanup, containerIp, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+
+describe("Registrator's command line", function () {
+  this.timeout(60_000);
+  const hostId = uniqueName('registrator-cli');
+  let registrar: RegistrarProcess | undefined;
+
+  before(requireRig);
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it('runs `-internal -resync 30 consul://…` as written (no DOCKER_HOST) and registers the container', async () => {
+    // -hostname too: Registrator's way to set the host part of service IDs, here the test's own host ID.
+    registrar = new RegistrarProcess(['-internal', '-resync', '30', '-hostname', hostId, 'consul://127.0.0.1:8500'], { DOCKER_HOST: '' });
+    await registrar.waitForLog('first pass', isFullPass);
+    expect(registrar.logs.filter((l) => l.event === 'registrator-flag').map((l) => l.msg)).to.have.length(1);
+    const name = uniqueName('web');
+    await runContainer({ name, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: name } });
+    const service = await waitFor('registered', async () => (await agentServices(`Service == "${name}"`))[`${hostId}:${name}:80`]);
+    expect(service.Address).to.equal(await containerIp(name));
+    expect(service.Port).to.equal(80);
+  });
+
+  it("answers --version and -version with package.json's version", () => {
+    const cli = new URL('../../dist/cli.js', import.meta.url);
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-version']) {
+      expect(execFileSync(process.execPath, [cli.pathname, flag], { encoding: 'utf8' }).trim()).to.equal(`consul-registrar ${version}`);
+    }
+  });
+});

@@ -1,0 +1,91 @@
+// Registrator's command line, as its users' compose files and unit files write it, read as this
+// registrar's own flags: the mapped ones exactly, the others accepted with a note, anything unknown refused.
+import { expect } from 'chai';
+import { ConfigError, readConfig, toSettings } from '../../src/config.js';
+import { translateRegistratorArgs } from '../../src/registrator-args.js';
+
+const translate = (argv: string[], env: NodeJS.ProcessEnv = {}) => translateRegistratorArgs(argv, env, (name) => name === 'consul-addr');
+
+describe('registrator-args: Registrator command lines', () => {
+  it("reads Registrator's documented compose command unchanged", () => {
+    const { values, notes, command } = readConfig(['-internal', '-resync', '30', 'consul://consul:8500'], {});
+    expect(command).to.equal('run');
+    expect(values['consul-addr']).to.equal('consul:8500');
+    expect(values.resync).to.equal('30');
+    expect(notes).to.have.length(1);
+    expect(notes[0]).to.include('-internal');
+  });
+
+  it('maps each flag with an equivalent, in one-dash, two-dash and = forms', () => {
+    const s = toSettings(
+      readConfig(
+        [
+          '-hostname',
+          'node-7',
+          '-ip=10.1.2.3',
+          '--tags',
+          'a,b',
+          '-explicit',
+          '-deregister=on-success',
+          '-ttl',
+          '30',
+          '-ttl-refresh=10',
+          'consul://',
+        ],
+        {},
+      ).values,
+    );
+    expect(s.hostId).to.equal('node-7');
+    expect(s.hostIp).to.equal('10.1.2.3');
+    expect(s.tags).to.deep.equal(['a', 'b']);
+    expect(s.explicit).to.equal(true);
+    expect(s.deregister).to.equal('on-success');
+    expect(s.registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 10_000 });
+    expect(s.consul.addr).to.equal('127.0.0.1:8500');
+  });
+
+  it('accepts the flags with no counterpart, each with one note, and their values', () => {
+    const { args, notes } = translate([
+      '-cleanup',
+      '-retry-attempts',
+      '-1',
+      '-retry-interval=2000',
+      '-useIpFromLabel',
+      'ip',
+      '-internal=false',
+    ]);
+    expect(args).to.deep.equal([]);
+    expect(notes.map((n) => n.split(':')[0])).to.deep.equal(['-cleanup', '-retry-attempts', '-retry-interval', '-useIpFromLabel']);
+  });
+
+  it('reads consul-tls:// as HTTPS, with CONSUL_TLSCERT and CONSUL_TLSKEY under our names unless those are set', () => {
+    const t = translate(['consul-tls://consul.internal:8501'], {
+      CONSUL_TLSCERT: '/c.pem',
+      CONSUL_TLSKEY: '/k.pem',
+      CONSUL_CLIENT_KEY: '/mine.pem',
+    });
+    expect(t.args).to.deep.equal(['--consul-addr=https://consul.internal:8501']);
+    expect(t.env).to.deep.equal({ CONSUL_CLIENT_CERT: '/c.pem' });
+  });
+
+  it('refuses other backends and consul-unix:// with the fix, and leaves a URL given to one of our flags alone', () => {
+    expect(() => translate(['etcd://10.0.0.1:2379'])).to.throw(ConfigError, /only Consul/);
+    expect(() => translate(['consul-unix:///var/run/consul.sock'])).to.throw(ConfigError, /consul:\/\/127\.0\.0\.1:8500/);
+    expect(translate(['--consul-addr', 'https://10.0.0.1:8501']).args).to.deep.equal(['--consul-addr', 'https://10.0.0.1:8501']);
+  });
+
+  it('takes -h and -version, and keeps commands and our own flags as they are', () => {
+    expect(translate(['-h']).args).to.deep.equal(['--help']);
+    expect(translate(['-version']).args).to.deep.equal(['--version']);
+    expect(translate(['plan', '--resync', '5', '--enable-script-checks']).args).to.deep.equal([
+      'plan',
+      '--resync=5',
+      '--enable-script-checks',
+    ]);
+    expect(readConfig(['--version'], {}).values.version).to.equal('true');
+  });
+
+  it('says which flag lacks its value', () => {
+    expect(() => translate(['-resync'])).to.throw(ConfigError, /-resync needs a value/);
+  });
+});
