@@ -13,8 +13,8 @@ interface Owner {
 /**
  * At most `limit` holders at once, shared between owners (containers): waiting owners are served in
  * turn, one place each, and while others wait an owner already holding its share (limit ÷ owners
- * holding or waiting) is passed over. An owner alone may take every place, and no place stays free
- * while anyone waits.
+ * holding or waiting) is passed over. No owner holds more than half the places (of two or more),
+ * and no place stays free while an owner below that waits.
  */
 export class FairSlots {
   private held = 0;
@@ -23,7 +23,15 @@ export class FairSlots {
   /** Owners waiting, in the order their turn comes. */
   private readonly turn: string[] = [];
 
-  constructor(private readonly limit: number) {}
+  /**
+   * No owner ever holds more than this, even while places are free: places are never taken back,
+   * so a container whose checks run for an hour would otherwise keep every place it found free.
+   */
+  private readonly ownerMax: number;
+
+  constructor(private readonly limit: number) {
+    this.ownerMax = limit > 1 ? Math.ceil(limit / 2) : 1;
+  }
 
   /** Owners holding or waiting for a place. */
   get ownerCount(): number {
@@ -34,8 +42,8 @@ export class FairSlots {
   acquire(owner: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const state = this.ownerState(owner);
-    // Nobody waits while a place is free (dispatch fills every freed place), so this jumps no queue.
-    if (this.held < this.limit) {
+    // Nobody below the cap waits while a place is free (dispatch fills freed places), so this jumps no queue.
+    if (this.held < this.limit && state.holding < this.ownerMax) {
       this.take(state);
       return Promise.resolve();
     }
@@ -67,10 +75,14 @@ export class FairSlots {
 
   private dispatch(): void {
     while (this.held < this.limit && this.turn.length > 0) {
-      const share = Math.max(1, Math.floor(this.limit / this.owners.size));
-      // The first in turn below its share; when every waiting owner has its share, the first in turn all the same.
-      const belowShare = this.turn.findIndex((owner) => this.owners.get(owner)!.holding < share);
-      const owner = this.turn.splice(Math.max(belowShare, 0), 1)[0]!;
+      const share = Math.min(this.ownerMax, Math.max(1, Math.floor(this.limit / this.owners.size)));
+      const holding = (owner: string) => this.owners.get(owner)!.holding;
+      // The first in turn below its share; when every waiting owner has its share, the first in turn
+      // below the cap all the same; when all are at the cap, the place stays free.
+      const belowShare = this.turn.findIndex((owner) => holding(owner) < share);
+      const index = belowShare >= 0 ? belowShare : this.turn.findIndex((owner) => holding(owner) < this.ownerMax);
+      if (index < 0) break;
+      const owner = this.turn.splice(index, 1)[0]!;
       const state = this.owners.get(owner)!;
       const waiter = state.waiting.shift()!;
       if (state.waiting.length > 0) this.turn.push(owner);
