@@ -119,8 +119,10 @@ export class DockerExecExecutor implements Executor {
   /** Kills the exec's process when it is visible here and really belongs to this container. */
   private async kill(exec: Docker.Exec, containerId: string): Promise<boolean> {
     try {
-      const { Pid } = (await exec.inspect()) as { Pid?: number };
-      if (!Pid || !existsSync(`/proc/${Pid}/cgroup`) || !readFileSync(`/proc/${Pid}/cgroup`, 'utf8').includes(containerId)) return false;
+      const { Pid, Running } = (await exec.inspect()) as { Pid?: number; Running?: boolean };
+      // An exec that has ended left its PID free for reuse, perhaps by the container's own process.
+      if (!Running || !Pid || !existsSync(`/proc/${Pid}/cgroup`) || !readFileSync(`/proc/${Pid}/cgroup`, 'utf8').includes(containerId))
+        return false;
       process.kill(Pid, 'SIGKILL');
       return true;
     } catch {

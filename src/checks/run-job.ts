@@ -22,6 +22,8 @@ export type ExecutorChoice = 'docker' | 'nsenter' | 'auto';
 export class CheckRunner implements Part {
   private readonly viaDocker: DockerExecExecutor;
   private readonly viaNsenter: NsenterExecutor | undefined;
+  private stopped = false;
+  private readonly killOnExit = () => this.viaNsenter?.killAll();
 
   constructor(
     choice: ExecutorChoice,
@@ -34,6 +36,8 @@ export class CheckRunner implements Part {
   }
 
   readonly run = (job: CheckJob): Running => {
+    if (this.stopped)
+      return { outcome: Promise.resolve({ status: 'critical', output: 'the registrar is stopping' }), finished: Promise.resolve() };
     if (job.kind === 'docker-health') {
       const outcome = this.inspect(job.containerId).then(healthOutcome);
       return {
@@ -53,10 +57,15 @@ export class CheckRunner implements Part {
     return this.viaNsenter!.run(job, entry);
   };
 
-  start(): void {}
+  /** Also at exit: the CLI's stop deadline may end the process while another part's stop hangs. */
+  start(): void {
+    process.once('exit', this.killOnExit);
+  }
 
   /** No check process outlives the registrar: detached, they would otherwise survive its SIGTERM. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    process.off('exit', this.killOnExit);
     this.viaNsenter?.killAll();
     await this.viaDocker.killAll(TIMINGS.stopKillChecksMs);
   }

@@ -49,6 +49,8 @@ export class CheckScheduler implements Part {
   private readonly slots: FairSlots;
   private readonly random: () => number;
   private readonly now: () => number;
+  /** After stop(), a sync (a pass still ending) starts nothing: the check runner has killed what ran. */
+  private stopped = false;
 
   constructor(
     private readonly run: (job: CheckJob) => Running,
@@ -63,6 +65,7 @@ export class CheckScheduler implements Part {
 
   /** Makes this container's running jobs exactly `jobs`; unchanged jobs keep their rhythm. */
   sync(containerId: string, jobs: CheckJob[]): void {
+    if (this.stopped) return;
     const wanted = new Map(jobs.map((j) => [j.checkId, j]));
     const current = this.byContainer.get(containerId) ?? new Set<string>();
     for (const checkId of current) {
@@ -112,6 +115,7 @@ export class CheckScheduler implements Part {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
       entry.removed.abort();

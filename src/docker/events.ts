@@ -15,9 +15,10 @@ export interface ContainerEvent {
   attributes: Record<string, string>;
 }
 
-/** The one call the watcher makes (dockerode's getEvents): the live stream, or a closed window of the log. */
+/** What the watcher asks Docker (dockerode's calls): the live stream, a closed window of the log, and Docker's clock. */
 export interface EventSource {
   getEvents(options: { filters: Record<string, string[]>; since?: number; until?: number }): Promise<NodeJS.ReadableStream>;
+  info(): Promise<{ SystemTime?: string }>;
 }
 
 export interface WatchOptions {
@@ -104,7 +105,12 @@ export class DockerEventWatcher implements Part {
     if (!stream || this.auditing || to <= this.auditFrom) return;
     this.auditing = true;
     try {
-      const query = (o: { since: number; until: number; filters: Record<string, string[]> }) => this.docker.getEvents(o);
+      // The window in Docker's clock, which may be off ours (a remote DOCKER_HOST): an `until` in
+      // Docker's future would stream live events instead of ending.
+      const skew = await this.dockerClockSkew();
+      if (skew === undefined) return;
+      const query = (o: { since: number; until: number; filters: Record<string, string[]> }) =>
+        this.docker.getEvents({ ...o, since: o.since + skew / 1000, until: o.until + skew / 1000 });
       const missed = await this.audit.missed(query, FILTERS, this.auditFrom, to, TIMINGS.eventAuditDeadlineMs);
       if (missed === undefined || stream !== this.stream) return;
       this.auditFrom = to;
@@ -117,6 +123,19 @@ export class DockerEventWatcher implements Part {
     } finally {
       this.auditing = false;
     }
+  }
+
+  /** How far Docker's clock is ahead of ours (ms); undefined when Docker does not say in time. */
+  private async dockerClockSkew(): Promise<number | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), TIMINGS.eventAuditDeadlineMs)));
+    const asked = this.now();
+    const info = await Promise.race([this.docker.info().catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (info === undefined) return undefined;
+    const theirs = Date.parse(info.SystemTime ?? '');
+    // Compared with the middle of the request: its own latency is not skew.
+    return Number.isFinite(theirs) ? theirs - (asked + this.now()) / 2 : 0;
   }
 
   async run(): Promise<void> {
@@ -134,7 +153,11 @@ export class DockerEventWatcher implements Part {
         stream.once('close', () => clearTimeout(stable));
         this.log.info({ event: 'events-connected' }, 'following Docker events');
         this.options.onConnected();
-        for await (const event of ndjson(stream as AsyncIterable<Buffer>)) this.dispatch(event as DockerEvent);
+        try {
+          for await (const event of ndjson(stream as AsyncIterable<Buffer>)) this.dispatch(event as DockerEvent);
+        } finally {
+          this.stream = undefined; // nothing to audit until the next stream
+        }
         if (!this.stopped) this.log.warn('Docker event stream ended; reconnecting');
       } catch (err) {
         if (this.stopped) break;
@@ -157,7 +180,7 @@ export class DockerEventWatcher implements Part {
   }
 
   private dispatch(event: DockerEvent): void {
-    this.audit.record(event, this.now());
+    if (this.options.auditEveryMs > 0) this.audit.record(event, this.now());
     const attributes = event.Actor?.Attributes ?? {};
     const id = event.Type === 'network' ? attributes.container : event.Actor?.ID;
     if (id) this.options.onContainer(id, { action: event.Action ?? '', attributes: event.Type === 'network' ? {} : attributes });

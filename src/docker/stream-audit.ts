@@ -42,6 +42,8 @@ export class StreamAudit {
     toMs: number,
     deadlineMs: number,
   ): Promise<number | undefined> {
+    // Never a window longer than what is remembered (audits that got no answer leave it growing).
+    fromMs = Math.max(fromMs, toMs - this.keepMs);
     for (const [key, at] of this.seen) {
       if (at >= toMs - this.keepMs) break; // in arrival order: the rest are newer
       this.seen.delete(key);

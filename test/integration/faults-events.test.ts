@@ -1,5 +1,5 @@
-// Event streams that fail, played by a proxy in front of the rig's real dockerd that passes
-// everything else through: a dockerd that accepts the stream and drops it at once must not cost a
+// Event streams that fail, played by a proxy in front of a real dockerd of the test's own (so no
+// other container's events reach it) that passes everything else through: a dockerd that accepts the stream and drops it at once must not cost a
 // full pass per reconnect delay; a stream that stays open but delivers nothing more (a half-open
 // connection) must be found dead by the audit against Docker's event log. Both end exact.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Fleet } from '../support/fleet.js';
+import { PrivateDockerd } from '../support/private-dockerd.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, cleanup, requireRig } from '../support/rig.js';
 
@@ -53,24 +54,32 @@ function eventsProxy(path: string, target: string, mode: 'drop' | 'blackhole'): 
 }
 
 describe('faults: Docker event streams that fail', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   const dir = mkdtempSync(join(tmpdir(), 'drop-'));
   let proxy: { server: Server; drops: () => number } | undefined;
   let registrar: RegistrarProcess | undefined;
   let fleet: Fleet;
   const socket = join(dir, 'docker.sock');
+  const dockerd = new PrivateDockerd({ bridge: 'crevents0', subnet: '10.96.2.1/24' });
 
-  before(requireRig);
-  beforeEach(() => (fleet = new Fleet((filter) => agentServices(filter))));
+  before(async () => {
+    await requireRig();
+    await dockerd.start();
+    dockerd.loadTestImage();
+  });
+  beforeEach(() => (fleet = new Fleet((filter) => agentServices(filter), dockerd.engine)));
   afterEach(async () => {
     await registrar?.stop('SIGKILL');
     await new Promise((resolve) => (proxy ? proxy.server.close(resolve) : resolve(undefined)));
     await cleanup([fleet.hostId]);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await dockerd.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('keeps full passes rare (the reconnect backoff grows) and still ends exact', async () => {
-    proxy = await eventsProxy(socket, '/var/run/docker.sock', 'drop');
+    proxy = await eventsProxy(socket, dockerd.socket, 'drop');
     await Promise.all([fleet.start(), fleet.start()]);
     registrar = new RegistrarProcess(['--host-id', fleet.hostId, '--resync', '0'], { DOCKER_HOST: `unix://${socket}` });
     await registrar.waitForLog('first pass', isFullPass);
@@ -87,7 +96,7 @@ describe('faults: Docker event streams that fail', function () {
   });
 
   it('finds a stream that stays open but delivers nothing more dead (the audit), reopens it and registers what it missed', async () => {
-    proxy = await eventsProxy(socket, '/var/run/docker.sock', 'blackhole');
+    proxy = await eventsProxy(socket, dockerd.socket, 'blackhole');
     await fleet.start();
     registrar = new RegistrarProcess(['--host-id', fleet.hostId, '--resync', '0', '--events-audit', '2'], {
       DOCKER_HOST: `unix://${socket}`,

@@ -12,6 +12,11 @@ class FakeEvents implements EventSource {
   failNext = 0;
   /** What Docker's log answers a query with since/until (the audit). */
   logged: object[] = [];
+  /** Docker's clock, as its info answers (ms). */
+  clock = 0;
+  async info(): Promise<{ SystemTime?: string }> {
+    return { SystemTime: new Date(this.clock).toISOString() };
+  }
   readonly queries: { since: number; until: number }[] = [];
   async getEvents(options: { filters: Record<string, string[]>; since?: number; until?: number }): Promise<NodeJS.ReadableStream> {
     if (options.since !== undefined) {
@@ -151,7 +156,7 @@ describe('docker/events: a dockerd that accepts and drops the stream', () => {
   describe("the audit against Docker's event log", () => {
     const die = { Type: 'container', Action: 'die', Actor: { ID: 'c1', Attributes: {} }, timeNano: 1_700_000_000_000_000_000 };
 
-    async function audited(deliver: boolean, logged: object[]) {
+    async function audited(deliver: boolean, logged: object[], dockerAheadMs = 0) {
       const source = new FakeEvents();
       let clock = 1_000_000;
       const { watcher, running, connected } = watch(source, [], 10_000, () => clock);
@@ -160,6 +165,7 @@ describe('docker/events: a dockerd that accepts and drops the stream', () => {
       await new Promise((r) => setTimeout(r, 10));
       source.logged = logged;
       clock += 60_000;
+      source.clock = clock + dockerAheadMs;
       await watcher.auditStream();
       await new Promise((r) => setTimeout(r, 10));
       const result = { connections: connected(), queries: source.queries };
@@ -173,6 +179,10 @@ describe('docker/events: a dockerd that accepts and drops the stream', () => {
       expect(connections).to.equal(1);
       // From a second after the subscription to two seconds ago, in seconds.
       expect(queries).to.deep.equal([{ since: 1_001, until: 1_058 }]);
+    });
+
+    it("asks for the window in Docker's clock when it is off ours (a remote DOCKER_HOST)", async () => {
+      expect((await audited(false, [], 10_000)).queries).to.deep.equal([{ since: 1_011, until: 1_068 }]);
     });
 
     it('leaves a stream alone that delivered everything Docker logged', async () => {
