@@ -7,6 +7,7 @@ import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan } from './plan-report.js';
+import { registratorEntries } from './reconcile/registrator.js';
 import { connect, type Reached, type RunContext } from './run-context.js';
 import { StatusServer } from './status/server.js';
 import { Registrar } from './registrar.js';
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
   }
   const log = createLogger(settings.logLevel);
   for (const note of notes) log.info({ event: 'registrator-flag' }, note);
-  if (command === 'plan') return plan(await connect(settings, log));
+  if (command === 'plan') return plan(await connect(settings, log), settings.replaceRegistrator);
 
   // /healthz answers from the start, saying what the registrar still waits for; a stop signal while
   // Docker or Consul does not answer ends the wait at once.
@@ -70,12 +71,16 @@ async function main(): Promise<number> {
 }
 
 /** `plan`: what each running container would get, and why not, then exit. */
-async function plan(context: RunContext): Promise<number> {
+async function plan(context: RunContext, replacing: boolean): Promise<number> {
   const ids = await context.source.runningIds();
   const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
   const plans = facts.flatMap((f) => (f ? [planContainer(f, context.model)] : []));
   const sorted = plans.sort((a, b) => a.containerName.localeCompare(b.containerName));
-  process.stdout.write(formatPlan(sorted, context.model.registrarServiceId) + '\n');
+  // What Registrator left for these containers: what --replace-registrator takes over.
+  const services = await context.consul.servicesWithMeta({});
+  const byContainer = new Map<string, string[]>();
+  for (const f of facts) if (f) byContainer.set(f.id, [...registratorEntries(services, f, context.model.hostIp).keys()]);
+  process.stdout.write(formatPlan(sorted, context.model.registrarServiceId, { byContainer, replacing }) + '\n');
   return 0;
 }
 

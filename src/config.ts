@@ -88,6 +88,12 @@ export const OPTIONS = {
     default: 'always',
     help: 'always, or on-success: keep services of containers that exited non-zero',
   },
+  'replace-registrator': {
+    env: 'REGISTRAR_REPLACE_REGISTRATOR',
+    type: 'boolean',
+    default: 'false',
+    help: "take over what Registrator registered for this host's running containers: ours first, then Registrator's entry removed (or, under the same ID, adopted)",
+  },
   'enable-script-checks': {
     env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS',
     type: 'boolean',
@@ -256,6 +262,7 @@ export interface Settings {
   resyncSeconds: number;
   deregister: DeregisterMode;
   deregisterOnExit: boolean;
+  replaceRegistrator: boolean;
   scriptChecks: boolean;
   scriptExecutor: ExecutorChoice;
   scriptConcurrency: number;
@@ -306,6 +313,7 @@ export function toSettings(v: RawConfig): Settings {
     resyncSeconds: number(v, 'resync', 0),
     deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
     deregisterOnExit: bool(v, 'deregister-on-exit'),
+    replaceRegistrator: bool(v, 'replace-registrator'),
     scriptChecks: bool(v, 'enable-script-checks'),
     scriptExecutor: oneOf(v, 'script-executor', ['auto', 'docker', 'nsenter'] as const),
     scriptConcurrency: number(v, 'script-concurrency', 1, true),
@@ -316,7 +324,7 @@ export function toSettings(v: RawConfig): Settings {
     metaFromEnv: bool(v, 'meta-from-env'),
     ...namePolicy(optional('name-policy')),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
-    eventsAuditSeconds: number(v, 'events-audit', 0),
+    eventsAuditSeconds: number(v, 'events-audit', 0, false, 86_400),
     concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
   };
@@ -351,11 +359,12 @@ function seconds(v: RawConfig, name: OptionName): number {
   return Math.round(s * 1000);
 }
 
-function number(v: RawConfig, name: OptionName, min: number, whole = false): number {
+function number(v: RawConfig, name: OptionName, min: number, whole = false, max = Infinity): number {
   const text = (v[name] ?? '').trim();
   const n = Number(text);
-  if (text === '' || !Number.isFinite(n) || n < min || (whole && !Number.isInteger(n))) {
-    throw new ConfigError(`${where(name)} is "${v[name]}": write a ${whole ? 'whole ' : ''}number of at least ${min}`);
+  if (text === '' || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${where(name)} is "${v[name]}": write a ${whole ? 'whole ' : ''}number ${range}`);
   }
   return n;
 }

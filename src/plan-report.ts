@@ -5,17 +5,30 @@ import { printable } from './model/show.js';
  * `consul-registrar plan`: what each container would get in Consul, as lines for a person, and
  * with --ttl the registrar's own service, which every one of them follows.
  */
-export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string): string {
+export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string, registrator?: RegistratorEntries): string {
   const own = registrarServiceId
     ? [`(the registrar itself)\n  ${registrarServiceId}  name consul-registrar: a TTL check it refreshes (--ttl)`]
     : [];
-  return [...plans.map(formatContainer), ...own].join('\n');
+  return [...plans.map((plan) => formatContainer(plan, registrator)), ...own].join('\n');
 }
 
-function formatContainer(plan: ContainerPlan): string {
+/** Registrator's registrations of each container found on the agent (by container ID), and whether --replace-registrator is on. */
+export interface RegistratorEntries {
+  byContainer: Map<string, string[]>;
+  replacing: boolean;
+}
+
+function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries): string {
   const lines = [`${plan.containerName} (${plan.containerId.slice(0, 12)})`];
   if (plan.skipped) lines.push(`  skipped: ${plan.skipped}`);
   for (const reg of plan.registrations) lines.push(...formatRegistration(reg));
+  for (const id of registrator?.byContainer.get(plan.containerId) ?? []) {
+    lines.push(
+      registrator!.replacing
+        ? `  replaces Registrator's ${id} once its own service for that port answers in DNS`
+        : `  Registrator's ${id} is on the agent: with --replace-registrator it would be replaced`,
+    );
+  }
   for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
   // Names, tags and paths come from labels: no control character reaches the operator's terminal.
   return lines.map(printable).join('\n');

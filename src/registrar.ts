@@ -54,7 +54,13 @@ export class Registrar {
     this.reconciler = new Reconciler(
       context.source,
       context.consul,
-      { model: context.model, deregister: settings.deregister, capabilities: context.capabilities, concurrency: settings.concurrency },
+      {
+        model: context.model,
+        deregister: settings.deregister,
+        capabilities: context.capabilities,
+        concurrency: settings.concurrency,
+        replaceRegistrator: settings.replaceRegistrator,
+      },
       log,
       { jobs: this.scheduler, metrics: this.metrics },
     );

@@ -95,9 +95,25 @@ export class ConsulAgent {
     return services.filter((s) => wanted.some((p) => s.id.toLowerCase().startsWith(p)));
   }
 
+  /** Whether Consul DNS answers with this service (by default it leaves out only critical ones). */
+  async answersInDns(serviceId: string): Promise<boolean> {
+    const filter = `ServiceID == ${JSON.stringify(serviceId)}`;
+    const checks = (await this.withToken((token) => this.client.agent.check.list({ filter, ...(token ? { token } : {}) }))) as Record<
+      string,
+      { Status: string }
+    >;
+    return Object.values(checks).every((c) => c.Status !== 'critical');
+  }
+
+  /** The services whose whole ID matches this expression; one request. */
+  async servicesWithIdMatching(expression: string): Promise<AgentService[]> {
+    const whole = new RegExp(`^(?:${expression})$`);
+    return (await this.matching([`(?:${expression})$`], false)).filter((s) => whole.test(s.id));
+  }
+
   /** Services whose ID matches one of these anchored, case-insensitive expressions; the whole list where the agent cannot filter so. */
-  private async matching(expressions: string[]): Promise<AgentService[]> {
-    const filter = expressions.map((e) => `ID matches ${JSON.stringify(`(?i)^${e}`)}`).join(' or ');
+  private async matching(expressions: string[], ignoreCase = true): Promise<AgentService[]> {
+    const filter = expressions.map((e) => `ID matches ${JSON.stringify(`${ignoreCase ? '(?i)' : ''}^${e}`)}`).join(' or ');
     return this.list(filter).catch((err: unknown) => {
       if (statusOf(err) !== 400) throw err;
       return this.list('');

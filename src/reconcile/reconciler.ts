@@ -17,6 +17,7 @@ import { OncePerContainer } from './once-per-container.js';
 import { holderOf, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';
 import { deregistrableById, likelyIdPrefixes } from '../model/limits.js';
+import { isRegistratorEntryOf, registratorEntries, registratorIdExpression } from './registrator.js';
 
 export type DeregisterMode = 'always' | 'on-success';
 
@@ -60,6 +61,8 @@ export interface ReconcilerOptions {
   concurrency: number;
   /** How long a full pass waits for one container (default: TIMINGS); tests make it short. */
   containerDeadlineMs?: number;
+  /** --replace-registrator: take over Registrator's registrations of this host's running containers. */
+  replaceRegistrator?: boolean;
   /** How Consul writes are retried (default: TIMINGS); tests make it quick. */
   writeRetry?: { retries: number; minMs: number; maxMs: number };
 }
@@ -190,11 +193,19 @@ export class Reconciler {
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
       const warnings = [...(plan?.warnings ?? [])];
       const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
-      const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead);
+      const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead, facts);
       for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ event: 'label-warning', container: name, containerId: id }, `container ${name}: ${warning}`);
       }
       const refusals = await this.apply(id, name, desired, owned);
+      if (this.options.replaceRegistrator && facts?.running) {
+        await this.removeRegistratorEntries(
+          id,
+          facts,
+          desired.filter((r) => !refusals.has(r.ID)),
+          known.snapshot,
+        );
+      }
       // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
       if (desired.length === 0) this.lastWrite.delete(id);
       const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
@@ -243,6 +254,7 @@ export class Reconciler {
     warnings: string[],
     snapshot?: AgentService[],
     early?: LookAhead,
+    facts?: ContainerFacts,
   ): Promise<Registration[]> {
     const ownedIds = new Set(owned.map((s) => s.id));
     const fresh = wanted.filter((r) => !ownedIds.has(r.ID));
@@ -262,7 +274,18 @@ export class Reconciler {
       if (other === undefined) continue;
       const holder = holderOf(other.meta, this.options.model.hostId, id);
       const same = other.id === reg.ID ? `"${reg.ID}"` : `"${reg.ID}" (as "${other.id}": Consul's catalog ignores case)`;
-      if (holder.kind === 'foreign') {
+      const registrators =
+        holder.kind === 'foreign' && facts !== undefined && isRegistratorEntryOf(other, facts, this.options.model.hostIp);
+      if (registrators && this.options.replaceRegistrator) {
+        // Written over in place, under our Meta: DNS never misses it.
+        this.log.info({ event: 'adopted-registrator', containerId: id, serviceId: other.id }, `taking over Registrator's ${other.id}`);
+      } else if (registrators) {
+        warnings.push(
+          `service ID ${same} is Registrator's registration of this container (no Meta, its address); ` +
+            'it is left as it is and nothing is registered for this port: run with --replace-registrator to take it over',
+        );
+        refused.add(reg.ID);
+      } else if (holder.kind === 'foreign') {
         warnings.push(
           `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.model.hostId}); ` +
             'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
@@ -277,6 +300,30 @@ export class Reconciler {
     }
     this.hooks.metrics?.inc('registrar_ownership_refusals_total', refused.size);
     return wanted.filter((r) => !refused.has(r.ID));
+  }
+
+  /**
+   * --replace-registrator: once this registrar's service for a port of the container answers in DNS
+   * (no critical check: a new check starts critical), Registrator's entry for that port goes, so DNS
+   * never goes empty. Until then both answer, with the same container; a later sync tries again.
+   */
+  private async removeRegistratorEntries(id: string, facts: ContainerFacts, registered: Registration[], snapshot?: AgentService[]) {
+    const services = snapshot ?? (await this.consul.servicesWithIdMatching(registratorIdExpression(facts.name)));
+    const ours = new Set(registered.map((r) => r.ID.toLowerCase()));
+    const entries = [...registratorEntries(services, facts, this.options.model.hostIp)].filter(
+      ([serviceId]) => !ours.has(serviceId.toLowerCase()),
+    );
+    if (entries.length === 0) return;
+    const answering = new Set<number>();
+    for (const reg of registered) if (await this.consul.answersInDns(reg.ID)) answering.add(reg.Port);
+    for (const [serviceId, port] of entries) {
+      if (!answering.has(port)) continue;
+      await this.write(id, () => this.consul.deregister(serviceId));
+      this.log.info(
+        { event: 'replaced-registrator', container: facts.name, containerId: id, serviceId },
+        `removed Registrator's ${serviceId}: container ${facts.name} is registered by this registrar now`,
+      );
+    }
   }
 
   /** For a start event: the agent's services under the IDs the container is likely to ask for, asked at once. */

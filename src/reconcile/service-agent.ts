@@ -15,6 +15,10 @@ export interface ServiceAgent {
   servicesWithIds(ids: string[]): Promise<AgentService[]>;
   /** The agent's services whose ID starts with one of these, regardless of case. */
   servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]>;
+  /** The agent's services whose whole ID matches this regular expression (RE2 and JavaScript alike). */
+  servicesWithIdMatching(expression: string): Promise<AgentService[]>;
+  /** Whether Consul DNS answers with this service: no check of it is critical. */
+  answersInDns(serviceId: string): Promise<boolean>;
   /** Registers or replaces a service with exactly its checks; a 4xx refusal has statusCode set. */
   register(reg: Registration): Promise<void>;
   /** Removes a service; one the agent does not have counts as removed. */

@@ -46,6 +46,17 @@ export class MemoryAgent implements ServiceAgent {
     return [...this.services.values()].filter((s) => wanted.some((p) => s.ID.toLowerCase().startsWith(p))).map(listed);
   }
 
+  async answersInDns(serviceId: string): Promise<boolean> {
+    const reg = this.services.get(serviceId);
+    return reg !== undefined && reg.Checks.every((c) => (this.checkStatus.get(c.CheckID) ?? c.Status ?? 'critical') !== 'critical');
+  }
+
+  async servicesWithIdMatching(expression: string): Promise<AgentService[]> {
+    this.reads++;
+    const whole = new RegExp(`^(?:${expression})$`);
+    return [...this.services.values()].filter((s) => whole.test(s.ID)).map(listed);
+  }
+
   async servicesWithIds(ids: string[]): Promise<AgentService[]> {
     this.reads++;
     const wanted = new Set(ids.map((id) => id.toLowerCase()));

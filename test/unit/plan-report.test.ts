@@ -68,4 +68,11 @@ describe('plan-report: label text is escaped', () => {
     expect(text.split('\n')).to.have.length(3);
     expect(text).to.include('a\\u001b[31mred');
   });
+
+  it("says which of Registrator's registrations would be replaced, or could be with --replace-registrator", () => {
+    const plan = { containerId: 'c'.repeat(64), containerName: 'web', registrations: [], jobs: [], warnings: [] };
+    const byContainer = new Map([[plan.containerId, ['3f9a2c81b7d4:web:80']]]);
+    expect(formatPlan([plan], undefined, { byContainer, replacing: true })).to.include("replaces Registrator's 3f9a2c81b7d4:web:80");
+    expect(formatPlan([plan], undefined, { byContainer, replacing: false })).to.include('with --replace-registrator it would be replaced');
+  });
 });

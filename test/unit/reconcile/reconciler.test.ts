@@ -29,7 +29,7 @@ class MemoryDocker implements ContainerSource {
 const HOST = 'host1';
 const QUICK = { retries: 1, minMs: 1, maxMs: 1 };
 
-function setUp(deregister: DeregisterMode = 'always') {
+function setUp(deregister: DeregisterMode = 'always', replaceRegistrator = false) {
   const agent = new MemoryAgent();
   const docker = new MemoryDocker();
   const logs: LogRecord[] = [];
@@ -37,7 +37,14 @@ function setUp(deregister: DeregisterMode = 'always') {
   const reconciler = new Reconciler(
     docker,
     agent,
-    { model: options({ hostId: HOST }), deregister, capabilities: capabilitiesOf([1, 8, 7]), concurrency: 4, writeRetry: QUICK },
+    {
+      model: options({ hostId: HOST }),
+      deregister,
+      capabilities: capabilitiesOf([1, 8, 7]),
+      concurrency: 4,
+      writeRetry: QUICK,
+      replaceRegistrator,
+    },
     log,
   );
   /** A running container on a user network exposing 6379, with these labels. */
@@ -301,5 +308,62 @@ describe('reconcile/reconciler: a full pass is not held by one container', () =>
     expect(performance.now() - started).to.be.below(1000);
     expect(summary).to.include({ containers: 4, failed: 1 });
     expect([...agent.services.keys()].sort()).to.deep.equal(['a', 'b', 'c'].map((n) => `${HOST}:${n}:6379`));
+  });
+});
+
+describe('reconcile/reconciler: --replace-registrator', () => {
+  /** What Registrator's Consul backend writes for a container with -internal: no Meta, its ID scheme. */
+  const registrators = (agent: MemoryAgent, id: string, address = '10.201.1.2', port = 6379) =>
+    agent.register({ ID: id, Name: 'web', Tags: [], Address: address, Port: port, Meta: {}, Checks: [] });
+
+  it("registers the container first, then removes Registrator's entry of it; another host's, another container's and another tool's stay", async () => {
+    const { agent, reconciler, run, logs } = setUp('always', true);
+    await registrators(agent, 'a1b2c3d4e5f6:web:6379'); // Registrator in a container: its hostname is its ID
+    await registrators(agent, 'other-host:web:6379', '10.201.2.7'); // the same name on another host
+    await registrators(agent, 'a1b2c3d4e5f6:webapp:6379'); // a similar ID of another container
+    await agent.register({
+      ID: 'tool:web:6379',
+      Name: 'web',
+      Tags: [],
+      Address: '10.201.1.2',
+      Port: 6379,
+      Meta: { by: 'nomad' },
+      Checks: [],
+    });
+    const order: string[] = [];
+    const write = agent.register.bind(agent);
+    agent.register = async (reg) => (order.push(`register ${reg.ID}`), write(reg));
+    const remove = agent.deregister.bind(agent);
+    agent.deregister = async (id) => (order.push(`deregister ${id}`), remove(id));
+    const c = run('web', { SERVICE_NAME: 'web' });
+    await reconciler.syncContainer(c.id);
+    expect(order).to.deep.equal([`register ${HOST}:web:6379`, 'deregister a1b2c3d4e5f6:web:6379']);
+    expect([...agent.services.keys()].sort()).to.deep.equal(
+      [`${HOST}:web:6379`, 'a1b2c3d4e5f6:webapp:6379', 'other-host:web:6379', 'tool:web:6379'].sort(),
+    );
+    expect(logs.filter((l) => l.event === 'replaced-registrator').map((l) => l.serviceId)).to.deep.equal(['a1b2c3d4e5f6:web:6379']);
+  });
+
+  it("does the same in a full pass, and leaves Registrator's entry of a port it does not register", async () => {
+    const { agent, reconciler, run } = setUp('always', true);
+    await registrators(agent, 'reg:web:6379');
+    run('web', { SERVICE_NAME: 'web', SERVICE_IGNORE: 'true' });
+    await reconciler.fullSync();
+    expect([...agent.services.keys()]).to.deep.equal(['reg:web:6379']);
+  });
+
+  it('adopts an entry under our own ID in place with the flag, and without it refuses with the fix', async () => {
+    for (const replace of [true, false]) {
+      const { agent, reconciler, run, warnings } = setUp('always', replace);
+      await registrators(agent, `${HOST}:web:6379`);
+      const c = run('web', { SERVICE_NAME: 'web' });
+      await reconciler.syncContainer(c.id);
+      const meta = agent.services.get(`${HOST}:web:6379`)!.Meta;
+      if (replace) expect(meta.registrar_container).to.equal(c.id);
+      else {
+        expect(meta).to.deep.equal({});
+        expect(warnings('web').join()).to.include('--replace-registrator');
+      }
+    }
   });
 });
