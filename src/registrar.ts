@@ -3,7 +3,7 @@ import type { Settings } from './config.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import { Heartbeat } from './checks/heartbeat.js';
-import { CheckRunner, fallbackReporter } from './checks/run-job.js';
+import { CheckRunner, fallbackReporter, noShellReporter } from './checks/run-job.js';
 import { ttlReporter } from './checks/ttl-report.js';
 import { DockerEventWatcher, isHealthEvent, startHint, stoppedHint, type ContainerEvent } from './docker/events.js';
 import type { RunContext } from './run-context.js';
@@ -43,6 +43,7 @@ export class Registrar {
       context.dockerStreams,
       (id) => context.source.inspect(id),
       fallbackReporter(log),
+      noShellReporter(log),
     );
     this.scheduler = new CheckScheduler(
       checkRunner.run,

@@ -30,6 +30,8 @@ export class CheckRunner implements Part {
     docker: Docker,
     private readonly inspect: (id: string) => Promise<ContainerFacts | undefined>,
     private readonly onFallback: (job: CheckJob, why: string) => void = () => undefined,
+    /** Told once per container whose shell-syntax check found no /bin/sh. */
+    private readonly onNoShell: (job: CheckJob, why: string) => void = () => undefined,
   ) {
     this.viaDocker = new DockerExecExecutor(docker);
     this.viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
@@ -48,6 +50,11 @@ export class CheckRunner implements Part {
         ),
       };
     }
+    const running = this.runScript(job);
+    return job.shell ? { ...running, outcome: running.outcome.then((o) => this.explainNoShell(job, o)) } : running;
+  };
+
+  private runScript(job: CheckJob): Running {
     const entry = this.viaNsenter?.prepare(job);
     if (entry === undefined) return this.viaDocker.run(job);
     if ('problem' in entry) {
@@ -55,7 +62,17 @@ export class CheckRunner implements Part {
       return this.viaDocker.run(job);
     }
     return this.viaNsenter!.run(job, entry);
-  };
+  }
+
+  /** A check written for a shell in an image without one: say so plainly (Docker and nsenter say it their own ways). */
+  private explainNoShell(job: CheckJob, outcome: Outcome): Outcome {
+    if (outcome.status !== 'critical' || !/\/bin\/sh\b.*no such file|no such file.*\/bin\/sh\b/is.test(outcome.output)) return outcome;
+    const why =
+      'its script check is written for a shell (a pipe, &&, a redirection, a $VARIABLE...) but the image has no /bin/sh: ' +
+      'write it as one plain command, or give the image a shell';
+    this.onNoShell(job, why);
+    return { status: 'critical', output: why };
+  }
 
   /** Also at exit: the CLI's stop deadline may end the process while another part's stop hangs. */
   start(): void {
@@ -69,6 +86,20 @@ export class CheckRunner implements Part {
     this.viaNsenter?.killAll();
     await this.viaDocker.killAll(TIMINGS.stopKillChecksMs);
   }
+}
+
+/** Tells the operator, once per container, that its shell-syntax check found no shell. */
+export function noShellReporter(log: Logger): (job: CheckJob, why: string) => void {
+  const said = new Set<string>();
+  return (job, why) => {
+    if (said.has(job.containerId)) return;
+    if (said.size > 10_000) said.clear(); // bounded: containers come and go
+    said.add(job.containerId);
+    log.warn(
+      { event: 'label-warning', containerId: job.containerId, checkId: job.checkId },
+      `container ${job.containerId.slice(0, 12)}: ${why}`,
+    );
+  };
 }
 
 /** Tells the operator, once per container and reason, that nsenter declined its checks. */

@@ -51,6 +51,8 @@ export interface CheckJob {
   env: Record<string, string>;
   /** The command, for scripts. */
   argv: string[];
+  /** The command was written for a shell and runs through the container's /bin/sh -c. */
+  shell?: boolean;
   intervalMs: number;
   timeoutMs: number;
 }

@@ -2,7 +2,7 @@
 import type { CheckDefinition, CheckJob } from './registration.js';
 import type { CommonFields } from './check-settings.js';
 import { durationMs } from './duration.js';
-import { splitCommand } from './script-command.js';
+import { commandArgv } from './script-command.js';
 import { shown } from './show.js';
 import { TIMINGS } from '../timings.js';
 
@@ -39,8 +39,8 @@ export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: Chec
     return undefined;
   }
   const vars = { SERVICE_IP: r.address, SERVICE_PORT: String(r.port) };
-  const argv = splitCommand(r.command, vars);
-  if (!argv) {
+  const command = commandArgv(r.command, vars);
+  if (!command) {
     warnings.push(
       `${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`,
     );
@@ -49,13 +49,14 @@ export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: Chec
   // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
   const intervalMs = Math.min(Math.max(durationMs(common.Interval!), TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
   const timeoutMs = scriptTimeoutMs(common, intervalMs, warnings);
+  const { argv, shell } = command;
   const checkId = `service:${r.serviceId}:script`;
   return {
     check: {
       CheckID: checkId,
-      Name: `script ${argv[0]}`,
+      Name: shell ? 'script (/bin/sh -c)' : `script ${argv[0]}`,
       TTL: `${2 * intervalMs + timeoutMs}ms`,
-      Notes: `runs inside the container: ${argv.join(' ')}`,
+      Notes: `runs inside the container: ${shell ? `/bin/sh -c ${argv[2]}` : argv.join(' ')}`,
       ...(common.Status ? { Status: common.Status } : {}),
       ...(common.DeregisterCriticalServiceAfter ? { DeregisterCriticalServiceAfter: common.DeregisterCriticalServiceAfter } : {}),
     },
@@ -67,6 +68,7 @@ export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: Chec
       user: scripts.user,
       env: vars,
       argv,
+      ...(shell ? { shell } : {}),
       intervalMs,
       timeoutMs,
     },

@@ -2,7 +2,7 @@
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
-import { checksOf, cleanup, deregister, execIn, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+import { checksOf, cleanup, deregister, execIn, noShellImage, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 const SECOND = 1_000_000_000; // Docker's durations are in ns
 
@@ -79,6 +79,37 @@ for (const executor of ['docker', 'nsenter'] as const) {
       await new Promise((res) => setTimeout(res, 2500));
       const later = await quick();
       expect(Number(later) - Number(first), 'updated while the other check hangs').to.be.above(1.2);
+    });
+
+    it("runs a check written for a shell through the container's /bin/sh, and says plainly when the image has none", async () => {
+      // As Registrator's users wrote them: Consul ran their SERVICE_CHECK_SCRIPT through a shell.
+      const labels = (name: string) => ({
+        SERVICE_NAME: name,
+        SERVICE_CHECK_INTERVAL: '1s',
+        SERVICE_CHECK_SCRIPT: 'test -n "$SERVICE_PORT" && echo port $SERVICE_PORT | grep 7400',
+      });
+      const [withShell, withoutShell] = [uniqueName('shell'), uniqueName('noshell')];
+      await runContainer({ name: withShell, cmd: ['sleep', '600'], user: '1000:1000', expose: ['7400'], labels: labels(withShell) });
+      await runContainer({
+        name: withoutShell,
+        image: noShellImage(),
+        cmd: ['sleep', '600'],
+        user: '1000:1000',
+        expose: ['7400'],
+        labels: labels(withoutShell),
+      });
+      const passing = await waitFor('the shell check passing', async () => {
+        const c = await statusOf(`${hostId}:${withShell}:7400`, 'script');
+        return c?.Status === 'passing' && c;
+      });
+      expect(passing.Output.trim()).to.equal('port 7400');
+      const failing = await waitFor('the shell-less one critical, saying why', async () => {
+        const c = await statusOf(`${hostId}:${withoutShell}:7400`, 'script');
+        return c?.Status === 'critical' && c.Output.includes('no /bin/sh') && c;
+      });
+      expect(failing.Output).to.include('write it as one plain command');
+      const warning = await registrar.waitForLog('the warning', (l) => l.event === 'label-warning' && String(l.msg).includes('no /bin/sh'));
+      expect(warning.containerId).to.be.a('string');
     });
 
     it('lets TTL checks go critical on their own when the registrar is killed', async () => {

@@ -1,5 +1,6 @@
 // Helpers for tests against the real dockerd and Consul agent that scripts/rig/up.sh starts.
 // Everything a test creates carries the label below and is removed by cleanup().
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { PassThrough } from 'node:stream';
@@ -33,6 +34,8 @@ export async function requireRig(): Promise<void> {
 
 export interface RunOptions {
   name: string;
+  /** Another image than the rig's busybox (e.g. noShellImage()). */
+  image?: string;
   cmd: string[];
   labels?: Record<string, string>;
   env?: Record<string, string>;
@@ -47,7 +50,7 @@ export interface RunOptions {
 export async function runContainer(o: RunOptions, engine: Docker = docker): Promise<Docker.Container> {
   const container = await engine.createContainer({
     name: o.name,
-    Image: IMAGE,
+    Image: o.image ?? IMAGE,
     Cmd: o.cmd,
     Labels: { [TEST_LABEL]: '1', ...o.labels },
     Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -58,6 +61,17 @@ export async function runContainer(o: RunOptions, engine: Docker = docker): Prom
   });
   await container.start();
   return container;
+}
+
+/** An image with no shell at all, only busybox as /bin/sleep (built here, offline, the first time). */
+export function noShellImage(): string {
+  const image = 'consul-registrar-test/noshell:1';
+  execSync(
+    `docker image inspect ${image} >/dev/null 2>&1 || { d=$(mktemp -d) && mkdir -p "$d/bin" && cp /bin/busybox "$d/bin/sleep" && ` +
+      `tar -C "$d" -c . | docker import -c 'CMD ["sleep","600"]' - ${image} >/dev/null; rc=$?; rm -rf "$d"; exit $rc; }`,
+    { shell: '/bin/bash', stdio: 'pipe' },
+  );
+  return image;
 }
 
 export async function containerIp(name: string, network = 'bridge'): Promise<string> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { splitCommand } from '../../../src/model/script-command.js';
+import { commandArgv, splitCommand } from '../../../src/model/script-command.js';
 
 const VARS = { SERVICE_IP: '10.0.0.5', SERVICE_PORT: '8080' };
 const split = (command: string) => splitCommand(command, VARS);
@@ -63,5 +63,49 @@ describe('model/script-command: splitCommand', () => {
   it('refuses an empty or blank command', () => {
     expect(split('')).to.equal(undefined);
     expect(split(' \t ')).to.equal(undefined);
+  });
+});
+
+describe('model/script-command: commandArgv', () => {
+  const argv = (command: string) => commandArgv(command, VARS);
+
+  it("runs a command written for a shell through the container's /bin/sh, as Registrator's users wrote them", () => {
+    for (const command of [
+      'nc $SERVICE_IP $SERVICE_PORT | grep OK',
+      'curl -sf localhost/health || exit 2',
+      'test -f /ready && echo ok',
+      'pg_isready > /dev/null',
+      'echo $HOME',
+      'echo "${PATH}"',
+      'echo `date`',
+      'ls /etc/*.conf',
+      'cd /app; ./check',
+      '~/bin/check',
+      'check # a comment',
+      'check\nother',
+    ]) {
+      expect(argv(command), command).to.deep.include({ shell: true });
+    }
+    expect(argv('nc $SERVICE_IP $SERVICE_PORT | grep OK')).to.deep.equal({
+      argv: ['/bin/sh', '-c', 'nc 10.0.0.5 8080 | grep OK'],
+      shell: true,
+    });
+  });
+
+  it('splits anything else into arguments and runs it with no shell, quoted operators included', () => {
+    expect(argv('pg_isready -h $SERVICE_IP -p ${SERVICE_PORT}\n')).to.deep.equal({
+      argv: ['pg_isready', '-h', '10.0.0.5', '-p', '8080'],
+      shell: false,
+    });
+    expect(argv(`sh -c 'curl -sf localhost/health || exit 2'`)).to.deep.equal({
+      argv: ['sh', '-c', 'curl -sf localhost/health || exit 2'],
+      shell: false,
+    });
+    expect(argv('grep "a|b" file \\> x')?.shell).to.equal(false);
+    expect(argv('echo a#b x~y')?.shell).to.equal(false);
+  });
+
+  it('refuses what cannot be split, as before', () => {
+    expect(argv("echo 'oops")).to.equal(undefined);
   });
 });
