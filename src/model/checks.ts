@@ -29,7 +29,7 @@ export interface ChecksRequest {
 /**
  * The health checks one service asks for, all of them (Registrator keeps only the first kind it
  * finds): SERVICE_CHECK_HTTP, _HTTPS, _TCP, _GRPC and _TTL, with the shared _INTERVAL, _TIMEOUT,
- * _INITIAL_STATUS, _DEREGISTER_AFTER, _HTTP_METHOD, _TLS_SKIP_VERIFY, _TLS_SERVER_NAME,
+ * _INITIAL_STATUS, _DEREGISTER_AFTER, _HTTP_METHOD (_HTTPS_METHOD for HTTPS), _TLS_SKIP_VERIFY, _TLS_SERVER_NAME,
  * _SUCCESS_BEFORE_PASSING and _FAILURES_BEFORE_CRITICAL.
  */
 export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs: CheckJob[] } {
@@ -40,11 +40,13 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
   const add = (kind: string, fields: Partial<CheckDefinition>) =>
     checks.push({ CheckID: `service:${serviceId}:${kind}`, Name: `${kind} ${target}`, ...common, ...fields });
 
-  const method = httpMethod(settings, r.httpMethods, warnings);
   for (const scheme of ['http', 'https'] as const) {
     const key = `check_${scheme}`;
     const url = checkUrl(scheme, target, settings.get(key), `SERVICE_${key.toUpperCase()}`, warnings);
     if (url === undefined) continue;
+    // Registrator's SERVICE_CHECK_HTTPS_METHOD for the HTTPS check; SERVICE_CHECK_HTTP_METHOD otherwise (and for both, as before).
+    const methodKey = scheme === 'https' && settings.has('check_https_method') ? 'check_https_method' : 'check_http_method';
+    const method = httpMethod(settings, methodKey, r.httpMethods, warnings);
     // Redirects would let the target move the check to any address the agent reaches (CVE-2022-29153).
     add(scheme, {
       HTTP: url,
@@ -124,12 +126,12 @@ function checkUrl(
   return undefined;
 }
 
-function httpMethod(settings: SettingMap, allowed: string[], warnings: string[]): string | undefined {
-  const method = settings.get('check_http_method')?.trim().toUpperCase();
+function httpMethod(settings: SettingMap, key: string, allowed: string[], warnings: string[]): string | undefined {
+  const method = settings.get(key)?.trim().toUpperCase();
   if (!method) return undefined;
   if (allowed.includes(method)) return method;
   warnings.push(
-    `SERVICE_CHECK_HTTP_METHOD ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`,
+    `SERVICE_${key.toUpperCase()} ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`,
   );
   return undefined;
 }

@@ -60,6 +60,15 @@ describe('model/checks: buildChecks', () => {
       expect(only({ check_http: '/', check_http_method: ' head ' }).check.Method).to.equal('HEAD');
     });
 
+    it("takes Registrator's SERVICE_CHECK_HTTPS_METHOD for the HTTPS check, and SERVICE_CHECK_HTTP_METHOD where it is not set", () => {
+      expect(only({ check_https: '/', check_https_method: 'head' }).check.Method).to.equal('HEAD');
+      expect(only({ check_https: '/', check_http_method: 'head' }).check.Method).to.equal('HEAD');
+      expect(only({ check_http: '/', check_https_method: 'head' }).check).to.not.have.property('Method');
+      const refused = only({ check_https: '/', check_https_method: 'DELETE' });
+      expect(refused.check).to.not.have.property('Method');
+      expect(refused.warnings.join()).to.include('SERVICE_CHECK_HTTPS_METHOD "DELETE" is not one of GET, HEAD');
+    });
+
     it('builds an HTTPS check with TLS skip verify and a TLS server name', () => {
       const { check, warnings } = only({ check_https: '/ready', check_tls_skip_verify: 'true', check_tls_server_name: ' api.internal ' });
       expect(check).to.deep.include({
