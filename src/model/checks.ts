@@ -40,13 +40,17 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
   const add = (kind: string, fields: Partial<CheckDefinition>) =>
     checks.push({ CheckID: `service:${serviceId}:${kind}`, Name: `${kind} ${target}`, ...common, ...fields });
 
+  // Registrator's SERVICE_CHECK_HTTPS_METHOD for the HTTPS check; SERVICE_CHECK_HTTP_METHOD otherwise (and for both, as before).
+  const methods = new Map<string, string | undefined>();
+  const methodOf = (key: string) => {
+    if (!methods.has(key)) methods.set(key, httpMethod(settings, key, r.httpMethods, warnings)); // one warning, not one per check
+    return methods.get(key);
+  };
   for (const scheme of ['http', 'https'] as const) {
     const key = `check_${scheme}`;
     const url = checkUrl(scheme, target, settings.get(key), `SERVICE_${key.toUpperCase()}`, warnings);
     if (url === undefined) continue;
-    // Registrator's SERVICE_CHECK_HTTPS_METHOD for the HTTPS check; SERVICE_CHECK_HTTP_METHOD otherwise (and for both, as before).
-    const methodKey = scheme === 'https' && settings.has('check_https_method') ? 'check_https_method' : 'check_http_method';
-    const method = httpMethod(settings, methodKey, r.httpMethods, warnings);
+    const method = methodOf(scheme === 'https' && settings.has('check_https_method') ? 'check_https_method' : 'check_http_method');
     // Redirects would let the target move the check to any address the agent reaches (CVE-2022-29153).
     add(scheme, {
       HTTP: url,

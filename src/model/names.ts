@@ -12,6 +12,17 @@ export function dnsSafeName(name: string): string {
     .replace(/-+$/, '');
 }
 
+/**
+ * The default service name: the image's base name without tag or digest, as Registrator. A
+ * container made from an image ID (`sha256:…`, or its hex short form: what compose builds and
+ * `docker run <id>` leave in Config.Image) would be named "sha256" or a hex string; it gets its
+ * compose service's name, or its own name, instead.
+ */
+export function defaultServiceName(image: string, labels: Record<string, string>, containerName: string): string {
+  if (!/^(sha256:)?[0-9a-f]{12,64}$/i.test(image.trim())) return imageBaseName(image);
+  return labels['com.docker.compose.service']?.trim() || containerName;
+}
+
 /** Registrator's default service name: the image's base name without tag or digest. */
 export function imageBaseName(image: string): string {
   const withoutDigest = image.split('@')[0]!;

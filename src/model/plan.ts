@@ -6,7 +6,7 @@ import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from
 import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
 import { nameRefusal, type NamePolicy } from './name-policy.js';
-import { dnsSafeName, imageBaseName } from './names.js';
+import { defaultServiceName, dnsSafeName } from './names.js';
 import { servicePorts } from './ports.js';
 import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
@@ -80,7 +80,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
     // As Registrator: a name shared by several ports gets the port appended, a port's own name does not.
-    const rawName = `${givenName || imageBaseName(facts.image)}${several && !own?.get('name') ? `-${port}` : ''}`;
+    const rawName = `${givenName || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
     const name = dnsSafeName(rawName);
     if (name === '') {
       warnings.push(`service name ${shown(rawName)} has nothing Consul DNS can serve; set SERVICE_NAME to letters, digits and dashes`);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { dnsSafeName, imageBaseName } from '../../../src/model/names.js';
+import { defaultServiceName, dnsSafeName, imageBaseName } from '../../../src/model/names.js';
 
 describe('model/names', () => {
   describe('dnsSafeName', () => {
@@ -46,5 +46,18 @@ describe('model/names', () => {
     for (const [image, base] of cases) {
       it(`gives ${base} for ${image}`, () => expect(imageBaseName(image)).to.equal(base));
     }
+  });
+});
+
+describe('model/names: defaultServiceName', () => {
+  const id = 'f3a9c81b7d4e2a6b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b';
+  it('is the image base name for a named image', () => {
+    expect(defaultServiceName('registry.local:5000/team/api:1.2', {}, 'api-1')).to.equal('api');
+  });
+
+  it("falls back to the compose service, or the container's name, for an image ID", () => {
+    expect(defaultServiceName(`sha256:${id}`, { 'com.docker.compose.service': 'worker' }, 'proj-worker-1')).to.equal('worker');
+    expect(defaultServiceName(id.slice(0, 12), {}, 'proj-worker-1')).to.equal('proj-worker-1');
+    expect(defaultServiceName(id, { 'com.docker.compose.service': ' ' }, 'proj-worker-1')).to.equal('proj-worker-1');
   });
 });
