@@ -4,9 +4,10 @@
 // (bench/burst.ts reports both memory and CPU). The image's entrypoint passes the same flags.
 import './docker/defer-unused-modules.js'; // first: before anything imports dockerode
 import { ConfigError, helpText, readConfig, toSettings } from './config.js';
+import { UnreachableError } from './config-error.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
-import { formatPlan } from './plan-report.js';
+import { formatPlan, planJson } from './plan-report.js';
 import { registratorEntries } from './reconcile/registrator.js';
 import { connect, type Reached, type RunContext } from './run-context.js';
 import { StatusServer } from './status/server.js';
@@ -33,7 +34,8 @@ async function main(): Promise<number> {
   }
   const log = createLogger(settings.logLevel);
   for (const note of notes) log.info({ event: 'registrator-flag' }, note);
-  if (command === 'plan') return plan(await connect(settings, log), settings.replaceRegistrator);
+  // plan is a one-shot look: a daemon that does not answer is said at once, not waited for.
+  if (command === 'plan') return plan(await connect(settings, log, undefined, true), settings.replaceRegistrator, values.json === 'true');
 
   // /healthz answers from the start, saying what the registrar still waits for; a stop signal while
   // Docker or Consul does not answer ends the wait at once.
@@ -71,7 +73,7 @@ async function main(): Promise<number> {
 }
 
 /** `plan`: what each running container would get, and why not, then exit. */
-async function plan(context: RunContext, replacing: boolean): Promise<number> {
+async function plan(context: RunContext, replacing: boolean, json: boolean): Promise<number> {
   const ids = await context.source.runningIds();
   const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
   const plans = facts.flatMap((f) => (f ? [planContainer(f, context.model)] : []));
@@ -80,7 +82,11 @@ async function plan(context: RunContext, replacing: boolean): Promise<number> {
   const services = await context.consul.servicesWithMeta({});
   const byContainer = new Map<string, string[]>();
   for (const f of facts) if (f) byContainer.set(f.id, [...registratorEntries(services, f, context.model.hostIp).keys()]);
-  process.stdout.write(formatPlan(sorted, context.model.registrarServiceId, { byContainer, replacing }) + '\n');
+  const registrator = { byContainer, replacing };
+  const text = json
+    ? planJson(sorted, context.model.registrarServiceId, registrator)
+    : formatPlan(sorted, context.model.registrarServiceId, registrator);
+  process.stdout.write(text + '\n');
   return 0;
 }
 
@@ -88,7 +94,9 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const message =
-      err instanceof ConfigError ? `consul-registrar: ${err.message}` : `consul-registrar: ${(err as Error).stack ?? String(err)}`;
+      err instanceof ConfigError || err instanceof UnreachableError
+        ? `consul-registrar: ${err.message}`
+        : `consul-registrar: ${(err as Error).stack ?? String(err)}`;
     process.stderr.write(message + '\n');
     process.exit(err instanceof ConfigError ? 2 : 1);
   },

@@ -179,6 +179,7 @@ export const OPTIONS = {
     help: "where /healthz and /metrics are served (the flag --http-addr='' turns them off)",
   },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
+  json: { env: 'REGISTRAR_JSON', type: 'boolean', default: 'false', help: 'plan: print JSON instead of lines for a person' },
   help: { env: '', type: 'boolean', help: 'print this help and exit (also -h)' },
   version: { env: '', type: 'boolean', help: 'print the version and exit' },
 } satisfies Record<string, OptionSpec>;

@@ -12,6 +12,27 @@ export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string, 
   return [...plans.map((plan) => formatContainer(plan, registrator)), ...own].join('\n');
 }
 
+/**
+ * `plan --json`: the same, for programs: one object per container with what would be registered
+ * exactly as it would be sent to Consul, the warnings, and Registrator's entries found for it.
+ * Label text stays as written (JSON escapes control characters).
+ */
+export function planJson(plans: ContainerPlan[], registrarServiceId?: string, registrator?: RegistratorEntries): string {
+  const containers = plans.map((plan) => ({
+    id: plan.containerId,
+    name: plan.containerName,
+    ...(plan.skipped ? { skipped: plan.skipped } : {}),
+    registrations: plan.registrations,
+    warnings: plan.warnings,
+    registratorEntries: registrator?.byContainer.get(plan.containerId) ?? [],
+  }));
+  return JSON.stringify(
+    { containers, ...(registrarServiceId ? { registrarServiceId } : {}), replaceRegistrator: registrator?.replacing ?? false },
+    null,
+    2,
+  );
+}
+
 /** Registrator's registrations of each container found on the agent (by container ID), and whether --replace-registrator is on. */
 export interface RegistratorEntries {
   byContainer: Map<string, string[]>;

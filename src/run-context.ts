@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import { registrarServiceId, type RegistrarTtl } from './checks/heartbeat.js';
 import { ConfigError, validHostId, type Settings } from './config.js';
+import { UnreachableError } from './config-error.js';
 import { ConsulAgent } from './consul/agent.js';
 import { capabilitiesOf, parseVersion, ttlWorksOn, versionWarning, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
@@ -37,10 +38,16 @@ export interface RunContext {
 }
 
 /**
- * Connects to Docker and Consul, retrying with backoff until both answer, and settles the host
- * ID, the host address and the agent's capabilities.
+ * Connects to Docker and Consul, retrying with backoff until both answer (`once`: a single try,
+ * an UnreachableError naming the setting to check otherwise), and settles the host ID, the host
+ * address and the agent's capabilities.
  */
-export async function connect(settings: Settings, log: Logger, reached: Reached = { docker: false, consul: false }): Promise<RunContext> {
+export async function connect(
+  settings: Settings,
+  log: Logger,
+  reached: Reached = { docker: false, consul: false },
+  once = false,
+): Promise<RunContext> {
   const docker = connectDocker(settings.docker);
   const dockerStreams = connectDocker(settings.docker, false);
   const connection = connectConsul(settings.consul);
@@ -56,18 +63,22 @@ export async function connect(settings: Settings, log: Logger, reached: Reached 
     );
   }
   const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
-    pRetry(call, {
-      retries: Number.POSITIVE_INFINITY,
-      minTimeout: TIMINGS.connectRetryMinMs,
-      maxTimeout: TIMINGS.connectRetryMaxMs,
-      onFailedAttempt: ({ error, attemptNumber }) =>
-        log.warn(
-          { event: 'retrying', dependency: what, attempt: attemptNumber, err: describeError(error) },
-          isCertificateError(error)
-            ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
-            : `${what} not reachable; retrying (${fix})`,
-        ),
-    });
+    once
+      ? call().catch((err: unknown) => {
+          throw new UnreachableError(`${what} not reachable: ${describeError(err)} (${isCertificateError(err) ? tlsFix : fix})`);
+        })
+      : pRetry(call, {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: TIMINGS.connectRetryMinMs,
+          maxTimeout: TIMINGS.connectRetryMaxMs,
+          onFailedAttempt: ({ error, attemptNumber }) =>
+            log.warn(
+              { event: 'retrying', dependency: what, attempt: attemptNumber, err: describeError(error) },
+              isCertificateError(error)
+                ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
+                : `${what} not reachable; retrying (${fix})`,
+            ),
+        });
   const [info, self] = await Promise.all([
     retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, 'check DOCKER_CERT_PATH (ca.pem)', async () => {
       const info = (await docker.info()) as { Name: string };

@@ -1,6 +1,6 @@
 // Switching from Registrator: its documented compose command line, run unchanged against the real
 // dockerd and Consul agent, registers like ours; --version answers.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
@@ -35,5 +35,19 @@ describe("Registrator's command line", function () {
     for (const flag of ['--version', '-version']) {
       expect(execFileSync(process.execPath, [cli.pathname, flag], { encoding: 'utf8' }).trim()).to.equal(`consul-registrar ${version}`);
     }
+  });
+
+  it('plan --json lists what would be registered, and plan says at once when Consul does not answer', () => {
+    const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+    const plan = JSON.parse(execFileSync(process.execPath, [cli, 'plan', '--json', '--host-id', hostId], { encoding: 'utf8' })) as {
+      containers: { name: string; registrations: { ID: string }[] }[];
+    };
+    const web = plan.containers.find((c) => c.registrations.some((r) => r.ID.startsWith(`${hostId}:web-`)));
+    expect(web, 'the container of the first test').to.not.equal(undefined);
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [cli, 'plan'], { encoding: 'utf8', env: { ...process.env, CONSUL_HTTP_ADDR: '127.0.0.1:1' } });
+    expect(Date.now() - started, 'no waiting').to.be.below(5_000);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.include('Consul not reachable').and.include('CONSUL_HTTP_ADDR = 127.0.0.1:1');
   });
 });

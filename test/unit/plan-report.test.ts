@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatPlan } from '../../src/plan-report.js';
+import { formatPlan, planJson } from '../../src/plan-report.js';
 
 describe('plan-report: formatPlan', () => {
   it('names each check by what it probes: an address, a TTL, or the service an alias follows', () => {
@@ -74,5 +74,22 @@ describe('plan-report: label text is escaped', () => {
     const byContainer = new Map([[plan.containerId, ['3f9a2c81b7d4:web:80']]]);
     expect(formatPlan([plan], undefined, { byContainer, replacing: true })).to.include("replaces Registrator's 3f9a2c81b7d4:web:80");
     expect(formatPlan([plan], undefined, { byContainer, replacing: false })).to.include('with --replace-registrator it would be replaced');
+  });
+
+  it('--json gives each container with its registrations as sent to Consul, its warnings and Registrator entries', () => {
+    const plan = {
+      containerId: 'c'.repeat(64),
+      containerName: 'web',
+      registrations: [{ ID: 'h1:web:80', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 80, Meta: {}, Checks: [] }],
+      jobs: [],
+      warnings: ['a \u001b[31mwarning'],
+    };
+    const parsed = JSON.parse(
+      planJson([plan], undefined, { byContainer: new Map([[plan.containerId, ['r:web:80']]]), replacing: false }),
+    ) as {
+      containers: { name: string; registrations: { ID: string }[]; warnings: string[]; registratorEntries: string[] }[];
+    };
+    expect(parsed.containers[0]).to.deep.include({ name: 'web', warnings: ['a \u001b[31mwarning'], registratorEntries: ['r:web:80'] });
+    expect(parsed.containers[0]!.registrations[0]!.ID).to.equal('h1:web:80');
   });
 });
