@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     process.stdout.write(text + '\n');
     return ok ? 0 : 1;
   }
-  const log = createLogger(settings.logLevel);
+  const log = createLogger(settings.logLevel, settings.logFormat);
   for (const note of notes) log.info({ event: 'registrator-flag' }, note);
   // plan is a one-shot look: a daemon that does not answer is said at once, not waited for.
   if (command === 'plan') return plan(await connect(settings, log, undefined, true), settings.replaceRegistrator, values.json === 'true');

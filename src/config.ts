@@ -11,6 +11,7 @@ import { DEFAULT_MAX_SERVICES } from './model/limits.js';
 import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
 import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
+import type { LogFormat } from './log.js';
 import { translateRegistratorArgs } from './registrator-args.js';
 
 /**
@@ -179,6 +180,12 @@ export const OPTIONS = {
     help: "where /healthz and /metrics are served (the flag --http-addr='' turns them off)",
   },
   'log-level': { env: 'REGISTRAR_LOG_LEVEL', type: 'string', default: 'info', help: 'trace, debug, info, warn or error' },
+  'log-format': {
+    env: 'REGISTRAR_LOG_FORMAT',
+    type: 'string',
+    default: 'auto',
+    help: 'json, pretty (lines for a person), or auto: pretty when stderr is a terminal',
+  },
   json: { env: 'REGISTRAR_JSON', type: 'boolean', default: 'false', help: 'plan: print JSON instead of lines for a person' },
   help: { env: '', type: 'boolean', help: 'print this help and exit (also -h)' },
   version: { env: '', type: 'boolean', help: 'print the version and exit' },
@@ -279,6 +286,7 @@ export interface Settings {
   eventsAuditSeconds: number;
   concurrency: number;
   logLevel: string;
+  logFormat: LogFormat;
   httpAddr?: string;
 }
 
@@ -328,6 +336,7 @@ export function toSettings(v: RawConfig): Settings {
     eventsAuditSeconds: number(v, 'events-audit', 0, false, 86_400),
     concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
+    logFormat: oneOf(v, 'log-format', ['auto', 'json', 'pretty'] as const),
   };
   if (settings.hostId !== undefined && !validHostId(settings.hostId)) {
     throw new ConfigError(

@@ -50,4 +50,16 @@ describe("Registrator's command line", function () {
     expect(run.status).to.equal(1);
     expect(run.stderr).to.include('Consul not reachable').and.include('CONSUL_HTTP_ADDR = 127.0.0.1:1');
   });
+
+  it('logs on stderr, as lines for a person with --log-format pretty, as JSON otherwise', () => {
+    const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+    const env = { ...process.env, CONSUL_HTTP_ADDR: '127.0.0.1:1' };
+    const pretty = spawnSync(process.execPath, [cli, '-internal', '--log-format', 'pretty', 'plan'], { encoding: 'utf8', env });
+    expect(pretty.stderr).to.match(/INFO.*-internal: nothing to change/);
+    expect(pretty.stderr).not.to.include('{"level"');
+    const json = spawnSync(process.execPath, [cli, '-internal', 'plan'], { encoding: 'utf8', env });
+    const line = JSON.parse(json.stderr.split('\n')[0]!) as { event: string };
+    expect(line.event).to.equal('registrator-flag');
+    expect(json.stdout).to.equal('');
+  });
 });

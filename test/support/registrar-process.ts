@@ -35,14 +35,16 @@ export class RegistrarProcess {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.stderr.push(line);
-      }
-    });
-    createInterface({ input: this.child.stderr! }).on('line', (line) => this.stderr.push(line));
+    // Logs are JSON lines on stderr (not a terminal here); anything else is kept for the failure message.
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.stderr.push(line);
+        }
+      });
+    }
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
   }
 
