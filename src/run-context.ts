@@ -65,7 +65,7 @@ export async function connect(
   const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
     once
       ? call().catch((err: unknown) => {
-          throw new UnreachableError(`${what} not reachable: ${describeError(err)} (${isCertificateError(err) ? tlsFix : fix})`);
+          throw new UnreachableError(`${what} not reachable: ${describeError(err)} (${fixFor(err, fix, tlsFix)})`);
         })
       : pRetry(call, {
           retries: Number.POSITIVE_INFINITY,
@@ -76,7 +76,7 @@ export async function connect(
               { event: 'retrying', dependency: what, attempt: attemptNumber, err: describeError(error) },
               isCertificateError(error)
                 ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
-                : `${what} not reachable; retrying (${fix})`,
+                : `${what} not reachable; retrying (${fixFor(error, fix, tlsFix)})`,
             ),
         });
   const [info, self] = await Promise.all([
@@ -139,6 +139,15 @@ export async function connect(
     consulNodeId: self.nodeId,
     ...(ttl ? { ttl } : {}),
   };
+}
+
+/** What to check for a failed connection: the certificate, the socket's permissions (the image runs as a user of its own), or the address. */
+function fixFor(err: unknown, fix: string, tlsFix: string): string {
+  if (isCertificateError(err)) return tlsFix;
+  if ((err as NodeJS.ErrnoException).code === 'EACCES') {
+    return `permission denied: run the registrar with the socket's group, e.g. docker run --group-add $(stat -c %g /var/run/docker.sock); ${fix}`;
+  }
+  return fix;
 }
 
 /** A token sent over plain HTTP to an address off this machine: anyone on the path can read it. */

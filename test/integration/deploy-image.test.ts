@@ -3,6 +3,7 @@
 // stand-in made from this machine's node and npm (scripts/rig/node-image.sh): every step of the file
 // runs, on this machine's Node rather than node:26-alpine's.
 import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -11,6 +12,7 @@ import { agentServices, cleanup, docker, requireRig, runContainer, TEST_LABEL, u
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TAG = 'consul-registrar-test/registrar:deploy';
 const run = promisify(execFile);
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('deploy/Dockerfile, built and run as an operator would', function () {
   this.timeout(300_000);
@@ -20,7 +22,8 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
   before(async () => {
     await requireRig();
     base = (await run(`${ROOT}scripts/rig/node-image.sh`)).stdout.trim();
-    await run('docker', ['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '-t', TAG, '-f', 'deploy/Dockerfile', '.'], {
+    const args = ['--build-arg', `NODE_IMAGE=${base}`, '--build-arg', `VERSION=${VERSION}`];
+    await run('docker', ['build', '-q', ...args, '-t', TAG, '-f', 'deploy/Dockerfile', '.'], {
       cwd: ROOT,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
       maxBuffer: 16 * 2 ** 20,
@@ -33,6 +36,12 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
     const added = ((await size(TAG)) - (await size(base))) / 2 ** 20;
     console.log(`      figure: the registrar adds ${added.toFixed(1)} MiB to its node base image`);
     expect(added).to.be.below(25);
+  });
+
+  it("carries OCI labels with package.json's version and runs as a user of its own", async () => {
+    const { Config } = await docker.getImage(TAG).inspect();
+    expect(Config.Labels).to.include({ 'org.opencontainers.image.version': VERSION, 'org.opencontainers.image.licenses': 'MIT' });
+    expect(Config.User).to.equal('1000:1000');
   });
 
   it('registers containers with the socket mounted read-only, is healthy by its HEALTHCHECK, and stops at once on SIGTERM', async () => {
@@ -49,6 +58,8 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
       HostConfig: {
         NetworkMode: 'host',
         Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+        // Not root: the socket's group is all it needs.
+        GroupAdd: [String(statSync('/var/run/docker.sock').gid)],
         ReadonlyRootfs: true,
         SecurityOpt: ['no-new-privileges'],
       },
