@@ -48,7 +48,10 @@ export class Registrar {
     this.scheduler = new CheckScheduler(
       checkRunner.run,
       ttlReporter(context.consul, lookAgain),
-      { concurrency: settings.scriptConcurrency },
+      {
+        concurrency: settings.scriptConcurrency,
+        onLateness: (seconds) => this.metrics.observe('registrar_check_lateness_seconds', seconds),
+      },
       log,
     );
     this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log) : undefined;
@@ -76,7 +79,7 @@ export class Registrar {
     status.serve({
       metrics: () => {
         this.scheduler.exportTo(this.metrics);
-        return this.metrics.render();
+        return this.metrics.render({ up: () => ({ docker: events.connected, consul: agentWatch.reachable }) });
       },
       health: () =>
         healthOf({
@@ -140,7 +143,10 @@ export class Registrar {
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
   private onEvent(id: string, event: ContainerEvent): void {
     this.metrics.inc('registrar_docker_events_total');
-    void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen: startHint(event) }).then(() => {
+    const received = performance.now();
+    const seen = startHint(event);
+    void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen }).then(() => {
+      if (seen) this.metrics.observe('registrar_event_to_registered_seconds', (performance.now() - received) / 1000);
       if (!isHealthEvent(event)) return;
       for (const job of this.scheduler.jobsOf(id)) if (job.kind === 'docker-health') this.scheduler.runNow(job.checkId);
     });

@@ -2,6 +2,7 @@
 # the checkout, so that a fresh clone reuses the downloaded Consul binary.
 RIG_DIR=${RIG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consul-registrar-rig}
 RIG_CONSUL=$RIG_DIR/consul
+RIG_PROMETHEUS=$RIG_DIR/prometheus # and promtool beside it
 RIG_IMAGE=${RIG_IMAGE:-consul-registrar-test/busybox:4}
 mkdir -p "$RIG_DIR"
 

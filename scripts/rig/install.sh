@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test rig and the demo need on a Debian machine: Debian's Docker engine, a static
-# busybox (to build test images offline), dig, iptables, and a real Consul binary (1.8.7 from Debian
-# bullseye, the newest Consul Debian packages). Idempotent: each step is skipped when already done.
+# busybox (to build test images offline), dig, iptables, a real Consul binary (1.8.7 from Debian
+# bullseye, the newest Consul Debian packages) and Debian's Prometheus and promtool (unpacked, so no
+# service is installed or started). Idempotent: each step is skipped when already done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
@@ -49,4 +50,15 @@ if [ ! -x "$RIG_CONSUL" ]; then
   rm -rf "$RIG_DIR/consul-pkg" && dpkg -x "$deb" "$RIG_DIR/consul-pkg"
   cp "$RIG_DIR/consul-pkg/usr/bin/consul" "$RIG_CONSUL"
   echo "rig: consul $("$RIG_CONSUL" version | head -1) installed at $RIG_CONSUL" >&2
+fi
+
+if [ ! -x "$RIG_PROMETHEUS" ] || [ ! -x "$RIG_DIR/promtool" ]; then
+  # From the machine's own apt sources; unpacked rather than installed, so no prometheus service starts.
+  mkdir -p "$RIG_DIR/debs"
+  (cd "$RIG_DIR/debs" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get download prometheus >/dev/null; }; })
+  deb=$(ls "$RIG_DIR"/debs/prometheus_*.deb | head -1)
+  rm -rf "$RIG_DIR/prometheus-pkg" && dpkg -x "$deb" "$RIG_DIR/prometheus-pkg"
+  cp "$RIG_DIR/prometheus-pkg/usr/bin/prometheus" "$RIG_PROMETHEUS"
+  cp "$RIG_DIR/prometheus-pkg/usr/bin/promtool" "$RIG_DIR/promtool"
+  echo "rig: $("$RIG_PROMETHEUS" --version 2>&1 | head -1) installed at $RIG_PROMETHEUS" >&2
 fi

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Part } from '../part.js';
-import { quantile, type Metrics } from '../status/metrics.js';
+import type { Metrics } from '../status/metrics.js';
 import type { CheckJob } from '../model/registration.js';
 import type { Running } from './executor.js';
 import { FairSlots } from './fair-slots.js';
@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   concurrency: number;
   random?: () => number;
   now?: () => number;
+  /** Told how late each run started, in seconds (/metrics' histogram). */
+  onLateness?: (seconds: number) => void;
 }
 
 /**
@@ -42,13 +44,12 @@ export interface SchedulerOptions {
  */
 export class CheckScheduler implements Part {
   readonly stats: SchedulerStats = { runs: 0, late: 0, skipped: 0, reportErrors: 0 };
-  /** How late each run started, in ms (the last 10,000), for the benchmark's percentiles. */
-  readonly lateness: number[] = [];
   private readonly entries = new Map<string, Entry>();
   private readonly byContainer = new Map<string, Set<string>>();
   private readonly slots: FairSlots;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly onLateness: ((seconds: number) => void) | undefined;
   /** After stop(), a sync (a pass still ending) starts nothing: the check runner has killed what ran. */
   private stopped = false;
 
@@ -61,6 +62,7 @@ export class CheckScheduler implements Part {
     this.slots = new FairSlots(options.concurrency);
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.onLateness = options.onLateness;
   }
 
   /** Makes this container's running jobs exactly `jobs`; unchanged jobs keep their rhythm. */
@@ -111,7 +113,6 @@ export class CheckScheduler implements Part {
     metrics.set('registrar_check_late_total', late);
     metrics.set('registrar_check_skipped_total', skipped);
     metrics.set('registrar_check_report_errors_total', reportErrors);
-    for (const q of [0.5, 0.99]) metrics.set('registrar_check_lateness_seconds', quantile(this.lateness, q) / 1000, `quantile="${q}"`);
   }
 
   stop(): void {
@@ -165,8 +166,7 @@ export class CheckScheduler implements Part {
     const lateBy = this.now() - due;
     this.stats.runs++;
     if (lateBy > Math.max(1000, entry.job.intervalMs / 10)) this.stats.late++;
-    this.lateness.push(lateBy);
-    if (this.lateness.length > 10_000) this.lateness.shift();
+    this.onLateness?.(lateBy / 1000);
     let running: Running;
     try {
       running = this.run(entry.job);

@@ -90,6 +90,11 @@ export class DockerEventWatcher implements Part {
     this.now = options.now ?? Date.now;
   }
 
+  /** Whether a stream is open now (/metrics' Docker up gauge). */
+  get connected(): boolean {
+    return this.stream !== undefined;
+  }
+
   start(): void {
     this.running = this.run();
     if (this.options.auditEveryMs > 0) this.auditTimer = setInterval(() => void this.auditStream(), this.options.auditEveryMs);

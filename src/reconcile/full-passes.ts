@@ -57,7 +57,7 @@ export class FullPasses implements Part {
       const summary = await this.fullSync();
       this.endedAt = Date.now();
       this.metrics.inc('registrar_full_passes_total');
-      this.metrics.set('registrar_full_pass_seconds', summary.ms / 1000);
+      this.metrics.observe('registrar_full_pass_duration_seconds', summary.ms / 1000);
       this.metrics.set('registrar_last_full_pass_timestamp_seconds', Math.round(this.endedAt / 1000));
       this.log.info({ event: 'full-pass', ...summary }, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
     } catch (err) {

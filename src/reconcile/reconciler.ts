@@ -94,6 +94,9 @@ export class Reconciler {
   /** Write counter, to tell whether a container changed after a full pass read Consul. */
   private writes = 0;
   private readonly lastWrite = new Map<string, number>();
+  /** Services each container has on the agent after its last sync, and their sum. */
+  private readonly ownedCounts = new Map<string, number>();
+  private ownedTotal = 0;
 
   constructor(
     private readonly docker: ContainerSource,
@@ -109,7 +112,7 @@ export class Reconciler {
   /** Brings one container's services up to date; Docker events call this. */
   async syncContainer(id: string, event: EventHints = {}): Promise<void> {
     await this.queue.run(id, async () => {
-      await this.sync(id, event);
+      await this.timedSync(id, event);
     });
   }
 
@@ -141,7 +144,7 @@ export class Reconciler {
             // A write for this container after we read Consul makes our copy stale: read it again.
             const fresh = (this.lastWrite.get(id) ?? 0) > writesBefore;
             const known = fresh ? {} : { owned: ownedByContainer.get(id) ?? [], snapshot: all };
-            if (!(await this.sync(id, known))) failed++;
+            if (!(await this.timedSync(id, known))) failed++;
           });
           // One stuck container does not hold the pass: it goes on in its queue, and the next pass retries.
           let timer: NodeJS.Timeout | undefined;
@@ -175,6 +178,23 @@ export class Reconciler {
     return owned.length;
   }
 
+  private async timedSync(id: string, known: SyncHints): Promise<boolean> {
+    const started = performance.now();
+    try {
+      return await this.sync(id, known);
+    } finally {
+      this.hooks.metrics?.observe('registrar_sync_duration_seconds', (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Keeps /metrics' count of owned services: each sync says how many this container has now. */
+  private countServices(id: string, services: number): void {
+    this.ownedTotal += services - (this.ownedCounts.get(id) ?? 0);
+    if (services > 0) this.ownedCounts.set(id, services);
+    else this.ownedCounts.delete(id);
+    this.hooks.metrics?.set('registrar_owned_services', this.ownedTotal);
+  }
+
   private async sync(id: string, known: SyncHints): Promise<boolean> {
     const { owned: knownOwned, stopped } = known;
     try {
@@ -187,6 +207,7 @@ export class Reconciler {
       ]);
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
+        this.countServices(id, owned.length);
         this.hooks.jobs?.sync(id, []);
         return true;
       }
@@ -208,6 +229,7 @@ export class Reconciler {
       }
       // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
       if (desired.length === 0) this.lastWrite.delete(id);
+      this.countServices(id, desired.length - refusals.size);
       const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
       this.hooks.jobs?.sync(
         id,

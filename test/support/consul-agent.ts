@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './rig.js';
 
-const RIG_DIR = process.env.RIG_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consul-registrar-rig');
+export const RIG_DIR = process.env.RIG_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consul-registrar-rig');
 export const CONSUL_BINARY = join(RIG_DIR, 'consul');
 
 export class PrivateConsul {
