@@ -9,6 +9,7 @@ import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan, planJson } from './plan-report.js';
 import { registratorEntries } from './reconcile/registrator.js';
+import { registratorDifferences } from './model/registrator-view.js';
 import { connect, type Reached, type RunContext } from './run-context.js';
 import { StatusServer } from './status/server.js';
 import { Registrar } from './registrar.js';
@@ -81,8 +82,14 @@ async function plan(context: RunContext, replacing: boolean, json: boolean): Pro
   // What Registrator left for these containers: what --replace-registrator takes over.
   const services = await context.consul.servicesWithMeta({});
   const byContainer = new Map<string, string[]>();
-  for (const f of facts) if (f) byContainer.set(f.id, [...registratorEntries(services, f, context.model.hostIp).keys()]);
-  const registrator = { byContainer, replacing };
+  const differences = new Map<string, string[]>();
+  for (const f of facts) {
+    if (!f) continue;
+    byContainer.set(f.id, [...registratorEntries(services, f, context.model.hostIp).keys()]);
+    const own = plans.find((p) => p.containerId === f.id);
+    if (own) differences.set(f.id, registratorDifferences(f, own, context.model));
+  }
+  const registrator = { byContainer, differences, replacing };
   const text = json
     ? planJson(sorted, context.model.registrarServiceId, registrator)
     : formatPlan(sorted, context.model.registrarServiceId, registrator);

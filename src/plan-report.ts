@@ -25,6 +25,7 @@ export function planJson(plans: ContainerPlan[], registrarServiceId?: string, re
     registrations: plan.registrations,
     warnings: plan.warnings,
     registratorEntries: registrator?.byContainer.get(plan.containerId) ?? [],
+    registratorDifferences: registrator?.differences?.get(plan.containerId) ?? [],
   }));
   return JSON.stringify(
     { containers, ...(registrarServiceId ? { registrarServiceId } : {}), replaceRegistrator: registrator?.replacing ?? false },
@@ -33,9 +34,13 @@ export function planJson(plans: ContainerPlan[], registrarServiceId?: string, re
   );
 }
 
-/** Registrator's registrations of each container found on the agent (by container ID), and whether --replace-registrator is on. */
+/**
+ * Registrator's registrations of each container found on the agent, where the result differs from
+ * what Registrator would have registered (both by container ID), and whether --replace-registrator is on.
+ */
 export interface RegistratorEntries {
   byContainer: Map<string, string[]>;
+  differences?: Map<string, string[]>;
   replacing: boolean;
 }
 
@@ -50,6 +55,7 @@ function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries):
         : `  Registrator's ${id} is on the agent: with --replace-registrator it would be replaced`,
     );
   }
+  for (const difference of registrator?.differences?.get(plan.containerId) ?? []) lines.push(`  differs from Registrator: ${difference}`);
   for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
   // Names, tags and paths come from labels: no control character reaches the operator's terminal.
   return lines.map(printable).join('\n');
