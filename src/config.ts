@@ -113,6 +113,11 @@ export const OPTIONS = {
     default: String(DEFAULT_MAX_SERVICES),
     help: 'services one container may have (its lowest ports); more are left out with a warning',
   },
+  'ip-from-label': {
+    env: 'REGISTRAR_IP_FROM_LABEL',
+    type: 'string',
+    help: "a label whose value (address or address/prefix) is used as the container's SERVICE_IP, checked the same way (Registrator's -useIpFromLabel)",
+  },
   'allow-any-service-ip': {
     env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP',
     type: 'boolean',
@@ -277,6 +282,7 @@ export interface Settings {
   dockerHealth: boolean;
   maxServices: number;
   anyServiceIp: boolean;
+  ipFromLabel?: string;
   httpMethods: string[];
   metaFromEnv: boolean;
   namePolicy?: NamePolicy;
@@ -314,7 +320,13 @@ export function toSettings(v: RawConfig): Settings {
         tlsServerName: optional('consul-tls-server-name'),
       }),
     },
-    ...defined({ hostId: optional('host-id'), hostIp: optional('host-ip'), network: optional('network'), httpAddr: optional('http-addr') }),
+    ...defined({
+      hostId: optional('host-id'),
+      hostIp: optional('host-ip'),
+      network: optional('network'),
+      httpAddr: optional('http-addr'),
+      ipFromLabel: optional('ip-from-label'),
+    }),
     ...registrarTtl(v),
     ipFamily: ipFamily(v),
     explicit: bool(v, 'explicit'),

@@ -23,6 +23,7 @@ const RENAMED: Record<string, string> = {
   deregister: 'deregister',
   ttl: 'ttl',
   'ttl-refresh': 'ttl-refresh',
+  useIpFromLabel: 'ip-from-label',
 };
 
 /** Registrator's flags with no counterpart here, with what the registrar does instead. */
@@ -42,10 +43,6 @@ const ACCEPTED: Record<string, { takesValue: boolean; note: string }> = {
   'retry-interval': {
     takesValue: true,
     note: '-retry-interval: ignored, Docker and Consul are retried without end, backing off up to 15 s',
-  },
-  useIpFromLabel: {
-    takesValue: true,
-    note: '-useIpFromLabel: not supported, the label is not read; set SERVICE_IP on those containers (checked against their own networks)',
   },
 };
 

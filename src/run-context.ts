@@ -127,6 +127,7 @@ export async function connect(
     metaFromEnv: settings.metaFromEnv,
     ...(settings.namePolicy ? { namePolicy: settings.namePolicy } : {}),
     ...(settings.network ? { network: settings.network } : {}),
+    ...(settings.ipFromLabel ? { ipFromLabel: settings.ipFromLabel } : {}),
     ...(ttl ? { registrarServiceId: ttl.serviceId } : {}),
   };
   return {

@@ -32,6 +32,14 @@ export interface PlanOptions extends AddressOptions {
   httpMethods: string[];
   /** Who may use which service names (--name-policy); none: every name is allowed. */
   namePolicy?: NamePolicy;
+  /** A label whose value (an address, or address/prefix) stands for SERVICE_IP (--ip-from-label, Registrator's -useIpFromLabel). */
+  ipFromLabel?: string;
+}
+
+/** --ip-from-label: the label's address without a prefix length, checked like SERVICE_IP. */
+function ipFromLabel(labels: Record<string, string>, label: string | undefined): string | undefined {
+  const value = label === undefined ? undefined : labels[label];
+  return value ? value.replace(/\/\d{1,3}$/, '') : undefined;
 }
 
 /** Turns one container's facts into the services it should have in Consul. Pure. */
@@ -64,7 +72,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
 
   const where = chooseAddress(
     facts,
-    settings.common.get('ip'),
+    settings.common.get('ip') ?? ipFromLabel(facts.labels, options.ipFromLabel),
     settings.common.get('network'),
     addressOptions(settings.common, options, warnings),
     warnings,

@@ -54,8 +54,8 @@ describe('registrator-args: Registrator command lines', () => {
       'ip',
       '-internal=false',
     ]);
-    expect(args).to.deep.equal([]);
-    expect(notes.map((n) => n.split(':')[0])).to.deep.equal(['-cleanup', '-retry-attempts', '-retry-interval', '-useIpFromLabel']);
+    expect(args).to.deep.equal(['--ip-from-label=ip']);
+    expect(notes.map((n) => n.split(':')[0])).to.deep.equal(['-cleanup', '-retry-attempts', '-retry-interval']);
   });
 
   it('reads consul-tls:// as HTTPS, with CONSUL_TLSCERT and CONSUL_TLSKEY under our names unless those are set', () => {

@@ -395,3 +395,15 @@ describe('model/plan: planContainer', () => {
     });
   });
 });
+
+describe('model/plan: --ip-from-label', () => {
+  it("takes the label's address (prefix dropped) as SERVICE_IP, under the same rules, and SERVICE_IP wins", () => {
+    const base = facts('user-network');
+    const ip = base.networks[0]!.ipv4.replace(/\d+$/, '200');
+    const plan = (labels: Record<string, string>) =>
+      planContainer(withSettings(base, { SERVICE_NAME: 'web', ...labels }), options({ ipFromLabel: 'lan.ip' }));
+    expect(plan({ 'lan.ip': `${ip}/24` }).registrations[0]!.Address).to.equal(ip);
+    expect(plan({ 'lan.ip': '8.8.8.8' }).warnings.join()).to.include('SERVICE_IP "8.8.8.8"');
+    expect(plan({ 'lan.ip': `${ip}/24`, SERVICE_IP: base.networks[0]!.ipv4 }).registrations[0]!.Address).to.equal(base.networks[0]!.ipv4);
+  });
+});
