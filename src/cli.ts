@@ -85,7 +85,7 @@ async function plan(context: RunContext, replacing: boolean, json: boolean): Pro
   const differences = new Map<string, string[]>();
   for (const f of facts) {
     if (!f) continue;
-    byContainer.set(f.id, [...registratorEntries(services, f, context.model.hostIp).keys()]);
+    byContainer.set(f.id, [...registratorEntries(services, f).keys()]);
     const own = plans.find((p) => p.containerId === f.id);
     if (own) differences.set(f.id, registratorDifferences(f, own, context.model));
   }

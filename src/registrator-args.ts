@@ -112,9 +112,7 @@ function backendArgs(uri: string, env: NodeJS.ProcessEnv): Translated {
       return { args: [`--consul-addr=https://${url.host || '127.0.0.1:8501'}`], notes, env: renamed };
     }
     case 'consul-unix:':
-      throw new ConfigError(
-        `${uri}: a Consul agent on a unix socket is not supported yet; give the agent an HTTP address on 127.0.0.1 (consul://127.0.0.1:8500)`,
-      );
+      return { args: [`--consul-addr=unix://${url.pathname}`], notes: [], env: {} };
     default:
       throw new ConfigError(
         `${uri}: only Consul is supported (consul://, consul-tls://), not Registrator's ${url.protocol.slice(0, -1)} backend`,

@@ -1,11 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
+import { createConnection } from 'node:net';
 import Consul from 'consul';
 import { readSettingFile } from '../setting-file.js';
 import { TokenSource } from './token.js';
 
 export interface ConsulSettings {
-  /** host:port or http(s)://host:port, as CONSUL_HTTP_ADDR. */
+  /** host:port, http(s)://host:port or unix:///path, as CONSUL_HTTP_ADDR. */
   addr: string;
   /** Use HTTPS when addr has no scheme (CONSUL_HTTP_SSL). */
   ssl: boolean;
@@ -33,6 +34,7 @@ export interface ConsulConnection {
 }
 
 export function connectConsul(settings: ConsulSettings): ConsulConnection {
+  if (settings.addr.startsWith('unix://')) return overUnixSocket(settings, new URL(settings.addr).pathname);
   const url = new URL(/^https?:\/\//.test(settings.addr) ? settings.addr : `${settings.ssl ? 'https' : 'http'}://${settings.addr}`);
   const secure = url.protocol === 'https:';
   const read = (path: string | undefined, setting: string) => (path ? readSettingFile(path, setting) : undefined);
@@ -49,6 +51,21 @@ export function connectConsul(settings: ConsulSettings): ConsulConnection {
   const token = settings.token || readToken(settings.tokenFile);
   const baseUrl = `${url.protocol}//${url.host}/v1`;
   // No token in the package's defaults: each call passes the current one (consul/agent.ts), which a token file can replace.
+  const client = new Consul({ baseUrl, agent, timeout: settings.timeoutMs } as ConstructorParameters<typeof Consul>[0]);
+  const tokens = new TokenSource(token, settings.token ? undefined : settings.tokenFile);
+  return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, tokens, ...(token ? { token } : {}) };
+}
+
+/**
+ * An agent on a unix socket (its `addresses { http = "unix:///…" }`; Registrator's consul-unix://):
+ * the same HTTP API through an agent whose connections go to the socket, with Node's documented
+ * createConnection hook, since neither the consul package nor http.request take a socket by URL.
+ */
+function overUnixSocket(settings: ConsulSettings, socketPath: string): ConsulConnection {
+  const agent = new http.Agent({ keepAlive: true });
+  agent.createConnection = () => createConnection(socketPath);
+  const token = settings.token || readToken(settings.tokenFile);
+  const baseUrl = 'http://localhost/v1'; // the host name is only the Host header here
   const client = new Consul({ baseUrl, agent, timeout: settings.timeoutMs } as ConstructorParameters<typeof Consul>[0]);
   const tokens = new TokenSource(token, settings.token ? undefined : settings.tokenFile);
   return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, tokens, ...(token ? { token } : {}) };

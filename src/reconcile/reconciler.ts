@@ -296,8 +296,7 @@ export class Reconciler {
       if (other === undefined) continue;
       const holder = holderOf(other.meta, this.options.model.hostId, id);
       const same = other.id === reg.ID ? `"${reg.ID}"` : `"${reg.ID}" (as "${other.id}": Consul's catalog ignores case)`;
-      const registrators =
-        holder.kind === 'foreign' && facts !== undefined && isRegistratorEntryOf(other, facts, this.options.model.hostIp);
+      const registrators = holder.kind === 'foreign' && facts !== undefined && isRegistratorEntryOf(other, facts);
       if (registrators && this.options.replaceRegistrator) {
         // Written over in place, under our Meta: DNS never misses it.
         this.log.info({ event: 'adopted-registrator', containerId: id, serviceId: other.id }, `taking over Registrator's ${other.id}`);
@@ -332,9 +331,7 @@ export class Reconciler {
   private async removeRegistratorEntries(id: string, facts: ContainerFacts, registered: Registration[], snapshot?: AgentService[]) {
     const services = snapshot ?? (await this.consul.servicesWithIdMatching(registratorIdExpression(facts.name)));
     const ours = new Set(registered.map((r) => r.ID.toLowerCase()));
-    const entries = [...registratorEntries(services, facts, this.options.model.hostIp)].filter(
-      ([serviceId]) => !ours.has(serviceId.toLowerCase()),
-    );
+    const entries = [...registratorEntries(services, facts)].filter(([serviceId]) => !ours.has(serviceId.toLowerCase()));
     if (entries.length === 0) return;
     const answering = new Set<number>();
     for (const reg of registered) if (await this.consul.answersInDns(reg.ID)) answering.add(reg.Port);

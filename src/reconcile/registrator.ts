@@ -14,13 +14,14 @@ export function registratorIdExpression(containerName: string): string {
 
 /**
  * Whether a service on the agent is Registrator's registration of this running container: no Meta
- * at all, and the container's own address (Registrator's -internal) or this host's (`hostIp`, as its
- * -ip gave). The address is what keeps another host's container of the same name (many Registrators
- * often wrote to one agent) out of it.
+ * at all, and the container's own address (Registrator's -internal). The address keeps another
+ * host's container of the same name (many Registrators wrote to one agent) out of it, and a
+ * container author cannot reach another service through a name of their choosing: the host's
+ * address is not accepted, though Registrator without -internal used it (those entries are left).
  */
-export function isRegistratorEntryOf(service: AgentService, facts: ContainerFacts, hostIp: string | undefined): boolean {
+export function isRegistratorEntryOf(service: AgentService, facts: ContainerFacts): boolean {
   if (!facts.running || Object.keys(service.meta).length > 0) return false;
-  return containerAddresses(facts).includes(service.address) || (hostIp !== undefined && hostIp !== '' && service.address === hostIp);
+  return containerAddresses(facts).includes(service.address);
 }
 
 function containerAddresses(facts: ContainerFacts): string[] {
@@ -31,16 +32,15 @@ function containerAddresses(facts: ContainerFacts): string[] {
  * Registrator's entries for this container's ports, under Registrator's own IDs, by the container
  * port each served: what --replace-registrator removes once that port is registered here.
  */
-export function registratorEntries(services: AgentService[], facts: ContainerFacts, hostIp: string | undefined): Map<string, number> {
+export function registratorEntries(services: AgentService[], facts: ContainerFacts): Map<string, number> {
   const scheme = new RegExp(`^${registratorIdExpression(facts.name)}`);
   const entries = new Map<string, number>();
   for (const service of services) {
-    if (!scheme.test(service.id) || !isRegistratorEntryOf(service, facts, hostIp)) continue;
+    if (!scheme.test(service.id) || !isRegistratorEntryOf(service, facts)) continue;
     const [, port = '', udp] = /:([0-9]+)(:udp)?$/.exec(service.id) ?? [];
     const exposed = facts.exposedPorts.some((p) => p.port === Number(port) && p.protocol === (udp ? 'udp' : 'tcp'));
     // Under the container's own address it is the container port too (Registrator's -internal).
-    const portFits = !containerAddresses(facts).includes(service.address) || service.port === Number(port);
-    if (exposed && portFits) entries.set(service.id, Number(port));
+    if (exposed && service.port === Number(port)) entries.set(service.id, Number(port));
   }
   return entries;
 }

@@ -1,8 +1,11 @@
 // Switching from Registrator: its documented compose command line, run unchanged against the real
 // dockerd and Consul agent, registers like ours; --version answers.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { PrivateConsul } from '../support/consul-agent.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { agentServices, cleanup, containerIp, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
@@ -61,5 +64,25 @@ describe("Registrator's command line", function () {
     const line = JSON.parse(json.stderr.split('\n')[0]!) as { event: string };
     expect(line.event).to.equal('registrator-flag');
     expect(json.stdout).to.equal('');
+  });
+
+  it('reaches an agent on a unix socket given as consul-unix://, as Registrator did', async () => {
+    const socket = join(mkdtempSync(join(tmpdir(), 'consul-unix-')), 'consul.sock');
+    const consul = new PrivateConsul(19400, false, ['-hcl', `addresses { http = "127.0.0.1 unix://${socket}" }`]);
+    await consul.start();
+    const unixHost = uniqueName('unix-host');
+    const r = new RegistrarProcess(['-internal', '-hostname', unixHost, `consul-unix://${socket}`], { DOCKER_HOST: '' });
+    try {
+      await r.waitForLog('first pass', isFullPass);
+      const name = uniqueName('u');
+      await runContainer({ name, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: name } });
+      await waitFor(
+        'registered through the socket',
+        async () => (await consul.services(`ID == "${unixHost}:${name}:80"`))[`${unixHost}:${name}:80`],
+      );
+    } finally {
+      await r.stop('SIGKILL');
+      await consul.kill();
+    }
   });
 });
