@@ -29,7 +29,6 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
   const container = await host.docker.createContainer({
     name: 'consul-registrar',
     Image: REGISTRAR_IMAGE,
-    Tty: true, // plain `docker logs`, no stream framing to undo
     Env: ['REGISTRAR_ENABLE_SCRIPT_CHECKS=true', `REGISTRAR_SCRIPT_EXECUTOR=${nsenter ? 'nsenter' : 'docker'}`],
     // The image's own HEALTHCHECK (GET /healthz), probed every second instead of every 30 s.
     Healthcheck: { Interval: 1_000_000_000 },
@@ -46,13 +45,28 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
   return container;
 }
 
+/**
+ * A container's log as text: Docker frames each write of a non-TTY container with an 8-byte header
+ * (stream, 3 zero bytes, length), which would otherwise sit at the start of every log line.
+ */
+async function logText(container: Docker.Container): Promise<string> {
+  const raw = await container.logs({ stdout: true, stderr: true });
+  let text = '';
+  for (let at = 0; at + 8 <= raw.length;) {
+    const size = raw.readUInt32BE(at + 4);
+    text += raw.subarray(at + 8, at + 8 + size).toString('utf8');
+    at += 8 + size;
+  }
+  return text;
+}
+
 /** Milliseconds from Docker's StartedAt to the registrar's first "full pass" log line. */
 async function firstFullPassMs(registrar: Docker.Container): Promise<number> {
   const startedAt = Date.parse((await registrar.inspect()).State.StartedAt);
   const line = await waitFor(
     "the registrar container's first full pass",
     async () => {
-      const text = (await registrar.logs({ stdout: true, stderr: true })).toString();
+      const text = await logText(registrar);
       const lines = text.split(/\r?\n/).filter((l) => l.startsWith('{'));
       return lines.map((l) => JSON.parse(l) as LogLine).find(isFullPass);
     },
@@ -191,7 +205,7 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
       const ms = await timeUntil(`${name} out of DNS once its script fails`, async () => (await elsewhere.dns(name)).length === 0, 10_000);
       figure(`script check failing on ${host.name} (${executor}) → out of ${elsewhere.name}'s DNS in ${ms} ms (1 s interval)`);
       if (host === C) {
-        const logs = (await registrars.get(C)!.logs({ stdout: true, stderr: true })).toString();
+        const logs = await logText(registrars.get(C)!);
         expect(logs, 'C ran the check through nsenter, not Docker exec').to.not.include('not nsenter');
       }
     });
