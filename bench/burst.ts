@@ -1,8 +1,12 @@
 // Benchmark on the real rig (scripts/rig/up.sh): how fast the built registrar follows a burst of
 // container starts and stops, how long a full pass over many containers takes, and what the
-// registrar costs in CPU and memory. Run with `npm run bench`; BENCH_N, BENCH_PARALLEL, BENCH_M,
-// BENCH_M_PARALLEL and BENCH_BUDGET_S tune it. Prints a table, then one JSON line with every figure.
+// registrar costs in CPU and memory. The burst runs BENCH_ROUNDS times for the registrar and as
+// many for the floor (bench/floor.mjs, the least a registrar can do), interleaved, and figures are
+// given as ratios to the floor's with the spread over rounds as the noise. Run with `npm run
+// bench`; BENCH_N, BENCH_PARALLEL, BENCH_ROUNDS, BENCH_M, BENCH_M_PARALLEL and BENCH_BUDGET_S tune
+// it. Prints a table, then one JSON line with every figure.
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CONSUL, agentServices, deregister, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
@@ -10,6 +14,8 @@ import { isFullPass, RegistrarProcess, type LogLine } from '../test/support/regi
 import { envInt, pool, usage } from './support.js';
 
 const N = envInt('BENCH_N', 50);
+const ROUNDS = envInt('BENCH_ROUNDS', 3);
+const FLOOR = fileURLToPath(new URL('./floor.mjs', import.meta.url));
 const PARALLEL = envInt('BENCH_PARALLEL', 8);
 const M = envInt('BENCH_M', 500);
 const M_PARALLEL = envInt('BENCH_M_PARALLEL', 16);
@@ -22,7 +28,8 @@ const TARGETS = { registerP50: 30, registerP99: 600, deregisterP99: 50, peakRssM
 
 const benchStart = performance.now();
 const runId = uniqueName('bench');
-const burstHost = `${runId}-burst`;
+const burstHost = (kind: Kind, round: number) => `${runId}-${kind}${round}`;
+type Kind = 'registrar' | 'floor';
 const resyncHost = `${runId}-resync`;
 const registrars = new Set<RegistrarProcess>();
 /** Phases during which other registrars or test runs were seen on this machine. */
@@ -50,6 +57,8 @@ type BurstResults = Pick<
 type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB'>;
 
 interface Results {
+  /** Each round's burst of each, in the order run. */
+  rounds: ({ kind: Kind; round: number } & BurstResults)[];
   register: Latencies;
   registerCatalog: Latencies;
   deregister: Latencies;
@@ -126,8 +135,11 @@ function watchCatalog(prefix: string): { seen: Map<string, number>; gone: Map<st
 // ---------------------------------------------------------------------------------------------
 // Registrar processes and containers
 
-async function startRegistrar(hostId: string): Promise<{ registrar: RegistrarProcess; pass: LogLine }> {
-  const registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--log-level', 'info']);
+async function startRegistrar(hostId: string, kind: Kind = 'registrar'): Promise<{ registrar: RegistrarProcess; pass: LogLine }> {
+  const registrar =
+    kind === 'floor'
+      ? new RegistrarProcess([hostId], {}, [], FLOOR)
+      : new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--log-level', 'info']);
   registrars.add(registrar);
   const pass = await registrar.waitForLog('its first full pass', isFullPass, 180_000);
   return { registrar, pass };
@@ -173,20 +185,21 @@ function progress(message: string): void {
  * Container start-up before the event is Docker's time, not the registrar's. The catalog figures
  * check this against what a Consul client actually sees.
  */
-async function burstPhase(signal: AbortSignal): Promise<BurstResults> {
-  const { registrar } = await startRegistrar(burstHost);
+async function burstPhase(signal: AbortSignal, kind: Kind, round: number): Promise<BurstResults> {
+  const { registrar } = await startRegistrar(burstHost(kind, round), kind);
   const { cpuS: cpuStartupS, peakRssMiB: startupRssMiB } = usage(registrar.pid);
   const events = await followEvents();
-  const catalog = watchCatalog(`${runId}-b`);
+  const prefix = `${runId}-${kind[0]}${round}b`;
+  const catalog = watchCatalog(prefix);
   try {
-    progress(`starting ${N} containers, ${PARALLEL} at a time`);
-    const names = Array.from({ length: N }, (_, i) => `${runId}-b${i}`);
+    progress(`${kind}, round ${round}: starting ${N} containers, ${PARALLEL} at a time`);
+    const names = Array.from({ length: N }, (_, i) => `${prefix}${i}`);
     const ids = await pool(names, PARALLEL, signal, (name) => startContainer(name, name));
     const registered = await Promise.all(ids.map((id) => logTime(registrar, 'registered', id)));
     const started = await Promise.all(ids.map((id) => eventTime(events.start, 'start', id)));
     const inCatalog = await Promise.all(names.map((name) => waitFor(`${name} in the catalog`, async () => catalog.seen.get(name))));
 
-    progress(`stopping them (t=0), ${PARALLEL} at a time`);
+    progress(`${kind}, round ${round}: stopping them (t=0), ${PARALLEL} at a time`);
     await pool(ids, PARALLEL, signal, (id) => docker.getContainer(id).stop({ t: 0 }));
     const deregistered = await Promise.all(ids.map((id) => logTime(registrar, 'deregistered', id)));
     const died = await Promise.all(ids.map((id) => eventTime(events.die, 'die', id)));
@@ -207,6 +220,9 @@ async function burstPhase(signal: AbortSignal): Promise<BurstResults> {
     events.close();
     await catalog.stop();
     await stopRegistrar(registrar);
+    // The stopped containers go; the next round starts from the same state.
+    const mine = await docker.listContainers({ all: true, filters: { label: [`${BENCH_LABEL}=${runId}`] } });
+    await pool(mine, PARALLEL, new AbortController().signal, (c) => docker.getContainer(c.Id).remove({ force: true }));
   }
 }
 
@@ -263,11 +279,19 @@ function passOf({ registrar, pass }: { registrar: RegistrarProcess; pass: LogLin
 async function runBench(signal: AbortSignal): Promise<Results> {
   await requireRig();
   enterPhase('burst');
-  const burst = await burstPhase(signal);
+  const rounds: Results['rounds'] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Interleaved, the first of each round alternating, so that a drift of the machine hits both.
+    const order: Kind[] = round % 2 === 1 ? ['floor', 'registrar'] : ['registrar', 'floor'];
+    for (const kind of order) rounds.push({ kind, round, ...(await burstPhase(signal, kind, round)) });
+  }
   enterPhase('resync');
   const resync = await resyncPhase(signal);
   enterPhase('cleanup');
-  return { ...burst, ...resync };
+  // The registrar's figures of the middle round by register p50, for the targets as before.
+  const mine = rounds.filter((r) => r.kind === 'registrar').sort((a, b) => a.register.p50 - b.register.p50);
+  const { kind: _kind, round: _round, ...burst } = mine[Math.floor(mine.length / 2)]!;
+  return { rounds, ...burst, ...resync };
 }
 
 function enterPhase(name: string): void {
@@ -296,10 +320,9 @@ async function removeBenchArtifacts(): Promise<void> {
       .remove({ force: true })
       .catch(() => undefined),
   );
-  for (const hostId of [burstHost, resyncHost]) {
-    const services = Object.keys(await agentServices(`Meta.registrar_host == "${hostId}"`));
-    await pool(services, M_PARALLEL, never, deregister);
-  }
+  // Every host ID and floor service ID of this run starts with the run's ID.
+  const services = Object.keys(await agentServices(`ID matches "^${runId}"`));
+  await pool(services, M_PARALLEL, never, deregister);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +330,30 @@ async function removeBenchArtifacts(): Promise<void> {
 
 function verdict(value: number, limit: number): string {
   return `${value <= limit ? 'PASS' : 'MISS'} (≤ ${limit})`;
+}
+
+/** Median and spread over rounds of one figure, for the registrar and the floor, and their ratio. */
+function versusFloor(r: Results): string[] {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const of = (kind: Kind, pick: (b: BurstResults) => number) => r.rounds.filter((x) => x.kind === kind).map(pick);
+  const figures: [string, (b: BurstResults) => number][] = [
+    ['start → registered p50 (ms)', (b) => b.register.p50],
+    ['start → in catalog p50 (ms)', (b) => b.registerCatalog.p50],
+    ['start → in catalog p99 (ms)', (b) => b.registerCatalog.p99],
+    ['die → deregistered p50 (ms)', (b) => b.deregister.p50],
+    ['die → out of catalog p99 (ms)', (b) => b.deregisterCatalog.p99],
+    ['CPU for the burst (s)', (b) => b.cpuS - b.cpuStartupS],
+    ['peak RSS (MiB)', (b) => b.peakRssMiB],
+  ];
+  const cell = (xs: number[]) => `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`;
+  return [
+    `versus the floor (bench/floor.mjs), ${ROUNDS} interleaved rounds: median [min–max over rounds]`,
+    `${''.padEnd(32)} ${'registrar'.padStart(22)} ${'floor'.padStart(22)} ${'ratio'.padStart(7)}`,
+    ...figures.map(([name, pick]) => {
+      const [mine, floor] = [of('registrar', pick), of('floor', pick)];
+      return `${name.padEnd(32)} ${cell(mine).padStart(22)} ${cell(floor).padStart(22)} ${(median(mine) / median(floor)).toFixed(2).padStart(7)}`;
+    }),
+  ];
 }
 
 function report(r: Results, totalS: number): string {
@@ -317,6 +364,9 @@ function report(r: Results, totalS: number): string {
   return [
     `consul-registrar burst benchmark: N=${N} (${PARALLEL} at a time), M=${M}, ${totalS.toFixed(0)} s in all`,
     '',
+    ...versusFloor(r),
+    '',
+    "the registrar's middle round (by start → registered p50):",
     row(['latency (ms)', 'p50', 'p99', 'max']),
     lat(
       'start event → registered (log)',

@@ -26,12 +26,17 @@ export class RegistrarProcess {
   private readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  /** `wrapper`: a command the registrar runs under, e.g. ['setpriv', '--no-new-privs', '--'] as a hardened deployment would. */
-  constructor(args: string[], env: Record<string, string> = {}, wrapper: string[] = []) {
+  /**
+   * `wrapper`: a command the registrar runs under, e.g. ['setpriv', '--no-new-privs', '--'] as a
+   * hardened deployment would. `script`: another program in its place (the benchmark's floor,
+   * bench/floor.mjs), run with the CLI's node flags and exactly `args`.
+   */
+  constructor(args: string[], env: Record<string, string> = {}, wrapper: string[] = [], script?: string) {
     // Several registrars may run at once in a test: each serves /metrics on a port of its own.
-    const http = args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
+    const http = script || args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
     const [program, ...prefix] = [...wrapper, process.execPath];
-    this.child = spawn(program, [...prefix, ...NODE_FLAGS, CLI, ...http, ...args], {
+    const run = [...NODE_FLAGS, ...(script ? [script] : [CLI])];
+    this.child = spawn(program, [...prefix, ...run, ...http, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

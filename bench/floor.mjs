@@ -1,0 +1,59 @@
+// The benchmark's floor (issue 13): the least a registrar can do, to measure the real one against
+// in the same run. Follows Docker's start and die events, inspects each started container and
+// registers each exposed port under the container's address with one PUT; deregisters on die.
+// No checks, no ownership, no retries, no full pass. Plain JavaScript, so that no compiler or
+// loader sits in its CPU and memory figures, with node:http for Consul (fetch would load undici,
+// ~40 MiB) and the registrar's own node flags (the bench passes them), so that only the
+// registrar's own work differs. Logs one JSON line per write, as the registrar does.
+// Usage: node bench/floor.mjs HOST_ID   (DOCKER_HOST unix socket, CONSUL_HTTP_ADDR host:port)
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import Docker from 'dockerode';
+
+const hostId = process.argv[2] ?? 'floor';
+const docker = new Docker({ socketPath: (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '') });
+const consul = `http://${process.env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500'}/v1/agent/service`;
+const agent = new http.Agent({ keepAlive: true });
+
+/** One PUT to the agent, resolved once it has answered. */
+const put = (path, body) =>
+  new Promise((resolve, reject) => {
+    const req = http.request(`${consul}${path}`, { method: 'PUT', agent }, (res) => res.resume().on('end', resolve));
+    req.on('error', reject).end(body);
+  });
+const owned = new Map(); // container ID → service IDs
+
+const log = (fields) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), ...fields })}\n`);
+
+async function started(id) {
+  const info = await docker.getContainer(id).inspect();
+  const name = info.Name.slice(1);
+  const address = Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? '';
+  const ids = [];
+  for (const key of Object.keys(info.Config.ExposedPorts ?? {})) {
+    const port = Number(key.split('/')[0]);
+    const serviceId = `${hostId}:${name}:${port}`;
+    const body = { ID: serviceId, Name: info.Config.Labels?.SERVICE_NAME ?? name, Address: address, Port: port };
+    await put('/register', JSON.stringify(body));
+    ids.push(serviceId);
+    log({ event: 'registered', containerId: id, serviceId });
+  }
+  owned.set(id, ids);
+}
+
+async function died(id) {
+  for (const serviceId of owned.get(id) ?? []) {
+    await put(`/deregister/${encodeURIComponent(serviceId)}`);
+    log({ event: 'deregistered', containerId: id, serviceId });
+  }
+  owned.delete(id);
+}
+
+const stream = await docker.getEvents({ filters: { type: ['container'], event: ['start', 'die'] } });
+log({ event: 'full-pass', containers: 0, failed: 0, ms: 0 }); // ready: what the bench waits for
+createInterface({ input: stream }).on('line', (line) => {
+  const event = JSON.parse(line);
+  const work = event.Action === 'start' ? started(event.Actor.ID) : died(event.Actor.ID);
+  work.catch((err) => log({ level: 50, msg: String(err) }));
+});
+process.on('SIGTERM', () => process.exit(0));
