@@ -68,9 +68,9 @@ describe('registrator-args: Registrator command lines', () => {
     expect(t.env).to.deep.equal({ CONSUL_CLIENT_CERT: '/c.pem' });
   });
 
-  it('refuses other backends and consul-unix:// with the fix, and leaves a URL given to one of our flags alone', () => {
+  it('reads consul-unix:// as an agent on that socket, refuses other backends, and leaves a URL given to one of our flags alone', () => {
     expect(() => translate(['etcd://10.0.0.1:2379'])).to.throw(ConfigError, /only Consul/);
-    expect(() => translate(['consul-unix:///var/run/consul.sock'])).to.throw(ConfigError, /consul:\/\/127\.0\.0\.1:8500/);
+    expect(translate(['consul-unix:///var/run/consul.sock']).args).to.deep.equal(['--consul-addr=unix:///var/run/consul.sock']);
     expect(translate(['--consul-addr', 'https://10.0.0.1:8501']).args).to.deep.equal(['--consul-addr', 'https://10.0.0.1:8501']);
   });
 
