@@ -5,7 +5,7 @@ import { CheckScheduler } from './checks/scheduler.js';
 import { Heartbeat } from './checks/heartbeat.js';
 import { CheckRunner, fallbackReporter, noShellReporter } from './checks/run-job.js';
 import { ttlReporter } from './checks/ttl-report.js';
-import { DockerEventWatcher, isHealthEvent, startHint, stoppedHint, type ContainerEvent } from './docker/events.js';
+import { DockerEventWatcher, isHealthEvent, networkHint, startHint, stoppedHint, type ContainerEvent } from './docker/events.js';
 import type { RunContext } from './run-context.js';
 import type { Part } from './part.js';
 import { FullPasses } from './reconcile/full-passes.js';
@@ -145,7 +145,7 @@ export class Registrar {
     this.metrics.inc('registrar_docker_events_total');
     const received = performance.now();
     const seen = startHint(event);
-    void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen }).then(() => {
+    void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen, network: networkHint(event) }).then(() => {
       if (seen) this.metrics.observe('registrar_event_to_registered_seconds', (performance.now() - received) / 1000);
       if (!isHealthEvent(event)) return;
       for (const job of this.scheduler.jobsOf(id)) if (job.kind === 'docker-health') this.scheduler.runNow(job.checkId);

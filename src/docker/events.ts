@@ -57,6 +57,11 @@ export function startHint(event: ContainerEvent): { name: string; labels: Record
   return { name: event.attributes.name, labels: event.attributes };
 }
 
+/** A network event's action: Docker sends a connect before every start and a disconnect after every die. */
+export function networkHint(event: ContainerEvent): 'connect' | 'disconnect' | undefined {
+  return event.action === 'connect' || event.action === 'disconnect' ? event.action : undefined;
+}
+
 /** A health_status event: the container's mirrored HEALTHCHECK should be read again at once. */
 export function isHealthEvent(event: ContainerEvent): boolean {
   return event.action.startsWith('health_status');

@@ -43,6 +43,8 @@ export interface EventHints {
   stopped?: StoppedHint | undefined;
   /** A start event's name and labels: the ownership guard can ask Consul while Docker is asked. */
   seen?: { name: string; labels: Record<string, string> } | undefined;
+  /** A network event: a connect comes before every start, a disconnect after every die (see syncContainer). */
+  network?: 'connect' | 'disconnect' | undefined;
 }
 
 /** What the caller already knows about a container when it asks for a sync. */
@@ -94,6 +96,8 @@ export class Reconciler {
   /** Write counter, to tell whether a container changed after a full pass read Consul. */
   private writes = 0;
   private readonly lastWrite = new Map<string, number>();
+  /** When each container's latest sync started (performance.now()); pruned by full passes. */
+  private readonly syncStarted = new Map<string, number>();
   /** Services each container has on the agent after its last sync, and their sum. */
   private readonly ownedCounts = new Map<string, number>();
   private ownedTotal = 0;
@@ -111,6 +115,16 @@ export class Reconciler {
 
   /** Brings one container's services up to date; Docker events call this. */
   async syncContainer(id: string, event: EventHints = {}): Promise<void> {
+    // Network events mostly come with a start or a die that syncs the container anyway; their own
+    // sync is skipped when it cannot change anything (level-triggered: a sync that starts after an
+    // event sees its effect). A disconnect cannot give services to a container that owns none; a
+    // connect waits a moment, and is dropped if a sync has started since it arrived.
+    if (event.network === 'disconnect' && !this.ownedCounts.has(id)) return;
+    if (event.network === 'connect') {
+      const received = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, TIMINGS.networkEventSettleMs));
+      if ((this.syncStarted.get(id) ?? -Infinity) > received) return;
+    }
     await this.queue.run(id, async () => {
       await this.timedSync(id, event);
     });
@@ -134,6 +148,7 @@ export class Reconciler {
       else ownedByContainer.set(s.containerId, [s]);
     }
     const ids = new Set([...running, ...ownedByContainer.keys()]);
+    for (const id of this.syncStarted.keys()) if (!ids.has(id)) this.syncStarted.delete(id); // gone containers
     let failed = 0;
     let late = 0;
     const deadlineMs = this.options.containerDeadlineMs ?? TIMINGS.passContainerDeadlineMs;
@@ -180,6 +195,7 @@ export class Reconciler {
 
   private async timedSync(id: string, known: SyncHints): Promise<boolean> {
     const started = performance.now();
+    this.syncStarted.set(id, started);
     try {
       return await this.sync(id, known);
     } finally {

@@ -18,7 +18,9 @@ interface LogRecord {
 /** Docker as the reconciler sees it: a map of containers the test edits. */
 class MemoryDocker implements ContainerSource {
   readonly containers = new Map<string, ContainerFacts>();
+  inspects = 0;
   async inspect(id: string): Promise<ContainerFacts | undefined> {
+    this.inspects++;
     return this.containers.get(id);
   }
   async runningIds(): Promise<string[]> {
@@ -365,5 +367,27 @@ describe('reconcile/reconciler: --replace-registrator', () => {
         expect(warnings('web').join()).to.include('--replace-registrator');
       }
     }
+  });
+});
+
+describe('reconcile/reconciler: network events', () => {
+  it('skips a disconnect of a container that owns nothing (it follows every die)', async () => {
+    const { agent, docker, reconciler } = setUp();
+    await reconciler.syncContainer('gone'.padEnd(64, '0'), { network: 'disconnect' });
+    expect(docker.inspects).to.equal(0);
+    expect(agent.writes).to.deep.equal([]);
+  });
+
+  it("drops a connect's own sync when a start's sync begins within the settle time, and runs it otherwise", async () => {
+    const { agent, docker, reconciler, run } = setUp();
+    const c = run('web', { SERVICE_NAME: 'web' });
+    const connect = reconciler.syncContainer(c.id, { network: 'connect' });
+    await reconciler.syncContainer(c.id, { seen: { name: 'web', labels: {} } });
+    await connect;
+    expect(docker.inspects, 'the start only').to.equal(1);
+    expect(agent.services.has(`${HOST}:web:6379`)).to.equal(true);
+    // A network connected to a running container with nothing else happening: synced after the wait.
+    await reconciler.syncContainer(c.id, { network: 'connect' });
+    expect(docker.inspects).to.equal(2);
   });
 });
