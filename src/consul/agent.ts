@@ -87,6 +87,24 @@ export class ConsulAgent {
     return services.filter((s) => wanted.has(s.id.toLowerCase()));
   }
 
+  /**
+   * Both of the above in one request: what a sync after a start event asks (its container's own
+   * services, and the guard's look-ahead). The agent filters; one that cannot gets the whole list.
+   */
+  async servicesWithMetaOrIdPrefixes(meta: Record<string, string>, prefixes: string[]): Promise<AgentService[]> {
+    const pairs = Object.entries(meta);
+    const owner = `(${pairs.map(([key, value]) => `Meta.${key} == ${JSON.stringify(value)}`).join(' and ')})`;
+    const ids = prefixes.map((p) => `ID matches ${JSON.stringify(`(?i)^${escape(p)}`)}`);
+    const wanted = prefixes.map((p) => p.toLowerCase());
+    const services = await this.list([owner, ...ids].join(' or ')).catch((err: unknown) => {
+      if (statusOf(err) !== 400) throw err;
+      return this.list('');
+    });
+    return services.filter(
+      (s) => pairs.every(([key, value]) => s.meta[key] === value) || wanted.some((p) => s.id.toLowerCase().startsWith(p)),
+    );
+  }
+
   /** The services whose ID starts with one of these, regardless of case; one request. */
   async servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]> {
     if (prefixes.length === 0) return [];

@@ -14,7 +14,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from '../semaphore.js';
 import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
-import { holderOf, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
+import { holderOf, OWNER_META, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';
 import { deregistrableById, likelyIdPrefixes } from '../model/limits.js';
 import { isRegistratorEntryOf, registratorEntries, registratorIdExpression } from './registrator.js';
@@ -214,13 +214,11 @@ export class Reconciler {
   private async sync(id: string, known: SyncHints): Promise<boolean> {
     const { owned: knownOwned, stopped } = known;
     try {
-      const lookAhead = this.lookAhead(known);
+      const view = knownOwned ? { owned: Promise.resolve(knownOwned), lookAhead: Promise.resolve(undefined) } : this.agentView(id, known);
       // A die or destroy event already says the container is not running: asking Docker again
       // would wait for it to finish tearing the container down (100 ms and more under load).
-      const [facts, owned] = await Promise.all([
-        stopped ? undefined : this.docker.inspect(id),
-        knownOwned ?? ownedServices(this.consul, this.options.model.hostId, id),
-      ]);
+      const [facts, owned] = await Promise.all([stopped ? undefined : this.docker.inspect(id), view.owned]);
+      const lookAhead = view.lookAhead;
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
         this.countServices(id, owned.length);
@@ -361,13 +359,25 @@ export class Reconciler {
     }
   }
 
-  /** For a start event: the agent's services under the IDs the container is likely to ask for, asked at once. */
-  private async lookAhead(known: SyncHints): Promise<LookAhead | undefined> {
-    if (!known.seen || known.stopped || known.snapshot) return undefined;
-    const prefixes = likelyIdPrefixes(this.options.model.hostId, known.seen.name, known.seen.labels).map((p) => p.toLowerCase());
-    // A failed look-ahead only costs the question it would have saved.
-    const services = await this.consul.servicesWithIdPrefixes(prefixes).catch(() => undefined);
-    return services ? { prefixes, services } : undefined;
+  /**
+   * What the agent has for this sync: the container's own services and, after a start event, the
+   * services under the IDs it is likely to ask for (the ownership guard's look-ahead), in one
+   * request asked while Docker is asked.
+   */
+  private agentView(id: string, known: SyncHints): { owned: Promise<OwnedService[]>; lookAhead: Promise<LookAhead | undefined> } {
+    const hostId = this.options.model.hostId;
+    if (!known.seen || known.stopped || known.snapshot)
+      return { owned: ownedServices(this.consul, hostId, id), lookAhead: Promise.resolve(undefined) };
+    const prefixes = likelyIdPrefixes(hostId, known.seen.name, known.seen.labels).map((p) => p.toLowerCase());
+    const both = this.consul.servicesWithMetaOrIdPrefixes({ [OWNER_META.host]: hostId, [OWNER_META.container]: id }, prefixes);
+    return {
+      owned: both.then((services) => ownedAmong(services, hostId).filter((s) => s.containerId === id)),
+      // A failed look-ahead only costs the question it would have saved (the owned part fails the sync).
+      lookAhead: both.then(
+        (services) => ({ prefixes, services: services.filter((s) => prefixes.some((p) => s.id.toLowerCase().startsWith(p))) }),
+        () => undefined,
+      ),
+    };
   }
 
   private async isRunning(containerId: string): Promise<boolean> {

@@ -40,6 +40,14 @@ export class MemoryAgent implements ServiceAgent {
     return [...this.services.values()].filter((s) => Object.entries(meta).every(([k, v]) => s.Meta[k] === v)).map(listed);
   }
 
+  async servicesWithMetaOrIdPrefixes(meta: Record<string, string>, prefixes: string[]): Promise<AgentService[]> {
+    this.reads++;
+    const wanted = prefixes.map((p) => p.toLowerCase());
+    return [...this.services.values()]
+      .filter((s) => Object.entries(meta).every(([k, v]) => s.Meta[k] === v) || wanted.some((p) => s.ID.toLowerCase().startsWith(p)))
+      .map(listed);
+  }
+
   async servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]> {
     this.reads++;
     const wanted = prefixes.map((p) => p.toLowerCase());
