@@ -23,7 +23,7 @@ export default tseslint.config(
     // The benchmark's floor is plain JavaScript on purpose (bench/floor.mjs): linted without types.
     files: ['bench/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly' } },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', performance: 'readonly' } },
   },
   {
     // Fakes implement async interfaces without awaiting anything.

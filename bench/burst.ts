@@ -54,7 +54,7 @@ type BurstResults = Pick<
   Results,
   'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'
 >;
-type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB'>;
+type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB' | 'floorPass'>;
 
 interface Results {
   /** Each round's burst of each, in the order run. */
@@ -70,6 +70,8 @@ interface Results {
   firstPass: Pass;
   secondPass: Pass;
   resyncPeakRssMiB: number;
+  /** The floor's start over the same M containers: list, inspect and register each, 8 at a time. */
+  floorPass: Pass & { cpuS: number; peakRssMiB: number; firstPassCpuS: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,17 +234,29 @@ async function resyncPhase(signal: AbortSignal): Promise<ResyncResults> {
   const names = Array.from({ length: M }, (_, i) => `${runId}-r${i}`);
   await pool(names, M_PARALLEL, signal, (name) => startContainer(name, `${runId}-resync`));
 
-  progress('first full pass (registers everything)');
+  progress("the floor's start over them (registers everything)");
   await expectRunning(M);
+  const floor = await startRegistrar(`${resyncHost}-floor`, 'floor');
+  const floorUsage = usage(floor.registrar.pid);
+  await stopRegistrar(floor.registrar);
+  const floorServices = Object.keys(await agentServices(`ID matches "^${resyncHost}-floor"`));
+  await pool(floorServices, M_PARALLEL, signal, deregister);
+
+  progress('first full pass (registers everything)');
   const first = await startRegistrar(resyncHost);
-  const resyncPeakRssMiB = usage(first.registrar.pid).peakRssMiB;
+  const { peakRssMiB: resyncPeakRssMiB, cpuS: firstPassCpuS } = usage(first.registrar.pid);
   await stopRegistrar(first.registrar);
 
   progress('second full pass after a restart (nothing to write)');
   const second = await startRegistrar(resyncHost);
   await stopRegistrar(second.registrar);
   await expectRunning(M);
-  return { firstPass: passOf(first), secondPass: passOf(second), resyncPeakRssMiB };
+  return {
+    firstPass: passOf(first),
+    secondPass: passOf(second),
+    resyncPeakRssMiB,
+    floorPass: { ...passOf(floor), cpuS: floorUsage.cpuS, peakRssMiB: floorUsage.peakRssMiB, firstPassCpuS },
+  };
 }
 
 /** The rig is shared: tests' cleanup() removes every test container, ours included. */
@@ -381,6 +395,8 @@ function report(r: Results, totalS: number): string {
     `${'burst registrar peak RSS'.padEnd(34)} ${r.peakRssMiB} MiB   ${verdict(r.peakRssMiB, TARGETS.peakRssMiB)}; ${r.startupRssMiB} MiB after start-up`,
     '',
     pass('full pass, fresh host ID', r.firstPass),
+    pass("the floor's start, same containers", r.floorPass),
+    `${'  ratio to the floor'.padEnd(34)} time ${(r.firstPass.ms / r.floorPass.ms).toFixed(2)}, CPU ${(r.floorPass.firstPassCpuS / r.floorPass.cpuS).toFixed(2)} (${r.floorPass.firstPassCpuS.toFixed(2)} vs ${r.floorPass.cpuS.toFixed(2)} s, start-up included), peak RSS ${r.resyncPeakRssMiB} vs ${r.floorPass.peakRssMiB} MiB`,
     pass('full pass after restart', r.secondPass),
     `${'resync registrar peak RSS'.padEnd(34)} ${r.resyncPeakRssMiB} MiB (after the first pass over ${M})`,
     ...(disturbed.size > 0
