@@ -69,8 +69,7 @@ export class ConsulAgent {
 
   /** The services whose Meta holds every one of these key/value pairs; one request, filtered by the agent. */
   async servicesWithMeta(meta: Record<string, string>): Promise<AgentService[]> {
-    const filter = Object.entries(meta).map(([key, value]) => `Meta.${key} == ${JSON.stringify(value)}`);
-    return this.list(filter.join(' and '));
+    return this.list(metaClause(meta));
   }
 
   /**
@@ -81,36 +80,23 @@ export class ConsulAgent {
     if (ids.length === 0) return [];
     const wanted = new Set(ids.map((id) => id.toLowerCase()));
     // The agent filters with a case-insensitive regular expression (seen on 1.8.7): one small answer
-    // instead of every service on the agent for every new container. An agent that cannot gets the
-    // whole list, filtered here.
-    const services = await this.matching(ids.map((id) => `${escape(id)}$`));
+    // instead of every service on the agent for every new container.
+    const services = await this.filtered(ids.map((id) => idClause(`${escape(id)}$`)));
     return services.filter((s) => wanted.has(s.id.toLowerCase()));
   }
 
   /**
-   * Both of the above in one request: what a sync after a start event asks (its container's own
-   * services, and the guard's look-ahead). The agent filters; one that cannot gets the whole list.
+   * Services whose Meta holds every one of these pairs, and those whose ID starts with one of the
+   * prefixes (regardless of case), in one request: what a sync after a start event asks (its
+   * container's own services, and the ownership guard's look-ahead).
    */
   async servicesWithMetaOrIdPrefixes(meta: Record<string, string>, prefixes: string[]): Promise<AgentService[]> {
     const pairs = Object.entries(meta);
-    const owner = `(${pairs.map(([key, value]) => `Meta.${key} == ${JSON.stringify(value)}`).join(' and ')})`;
-    const ids = prefixes.map((p) => `ID matches ${JSON.stringify(`(?i)^${escape(p)}`)}`);
     const wanted = prefixes.map((p) => p.toLowerCase());
-    const services = await this.list([owner, ...ids].join(' or ')).catch((err: unknown) => {
-      if (statusOf(err) !== 400) throw err;
-      return this.list('');
-    });
+    const services = await this.filtered([`(${metaClause(meta)})`, ...prefixes.map((p) => idClause(escape(p)))]);
     return services.filter(
       (s) => pairs.every(([key, value]) => s.meta[key] === value) || wanted.some((p) => s.id.toLowerCase().startsWith(p)),
     );
-  }
-
-  /** The services whose ID starts with one of these, regardless of case; one request. */
-  async servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]> {
-    if (prefixes.length === 0) return [];
-    const wanted = prefixes.map((p) => p.toLowerCase());
-    const services = await this.matching(prefixes.map(escape));
-    return services.filter((s) => wanted.some((p) => s.id.toLowerCase().startsWith(p)));
   }
 
   /** Whether Consul DNS answers with this service (by default it leaves out only critical ones). */
@@ -123,16 +109,18 @@ export class ConsulAgent {
     return Object.values(checks).every((c) => c.Status !== 'critical');
   }
 
-  /** The services whose whole ID matches this expression; one request. */
+  /** The services whose whole ID matches this expression (case as written); one request. */
   async servicesWithIdMatching(expression: string): Promise<AgentService[]> {
     const whole = new RegExp(`^(?:${expression})$`);
-    return (await this.matching([`(?:${expression})$`], false)).filter((s) => whole.test(s.id));
+    return (await this.filtered([idClause(`(?:${expression})$`, false)])).filter((s) => whole.test(s.id));
   }
 
-  /** Services whose ID matches one of these anchored, case-insensitive expressions; the whole list where the agent cannot filter so. */
-  private async matching(expressions: string[], ignoreCase = true): Promise<AgentService[]> {
-    const filter = expressions.map((e) => `ID matches ${JSON.stringify(`${ignoreCase ? '(?i)' : ''}^${e}`)}`).join(' or ');
-    return this.list(filter).catch((err: unknown) => {
+  /**
+   * Services matching any of these filter clauses. An agent whose filter cannot read one (a 400)
+   * gets the whole list asked for instead: every caller filters the answer again itself.
+   */
+  private async filtered(clauses: string[]): Promise<AgentService[]> {
+    return this.list(clauses.join(' or ')).catch((err: unknown) => {
       if (statusOf(err) !== 400) throw err;
       return this.list('');
     });
@@ -144,6 +132,17 @@ export class ConsulAgent {
     )) as Record<string, AgentServiceJson>;
     return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
+}
+
+function metaClause(meta: Record<string, string>): string {
+  return Object.entries(meta)
+    .map(([key, value]) => `Meta.${key} == ${JSON.stringify(value)}`)
+    .join(' and ');
+}
+
+/** An ID filter clause: an expression anchored at the start, case-insensitive unless told. */
+function idClause(expression: string, ignoreCase = true): string {
+  return `ID matches ${JSON.stringify(`${ignoreCase ? '(?i)' : ''}^${expression}`)}`;
 }
 
 function escape(text: string): string {

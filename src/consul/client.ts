@@ -34,41 +34,39 @@ export interface ConsulConnection {
 }
 
 export function connectConsul(settings: ConsulSettings): ConsulConnection {
-  if (settings.addr.startsWith('unix://')) return overUnixSocket(settings, new URL(settings.addr).pathname);
-  const url = new URL(/^https?:\/\//.test(settings.addr) ? settings.addr : `${settings.ssl ? 'https' : 'http'}://${settings.addr}`);
-  const secure = url.protocol === 'https:';
-  const read = (path: string | undefined, setting: string) => (path ? readSettingFile(path, setting) : undefined);
-  const agent = secure
-    ? new https.Agent({
-        keepAlive: true,
-        ca: read(settings.caCert, '--consul-cacert / CONSUL_CACERT'),
-        cert: read(settings.clientCert, '--consul-client-cert / CONSUL_CLIENT_CERT'),
-        key: read(settings.clientKey, '--consul-client-key / CONSUL_CLIENT_KEY'),
-        servername: settings.tlsServerName,
-        rejectUnauthorized: !settings.skipVerify,
-      })
-    : new http.Agent({ keepAlive: true });
+  const { agent, baseUrl } = transport(settings);
   const token = settings.token || readToken(settings.tokenFile);
-  const baseUrl = `${url.protocol}//${url.host}/v1`;
   // No token in the package's defaults: each call passes the current one (consul/agent.ts), which a token file can replace.
   const client = new Consul({ baseUrl, agent, timeout: settings.timeoutMs } as ConstructorParameters<typeof Consul>[0]);
   const tokens = new TokenSource(token, settings.token ? undefined : settings.tokenFile);
   return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, tokens, ...(token ? { token } : {}) };
 }
 
-/**
- * An agent on a unix socket (its `addresses { http = "unix:///…" }`; Registrator's consul-unix://):
- * the same HTTP API through an agent whose connections go to the socket, with Node's documented
- * createConnection hook, since neither the consul package nor http.request take a socket by URL.
- */
-function overUnixSocket(settings: ConsulSettings, socketPath: string): ConsulConnection {
-  const agent = new http.Agent({ keepAlive: true });
-  agent.createConnection = () => createConnection(socketPath);
-  const token = settings.token || readToken(settings.tokenFile);
-  const baseUrl = 'http://localhost/v1'; // the host name is only the Host header here
-  const client = new Consul({ baseUrl, agent, timeout: settings.timeoutMs } as ConstructorParameters<typeof Consul>[0]);
-  const tokens = new TokenSource(token, settings.token ? undefined : settings.tokenFile);
-  return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, tokens, ...(token ? { token } : {}) };
+/** How requests reach the agent: HTTP or HTTPS (with its TLS settings) to host:port, or a unix socket. */
+function transport(settings: ConsulSettings): { agent: http.Agent; baseUrl: string } {
+  if (settings.addr.startsWith('unix://')) {
+    // An agent on a unix socket (`addresses { http = "unix:///…" }`; Registrator's consul-unix://):
+    // neither the consul package nor http.request take a socket by URL, so the agent's connections
+    // go there through Node's documented createConnection hook; the host name is only the Host header.
+    const socketPath = new URL(settings.addr).pathname;
+    const agent = new http.Agent({ keepAlive: true });
+    agent.createConnection = () => createConnection(socketPath);
+    return { agent, baseUrl: 'http://localhost/v1' };
+  }
+  const url = new URL(/^https?:\/\//.test(settings.addr) ? settings.addr : `${settings.ssl ? 'https' : 'http'}://${settings.addr}`);
+  const read = (path: string | undefined, setting: string) => (path ? readSettingFile(path, setting) : undefined);
+  const agent =
+    url.protocol === 'https:'
+      ? new https.Agent({
+          keepAlive: true,
+          ca: read(settings.caCert, '--consul-cacert / CONSUL_CACERT'),
+          cert: read(settings.clientCert, '--consul-client-cert / CONSUL_CLIENT_CERT'),
+          key: read(settings.clientKey, '--consul-client-key / CONSUL_CLIENT_KEY'),
+          servername: settings.tlsServerName,
+          rejectUnauthorized: !settings.skipVerify,
+        })
+      : new http.Agent({ keepAlive: true });
+  return { agent, baseUrl: `${url.protocol}//${url.host}/v1` };
 }
 
 function readToken(path: string | undefined): string | undefined {

@@ -15,8 +15,6 @@ export interface ServiceAgent {
   servicesWithIds(ids: string[]): Promise<AgentService[]>;
   /** Services whose Meta holds every one of these pairs, and those whose ID starts with one of the prefixes (regardless of case): one request. */
   servicesWithMetaOrIdPrefixes(meta: Record<string, string>, prefixes: string[]): Promise<AgentService[]>;
-  /** The agent's services whose ID starts with one of these, regardless of case. */
-  servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]>;
   /** The agent's services whose whole ID matches this regular expression (RE2 and JavaScript alike). */
   servicesWithIdMatching(expression: string): Promise<AgentService[]>;
   /** Whether Consul DNS answers with this service: no check of it is critical. */

@@ -48,12 +48,6 @@ export class MemoryAgent implements ServiceAgent {
       .map(listed);
   }
 
-  async servicesWithIdPrefixes(prefixes: string[]): Promise<AgentService[]> {
-    this.reads++;
-    const wanted = prefixes.map((p) => p.toLowerCase());
-    return [...this.services.values()].filter((s) => wanted.some((p) => s.ID.toLowerCase().startsWith(p))).map(listed);
-  }
-
   async answersInDns(serviceId: string): Promise<boolean> {
     const reg = this.services.get(serviceId);
     return reg !== undefined && reg.Checks.every((c) => (this.checkStatus.get(c.CheckID) ?? c.Status ?? 'critical') !== 'critical');
