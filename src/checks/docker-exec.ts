@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { within } from '../deadline.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Executor, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
@@ -33,13 +34,10 @@ export class DockerExecExecutor implements Executor {
   run(job: CheckJob): Running {
     const state: ExecState = {};
     this.live.set(state, job.containerId);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), job.timeoutMs)));
     const completed = this.execute(job, state);
     completed.catch(() => undefined); // settled after the deadline: nobody waits for it any more
-    const outcome: Promise<Outcome> = Promise.race([completed, deadline]).then(
+    const outcome: Promise<Outcome> = within(completed, job.timeoutMs, 'timeout' as const).then(
       async (first) => {
-        clearTimeout(timer);
         if (first !== 'timeout') return first;
         const killed = state.exec ? await this.kill(state.exec, job.containerId) : false;
         if (!killed) state.stream?.destroy();
@@ -50,10 +48,7 @@ export class DockerExecExecutor implements Executor {
             : 'Docker did not start it in time';
         return timedOut(job, how);
       },
-      (err: Error) => {
-        clearTimeout(timer);
-        return { status: 'critical' as const, output: `could not run ${job.argv[0]} in the container: ${err.message}` };
-      },
+      (err: Error) => ({ status: 'critical' as const, output: `could not run ${job.argv[0]} in the container: ${err.message}` }),
     );
     const finished = Promise.allSettled([completed, outcome])
       .then(() => this.untilStopped(state, job))
@@ -67,9 +62,7 @@ export class DockerExecExecutor implements Executor {
    */
   async killAll(withinMs: number): Promise<void> {
     const kills = [...this.live].filter(([state]) => state.exec && !state.stopped).map(([state, id]) => this.kill(state.exec!, id));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(kills), new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))]);
-    clearTimeout(timer);
+    await within(Promise.allSettled(kills), withinMs, undefined);
   }
 
   private async execute(job: CheckJob, state: ExecState): Promise<Outcome> {

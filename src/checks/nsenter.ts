@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveIdentity, type Identity } from './identity.js';
+import { within } from '../deadline.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf } from './outcome.js';
@@ -123,10 +124,7 @@ export class NsenterExecutor {
         resolve(null);
       });
     });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), job.timeoutMs)));
-    const outcome = Promise.race([closed, deadline]).then((first) => {
-      clearTimeout(timer);
+    const outcome = within(closed, job.timeoutMs, 'timeout' as const).then((first) => {
       // Nothing a run started outlives it: its group is killed whether it ended or timed out.
       if (pgid) killGroup(pgid);
       if (first !== 'timeout') return outcomeOf(first, output.text());

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { StoppedHint } from '../model/facts.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
+import { within } from '../deadline.js';
 import { ndjson } from './ndjson.js';
 import { StreamAudit, type RawEvent } from './stream-audit.js';
 
@@ -119,9 +120,9 @@ export class DockerEventWatcher implements Part {
       // Docker's future would stream live events instead of ending.
       const skew = await this.dockerClockSkew();
       if (skew === undefined) return;
-      const query = (o: { since: number; until: number; filters: Record<string, string[]> }) =>
-        this.docker.getEvents({ ...o, since: o.since + skew / 1000, until: o.until + skew / 1000 });
-      const missed = await this.audit.missed(query, FILTERS, this.auditFrom, to, TIMINGS.eventAuditDeadlineMs);
+      const query = ({ since, until }: { since: number; until: number }) =>
+        this.docker.getEvents({ filters: FILTERS, since: since + skew / 1000, until: until + skew / 1000 });
+      const missed = await this.audit.missed(query, this.auditFrom, to, TIMINGS.eventAuditDeadlineMs);
       if (missed === undefined || stream !== this.stream) return;
       this.auditFrom = to;
       if (missed === 0) return;
@@ -137,11 +138,12 @@ export class DockerEventWatcher implements Part {
 
   /** How far Docker's clock is ahead of ours (ms); undefined when Docker does not say in time. */
   private async dockerClockSkew(): Promise<number | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), TIMINGS.eventAuditDeadlineMs)));
     const asked = this.now();
-    const info = await Promise.race([this.docker.info().catch(() => undefined), late]);
-    clearTimeout(timer);
+    const info = await within(
+      this.docker.info().catch(() => undefined),
+      TIMINGS.eventAuditDeadlineMs,
+      undefined,
+    );
     if (info === undefined) return undefined;
     const theirs = Date.parse(info.SystemTime ?? '');
     // Compared with the middle of the request: its own latency is not skew.

@@ -1,4 +1,5 @@
 import { ndjson } from './ndjson.js';
+import { within } from '../deadline.js';
 
 /** An event as Docker sends it, on the stream and in a bounded query alike. */
 export interface RawEvent {
@@ -9,7 +10,7 @@ export interface RawEvent {
 }
 
 /** A finite query of Docker's event log (since/until in Unix seconds; Docker takes fractions too). */
-export type EventQuery = (options: { since: number; until: number; filters: Record<string, string[]> }) => Promise<NodeJS.ReadableStream>;
+export type EventQuery = (window: { since: number; until: number }) => Promise<NodeJS.ReadableStream>;
 
 const keyOf = (e: RawEvent) => `${e.timeNano ?? ''}|${e.Type ?? ''}|${e.Actor?.ID ?? ''}|${e.Action ?? ''}`;
 
@@ -35,13 +36,7 @@ export class StreamAudit {
    * undefined when Docker did not answer within `deadlineMs` (no verdict: a hung dockerd is
    * /healthz's to report, not a reason to reconnect).
    */
-  async missed(
-    query: EventQuery,
-    filters: Record<string, string[]>,
-    fromMs: number,
-    toMs: number,
-    deadlineMs: number,
-  ): Promise<number | undefined> {
+  async missed(query: EventQuery, fromMs: number, toMs: number, deadlineMs: number): Promise<number | undefined> {
     // Never a window longer than what is remembered (audits that got no answer leave it growing).
     fromMs = Math.max(fromMs, toMs - this.keepMs);
     for (const [key, at] of this.seen) {
@@ -49,20 +44,17 @@ export class StreamAudit {
       this.seen.delete(key);
     }
     let stream: NodeJS.ReadableStream | undefined;
-    let timer: NodeJS.Timeout | undefined;
     const count = (async () => {
-      stream = await query({ since: seconds(fromMs), until: seconds(toMs), filters });
+      stream = await query({ since: seconds(fromMs), until: seconds(toMs) });
       let missing = 0;
       for await (const event of ndjson(stream as AsyncIterable<Buffer>)) if (!this.seen.has(keyOf(event as RawEvent))) missing++;
       return missing;
     })();
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), deadlineMs)));
     try {
-      return await Promise.race([count, late]);
+      return await within(count, deadlineMs, undefined);
     } catch {
       return undefined;
     } finally {
-      clearTimeout(timer);
       (stream as { destroy?: () => void } | undefined)?.destroy?.();
       count.catch(() => undefined);
     }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import { TIMINGS } from '../timings.js';
+import { within } from '../deadline.js';
 import { fitToAgent, type Capabilities } from '../consul/capabilities.js';
 import { hostWideProblem, isRefusal } from '../consul/errors.js';
 import { describeError } from '../errors.js';
@@ -162,12 +163,11 @@ export class Reconciler {
             if (!(await this.timedSync(id, known))) failed++;
           });
           // One stuck container does not hold the pass: it goes on in its queue, and the next pass retries.
-          let timer: NodeJS.Timeout | undefined;
-          const gaveUp = await Promise.race([
+          const gaveUp = await within(
             done.then(() => false),
-            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadlineMs))),
-          ]);
-          clearTimeout(timer);
+            deadlineMs,
+            true,
+          );
           if (gaveUp) late++;
         }),
       ),

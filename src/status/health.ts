@@ -1,4 +1,5 @@
 import { TIMINGS } from '../timings.js';
+import { within } from '../deadline.js';
 
 export interface HealthSources {
   /** Resolves when Docker answers a ping. */
@@ -17,15 +18,11 @@ export interface HealthSources {
  * periods). Docker gets a bounded wait: a hung daemon is reported, not waited for.
  */
 export async function healthOf(s: HealthSources): Promise<{ ok: boolean } & Record<string, unknown>> {
-  let timer: NodeJS.Timeout | undefined;
-  const docker = await Promise.race([
-    s.pingDocker().then(
-      () => true,
-      () => false,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), TIMINGS.healthDockerPingMs))),
-  ]);
-  clearTimeout(timer);
+  const answered = s.pingDocker().then(
+    () => true,
+    () => false,
+  );
+  const docker = await within(answered, TIMINGS.healthDockerPingMs, false);
   const consul = s.consulReachable();
   const last = s.lastFullPass();
   const age = last === undefined ? undefined : (Date.now() - last) / 1000;
