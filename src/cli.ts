@@ -77,18 +77,19 @@ async function main(): Promise<number> {
 async function plan(context: RunContext, replacing: boolean, json: boolean): Promise<number> {
   const ids = await context.source.runningIds();
   const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
-  const plans = facts.flatMap((f) => (f ? [planContainer(f, context.model)] : []));
-  const sorted = plans.sort((a, b) => a.containerName.localeCompare(b.containerName));
-  // What Registrator left for these containers: what --replace-registrator takes over.
+  // What Registrator left for these containers (what --replace-registrator takes over), and where
+  // each result differs from what Registrator registered.
   const services = await context.consul.servicesWithMeta({});
   const byContainer = new Map<string, string[]>();
   const differences = new Map<string, string[]>();
-  for (const f of facts) {
-    if (!f) continue;
+  const plans = facts.flatMap((f) => {
+    if (!f) return [];
+    const own = planContainer(f, context.model);
     byContainer.set(f.id, [...registratorEntries(services, f).keys()]);
-    const own = plans.find((p) => p.containerId === f.id);
-    if (own) differences.set(f.id, registratorDifferences(f, own, context.model));
-  }
+    differences.set(f.id, registratorDifferences(f, own, context.model));
+    return [own];
+  });
+  const sorted = plans.sort((a, b) => a.containerName.localeCompare(b.containerName));
   const registrator = { byContainer, differences, replacing };
   const text = json
     ? planJson(sorted, context.model.registrarServiceId, registrator)

@@ -1,5 +1,6 @@
 import type Consul from 'consul';
 import type { Registration } from '../model/registration.js';
+import { escapeRegExp } from '../model/regexp.js';
 import type { ConsulConnection } from './client.js';
 import { describeError } from '../errors.js';
 import { isUnknownToken, statusOf } from './errors.js';
@@ -81,7 +82,7 @@ export class ConsulAgent {
     const wanted = new Set(ids.map((id) => id.toLowerCase()));
     // The agent filters with a case-insensitive regular expression (seen on 1.8.7): one small answer
     // instead of every service on the agent for every new container.
-    const services = await this.filtered(ids.map((id) => idClause(`${escape(id)}$`)));
+    const services = await this.filtered(ids.map((id) => idClause(`${escapeRegExp(id)}$`)));
     return services.filter((s) => wanted.has(s.id.toLowerCase()));
   }
 
@@ -93,7 +94,7 @@ export class ConsulAgent {
   async servicesWithMetaOrIdPrefixes(meta: Record<string, string>, prefixes: string[]): Promise<AgentService[]> {
     const pairs = Object.entries(meta);
     const wanted = prefixes.map((p) => p.toLowerCase());
-    const services = await this.filtered([`(${metaClause(meta)})`, ...prefixes.map((p) => idClause(escape(p)))]);
+    const services = await this.filtered([`(${metaClause(meta)})`, ...prefixes.map((p) => idClause(escapeRegExp(p)))]);
     return services.filter(
       (s) => pairs.every(([key, value]) => s.meta[key] === value) || wanted.some((p) => s.id.toLowerCase().startsWith(p)),
     );
@@ -143,8 +144,4 @@ function metaClause(meta: Record<string, string>): string {
 /** An ID filter clause: an expression anchored at the start, case-insensitive unless told. */
 function idClause(expression: string, ignoreCase = true): string {
   return `ID matches ${JSON.stringify(`${ignoreCase ? '(?i)' : ''}^${expression}`)}`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

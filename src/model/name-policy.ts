@@ -1,6 +1,7 @@
 // The operator's optional answer to "who may call itself what" on a host shared by several teams
 // (--name-policy FILE). Pure: parsed once at start, consulted for every service name.
 import type { ContainerFacts } from './facts.js';
+import { escapeRegExp } from './regexp.js';
 
 /** Which containers a rule speaks for; every selector given must match. */
 export interface ContainerSelector {
@@ -56,13 +57,7 @@ function glob(pattern: string, flags: '' | 'i'): RegExp {
   const key = `${flags}/${pattern}`;
   let re = compiled.get(key);
   if (!re) {
-    re = new RegExp(
-      `^${pattern
-        .split('*')
-        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-      flags,
-    );
+    re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, flags);
     compiled.set(key, re);
   }
   return re;

@@ -23,7 +23,16 @@ export function defaultServiceName(image: string, labels: Record<string, string>
   return labels['com.docker.compose.service']?.trim() || containerName;
 }
 
-/** Registrator's default service name: the image's base name without tag or digest. */
+/**
+ * Registrator's own default name, exactly (bridge.go: the path's last part up to its first ":"):
+ * "sha256" for an image ID, and a digest kept ("app@sha256"). Only `plan`'s comparison uses it;
+ * imageBaseName is the name this registrar gives.
+ */
+export function registratorImageName(image: string): string {
+  return (image.split('/').pop() ?? '').split(':')[0] ?? '';
+}
+
+/** The image's base name without tag or digest: the default service name. */
 export function imageBaseName(image: string): string {
   const withoutDigest = image.split('@')[0]!;
   const lastPart = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);

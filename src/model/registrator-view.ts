@@ -2,6 +2,7 @@
 // container, so that `plan` can say where this registrar's result differs: what a migrating
 // operator checks before switching. Read from Registrator's bridge.go and consul.go.
 import type { ContainerFacts } from './facts.js';
+import { registratorImageName } from './names.js';
 import type { ContainerPlan } from './registration.js';
 import { readSettings, settingsForPort } from './settings.js';
 
@@ -26,8 +27,7 @@ const CHECK_KINDS = [
 /** Registrator's services for a running container, port by port. */
 export function registratorServices(facts: ContainerFacts, options: { explicit: boolean; tags: string[] }): RegistratorService[] {
   const settings = readSettings(facts.env, facts.labels);
-  // Its default name: the part of the image reference after the last "/", up to a ":" (so "sha256" for an ID).
-  const defaultName = (facts.image.split('/').pop() ?? '').split(':')[0] ?? '';
+  const defaultName = registratorImageName(facts.image);
   const several = facts.exposedPorts.length > 1;
   const services: RegistratorService[] = [];
   for (const { port, protocol } of facts.exposedPorts) {

@@ -347,8 +347,11 @@ export class Reconciler {
     const ours = new Set(registered.map((r) => r.ID.toLowerCase()));
     const entries = [...registratorEntries(services, facts)].filter(([serviceId]) => !ours.has(serviceId.toLowerCase()));
     if (entries.length === 0) return;
-    const answering = new Set<number>();
-    for (const reg of registered) if (await this.consul.answersInDns(reg.ID)) answering.add(reg.Port);
+    // Asked only for the ports Registrator has an entry for, all at once.
+    const ports = new Set(entries.map(([, port]) => port));
+    const asked = registered.filter((r) => ports.has(r.Port));
+    const answers = await Promise.all(asked.map((r) => this.consul.answersInDns(r.ID)));
+    const answering = new Set(asked.filter((_, i) => answers[i]).map((r) => r.Port));
     for (const [serviceId, port] of entries) {
       if (!answering.has(port)) continue;
       await this.write(id, () => this.consul.deregister(serviceId));

@@ -2,6 +2,7 @@
 // take it over: its Consul backend writes no Meta, and its IDs are "<its hostname>:<container
 // name>:<exposed port>[:udp]" (bridge/bridge.go), or the container's SERVICE_ID.
 import type { ContainerFacts } from '../model/facts.js';
+import { escapeRegExp } from '../model/regexp.js';
 import type { AgentService } from './service-agent.js';
 
 /**
@@ -9,7 +10,7 @@ import type { AgentService } from './service-agent.js';
  * scheme for this container name, whatever host name Registrator had.
  */
 export function registratorIdExpression(containerName: string): string {
-  return `.+:${containerName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:[0-9]+(:udp)?$`;
+  return `.+:${escapeRegExp(containerName)}:[0-9]+(:udp)?$`;
 }
 
 /**
