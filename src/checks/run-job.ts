@@ -90,29 +90,32 @@ export class CheckRunner implements Part {
 
 /** Tells the operator, once per container, that its shell-syntax check found no shell. */
 export function noShellReporter(log: Logger): (job: CheckJob, why: string) => void {
-  const said = new Set<string>();
-  return (job, why) => {
-    if (said.has(job.containerId)) return;
-    if (said.size > 10_000) said.clear(); // bounded: containers come and go
-    said.add(job.containerId);
+  return oncePerReason((job, why) =>
     log.warn(
       { event: 'label-warning', containerId: job.containerId, checkId: job.checkId },
       `container ${job.containerId.slice(0, 12)}: ${why}`,
-    );
-  };
+    ),
+  );
 }
 
 /** Tells the operator, once per container and reason, that nsenter declined its checks. */
 export function fallbackReporter(log: Logger): (job: CheckJob, why: string) => void {
+  return oncePerReason((job, why) =>
+    log.info(
+      { containerId: job.containerId, checkId: job.checkId, reason: why },
+      `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`,
+    ),
+  );
+}
+
+/** `tell`, called once per container and reason: checks run every interval, the operator hears it once. */
+function oncePerReason(tell: (job: CheckJob, why: string) => void): (job: CheckJob, why: string) => void {
   const said = new Map<string, string>();
   return (job, why) => {
     if (said.get(job.containerId) === why) return;
     if (said.size > 10_000) said.clear(); // bounded: containers come and go
     said.set(job.containerId, why);
-    log.info(
-      { containerId: job.containerId, checkId: job.checkId, reason: why },
-      `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`,
-    );
+    tell(job, why);
   };
 }
 

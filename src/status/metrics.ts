@@ -85,14 +85,12 @@ export class Metrics {
   render(sources?: ScrapeSources): string {
     const lines: string[] = [];
     const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [name, help] of Object.entries(COUNTERS)) {
-      family(name, 'counter', help);
-      lines.push(`${name} ${this.values.get(name)}`);
-    }
-    for (const [name, help] of Object.entries(GAUGES)) {
-      family(name, 'gauge', help);
-      lines.push(`${name} ${this.values.get(name)}`);
-    }
+    const single = ([name, type, help, value]: Single) => {
+      family(name, type, help);
+      lines.push(`${name} ${value}`);
+    };
+    for (const [name, help] of Object.entries(COUNTERS)) single([name, 'counter', help, this.values.get(name)!]);
+    for (const [name, help] of Object.entries(GAUGES)) single([name, 'gauge', help, this.values.get(name)!]);
     for (const [name, [help]] of Object.entries(HISTOGRAMS) as [HistogramName, (typeof HISTOGRAMS)[HistogramName]][]) {
       const h = this.histograms.get(name)!;
       family(name, 'histogram', help);
@@ -105,15 +103,18 @@ export class Metrics {
     lines.push(`registrar_dependency_up{dependency="consul"} ${up.consul ? 1 : 0}`);
     family('registrar_build_info', 'gauge', "The registrar's version and Node's, as labels; always 1.");
     lines.push(`registrar_build_info{version="${VERSION}",nodejs="${process.version}"} 1`);
-    lines.push(...processMetrics());
+    processMetrics().forEach(single);
     return lines.join('\n') + '\n';
   }
 }
 
+/** One series without labels: name, type, help, value. */
+type Single = [string, 'counter' | 'gauge', string, number];
+
 /** The process_* series every Prometheus client exports, read from Node and /proc. */
-function processMetrics(): string[] {
+function processMetrics(): Single[] {
   const { user, system } = process.cpuUsage();
-  const series: [string, string, string, number][] = [
+  const series: Single[] = [
     ['process_cpu_seconds_total', 'counter', 'User and system CPU time spent, in seconds.', (user + system) / 1e6],
     ['process_resident_memory_bytes', 'gauge', 'Resident memory size, in bytes.', process.memoryUsage.rss()],
     ['process_start_time_seconds', 'gauge', 'When the process started (Unix time).', Math.round(Date.now() / 1000 - process.uptime())],
@@ -124,7 +125,7 @@ function processMetrics(): string[] {
       ['process_open_fds', 'gauge', 'Open file descriptors.', fds.open],
       ['process_max_fds', 'gauge', 'The limit of open file descriptors.', fds.max],
     );
-  return series.flatMap(([name, type, help, value]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`]);
+  return series;
 }
 
 function openFds(): { open: number; max: number } | undefined {
