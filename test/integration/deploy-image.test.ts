@@ -3,16 +3,16 @@
 // stand-in made from this machine's node and npm (scripts/rig/node-image.sh): every step of the file
 // runs, on this machine's Node rather than node:26-alpine's.
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { PACKAGE_VERSION } from '../support/registrar-process.js';
 import { agentServices, cleanup, docker, requireRig, runContainer, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TAG = 'consul-registrar-test/registrar:deploy';
 const run = promisify(execFile);
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('deploy/Dockerfile, built and run as an operator would', function () {
   this.timeout(300_000);
@@ -22,7 +22,7 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
   before(async () => {
     await requireRig();
     base = (await run(`${ROOT}scripts/rig/node-image.sh`)).stdout.trim();
-    const args = ['--build-arg', `NODE_IMAGE=${base}`, '--build-arg', `VERSION=${VERSION}`];
+    const args = ['--build-arg', `NODE_IMAGE=${base}`, '--build-arg', `VERSION=${PACKAGE_VERSION}`];
     await run('docker', ['build', '-q', ...args, '-t', TAG, '-f', 'deploy/Dockerfile', '.'], {
       cwd: ROOT,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
@@ -40,7 +40,7 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
 
   it("carries OCI labels with package.json's version and runs as a user of its own", async () => {
     const { Config } = await docker.getImage(TAG).inspect();
-    expect(Config.Labels).to.include({ 'org.opencontainers.image.version': VERSION, 'org.opencontainers.image.licenses': 'MIT' });
+    expect(Config.Labels).to.include({ 'org.opencontainers.image.version': PACKAGE_VERSION, 'org.opencontainers.image.licenses': 'MIT' });
     expect(Config.User).to.equal('1000:1000');
   });
 

@@ -2,19 +2,18 @@
 // serves, a real Prometheus server (Debian's, unpacked by the rig) scrapes it with the alert rules
 // of deploy/prometheus loaded, and those rules pass their own promtool unit tests.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { RIG_DIR } from '../support/consul-agent.js';
-import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, PACKAGE_VERSION, RegistrarProcess } from '../support/registrar-process.js';
 import { cleanup, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 const PROMTOOL = join(RIG_DIR, 'promtool');
 const PROMETHEUS = join(RIG_DIR, 'prometheus');
 const RULES = fileURLToPath(new URL('../../deploy/prometheus/', import.meta.url));
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('/metrics with promtool and a real Prometheus', function () {
   this.timeout(60_000);
@@ -31,7 +30,7 @@ describe('/metrics with promtool and a real Prometheus', function () {
     }
     registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '1']);
     await registrar.waitForLog('first pass', isFullPass);
-    port = (await registrar.waitForLog('its status server', (l) => typeof l.httpPort === 'number')).httpPort as number;
+    port = await registrar.httpPort();
     const name = uniqueName('m');
     await runContainer({ name, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: name } });
     await registrar.waitForLog('a registration', (l) => l.event === 'registered' && l.container === name);
@@ -50,7 +49,7 @@ describe('/metrics with promtool and a real Prometheus', function () {
     expect(lint.trim()).to.equal('');
     expect(text).to.match(/^registrar_event_to_registered_seconds_count [1-9]/m);
     expect(text).to.match(/^registrar_owned_services 1$/m);
-    expect(text).to.include(`registrar_build_info{version="${VERSION}"`);
+    expect(text).to.include(`registrar_build_info{version="${PACKAGE_VERSION}"`);
     expect(text).to.match(/^registrar_dependency_up\{dependency="docker"\} 1$/m);
   });
 
@@ -83,7 +82,7 @@ describe('/metrics with promtool and a real Prometheus', function () {
     const up = await waitFor('a successful scrape', async () => (await query('up{job="consul-registrar"} == 1')).length === 1, 30_000, 500);
     expect(up).to.equal(true);
     const [info] = await query('registrar_build_info');
-    expect(info!.metric.version).to.equal(VERSION);
+    expect(info!.metric.version).to.equal(PACKAGE_VERSION);
     const rules = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/rules`)).json()) as { data: { groups: { rules: unknown[] }[] } };
     expect(rules.data.groups[0]!.rules).to.have.length(5);
   });

@@ -1,12 +1,11 @@
 // Switching from Registrator: its documented compose command line, run unchanged against the real
 // dockerd and Consul agent, registers like ours; --version answers.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { PrivateConsul } from '../support/consul-agent.js';
-import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, PACKAGE_VERSION, RegistrarProcess, runCli } from '../support/registrar-process.js';
 import { agentServices, cleanup, containerIp, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 describe("Registrator's command line", function () {
@@ -33,34 +32,30 @@ describe("Registrator's command line", function () {
   });
 
   it("answers --version and -version with package.json's version", () => {
-    const cli = new URL('../../dist/cli.js', import.meta.url);
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     for (const flag of ['--version', '-version']) {
-      expect(execFileSync(process.execPath, [cli.pathname, flag], { encoding: 'utf8' }).trim()).to.equal(`consul-registrar ${version}`);
+      expect(runCli([flag]).stdout.trim()).to.equal(`consul-registrar ${PACKAGE_VERSION}`);
     }
   });
 
   it('plan --json lists what would be registered, and plan says at once when Consul does not answer', () => {
-    const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
-    const plan = JSON.parse(execFileSync(process.execPath, [cli, 'plan', '--json', '--host-id', hostId], { encoding: 'utf8' })) as {
+    const plan = JSON.parse(runCli(['plan', '--json', '--host-id', hostId]).stdout) as {
       containers: { name: string; registrations: { ID: string }[] }[];
     };
     const web = plan.containers.find((c) => c.registrations.some((r) => r.ID.startsWith(`${hostId}:web-`)));
     expect(web, 'the container of the first test').to.not.equal(undefined);
     const started = Date.now();
-    const run = spawnSync(process.execPath, [cli, 'plan'], { encoding: 'utf8', env: { ...process.env, CONSUL_HTTP_ADDR: '127.0.0.1:1' } });
+    const run = runCli(['plan'], { CONSUL_HTTP_ADDR: '127.0.0.1:1' });
     expect(Date.now() - started, 'no waiting').to.be.below(5_000);
     expect(run.status).to.equal(1);
     expect(run.stderr).to.include('Consul not reachable').and.include('CONSUL_HTTP_ADDR = 127.0.0.1:1');
   });
 
   it('logs on stderr, as lines for a person with --log-format pretty, as JSON otherwise', () => {
-    const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
-    const env = { ...process.env, CONSUL_HTTP_ADDR: '127.0.0.1:1' };
-    const pretty = spawnSync(process.execPath, [cli, '-internal', '--log-format', 'pretty', 'plan'], { encoding: 'utf8', env });
+    const env = { CONSUL_HTTP_ADDR: '127.0.0.1:1' };
+    const pretty = runCli(['-internal', '--log-format', 'pretty', 'plan'], env);
     expect(pretty.stderr).to.match(/INFO.*-internal: nothing to change/);
     expect(pretty.stderr).not.to.include('{"level"');
-    const json = spawnSync(process.execPath, [cli, '-internal', 'plan'], { encoding: 'utf8', env });
+    const json = runCli(['-internal', 'plan'], env);
     const line = JSON.parse(json.stderr.split('\n')[0]!) as { event: string };
     expect(line.event).to.equal('registrator-flag');
     expect(json.stdout).to.equal('');

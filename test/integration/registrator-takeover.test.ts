@@ -2,33 +2,20 @@
 // Consul backend writes it (bridge.go and consul.go: ID "<its hostname>:<container>:<port>", the
 // name, the container's address with -internal, tags, one TCP check, no Meta) is taken over with
 // Consul DNS answering all along, and look-alikes of other containers and hosts stay untouched.
-import { execFileSync } from 'node:child_process';
-import { Resolver } from 'node:dns/promises';
 import { expect } from 'chai';
-import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess, runCli } from '../support/registrar-process.js';
 import {
   agentServices,
   cleanup,
   containerIp,
   deregister,
+  dnsAnswer,
   registerForeign,
   requireRig,
   runContainer,
   uniqueName,
   waitFor,
 } from '../support/rig.js';
-
-const resolver = new Resolver({ timeout: 1000, tries: 1 });
-resolver.setServers(['127.0.0.1:8600']);
-
-/** Consul DNS's healthy A records for NAME, or 'error' when it did not answer (not the same as an empty answer). */
-async function answer(name: string): Promise<string[] | 'error'> {
-  try {
-    return await resolver.resolve4(`${name}.service.consul`);
-  } catch (err) {
-    return ['ENOTFOUND', 'ENODATA'].includes((err as NodeJS.ErrnoException).code ?? '') ? [] : 'error';
-  }
-}
 
 describe('--replace-registrator', function () {
   this.timeout(60_000);
@@ -69,10 +56,12 @@ describe('--replace-registrator', function () {
     // Under another name, so that they cannot answer for the service themselves.
     await registerForeign({ ...registration(foreign[1]!, ip), Name: `${service}-x`, Check: undefined });
     await registerForeign({ ...registration(foreign[2]!, '10.99.0.9'), Name: `${service}-x`, Check: undefined });
-    await waitFor("Registrator's entry answering", async () => (await answer(service)) !== 'error' && (await answer(service)).includes(ip));
+    await waitFor("Registrator's entry answering", async () => {
+      const answer = await dnsAnswer(service);
+      return answer !== 'error' && answer.includes(ip);
+    });
 
-    const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
-    const plan = execFileSync(process.execPath, [cli, 'plan', '--host-id', hostId, '--replace-registrator'], { encoding: 'utf8' });
+    const plan = runCli(['plan', '--host-id', hostId, '--replace-registrator']).stdout;
     expect(plan).to.include(`replaces Registrator's ${theirs}`);
     expect(plan).not.to.include(foreign[1]).and.not.to.include(foreign[2]);
 
@@ -80,7 +69,7 @@ describe('--replace-registrator', function () {
     let polling = true;
     const poll = (async () => {
       while (polling) {
-        seen.push(await answer(service));
+        seen.push(await dnsAnswer(service));
         await new Promise((r) => setTimeout(r, 50));
       }
     })();

@@ -1,5 +1,5 @@
 // Runs the built CLI (dist/cli.js) as a real process, as an operator would, and reads its JSON logs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** The node flags the CLI's shebang asks for, so the tests run it as an operator's shell would. */
 const NODE_FLAGS = /^#!.*\bnode\b(.*)$/m.exec(readFileSync(CLI, 'utf8').split('\n')[0]!)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+
+/** package.json's version: what --version, build_info and the image's labels must say. */
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/** Runs the CLI once to its end (plan, --version), with the node flags its shebang asks for. */
+export function runCli(args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [...NODE_FLAGS, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
 
 export interface LogLine {
   level: number;
@@ -73,10 +82,14 @@ export class RegistrarProcess {
     throw new Error(`registrar never logged ${what}; exit ${this.child.exitCode}; last lines:\n${this.tail()}`);
   }
 
+  /** The port its status server listens on (it logs it once listening). */
+  async httpPort(): Promise<number> {
+    return (await this.waitForLog('its status server', (l) => typeof l.httpPort === 'number')).httpPort as number;
+  }
+
   /** The registrar's /metrics as name → value (labels kept in the name). */
   async metrics(): Promise<Map<string, number>> {
-    const line = await this.waitForLog('its status server', (l) => typeof l.httpPort === 'number');
-    const text = await (await fetch(`http://127.0.0.1:${line.httpPort as number}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${await this.httpPort()}/metrics`)).text();
     return new Map(
       text
         .split('\n')
@@ -86,8 +99,7 @@ export class RegistrarProcess {
   }
 
   async healthz(): Promise<{ status: number; body: Record<string, unknown> }> {
-    const line = await this.waitForLog('its status server', (l) => typeof l.httpPort === 'number');
-    const res = await fetch(`http://127.0.0.1:${line.httpPort as number}/healthz`);
+    const res = await fetch(`http://127.0.0.1:${await this.httpPort()}/healthz`);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 

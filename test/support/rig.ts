@@ -184,6 +184,15 @@ export async function dnsA(name: string): Promise<string[]> {
   return resolver.resolve4(`${name}.service.consul`).catch(() => []);
 }
 
+/** Consul DNS's A records for NAME.service.consul, or 'error' when it did not answer at all (not the same as an empty answer). */
+export async function dnsAnswer(name: string): Promise<string[] | 'error'> {
+  try {
+    return await resolver.resolve4(`${name}.service.consul`);
+  } catch (err) {
+    return ['ENOTFOUND', 'ENODATA'].includes((err as NodeJS.ErrnoException).code ?? '') ? [] : 'error';
+  }
+}
+
 export async function dnsSrv(name: string): Promise<{ port: number; name: string }[]> {
   return resolver.resolveSrv(`${name}.service.consul`).catch(() => []);
 }
