@@ -10,6 +10,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** What a run has got from Docker so far: what the deadline and the end of the run act on. */
 interface ExecState {
+  containerId: string;
   exec?: Docker.Exec;
   stream?: Duplex;
   /** Docker has said the process is no longer running. */
@@ -26,14 +27,14 @@ interface ExecState {
  */
 export class DockerExecExecutor implements Executor {
   readonly name = 'docker';
-  /** Runs not yet finished, with the container each runs in: what killAll acts on. */
-  private readonly live = new Map<ExecState, string>();
+  /** Runs not yet finished: what killAll acts on. */
+  private readonly live = new Set<ExecState>();
 
   constructor(private readonly docker: Docker) {}
 
   run(job: CheckJob): Running {
-    const state: ExecState = {};
-    this.live.set(state, job.containerId);
+    const state: ExecState = { containerId: job.containerId };
+    this.live.add(state);
     const completed = this.execute(job, state);
     completed.catch(() => undefined); // settled after the deadline: nobody waits for it any more
     const outcome: Promise<Outcome> = within(completed, job.timeoutMs, 'timeout' as const).then(
@@ -61,7 +62,7 @@ export class DockerExecExecutor implements Executor {
    * `withinMs` for Docker to name the PIDs (the others stay Docker's: its API cannot stop an exec).
    */
   async killAll(withinMs: number): Promise<void> {
-    const kills = [...this.live].filter(([state]) => state.exec && !state.stopped).map(([state, id]) => this.kill(state.exec!, id));
+    const kills = [...this.live].filter((state) => state.exec && !state.stopped).map((state) => this.kill(state.exec!, state.containerId));
     await within(Promise.allSettled(kills), withinMs, undefined);
   }
 
@@ -85,28 +86,15 @@ export class DockerExecExecutor implements Executor {
       stream.on('error', () => resolve());
     });
     // The stream can end a moment before Docker records the exit code.
-    for (let i = 0; ; i++) {
-      const info = await exec.inspect();
-      if (!info.Running || i >= 20) {
-        state.stopped = !info.Running;
-        return outcomeOf(info.Running ? null : info.ExitCode, output.text());
-      }
-      await sleep(25);
-    }
+    const info = await inspectUntilStopped(exec, 25, 21);
+    state.stopped = !info.Running;
+    return outcomeOf(info.Running ? null : info.ExitCode, output.text());
   }
 
   /** Resolves once Docker says the exec's process is gone (or it never started, or its container is gone). */
   private async untilStopped(state: ExecState, job: CheckJob): Promise<void> {
-    const exec = state.exec;
-    if (!exec || state.stopped) return;
-    for (;;) {
-      try {
-        if (!(await exec.inspect()).Running) return;
-      } catch {
-        return;
-      }
-      await sleep(Math.min(job.intervalMs, 1000));
-    }
+    if (!state.exec || state.stopped) return;
+    await inspectUntilStopped(state.exec, Math.min(job.intervalMs, 1000)).catch(() => undefined);
   }
 
   /** Kills the exec's process when it is visible here and really belongs to this container. */
@@ -121,5 +109,14 @@ export class DockerExecExecutor implements Executor {
     } catch {
       return false;
     }
+  }
+}
+
+/** Asks Docker about the exec every `everyMs` until it says the process is gone, at most `tries` times; its last answer. */
+async function inspectUntilStopped(exec: Docker.Exec, everyMs: number, tries = Infinity): Promise<Docker.ExecInspectInfo> {
+  for (let i = 1; ; i++) {
+    const info = await exec.inspect();
+    if (!info.Running || i >= tries) return info;
+    await sleep(everyMs);
   }
 }
