@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CONSUL, agentServices, deregister, docker, requireRig, runContainer, uniqueName, waitFor } from '../test/support/rig.js';
 import { isFullPass, RegistrarProcess, type LogLine } from '../test/support/registrar-process.js';
-import { envInt, pool, usage } from './support.js';
+import { envInt, pool, PrivateMemory, usage } from './support.js';
 
 const N = envInt('BENCH_N', 50);
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
@@ -32,6 +32,7 @@ const burstHost = (kind: Kind, round: number) => `${runId}-${kind}${round}`;
 type Kind = 'registrar' | 'floor';
 const resyncHost = `${runId}-resync`;
 const registrars = new Set<RegistrarProcess>();
+const privateMemory = new PrivateMemory(() => [...registrars].map((r) => r.pid));
 /** Phases during which other registrars or test runs were seen on this machine. */
 const disturbed = new Set<string>();
 let phase = 'setup';
@@ -52,9 +53,17 @@ interface Pass {
 
 type BurstResults = Pick<
   Results,
-  'register' | 'registerCatalog' | 'deregister' | 'deregisterCatalog' | 'cpuStartupS' | 'cpuS' | 'startupRssMiB' | 'peakRssMiB'
+  | 'register'
+  | 'registerCatalog'
+  | 'deregister'
+  | 'deregisterCatalog'
+  | 'cpuStartupS'
+  | 'cpuS'
+  | 'startupRssMiB'
+  | 'peakRssMiB'
+  | 'peakPrivateMiB'
 >;
-type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB' | 'floorPass'>;
+type ResyncResults = Pick<Results, 'firstPass' | 'secondPass' | 'resyncPeakRssMiB' | 'resyncPeakPrivateMiB' | 'floorPass'>;
 
 interface Results {
   /** Each round's burst of each, in the order run. */
@@ -67,11 +76,14 @@ interface Results {
   cpuS: number;
   startupRssMiB: number;
   peakRssMiB: number;
+  /** Peak private (anonymous) memory: RSS without the shared pages of Node's binary. */
+  peakPrivateMiB: number;
   firstPass: Pass;
   secondPass: Pass;
   resyncPeakRssMiB: number;
   /** The floor's start over the same M containers: list, inspect and register each, 8 at a time. */
-  floorPass: Pass & { cpuS: number; peakRssMiB: number; firstPassCpuS: number };
+  floorPass: Pass & { cpuS: number; peakRssMiB: number; peakPrivateMiB: number; firstPassCpuS: number };
+  resyncPeakPrivateMiB: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +220,7 @@ async function burstPhase(signal: AbortSignal, kind: Kind, round: number): Promi
     const outOfCatalog = await Promise.all(names.map((name) => waitFor(`${name} out of the catalog`, async () => catalog.gone.get(name))));
 
     const { cpuS, peakRssMiB } = usage(registrar.pid);
+    const peakPrivateMiB = privateMemory.peakMiB(registrar.pid);
     return {
       register: latencies(ids.map((_, i) => registered[i]! - started[i]!)),
       registerCatalog: latencies(ids.map((_, i) => inCatalog[i]! - started[i]!)),
@@ -217,6 +230,7 @@ async function burstPhase(signal: AbortSignal, kind: Kind, round: number): Promi
       cpuS,
       startupRssMiB,
       peakRssMiB,
+      peakPrivateMiB,
     };
   } finally {
     events.close();
@@ -237,7 +251,7 @@ async function resyncPhase(signal: AbortSignal): Promise<ResyncResults> {
   progress("the floor's start over them (registers everything)");
   await expectRunning(M);
   const floor = await startRegistrar(`${resyncHost}-floor`, 'floor');
-  const floorUsage = usage(floor.registrar.pid);
+  const floorUsage = { ...usage(floor.registrar.pid), peakPrivateMiB: privateMemory.peakMiB(floor.registrar.pid) };
   await stopRegistrar(floor.registrar);
   const floorServices = Object.keys(await agentServices(`ID matches "^${resyncHost}-floor"`));
   await pool(floorServices, M_PARALLEL, signal, deregister);
@@ -245,6 +259,7 @@ async function resyncPhase(signal: AbortSignal): Promise<ResyncResults> {
   progress('first full pass (registers everything)');
   const first = await startRegistrar(resyncHost);
   const { peakRssMiB: resyncPeakRssMiB, cpuS: firstPassCpuS } = usage(first.registrar.pid);
+  const resyncPeakPrivateMiB = privateMemory.peakMiB(first.registrar.pid);
   await stopRegistrar(first.registrar);
 
   progress('second full pass after a restart (nothing to write)');
@@ -255,7 +270,14 @@ async function resyncPhase(signal: AbortSignal): Promise<ResyncResults> {
     firstPass: passOf(first),
     secondPass: passOf(second),
     resyncPeakRssMiB,
-    floorPass: { ...passOf(floor), cpuS: floorUsage.cpuS, peakRssMiB: floorUsage.peakRssMiB, firstPassCpuS },
+    resyncPeakPrivateMiB,
+    floorPass: {
+      ...passOf(floor),
+      cpuS: floorUsage.cpuS,
+      peakRssMiB: floorUsage.peakRssMiB,
+      peakPrivateMiB: floorUsage.peakPrivateMiB,
+      firstPassCpuS,
+    },
   };
 }
 
@@ -358,8 +380,11 @@ function versusFloor(r: Results): string[] {
     ['die → out of catalog p99 (ms)', (b) => b.deregisterCatalog.p99],
     ['CPU for the burst (s)', (b) => b.cpuS - b.cpuStartupS],
     ['peak RSS (MiB)', (b) => b.peakRssMiB],
+    ['peak private memory (MiB)', (b) => b.peakPrivateMiB],
   ];
-  const cell = (xs: number[]) => `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`;
+  // Two decimals below 1 (CPU seconds): one would hide a 2x difference between 0.15 and 0.24.
+  const fixed = (x: number, of: number[]) => x.toFixed(median(of) < 1 ? 2 : 1);
+  const cell = (xs: number[]) => `${fixed(median(xs), xs)} [${fixed(Math.min(...xs), xs)}–${fixed(Math.max(...xs), xs)}]`;
   return [
     `versus the floor (bench/floor.mjs), ${ROUNDS} interleaved rounds: median [min–max over rounds]`,
     `${''.padEnd(32)} ${'registrar'.padStart(22)} ${'floor'.padStart(22)} ${'ratio'.padStart(7)}`,
@@ -396,7 +421,7 @@ function report(r: Results, totalS: number): string {
     '',
     pass('full pass, fresh host ID', r.firstPass),
     pass("the floor's start, same containers", r.floorPass),
-    `${'  ratio to the floor'.padEnd(34)} time ${(r.firstPass.ms / r.floorPass.ms).toFixed(2)}, CPU ${(r.floorPass.firstPassCpuS / r.floorPass.cpuS).toFixed(2)} (${r.floorPass.firstPassCpuS.toFixed(2)} vs ${r.floorPass.cpuS.toFixed(2)} s, start-up included), peak RSS ${r.resyncPeakRssMiB} vs ${r.floorPass.peakRssMiB} MiB`,
+    `${'  ratio to the floor'.padEnd(34)} time ${(r.firstPass.ms / r.floorPass.ms).toFixed(2)}, CPU ${(r.floorPass.firstPassCpuS / r.floorPass.cpuS).toFixed(2)} (${r.floorPass.firstPassCpuS.toFixed(2)} vs ${r.floorPass.cpuS.toFixed(2)} s, start-up included), peak RSS ${r.resyncPeakRssMiB} vs ${r.floorPass.peakRssMiB} MiB, private ${r.resyncPeakPrivateMiB} vs ${r.floorPass.peakPrivateMiB} MiB`,
     pass('full pass after restart', r.secondPass),
     `${'resync registrar peak RSS'.padEnd(34)} ${r.resyncPeakRssMiB} MiB (after the first pass over ${M})`,
     ...(disturbed.size > 0

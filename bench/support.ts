@@ -1,4 +1,5 @@
 // Measuring tools shared by the benchmarks.
+import { readFileSync } from 'node:fs';
 import { cpuSeconds, memoryMiB } from '../test/support/proc.js';
 
 export function envInt(name: string, fallback: number): number {
@@ -10,6 +11,44 @@ export function envInt(name: string, fallback: number): number {
 /** CPU seconds (user + sys) and peak RSS of a live process, from /proc. */
 export function usage(pid: number): { cpuS: number; peakRssMiB: number } {
   return { cpuS: cpuSeconds(pid), peakRssMiB: Math.round(memoryMiB(pid).peak * 10) / 10 };
+}
+
+/**
+ * Peak private (anonymous) resident memory of processes, sampled every 20 ms. RSS also counts the
+ * pages of Node's own binary a process has touched (~35 MiB, file-backed, shared by every Node
+ * process and reclaimable), so the private part is what one more registrar really costs a host.
+ */
+export class PrivateMemory {
+  private readonly peaks = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(pids: () => number[]) {
+    this.timer = setInterval(() => {
+      for (const pid of pids()) this.sample(pid);
+    }, 20);
+    this.timer.unref();
+  }
+
+  /** The highest private memory seen for this process (sampled once more now), in MiB. */
+  peakMiB(pid: number): number {
+    this.sample(pid);
+    return Math.round((this.peaks.get(pid) ?? NaN) * 10) / 10;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(pid: number): void {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return; // ended
+    }
+    const kb = Number(/^RssAnon:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
+    if (kb / 1024 > (this.peaks.get(pid) ?? 0)) this.peaks.set(pid, kb / 1024);
+  }
 }
 
 /** Runs `work` over the items, `size` at a time; stops starting new ones once one fails or the run is aborted. */
