@@ -141,6 +141,33 @@ export const OPTIONS = {
     type: 'string',
     help: 'JSON file saying which containers may use which service names (see docs/security.md)',
   },
+  'connect-proxy-image': {
+    env: 'REGISTRAR_CONNECT_PROXY_IMAGE',
+    type: 'string',
+    help: "run a Connect proxy container (this image) for every SERVICE_CONNECT=sidecar service, in its container's network namespace; default: none, the operator runs proxies",
+  },
+  'connect-proxy-command': {
+    env: 'REGISTRAR_CONNECT_PROXY_COMMAND',
+    type: 'string',
+    default: 'consul connect proxy',
+    help: "the proxy's command, words separated by spaces; `-sidecar-for <service ID>` is appended (Envoy: consul connect envoy)",
+  },
+  'connect-proxy-consul-addr': {
+    env: 'REGISTRAR_CONNECT_PROXY_CONSUL_ADDR',
+    type: 'string',
+    help: "the Consul agent as proxy containers reach it (CONSUL_HTTP_ADDR in them); default: their network's gateway, at the agent's port",
+  },
+  'connect-proxy-token': {
+    env: 'REGISTRAR_CONNECT_PROXY_TOKEN',
+    type: 'string',
+    secret: true,
+    help: "ACL token given to proxy containers (never the registrar's own)",
+  },
+  'connect-proxy-token-file': {
+    env: 'REGISTRAR_CONNECT_PROXY_TOKEN_FILE',
+    type: 'string',
+    help: 'file holding the ACL token given to proxy containers',
+  },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
   ttl: {
     env: 'REGISTRAR_TTL',
@@ -294,6 +321,15 @@ export interface Settings {
   logLevel: string;
   logFormat: LogFormat;
   httpAddr?: string;
+  /** --connect-proxy-*: when set, the registrar runs sidecar proxy containers. */
+  connectProxy?: ConnectProxySettings;
+}
+
+export interface ConnectProxySettings {
+  image: string;
+  command: string[];
+  consulAddr?: string;
+  token?: string;
 }
 
 /** Typed, checked settings; a ConfigError names the flag and variable to fix. */
@@ -344,6 +380,7 @@ export function toSettings(v: RawConfig): Settings {
     httpMethods: httpMethods(v),
     metaFromEnv: bool(v, 'meta-from-env'),
     ...namePolicy(optional('name-policy')),
+    ...connectProxy(v, optional),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
     eventsAuditSeconds: number(v, 'events-audit', 0, false, 86_400),
     concurrency: number(v, 'concurrency', 1, true),
@@ -436,6 +473,22 @@ function namePolicy(path: string | undefined): Pick<Settings, 'namePolicy'> {
       `${path}, named by ${where('name-policy')}, is not a name policy: ${(err as Error).message} (see docs/security.md)`,
     );
   }
+}
+
+/** --connect-proxy-*: the image turns the rest on; the token is read from its file once, at start. */
+function connectProxy(v: RawConfig, optional: (name: OptionName) => string | undefined): Pick<Settings, 'connectProxy'> {
+  const image = optional('connect-proxy-image');
+  if (image === undefined) return {};
+  const command = (v['connect-proxy-command'] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  if (command.length === 0)
+    throw new ConfigError(`${where('connect-proxy-command')} is empty: write the proxy's command, e.g. consul connect proxy`);
+  const file = optional('connect-proxy-token-file');
+  const token =
+    file === undefined ? optional('connect-proxy-token') : readSettingFile(file, where('connect-proxy-token-file')).toString('utf8').trim();
+  return { connectProxy: { image, command, ...defined({ consulAddr: optional('connect-proxy-consul-addr'), token }) } };
 }
 
 /** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */

@@ -1,4 +1,4 @@
-import type { ContainerPlan, Registration } from './model/registration.js';
+import type { ContainerPlan, ProxySpec, Registration } from './model/registration.js';
 import { printable } from './model/show.js';
 
 /**
@@ -23,6 +23,7 @@ export function planJson(plans: ContainerPlan[], registrarServiceId?: string, re
     name: plan.containerName,
     ...(plan.skipped ? { skipped: plan.skipped } : {}),
     registrations: plan.registrations,
+    proxies: plan.proxies.map(shownProxy),
     warnings: plan.warnings,
     registratorEntries: registrator?.byContainer.get(plan.containerId) ?? [],
     registratorDifferences: registrator?.differences?.get(plan.containerId) ?? [],
@@ -48,6 +49,12 @@ function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries):
   const lines = [`${plan.containerName} (${plan.containerId.slice(0, 12)})`];
   if (plan.skipped) lines.push(`  skipped: ${plan.skipped}`);
   for (const reg of plan.registrations) lines.push(...formatRegistration(reg));
+  for (const proxy of plan.proxies.map(shownProxy)) {
+    const env = Object.entries(proxy.env).map(([key, value]) => `${key}=${value}`);
+    lines.push(
+      `  proxy container ${proxy.name}: ${proxy.image} ${proxy.cmd.join(' ')}  network container:${plan.containerName}  env ${env.join(' ')}`,
+    );
+  }
   for (const id of registrator?.byContainer.get(plan.containerId) ?? []) {
     lines.push(
       registrator!.replacing
@@ -61,9 +68,25 @@ function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries):
   return lines.map(printable).join('\n');
 }
 
+/** A proxy as plan shows it: its token is never printed (it is the operator's secret, not the plan's). */
+function shownProxy(proxy: ProxySpec): ProxySpec {
+  const env = { ...proxy.env };
+  if (env.CONSUL_HTTP_TOKEN !== undefined) env.CONSUL_HTTP_TOKEN = '(--connect-proxy-token)';
+  return { ...proxy, env };
+}
+
 function formatRegistration(reg: Registration): string[] {
   const tags = reg.Tags.length ? `  tags ${reg.Tags.join(',')}` : '';
-  const lines = [`  ${reg.ID}  name ${reg.Name}  address ${reg.Address}  port ${reg.Port}${tags}`];
+  const kind = reg.Kind ? `  kind ${reg.Kind}` : reg.Connect?.Native ? '  Connect-native' : '';
+  const lines = [`  ${reg.ID}  name ${reg.Name}  address ${reg.Address}  port ${reg.Port}${kind}${tags}`];
+  if (reg.Proxy) {
+    const upstreams = (reg.Proxy.Upstreams ?? []).map(
+      (u) => `${u.DestinationName}${u.Datacenter ? `@${u.Datacenter}` : ''} on 127.0.0.1:${u.LocalBindPort}`,
+    );
+    lines.push(
+      `    sidecar of ${reg.Proxy.DestinationServiceID} (to ${reg.Proxy.LocalServiceAddress}:${reg.Proxy.LocalServicePort})${upstreams.length ? `, upstreams ${upstreams.join(', ')}` : ''}`,
+    );
+  }
   for (const check of reg.Checks) {
     const target = check.HTTP ?? check.TCP ?? check.GRPC ?? (check.AliasService ? `alias of ${check.AliasService}` : `ttl ${check.TTL}`);
     lines.push(

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { describeError } from './errors.js';
 import type { Settings } from './config.js';
 import { AgentWatch } from './consul/agent-watch.js';
 import { CheckScheduler } from './checks/scheduler.js';
@@ -10,6 +11,8 @@ import type { RunContext } from './run-context.js';
 import type { Part } from './part.js';
 import { FullPasses } from './reconcile/full-passes.js';
 import { Reconciler } from './reconcile/reconciler.js';
+import { SidecarProxies } from './reconcile/sidecar-proxies.js';
+import { DockerProxies } from './docker/proxies.js';
 import { healthOf } from './status/health.js';
 import { Metrics } from './status/metrics.js';
 import type { StatusServer } from './status/server.js';
@@ -23,6 +26,7 @@ export class Registrar {
   readonly metrics = new Metrics();
   readonly scheduler: CheckScheduler;
   private readonly reconciler: Reconciler;
+  private readonly sidecars: SidecarProxies;
   private readonly passes: FullPasses;
   private readonly heartbeat: Heartbeat | undefined;
   /** In start order: the agent watch first (it notices a lost agent), the Docker events last (they start the work). */
@@ -54,6 +58,12 @@ export class Registrar {
       },
       log,
     );
+    this.sidecars = new SidecarProxies(
+      new DockerProxies(context.docker, () => context.source.runningIds()),
+      context.model.hostId,
+      log,
+      lookAgain,
+    );
     this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log) : undefined;
     this.reconciler = new Reconciler(
       context.source,
@@ -66,9 +76,9 @@ export class Registrar {
         replaceRegistrator: settings.replaceRegistrator,
       },
       log,
-      { jobs: this.scheduler, metrics: this.metrics },
+      { jobs: this.scheduler, proxies: this.sidecars, metrics: this.metrics },
     );
-    this.passes = new FullPasses(() => this.reconciler.fullSync(), settings.resyncSeconds, this.metrics, log);
+    this.passes = new FullPasses(() => this.fullSync(), settings.resyncSeconds, this.metrics, log);
     const agentWatch = new AgentWatch(
       context.consul,
       context.consulNodeId,
@@ -101,7 +111,16 @@ export class Registrar {
     );
     // The heartbeat registers the registrar's own service before any alias check of it exists; the
     // check runner stops after the scheduler, so that no check starts after it has killed the running ones.
-    this.parts = [agentWatch, ...(this.heartbeat ? [this.heartbeat] : []), status, this.passes, checkRunner, this.scheduler, events];
+    this.parts = [
+      agentWatch,
+      ...(this.heartbeat ? [this.heartbeat] : []),
+      status,
+      this.passes,
+      this.sidecars,
+      checkRunner,
+      this.scheduler,
+      events,
+    ];
   }
 
   /** Starts every part; resolves once stop() has stopped them all. */
@@ -131,6 +150,16 @@ export class Registrar {
     return this.passes.request();
   }
 
+  /** A full pass, after the proxy keeper has seen which apps have proxies (and removed those of stopped apps). */
+  private async fullSync(): ReturnType<Reconciler['fullSync']> {
+    await this.sidecars
+      .repair()
+      .catch((err: unknown) =>
+        this.log.warn({ event: 'proxy-failed', err: describeError(err) }, 'Connect proxies could not be listed; retried at the next pass'),
+      );
+    return this.reconciler.fullSync();
+  }
+
   /**
    * The agent may have lost everything: first the service every --ttl alias check follows (a
    * failure is the refreshes' to report), then a full pass.
@@ -143,6 +172,7 @@ export class Registrar {
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
   private onEvent(id: string, event: ContainerEvent): void {
     this.metrics.inc('registrar_docker_events_total');
+    this.sidecars.onEvent(id, event.action, event.attributes);
     const received = performance.now();
     const seen = startHint(event);
     void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen, network: networkHint(event) }).then(() => {

@@ -4,13 +4,14 @@ import pRetry from 'p-retry';
 import { registrarServiceId, type RegistrarTtl } from './checks/heartbeat.js';
 import { ConfigError, validHostId, type Settings } from './config.js';
 import { UnreachableError } from './config-error.js';
-import { ConsulAgent } from './consul/agent.js';
+import { ConsulAgent, type AgentSelf } from './consul/agent.js';
 import { capabilitiesOf, parseVersion, ttlWorksOn, versionWarning, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
 import { connectDocker } from './docker/client.js';
 import { inspectFacts, runningContainerIds } from './docker/inspect.js';
 import { describeError, isCertificateError } from './errors.js';
 import type { PlanOptions } from './model/plan.js';
+import type { ConnectOptions } from './model/connect.js';
 import type { ContainerSource } from './reconcile/reconciler.js';
 import { TIMINGS } from './timings.js';
 
@@ -129,6 +130,7 @@ export async function connect(
     ...(settings.network ? { network: settings.network } : {}),
     ...(settings.ipFromLabel ? { ipFromLabel: settings.ipFromLabel } : {}),
     ...(ttl ? { registrarServiceId: ttl.serviceId } : {}),
+    connect: connectOptions(settings, self, log),
   };
   return {
     docker,
@@ -140,6 +142,38 @@ export async function connect(
     consulNodeId: self.nodeId,
     ...(ttl ? { ttl } : {}),
   };
+}
+
+/** Connect as the agent has it, and how proxy containers are run and reach the agent (--connect-proxy-*). */
+function connectOptions(settings: Settings, self: AgentSelf, log: Logger): ConnectOptions {
+  const proxy = settings.connectProxy;
+  if (!proxy) return { enabled: self.connect };
+  if (!self.connect) {
+    log.warn(
+      '--connect-proxy-image is set but the Consul agent has Connect disabled: no sidecar is registered or started (enable it with connect { enabled = true })',
+    );
+  }
+  const [agentScheme, agentPort] = self.httpPort > 0 ? (['http', self.httpPort] as const) : (['https', self.httpsPort] as const);
+  if (proxy.consulAddr === undefined && self.clientAddrs.length > 0 && self.clientAddrs.every(isLoopback)) {
+    log.warn(
+      `the Consul agent listens only on ${self.clientAddrs.join(' ')}, which proxy containers cannot reach: start it with -client '127.0.0.1 <the Docker bridge's gateway>' (client_addr), or set --connect-proxy-consul-addr`,
+    );
+  }
+  return {
+    enabled: self.connect,
+    proxy: {
+      image: proxy.image,
+      command: proxy.command,
+      agentScheme,
+      agentPort,
+      ...(proxy.consulAddr ? { consulAddr: proxy.consulAddr } : {}),
+      ...(proxy.token ? { token: proxy.token } : {}),
+    },
+  };
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }
 
 /** What to check for a failed connection: the certificate, the socket's permissions (the image runs as a user of its own), or the address. */

@@ -34,6 +34,11 @@ export const TIMINGS = {
   passContainerDeadlineMs: 30_000,
   /** At stop, Docker gets this long to name the PIDs of running exec checks to kill (well inside the stop deadline). */
   stopKillChecksMs: 1_000,
+  /** A Connect proxy that ran shorter than this before it ended is failing, not killed: its next start waits, */
+  proxyStableMs: 10_000,
+  /** …first this long, doubling with each quick failure up to the maximum (Docker's own restart policy doubles from 100 ms). */
+  proxyRestartFirstMs: 1_000,
+  proxyRestartMaxMs: 60_000,
   /** Graceful stop: exit even if something hangs, inside `docker stop`'s 10 s and the tests' 5 s bound. */
   stopDeadlineMs: 4_500,
 } as const;

@@ -4,6 +4,7 @@ RIG_DIR=${RIG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consul-registrar-rig}
 RIG_CONSUL=$RIG_DIR/consul
 RIG_PROMETHEUS=$RIG_DIR/prometheus # and promtool beside it
 RIG_IMAGE=${RIG_IMAGE:-consul-registrar-test/busybox:4}
+RIG_PROXY_IMAGE=${RIG_PROXY_IMAGE:-consul-registrar-test/consul-proxy:1.8.7}
 mkdir -p "$RIG_DIR"
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds, or fails after SECONDS

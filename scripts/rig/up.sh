@@ -17,3 +17,4 @@ if ! consul_up; then
 fi
 
 "$here/image.sh"
+"$here/proxy-image.sh"

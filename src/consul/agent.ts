@@ -17,6 +17,19 @@ interface AgentServiceJson {
 }
 
 /** The local Consul agent's HTTP API, as far as the registrar uses it. It knows no policy: which services are ours is reconcile/'s. */
+/** What the registrar reads of the agent at start (GET /v1/agent/self). */
+export interface AgentSelf {
+  version: string;
+  address: string;
+  nodeId: string;
+  /** Connect is enabled (DebugConfig.ConnectEnabled). */
+  connect: boolean;
+  /** Where its HTTP API listens (-client), and on which ports (-1: off): where containers may reach it. */
+  clientAddrs: string[];
+  httpPort: number;
+  httpsPort: number;
+}
+
 export class ConsulAgent {
   private readonly client: Consul;
   private readonly http: AgentHttp;
@@ -28,12 +41,23 @@ export class ConsulAgent {
     this.http = new AgentHttp(connection.baseUrl, connection.agent, () => this.tokens.current, connection.timeoutMs);
   }
 
-  async self(): Promise<{ version: string; address: string; nodeId: string }> {
+  async self(): Promise<AgentSelf> {
     const self = (await this.withToken((token) => this.client.agent.self(token ? { token } : {}))) as {
       Config: { Version: string; NodeID: string };
+      DebugConfig?: { ConnectEnabled?: boolean; ClientAddrs?: string[]; HTTPPort?: number; HTTPSPort?: number };
       Member: { Addr: string };
     };
-    return { version: self.Config.Version, address: self.Member.Addr, nodeId: self.Config.NodeID };
+    // DebugConfig is the agent's whole runtime configuration; only what Connect proxies need is read from it.
+    const debug = self.DebugConfig ?? {};
+    return {
+      version: self.Config.Version,
+      address: self.Member.Addr,
+      nodeId: self.Config.NodeID,
+      connect: debug.ConnectEnabled === true,
+      clientAddrs: debug.ClientAddrs ?? [],
+      httpPort: debug.HTTPPort ?? -1,
+      httpsPort: debug.HTTPSPort ?? -1,
+    };
   }
 
   /** A call with the current token; one the agent does not know sends the token file to be read again, and the call once more. */

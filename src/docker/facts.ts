@@ -13,6 +13,7 @@ export function factsFromInspect(info: ContainerInspectInfo, networksOf: Contain
     running: info.State.Running,
     paused: info.State.Paused,
     exitCode: info.State.ExitCode,
+    startedAt: info.State.StartedAt ?? '',
     networkMode: info.HostConfig.NetworkMode ?? 'default',
     networks: networkFacts(networksOf),
     exposedPorts: exposedPorts(info.Config.ExposedPorts),

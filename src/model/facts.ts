@@ -26,6 +26,8 @@ export interface ContainerFacts {
   running: boolean;
   paused: boolean;
   exitCode: number;
+  /** When its current run started (State.StartedAt): a proxy sharing an earlier run's network namespace is stale. */
+  startedAt: string;
   /** 'bridge', 'host', 'none', a network name, or 'container:<id>' */
   networkMode: string;
   /** For 'container:<id>' mode these are the other container's networks. */
@@ -54,4 +56,13 @@ export interface StoppedHint {
   name: string;
   exitCode: number;
   removed: boolean;
+}
+
+/** A Connect proxy container the registrar started (model/connect.ts PROXY_LABELS), as Docker lists it. */
+export interface ProxyFact {
+  id: string;
+  appId: string;
+  sidecarId: string;
+  fingerprint: string;
+  running: boolean;
 }

@@ -1,6 +1,7 @@
 import type { ContainerFacts } from './facts.js';
-import type { CheckJob, ContainerPlan, Registration } from './registration.js';
+import type { CheckJob, ContainerPlan, ProxySpec, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
+import { applyConnect, type ConnectOptions } from './connect.js';
 import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js';
 import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
 import { boundedTags, idProblem } from './limits.js';
@@ -34,6 +35,8 @@ export interface PlanOptions extends AddressOptions {
   namePolicy?: NamePolicy;
   /** A label whose value (an address, or address/prefix) stands for SERVICE_IP (--ip-from-label, Registrator's -useIpFromLabel). */
   ipFromLabel?: string;
+  /** Consul Connect: the agent's support and how proxies are run (SERVICE_CONNECT). */
+  connect?: ConnectOptions;
 }
 
 /** --ip-from-label: the label's address without a prefix length, checked like SERVICE_IP. */
@@ -46,11 +49,13 @@ function ipFromLabel(labels: Record<string, string>, label: string | undefined):
 export function planContainer(facts: ContainerFacts, options: PlanOptions): ContainerPlan {
   const warnings: string[] = [];
   const jobs: CheckJob[] = [];
+  const proxies: ProxySpec[] = [];
   const plan = (registrations: Registration[], skipped?: string): ContainerPlan => ({
     containerId: facts.id,
     containerName: facts.name,
     registrations,
     jobs: registrations.length > 0 && !facts.paused ? jobs : [],
+    proxies: registrations.length > 0 ? proxies : [],
     warnings: [...new Set(warnings)],
     ...(skipped === undefined ? {} : { skipped }),
   });
@@ -81,6 +86,8 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
 
   const several = allPorts.length > 1; // before the cap: lowering --max-services must not rename services
   const registrations: Registration[] = [];
+  const portsInUse = new Set(allPorts.map((p) => p.port)); // sidecars and upstreams must not take one
+  const gateway = gatewayOf(facts, where.network, where.address);
   for (const { port, protocol } of ports) {
     const own = settings.perPort.get(port);
     const s = settingsForPort(settings, port);
@@ -125,19 +132,30 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     }
     if (options.registrarServiceId) checks.push(registrarAliveCheck(id, options.registrarServiceId));
     if (facts.paused) checks.push(pausedCheck(id));
-    registrations.push({
-      ID: id,
-      Name: name,
-      Tags: [...new Set([...boundedTags(splitList(s.get('tags') ?? ''), warnings), ...options.tags])],
-      Address: where.address,
-      Port: port,
-      Meta: {
-        ...userMeta(settingsForPort(metaSettings, port), warnings),
-        [OWNER_META.host]: options.hostId,
-        [OWNER_META.container]: facts.id,
+    const connect = applyConnect({
+      parent: {
+        ID: id,
+        Name: name,
+        Tags: [...new Set([...boundedTags(splitList(s.get('tags') ?? ''), warnings), ...options.tags])],
+        Address: where.address,
+        Port: port,
+        Meta: {
+          ...userMeta(settingsForPort(metaSettings, port), warnings),
+          [OWNER_META.host]: options.hostId,
+          [OWNER_META.container]: facts.id,
+        },
+        Checks: checks,
       },
-      Checks: checks,
+      settings: s,
+      index: proxiesAsked(registrations),
+      taken: portsInUse,
+      gateway,
+      app: { id: facts.id, name: facts.name, startedAt: facts.startedAt, several },
+      options: options.connect,
+      warnings,
     });
+    registrations.push(connect.parent, ...(connect.sidecar ? [connect.sidecar] : []));
+    if (connect.proxy) proxies.push(connect.proxy);
   }
   const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID.toLowerCase() === r.ID.toLowerCase()) !== i);
   if (duplicate) {
@@ -155,6 +173,19 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     );
   }
   return plan(registrations);
+}
+
+/** Sidecars planned so far: the next one's default port follows theirs. */
+function proxiesAsked(registrations: Registration[]): number {
+  return registrations.filter((r) => r.Kind === 'connect-proxy').length;
+}
+
+/** The gateway of the network the address came from, of the address's family: where a container reaches its host. */
+function gatewayOf(facts: ContainerFacts, network: string, address: string): string | undefined {
+  const v6 = address.includes(':');
+  const family = (g: string) => g.includes(':') === v6;
+  const own = facts.networks.find((n) => n.name === network)?.gateways.find(family);
+  return own ?? facts.networks.flatMap((n) => n.gateways).find(family);
 }
 
 interface IdRequest {

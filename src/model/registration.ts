@@ -25,14 +25,32 @@ export interface CheckDefinition {
   DisableRedirects?: boolean;
 }
 
+/** One upstream of a Connect sidecar: a listener on the app's loopback that reaches `DestinationName`. */
+export interface ProxyUpstream {
+  DestinationName: string;
+  LocalBindPort: number;
+  Datacenter?: string;
+}
+
 export interface Registration {
   ID: string;
   Name: string;
+  /** A Connect sidecar (model/connect.ts); absent for an ordinary service. */
+  Kind?: 'connect-proxy';
   Tags: string[];
   Address: string;
   Port: number;
   Meta: Record<string, string>;
   Checks: CheckDefinition[];
+  Proxy?: {
+    DestinationServiceName: string;
+    DestinationServiceID: string;
+    LocalServiceAddress: string;
+    LocalServicePort: number;
+    Upstreams?: ProxyUpstream[];
+  };
+  /** SERVICE_CONNECT=native: the application speaks Connect's mTLS itself. */
+  Connect?: { Native: true };
 }
 
 /**
@@ -57,6 +75,22 @@ export interface CheckJob {
   timeoutMs: number;
 }
 
+/** A proxy container the registrar keeps running for one sidecar registration. */
+export interface ProxySpec {
+  appId: string;
+  /** The sidecar's service ID: which of the app's proxies this is. */
+  sidecarId: string;
+  /** The app's service ID, which `-sidecar-for` names. */
+  serviceId: string;
+  /** Docker name (`<app>-sidecar-proxy`, `-<port>` when the app has several). */
+  name: string;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  /** When the app's current run started: a proxy joined an earlier run's network namespace is stale. */
+  appStartedAt: string;
+}
+
 /** The model's answer for one container: its registrations, or why there are none. */
 export interface ContainerPlan {
   containerId: string;
@@ -64,6 +98,8 @@ export interface ContainerPlan {
   registrations: Registration[];
   /** The checks of those registrations that the registrar runs itself, by check ID. */
   jobs: CheckJob[];
+  /** Connect sidecar proxies the registrar runs for them (--connect-proxy-image). */
+  proxies: ProxySpec[];
   /** Set when the container is deliberately not registered (ignored, not running, no ports...). */
   skipped?: string;
   /** Problems with the container's labels or setup that the operator should fix. */

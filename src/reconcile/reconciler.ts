@@ -8,6 +8,7 @@ import { describeError } from '../errors.js';
 import type { ContainerFacts, StoppedHint } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { CheckJob, Registration } from '../model/registration.js';
+import type { ProxySpec } from '../model/registration.js';
 import { ServiceIdClaims } from './claims.js';
 import { diff } from './diff.js';
 import { withHash } from './hash.js';
@@ -36,6 +37,11 @@ export interface CheckJobs {
 interface LookAhead {
   prefixes: string[];
   services: AgentService[];
+}
+
+/** The Connect proxy keeper (reconcile/sidecar-proxies.ts), told which proxies each app should have now. */
+export interface ProxyKeeper {
+  sync(appId: string, proxies: ProxySpec[]): Promise<void>;
 }
 
 /** What a Docker event already says about a container. */
@@ -108,7 +114,7 @@ export class Reconciler {
     private readonly consul: ServiceAgent,
     private readonly options: ReconcilerOptions,
     private readonly log: Logger,
-    private readonly hooks: { jobs?: CheckJobs; metrics?: Metrics } = {},
+    private readonly hooks: { jobs?: CheckJobs; proxies?: ProxyKeeper; metrics?: Metrics } = {},
   ) {
     this.queue = new KeyedQueue();
     this.passSlots = new Semaphore(options.concurrency);
@@ -223,6 +229,7 @@ export class Reconciler {
       if (this.keepWhileStopped(facts, stopped)) {
         this.countServices(id, owned.length);
         this.hooks.jobs?.sync(id, []);
+        void this.hooks.proxies?.sync(id, []);
         return true;
       }
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
@@ -244,10 +251,17 @@ export class Reconciler {
       // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
       if (desired.length === 0) this.lastWrite.delete(id);
       this.countServices(id, desired.length - refusals.size);
-      const registered = new Set(desired.filter((r) => !refusals.has(r.ID)).flatMap((r) => r.Checks.map((c) => c.CheckID)));
+      const accepted = desired.filter((r) => !refusals.has(r.ID));
+      const registered = new Set(accepted.flatMap((r) => r.Checks.map((c) => c.CheckID)));
       this.hooks.jobs?.sync(
         id,
         (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)),
+      );
+      // A proxy only for a sidecar the agent has: `-sidecar-for` finds its configuration there.
+      const sidecars = new Set(accepted.map((r) => r.ID));
+      void this.hooks.proxies?.sync(
+        id,
+        (plan?.proxies ?? []).filter((proxy) => sidecars.has(proxy.sidecarId)),
       );
       this.hooks.metrics?.inc('registrar_refusals_total', refusals.size);
       for (const refusal of this.refused.fresh(id, [...refusals.values()])) {

@@ -23,6 +23,7 @@ describe('plan-report: formatPlan', () => {
           },
         ],
         jobs: [],
+        proxies: [],
         warnings: [],
       },
     ]);
@@ -61,6 +62,7 @@ describe('plan-report: label text is escaped', () => {
           },
         ],
         jobs: [],
+        proxies: [],
         warnings: ['SERVICE_X "\\u001b" bad\rreturn'],
       },
     ]);
@@ -70,7 +72,7 @@ describe('plan-report: label text is escaped', () => {
   });
 
   it("says which of Registrator's registrations would be replaced, or could be with --replace-registrator", () => {
-    const plan = { containerId: 'c'.repeat(64), containerName: 'web', registrations: [], jobs: [], warnings: [] };
+    const plan = { containerId: 'c'.repeat(64), containerName: 'web', registrations: [], jobs: [], proxies: [], warnings: [] };
     const byContainer = new Map([[plan.containerId, ['3f9a2c81b7d4:web:80']]]);
     expect(formatPlan([plan], undefined, { byContainer, replacing: true })).to.include("replaces Registrator's 3f9a2c81b7d4:web:80");
     expect(formatPlan([plan], undefined, { byContainer, replacing: false })).to.include('with --replace-registrator it would be replaced');
@@ -82,6 +84,7 @@ describe('plan-report: label text is escaped', () => {
       containerName: 'web',
       registrations: [{ ID: 'h1:web:80', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 80, Meta: {}, Checks: [] }],
       jobs: [],
+      proxies: [],
       warnings: ['a \u001b[31mwarning'],
     };
     const parsed = JSON.parse(

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { PROXY_LABELS } from '../model/connect.js';
+import type { ProxyFact } from '../model/facts.js';
+import { describeError } from '../errors.js';
+import type { ProxySpec } from '../model/registration.js';
+import type { Part } from '../part.js';
+import { TIMINGS } from '../timings.js';
+import { KeyedQueue } from './keyed-queue.js';
+
+/** What the sidecar keeper asks of Docker (docker/proxies.ts in production). */
+export interface ProxyEngine {
+  /** This host ID's proxy containers, of one app or all, in every state. */
+  list(hostId: string, appId?: string): Promise<ProxyFact[]>;
+  /** Creates and starts a proxy in its app's network namespace. */
+  run(spec: ProxySpec, labels: Record<string, string>): Promise<void>;
+  /** Removes a proxy container, running or not; one already gone counts as removed. */
+  remove(id: string): Promise<void>;
+  /** IDs of the running containers (the apps whose proxies may stay). */
+  runningIds(): Promise<string[]>;
+}
+
+/** Quick failures of one sidecar's proxy in a row, and when its latest container was started. */
+interface Restarts {
+  appId: string;
+  startedAt: number;
+  failures: number;
+}
+
+/**
+ * Keeps one proxy container running per Connect sidecar (--connect-proxy-image), level-triggered
+ * like the registrations: each sync of an app says which proxies it should have now; what Docker
+ * has is compared with that and the difference made. A proxy that is missing, stopped, started
+ * for an earlier run of its app (it would sit in a dead network namespace) or with other settings
+ * is replaced; one whose app stopped, or that no sidecar asks for, is removed. A proxy that keeps
+ * failing is started again after a growing pause. Proxies are left running when the registrar
+ * stops, as its registrations are.
+ */
+export class SidecarProxies implements Part {
+  private readonly queue = new KeyedQueue();
+  /** Apps that had proxies when Docker was last asked: an app with none, and none wanted, needs no question. */
+  private readonly withProxies = new Set<string>();
+  private readonly restarts = new Map<string, Restarts>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * Proxies Docker said ended (die, destroy): its container list may still call one running just
+   * after the event (seen on dockerd 20.10), and a proxy is never started again, only replaced.
+   */
+  private readonly ended = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly engine: ProxyEngine,
+    private readonly hostId: string,
+    private readonly log: Logger,
+    /** Asks for the app to be synced again (a proxy of it ended, or its restart pause is over). */
+    private readonly lookAgain: (appId: string) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  start(): void {}
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** The reconciler's word after syncing an app: the proxies it should have now. */
+  sync(appId: string, specs: ProxySpec[]): Promise<void> {
+    if (this.stopped || (specs.length === 0 && !this.withProxies.has(appId))) return Promise.resolve();
+    return this.queue.run(appId, () => this.apply(appId, specs));
+  }
+
+  /** A Docker event for a proxy of this registrar: its app is looked at again. */
+  onEvent(proxyId: string, action: string, attributes: Record<string, string>): void {
+    const appId = attributes[PROXY_LABELS.app];
+    if (!appId || attributes[PROXY_LABELS.host] !== this.hostId) return;
+    if (action === 'die' || action === 'destroy') this.ended.add(proxyId);
+    this.lookAgain(appId);
+  }
+
+  /**
+   * Before each full pass: every proxy of this host ID is listed, so the pass knows which apps
+   * have one, and those whose app is not running are removed (the pass does not visit such apps).
+   */
+  async repair(): Promise<void> {
+    const proxies = await this.engine.list(this.hostId);
+    for (const id of this.ended) if (!proxies.some((p) => p.id === id)) this.ended.delete(id); // gone
+    this.withProxies.clear();
+    for (const proxy of proxies) this.withProxies.add(proxy.appId);
+    if (proxies.length === 0) return;
+    const running = new Set(await this.engine.runningIds());
+    const orphans = new Set(proxies.filter((p) => !running.has(p.appId)).map((p) => p.appId));
+    await Promise.all([...orphans].map((appId) => this.sync(appId, [])));
+  }
+
+  private async apply(appId: string, specs: ProxySpec[]): Promise<void> {
+    try {
+      const actual = await this.engine.list(this.hostId, appId);
+      const wanted = new Map(specs.map((spec) => [spec.sidecarId, { spec, fingerprint: fingerprint(spec) }]));
+      for (const proxy of actual) {
+        const want = wanted.get(proxy.sidecarId);
+        if (want && proxy.running && !this.ended.has(proxy.id) && proxy.fingerprint === want.fingerprint) {
+          wanted.delete(proxy.sidecarId);
+          continue;
+        }
+        await this.engine.remove(proxy.id);
+        this.ended.delete(proxy.id);
+        this.log.info(
+          { event: 'proxy-removed', containerId: appId, proxy: proxy.id, sidecar: proxy.sidecarId },
+          `removed proxy ${proxy.id.slice(0, 12)} of ${proxy.sidecarId} (${why(proxy, want?.fingerprint)})`,
+        );
+      }
+      for (const { spec, fingerprint } of wanted.values()) await this.startProxy(spec, fingerprint);
+      if (specs.length > 0) this.withProxies.add(appId);
+      else this.withProxies.delete(appId);
+      for (const [sidecarId, restarts] of this.restarts) {
+        if (restarts.appId === appId && !specs.some((s) => s.sidecarId === sidecarId)) this.restarts.delete(sidecarId);
+      }
+    } catch (err) {
+      this.log.warn(
+        { event: 'proxy-failed', containerId: appId, err: describeError(err) },
+        `container ${appId.slice(0, 12)}: its Connect proxy could not be started or removed (${describeError(err)}); retried at the next pass`,
+      );
+    }
+  }
+
+  private async startProxy(spec: ProxySpec, fingerprint: string): Promise<void> {
+    const wait = this.pauseBefore(spec);
+    if (wait > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.lookAgain(spec.appId);
+      }, wait);
+      this.timers.add(timer);
+      this.log.warn(
+        { event: 'proxy-backoff', containerId: spec.appId, sidecar: spec.sidecarId, waitMs: wait },
+        `the proxy of ${spec.sidecarId} keeps ending within ${TIMINGS.proxyStableMs / 1000} s; started again in ${Math.round(wait / 1000)} s (docker logs of the proxy say why)`,
+      );
+      return;
+    }
+    await this.engine.run(spec, {
+      [PROXY_LABELS.app]: spec.appId,
+      [PROXY_LABELS.host]: this.hostId,
+      [PROXY_LABELS.sidecar]: spec.sidecarId,
+      [PROXY_LABELS.fingerprint]: fingerprint,
+    });
+    this.log.info(
+      { event: 'proxy-started', containerId: spec.appId, sidecar: spec.sidecarId, image: spec.image },
+      `started the Connect proxy of ${spec.sidecarId}`,
+    );
+  }
+
+  /** How long to wait before starting this sidecar's proxy again: none unless the last one failed quickly. */
+  private pauseBefore({ sidecarId, appId }: ProxySpec): number {
+    const now = this.now();
+    const last = this.restarts.get(sidecarId);
+    if (last === undefined || now - last.startedAt >= TIMINGS.proxyStableMs) {
+      this.restarts.set(sidecarId, { appId, startedAt: now, failures: 0 });
+      return 0;
+    }
+    const pause = Math.min(TIMINGS.proxyRestartMaxMs, TIMINGS.proxyRestartFirstMs * 2 ** last.failures);
+    const due = last.startedAt + pause;
+    if (now < due) return due - now;
+    this.restarts.set(sidecarId, { appId, startedAt: now, failures: last.failures + 1 });
+    return 0;
+  }
+}
+
+/** Everything that, changed, needs a new proxy container: what it runs, and which run of its app it joined. */
+function fingerprint(spec: ProxySpec): string {
+  const text = JSON.stringify([spec.image, spec.cmd, Object.entries(spec.env).sort(), spec.appStartedAt]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+function why(proxy: ProxyFact, wanted: string | undefined): string {
+  if (wanted === undefined) return 'no sidecar asks for it';
+  if (proxy.fingerprint !== wanted) return 'its app restarted or its settings changed';
+  return 'it ended';
+}
