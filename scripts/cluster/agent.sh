@@ -2,7 +2,8 @@
 # agent.sh N start|kill: starts host N's Consul server (one of a three-server cluster) when it does
 # not answer, or SIGKILLs it (a crashed agent: no leave, its data dir kept). Serves HTTP on
 # 127.0.0.1:8500 and the host address, and DNS on port 53 of both, so containers resolve *.consul
-# through the host (dockerd --dns). Raft timing at multiplier 1, as Consul advises for tests.
+# through the host (dockerd --dns). Raft timing at multiplier 1, as Consul advises for tests; Connect
+# on (its built-in CA), for the mesh test; proxies in containers reach the agent on the host address.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
@@ -20,7 +21,8 @@ case "$2" in
     for m in $(seq 1 "$CLUSTER_HOSTS"); do [ "$m" = "$n" ] || joins+=(-retry-join "$(host_ip "$m")"); done
     in_host "$n" setsid "$RIG_CONSUL" agent -server -bootstrap-expect "$CLUSTER_HOSTS" -node "$(host_ns "$n")" \
       -bind "$ip" -client "127.0.0.1 $ip" -dns-port 53 -data-dir "$CLUSTER_DIR/host$n/consul" \
-      -pid-file "$pidfile" -hcl 'performance { raft_multiplier = 1 }' -log-level warn "${joins[@]}" \
+      -pid-file "$pidfile" -hcl 'performance { raft_multiplier = 1 }' -hcl 'connect { enabled = true }' \
+      -log-level warn "${joins[@]}" \
       >>"$CLUSTER_DIR/host$n/consul.log" 2>&1 </dev/null &
     wait_for 30 "host $n's consul on $ip:8500" answers || { tail -20 "$CLUSTER_DIR/host$n/consul.log" >&2; exit 1; }
     ;;

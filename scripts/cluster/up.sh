@@ -101,11 +101,13 @@ for n in $hosts; do host_net "$n"; done
 agents=()
 for n in $hosts; do "$here/agent.sh" "$n" start & agents+=($!); done
 for n in $hosts; do host_dockerd "$n"; done
+"$here/../rig/proxy-image.sh" # in the root daemon, then loaded into each host's
 "$here/../../deploy/offline/build.sh" "$REGISTRAR_IMAGE" >&2
 for n in $hosts; do
   wait_for 60 "host $n's dockerd (log: $CLUSTER_DIR/host$n/dockerd.log)" host_docker "$n" info
   image_on "$n" "$RIG_IMAGE"
   image_on "$n" "$REGISTRAR_IMAGE"
+  image_on "$n" "$RIG_PROXY_IMAGE"
   lan_network "$n"
 done
 for pid in "${agents[@]}"; do wait "$pid"; done

@@ -43,8 +43,9 @@ export class DockerProxies {
     try {
       container = await this.create(spec, body);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-      await this.pull(spec.image); // an image not on this host yet, as `docker run` would
+      // An image not on this host yet is pulled, as `docker run` would (a 404 may also be a vanished app).
+      if (!/no such image/i.test(String((err as Error).message))) throw err;
+      await this.pull(spec.image);
       container = await this.create(spec, body);
     }
     await container.start();

@@ -200,6 +200,8 @@ export function applyConnect(r: ConnectRequest): { parent: Registration; sidecar
   r.taken.add(port);
   const sidecar = sidecarRegistration({ parent, port, settings: r.settings, containerPorts: [...r.taken], warnings });
   if (!sidecar) return { parent };
+  // Every proxy of the container shares its loopback: the next sidecar's listeners must not take these.
+  for (const upstream of sidecar.Proxy?.Upstreams ?? []) r.taken.add(upstream.LocalBindPort);
   const proxy = r.options.proxy && proxySpec(r, sidecar, r.options.proxy);
   return { parent, sidecar, ...(proxy ? { proxy } : {}) };
 }

@@ -17,6 +17,7 @@ const SERVICE = (name: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 const HTTPD = ['httpd', '-f', '-p', '8080', '-h', '/www'];
+const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul-proxy:1.8.7';
 /** An HTTP request to ADDRESS:8080 from the client container on C, with busybox nc. */
 const GET_HEALTH = (address: string) => ['sh', '-c', `printf 'GET /health HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${address} 8080`];
 
@@ -29,7 +30,11 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
   const container = await host.docker.createContainer({
     name: 'consul-registrar',
     Image: REGISTRAR_IMAGE,
-    Env: ['REGISTRAR_ENABLE_SCRIPT_CHECKS=true', `REGISTRAR_SCRIPT_EXECUTOR=${nsenter ? 'nsenter' : 'docker'}`],
+    Env: [
+      'REGISTRAR_ENABLE_SCRIPT_CHECKS=true',
+      `REGISTRAR_SCRIPT_EXECUTOR=${nsenter ? 'nsenter' : 'docker'}`,
+      `REGISTRAR_CONNECT_PROXY_IMAGE=${PROXY_IMAGE}`,
+    ],
     // The image's own HEALTHCHECK (GET /healthz), probed every second instead of every 30 s.
     Healthcheck: { Interval: 1_000_000_000 },
     HostConfig: {
@@ -210,6 +215,34 @@ describe('three hosts on one LAN, the registrar as a container on each (scripts/
       }
     });
   }
+
+  it("connects a client on C to A's service through the Connect proxies each host's registrar started", async () => {
+    await A.run('meshweb', HTTPD, SERVICE('meshweb', { SERVICE_CONNECT: 'sidecar' }));
+    await C.run('meshclient', HTTPD, SERVICE('meshclient', { SERVICE_CONNECT: 'sidecar', SERVICE_CONNECT_UPSTREAMS: 'meshweb:9191' }));
+    const address = await A.address('meshweb', 'bridge');
+    const t0 = Date.now();
+    // The app's sidecar, as the mesh finds it: A's container address, the sidecar port.
+    await waitFor(
+      "meshweb's sidecar in the catalog at A's container address",
+      async () => {
+        const entries = (await C.consul('/health/connect/meshweb?passing=true')) as { Service: { Address: string; Port: number } }[];
+        return entries.length === 1 && entries[0]!.Service.Address === address && entries[0]!.Service.Port === 21000;
+      },
+      30_000,
+      200,
+    );
+    // The upstream listener on the client's loopback; the request side stays open (the proxy closes on half-close).
+    const request = ['sh', '-c', "(printf 'GET /health HTTP/1.0\\r\\n\\r\\n'; sleep 1) | nc 127.0.0.1 9191"];
+    await waitFor(
+      'meshweb through the mesh from C',
+      async () => (await C.exec('meshclient', request)).output.includes('200 OK'),
+      30_000,
+      250,
+    );
+    figure(`C → A through Connect (mTLS): answering ${Date.now() - t0} ms after both containers started`);
+    const proxies = await C.docker.listContainers({ filters: { label: ['consul-registrar.sidecar-for'] } });
+    expect(proxies.map((p) => p.Names[0])).to.include('/meshclient-sidecar-proxy');
+  });
 
   it("takes B's services out of healthy answers elsewhere while B's agent is down, and back when it returns", async function () {
     this.timeout(180_000);
