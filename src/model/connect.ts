@@ -10,6 +10,8 @@ import { shown } from './show.js';
 
 /** Where sidecars listen unless SERVICE_CONNECT_PORT says otherwise (Consul's own first sidecar port). */
 export const DEFAULT_SIDECAR_PORT = 21000;
+/** Sidecars one container may have: each may be a proxy container the registrar starts on the host. */
+export const MAX_SIDECARS = 8;
 /** Upstreams one sidecar may have: each is a listener in the proxy and a watch on the agent. */
 export const MAX_UPSTREAMS = 32;
 const SIDECAR_SUFFIX = '-sidecar-proxy';
@@ -195,6 +197,12 @@ export function applyConnect(r: ConnectRequest): { parent: Registration; sidecar
     return { parent };
   }
   if (mode === 'native') return { parent: { ...parent, Connect: { Native: true } } };
+  if (r.index >= MAX_SIDECARS) {
+    warnings.push(
+      `port ${parent.Port}: the container already has ${MAX_SIDECARS} sidecars, the most one container may have; registered without one (ask for sidecars on the ports that serve the mesh)`,
+    );
+    return { parent };
+  }
   const port = sidecarPort(r.settings, r.index, parent.Port, r.taken, warnings);
   if (port === undefined) return { parent };
   r.taken.add(port);
