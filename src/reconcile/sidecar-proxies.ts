@@ -25,6 +25,8 @@ interface Restarts {
   appId: string;
   startedAt: number;
   failures: number;
+  /** It ended quickly and its next start waits: the time since startedAt is no longer how long it ran. */
+  waiting?: boolean;
 }
 
 /**
@@ -156,13 +158,16 @@ export class SidecarProxies implements Part {
   private pauseBefore({ sidecarId, appId }: ProxySpec): number {
     const now = this.now();
     const last = this.restarts.get(sidecarId);
-    if (last === undefined || now - last.startedAt >= TIMINGS.proxyStableMs) {
+    if (last === undefined || (!last.waiting && now - last.startedAt >= TIMINGS.proxyStableMs)) {
       this.restarts.set(sidecarId, { appId, startedAt: now, failures: 0 });
       return 0;
     }
     const pause = Math.min(TIMINGS.proxyRestartMaxMs, TIMINGS.proxyRestartFirstMs * 2 ** last.failures);
     const due = last.startedAt + pause;
-    if (now < due) return due - now;
+    if (now < due) {
+      last.waiting = true;
+      return due - now;
+    }
     this.restarts.set(sidecarId, { appId, startedAt: now, failures: last.failures + 1 });
     return 0;
   }

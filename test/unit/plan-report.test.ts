@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { formatPlan, planJson } from '../../src/plan-report.js';
+import type { ContainerPlan, ProxySpec, Registration } from '../../src/model/registration.js';
 
 describe('plan-report: formatPlan', () => {
   it('names each check by what it probes: an address, a TTL, or the service an alias follows', () => {
@@ -94,5 +95,92 @@ describe('plan-report: label text is escaped', () => {
     };
     expect(parsed.containers[0]).to.deep.include({ name: 'web', warnings: ['a \u001b[31mwarning'], registratorEntries: ['r:web:80'] });
     expect(parsed.containers[0]!.registrations[0]!.ID).to.equal('h1:web:80');
+  });
+});
+
+describe('plan-report: Connect', () => {
+  const SECRET = 'b2f1c6e4-proxy-token';
+  const connectPlan = (): ContainerPlan => ({
+    containerId: '0123456789abcdef',
+    containerName: 'web',
+    registrations: [
+      { ID: 'h1:web:80', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 80, Meta: {}, Checks: [] },
+      {
+        ID: 'h1:web:80-sidecar-proxy',
+        Name: 'web-sidecar-proxy',
+        Kind: 'connect-proxy',
+        Tags: [],
+        Address: '10.99.1.5',
+        Port: 21000,
+        Meta: {},
+        Proxy: {
+          DestinationServiceName: 'web',
+          DestinationServiceID: 'h1:web:80',
+          LocalServiceAddress: '127.0.0.1',
+          LocalServicePort: 80,
+          Upstreams: [
+            { DestinationName: 'db', LocalBindPort: 5432 },
+            { DestinationName: 'cache', LocalBindPort: 6379, Datacenter: 'dc2' },
+          ],
+        },
+        Checks: [
+          { CheckID: 'service:h1:web:80-sidecar-proxy:tcp', Name: 'sidecar', TCP: '10.99.1.5:21000', Interval: '10s', Timeout: '2s' },
+          { CheckID: 'service:h1:web:80-sidecar-proxy:alias', Name: 'follows', AliasService: 'h1:web:80' },
+        ],
+      },
+      { ID: 'h1:web:81', Name: 'web-mtls', Tags: ['t'], Address: '10.99.1.5', Port: 81, Meta: {}, Checks: [], Connect: { Native: true } },
+    ],
+    jobs: [],
+    proxies: [
+      {
+        appId: '0123456789abcdef',
+        sidecarId: 'h1:web:80-sidecar-proxy',
+        serviceId: 'h1:web:80',
+        name: 'web-sidecar-proxy',
+        image: 'hashicorp/consul:1.20',
+        cmd: ['consul', 'connect', 'proxy', '-sidecar-for', 'h1:web:80'],
+        env: { CONSUL_HTTP_ADDR: 'http://10.99.1.1:8500', CONSUL_HTTP_TOKEN: SECRET },
+        appStartedAt: '2026-11-27T17:17:47.328654356Z',
+      },
+    ],
+    warnings: [],
+  });
+
+  it('shows the sidecar with what it fronts and its upstreams, a Connect-native service, and the proxy container without its token', () => {
+    const text = formatPlan([connectPlan()]);
+    expect(text.split('\n')).to.deep.equal([
+      'web (0123456789ab)',
+      '  h1:web:80  name web  address 10.99.1.5  port 80',
+      '  h1:web:80-sidecar-proxy  name web-sidecar-proxy  address 10.99.1.5  port 21000  kind connect-proxy',
+      '    sidecar of h1:web:80 (to 127.0.0.1:80), upstreams db on 127.0.0.1:5432, cache@dc2 on 127.0.0.1:6379',
+      '    check service:h1:web:80-sidecar-proxy:tcp: 10.99.1.5:21000 every 10s',
+      '    check service:h1:web:80-sidecar-proxy:alias: alias of h1:web:80',
+      '  h1:web:81  name web-mtls  address 10.99.1.5  port 81  Connect-native  tags t',
+      '  proxy container web-sidecar-proxy: hashicorp/consul:1.20 consul connect proxy -sidecar-for h1:web:80' +
+        '  network container:web  env CONSUL_HTTP_ADDR=http://10.99.1.1:8500 CONSUL_HTTP_TOKEN=(--connect-proxy-token)',
+    ]);
+    expect(text).to.not.include(SECRET);
+  });
+
+  it('shows a sidecar without upstreams, and a proxy without a token, as they are', () => {
+    const plan = connectPlan();
+    delete plan.registrations[1]!.Proxy!.Upstreams;
+    plan.proxies[0]!.env = { CONSUL_HTTP_ADDR: 'http://10.99.1.1:8500' };
+    const lines = formatPlan([plan]).split('\n');
+    expect(lines).to.include('    sidecar of h1:web:80 (to 127.0.0.1:80)');
+    expect(lines.at(-1)).to.match(/env CONSUL_HTTP_ADDR=http:\/\/10\.99\.1\.1:8500$/);
+  });
+
+  it('--json gives the sidecar registration as sent to Consul and the proxy container with its token replaced', () => {
+    const plan = connectPlan();
+    const json = planJson([plan]);
+    expect(json).to.not.include(SECRET);
+    const parsed = JSON.parse(json) as { containers: { registrations: Registration[]; proxies: ProxySpec[] }[] };
+    const container = parsed.containers[0]!;
+    expect(container.registrations).to.deep.equal(plan.registrations);
+    expect(container.proxies).to.deep.equal([
+      { ...plan.proxies[0], env: { CONSUL_HTTP_ADDR: 'http://10.99.1.1:8500', CONSUL_HTTP_TOKEN: '(--connect-proxy-token)' } },
+    ]);
+    expect(plan.proxies[0]!.env.CONSUL_HTTP_TOKEN, 'the plan itself keeps the token').to.equal(SECRET);
   });
 });
