@@ -28,8 +28,13 @@ export const TIMINGS = {
   checkIntervalMaxMs: 86_400_000,
   /** A script check without SERVICE_CHECK_TIMEOUT: Consul's default check timeout, at most the interval. */
   scriptTimeoutMs: 10_000,
-  /** A network connect event's own sync waits this long: Docker sends one before every start, whose sync makes it unneeded. */
-  networkEventSettleMs: 100,
+  /**
+   * A network connect event's own sync waits this long: Docker sends one before every start, whose
+   * sync makes it unneeded, and the start event can follow it by more than 100 ms under load (seen
+   * here: the connect's sync then registered first, with two extra requests). Only a `docker network
+   * connect` to a running container waits this long for its new address.
+   */
+  networkEventSettleMs: 1_000,
   /** A full pass waits this long for one container: three request deadlines, then it goes on without it. */
   passContainerDeadlineMs: 30_000,
   /** At stop, Docker gets this long to name the PIDs of running exec checks to kill (well inside the stop deadline). */

@@ -105,6 +105,8 @@ export class Reconciler {
   private readonly lastWrite = new Map<string, number>();
   /** When each container's latest sync started (performance.now()); pruned by full passes. */
   private readonly syncStarted = new Map<string, number>();
+  /** Containers whose latest event said they stopped (die, destroy): a network disconnect then changes nothing. */
+  private readonly stopped = new Set<string>();
   /** Services each container has on the agent after its last sync, and their sum. */
   private readonly ownedCounts = new Map<string, number>();
   private ownedTotal = 0;
@@ -126,7 +128,10 @@ export class Reconciler {
     // sync is skipped when it cannot change anything (level-triggered: a sync that starts after an
     // event sees its effect). A disconnect cannot give services to a container that owns none; a
     // connect waits a moment, and is dropped if a sync has started since it arrived.
-    if (event.network === 'disconnect' && !this.ownedCounts.has(id)) return;
+    if (event.stopped) this.stopped.add(id);
+    else if (event.seen) this.stopped.delete(id);
+    // Docker sends a disconnect after every die: the die's own sync already wants nothing for the container.
+    if (event.network === 'disconnect' && (!this.ownedCounts.has(id) || this.stopped.has(id))) return;
     if (event.network === 'connect') {
       const received = performance.now();
       await new Promise((resolve) => setTimeout(resolve, TIMINGS.networkEventSettleMs));
@@ -156,6 +161,7 @@ export class Reconciler {
     }
     const ids = new Set([...running, ...ownedByContainer.keys()]);
     for (const id of this.syncStarted.keys()) if (!ids.has(id)) this.syncStarted.delete(id); // gone containers
+    for (const id of this.stopped) if (!ids.has(id)) this.stopped.delete(id);
     let failed = 0;
     let late = 0;
     const deadlineMs = this.options.containerDeadlineMs ?? TIMINGS.passContainerDeadlineMs;
