@@ -32,6 +32,7 @@ export class Registrar {
   /** In start order: the agent watch first (it notices a lost agent), the Docker events last (they start the work). */
   private readonly parts: Part[];
   private ended!: () => void;
+  private readonly engine: RunContext['engine'];
   private readonly stopped = new Promise<void>((resolve) => (this.ended = resolve));
 
   constructor(
@@ -41,6 +42,7 @@ export class Registrar {
     /** Started by the CLI before Docker and Consul were reached; the registrar's sources from now on. */
     status: StatusServer,
   ) {
+    this.engine = context.engine;
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
     const checkRunner = new CheckRunner(
       settings.scriptExecutor,
@@ -105,7 +107,7 @@ export class Registrar {
       {
         onContainer: (id, event) => this.onEvent(id, event),
         onConnected: () => void this.passes.request(),
-        auditEveryMs: settings.eventsAuditSeconds * 1000,
+        auditEveryMs: context.engine === 'podman' ? 0 : settings.eventsAuditSeconds * 1000,
       },
       log,
     );
@@ -128,6 +130,11 @@ export class Registrar {
     if (this.settings.scriptChecks && this.settings.scriptExecutor === 'nsenter') {
       this.log.warn(
         "--script-executor nsenter: script checks run as the container's user without its seccomp and LSM profile; use it only where container authors are trusted (docs/security.md)",
+      );
+    }
+    if (this.engine === 'podman' && this.settings.eventsAuditSeconds > 0) {
+      this.log.info(
+        "Podman: --events-audit is off, as Podman's event log answers no closed window in the past (docs/podman.md); the full pass every --resync repairs what the stream misses",
       );
     }
     for (const part of this.parts) await part.start();

@@ -8,6 +8,7 @@ import { ConsulAgent, type AgentSelf } from './consul/agent.js';
 import { capabilitiesOf, parseVersion, ttlWorksOn, versionWarning, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
 import { connectDocker } from './docker/client.js';
+import { engineOf, isRootless, type Engine, type EngineInfo } from './docker/engine.js';
 import { inspectFacts, runningContainerIds } from './docker/inspect.js';
 import { describeError, isCertificateError } from './errors.js';
 import type { PlanOptions } from './model/plan.js';
@@ -32,6 +33,8 @@ export interface RunContext {
   /** How the model turns this host's containers into services. */
   model: PlanOptions;
   capabilities: Capabilities;
+  /** dockerd or Podman (docs/podman.md: what differs). */
+  engine: Engine;
   /** The agent's node ID at start, to notice a restarted agent that lost its state. */
   consulNodeId: string;
   /** --ttl, when it is on (the one place that decides it): the registrar's own service and its timings. */
@@ -82,9 +85,9 @@ export async function connect(
         });
   const [info, self] = await Promise.all([
     retry('Docker', `check --docker-host / DOCKER_HOST = ${settings.docker.host}`, 'check DOCKER_CERT_PATH (ca.pem)', async () => {
-      const info = (await docker.info()) as { Name: string };
+      const [info, version] = await Promise.all([docker.info() as Promise<EngineInfo>, docker.version()]);
       reached.docker = true;
-      return info;
+      return { ...info, engine: engineOf(version), rootless: isRootless(info) };
     }),
     retry(
       'Consul',
@@ -99,6 +102,11 @@ export async function connect(
   ]);
   const version = parseVersion(self.version);
   if (!version) throw new Error(`cannot read the Consul agent's version "${self.version}"`);
+  if (info.rootless) {
+    log.warn(
+      `rootless ${info.engine === 'podman' ? 'Podman' : 'Docker'}: its container networks are not reachable from other hosts, so only host-network containers are registered (docs/podman.md)`,
+    );
+  }
   const warning = versionWarning(version);
   if (warning) log.warn(warning);
   const hostId = settings.hostId ?? info.Name;
@@ -125,6 +133,7 @@ export async function connect(
     maxServices: settings.maxServices,
     anyServiceIp: settings.anyServiceIp,
     httpMethods: settings.httpMethods,
+    ...(info.rootless ? { rootless: true } : {}),
     metaFromEnv: settings.metaFromEnv,
     ...(settings.namePolicy ? { namePolicy: settings.namePolicy } : {}),
     ...(settings.network ? { network: settings.network } : {}),
@@ -139,6 +148,7 @@ export async function connect(
     source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
     model,
     capabilities: capabilitiesOf(version),
+    engine: info.engine,
     consulNodeId: self.nodeId,
     ...(ttl ? { ttl } : {}),
   };

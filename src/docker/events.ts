@@ -38,15 +38,21 @@ export interface WatchOptions {
 
 // Events after which a container's services may differ. exec_*, attach, top... are left out, and
 // so are kill and stop: kill precedes die (and inspecting then waits for the teardown), stop follows it.
-const EVENTS = ['start', 'die', 'destroy', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
+// Podman's compat API matches the filter against its own names (`died`, `remove`; measured on 4.3.1,
+// docs/podman.md) though it sends `die` and `remove`: both engines' names are asked for, and dockerd
+// takes names it does not know.
+const EVENTS = ['start', 'die', 'died', 'destroy', 'remove', 'rename', 'pause', 'unpause', 'health_status', 'connect', 'disconnect'];
 const FILTERS = { type: ['container', 'network'], event: EVENTS };
+/** Podman reports a removal as `remove` where dockerd says `destroy`. */
+const REMOVED = new Set(['destroy', 'remove']);
 
 const defaultBackoff = (attempt: number) => Math.min(TIMINGS.eventReconnectMaxMs, TIMINGS.eventReconnectFirstMs * 2 ** (attempt - 1));
 
 /** What a die or destroy event already says, so that Docker need not be asked (it may still be tearing down). */
 export function stoppedHint(id: string, event: ContainerEvent): StoppedHint | undefined {
-  if (event.action !== 'die' && event.action !== 'destroy') return undefined;
-  return { name: event.attributes.name ?? id, exitCode: Number(event.attributes.exitCode ?? 0), removed: event.action === 'destroy' };
+  const removed = REMOVED.has(event.action);
+  if (event.action !== 'die' && !removed) return undefined;
+  return { name: event.attributes.name ?? id, exitCode: Number(event.attributes.exitCode ?? 0), removed };
 }
 
 /**
@@ -194,7 +200,8 @@ export class DockerEventWatcher implements Part {
   private dispatch(event: DockerEvent): void {
     if (this.options.auditEveryMs > 0) this.audit.record(event, this.now());
     const attributes = event.Actor?.Attributes ?? {};
-    const id = event.Type === 'network' ? attributes.container : event.Actor?.ID;
+    // dockerd names the container of a network event in its attributes; Podman makes it the actor.
+    const id = event.Type === 'network' ? (attributes.container ?? event.Actor?.ID) : event.Actor?.ID;
     if (id) this.options.onContainer(id, { action: event.Action ?? '', attributes: event.Type === 'network' ? {} : attributes });
   }
 

@@ -30,7 +30,8 @@ const DOCKER_DEFAULT_HEALTH_INTERVAL_MS = 30_000;
 function healthFact(info: ContainerInspectInfo): { health?: HealthFact } {
   const state = info.State.Health;
   const test = info.Config.Healthcheck?.Test ?? [];
-  if (!state || test[0] === 'NONE') return {};
+  // Podman's inspect has a State.Health (status "") for every container: only a configured test counts.
+  if (!state || test.length === 0 || test[0] === 'NONE') return {};
   const interval = info.Config.Healthcheck?.Interval;
   return {
     health: {

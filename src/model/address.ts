@@ -11,6 +11,11 @@ export interface AddressOptions {
   ipFamily?: IpFamily;
   /** --allow-any-service-ip: SERVICE_IP may name an address outside the container's own networks. */
   anyServiceIp?: boolean;
+  /**
+   * A rootless engine (rootless Podman or Docker): its containers' networks live in a user
+   * namespace no other host reaches, so only host-network containers have a routable address.
+   */
+  rootless?: boolean;
 }
 
 export type IpFamily = 'ipv4' | 'ipv6';
@@ -31,6 +36,11 @@ export function chooseAddress(
   options: AddressOptions,
   warnings: string[],
 ): AddressChoice {
+  if (options.rootless && facts.networkMode !== 'host') {
+    return {
+      skip: "a rootless engine's container networks are not reachable from other hosts: run it with --network host, or on a rootful engine",
+    };
+  }
   if (serviceIp !== undefined) {
     const ip = serviceIp.trim();
     const refusal = isIP(ip) === 0 ? 'is not an IP address' : serviceIpRefusal(ip, facts, options);

@@ -78,7 +78,7 @@ export class SidecarProxies implements Part {
   onEvent(proxyId: string, action: string, attributes: Record<string, string>): void {
     const appId = attributes[PROXY_LABELS.app];
     if (!appId || attributes[PROXY_LABELS.host] !== this.hostId) return;
-    if (action === 'die' || action === 'destroy') this.ended.add(proxyId);
+    if (action === 'die' || action === 'destroy' || action === 'remove') this.ended.add(proxyId); // remove: Podman's destroy
     this.lookAgain(appId);
   }
 
