@@ -13,6 +13,7 @@ import { FullPasses } from './reconcile/full-passes.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { SidecarProxies } from './reconcile/sidecar-proxies.js';
 import { DockerProxies } from './docker/proxies.js';
+import { runPodmanHealthcheck } from './docker/podman-health.js';
 import { healthOf } from './status/health.js';
 import { Metrics } from './status/metrics.js';
 import type { StatusServer } from './status/server.js';
@@ -50,6 +51,7 @@ export class Registrar {
       (id) => context.source.inspect(id),
       fallbackReporter(log),
       noShellReporter(log),
+      context.engine === 'podman' ? (id) => runPodmanHealthcheck(context.docker, id) : undefined,
     );
     this.scheduler = new CheckScheduler(
       checkRunner.run,

@@ -32,6 +32,8 @@ export class CheckRunner implements Part {
     private readonly onFallback: (job: CheckJob, why: string) => void = () => undefined,
     /** Told once per container whose shell-syntax check found no /bin/sh. */
     private readonly onNoShell: (job: CheckJob, why: string) => void = () => undefined,
+    /** Podman: runs a HEALTHCHECK that the engine has not run lately (see healthOf). */
+    private readonly runHealthcheck?: (containerId: string) => Promise<void>,
   ) {
     this.viaDocker = new DockerExecExecutor(docker);
     this.viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
@@ -41,7 +43,7 @@ export class CheckRunner implements Part {
     if (this.stopped)
       return { outcome: Promise.resolve({ status: 'critical', output: 'the registrar is stopping' }), finished: Promise.resolve() };
     if (job.kind === 'docker-health') {
-      const outcome = this.inspect(job.containerId).then(healthOutcome);
+      const outcome = this.healthOf(job.containerId).then(healthOutcome);
       return {
         outcome,
         finished: outcome.then(
@@ -53,6 +55,18 @@ export class CheckRunner implements Part {
     const running = this.runScript(job);
     return job.shell ? { ...running, outcome: running.outcome.then((o) => this.explainNoShell(job, o)) } : running;
   };
+
+  /**
+   * The container's facts with its latest health result. On Podman, a HEALTHCHECK whose last probe
+   * is more than an interval old (or that never ran) is run first: a host without systemd has no
+   * one else to run it, and with systemd the engine's own probe is recent, so nothing is added.
+   */
+  private async healthOf(containerId: string): Promise<ContainerFacts | undefined> {
+    const facts = await this.inspect(containerId);
+    if (!this.runHealthcheck || !facts?.health || !healthProbeOverdue(facts, Date.now())) return facts;
+    await this.runHealthcheck(containerId).catch(() => undefined); // the inspect below says what is known
+    return this.inspect(containerId);
+  }
 
   private runScript(job: CheckJob): Running {
     const entry = this.viaNsenter?.prepare(job);
@@ -117,6 +131,13 @@ function oncePerReason(tell: (job: CheckJob, why: string) => void): (job: CheckJ
     said.set(job.containerId, why);
     tell(job, why);
   };
+}
+
+/** No probe within the health interval (plus a second's slack) since the last one, or since the start. */
+export function healthProbeOverdue(facts: ContainerFacts, now: number): boolean {
+  const health = facts.health!;
+  const last = health.lastProbeAt ?? Date.parse(facts.startedAt);
+  return !(now - last <= health.intervalMs + 1_000);
 }
 
 export function healthOutcome(facts: ContainerFacts | undefined): Outcome {

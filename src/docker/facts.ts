@@ -33,11 +33,14 @@ function healthFact(info: ContainerInspectInfo): { health?: HealthFact } {
   // Podman's inspect has a State.Health (status "") for every container: only a configured test counts.
   if (!state || test.length === 0 || test[0] === 'NONE') return {};
   const interval = info.Config.Healthcheck?.Interval;
+  const last = state.Log?.at(-1);
+  const lastProbeAt = Date.parse(last?.End ?? '');
   return {
     health: {
       status: state.Status,
-      output: state.Log?.at(-1)?.Output ?? '',
+      output: last?.Output ?? '',
       intervalMs: interval ? interval / 1_000_000 : DOCKER_DEFAULT_HEALTH_INTERVAL_MS,
+      ...(Number.isFinite(lastProbeAt) ? { lastProbeAt } : {}),
     },
   };
 }

@@ -48,6 +48,8 @@ export interface HealthFact {
   status: string;
   /** The output of the engine's last probe. */
   output: string;
+  /** When the last probe ended (ms since the epoch); absent before the first. */
+  lastProbeAt?: number;
   intervalMs: number;
 }
 

@@ -213,7 +213,8 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
       cmd: ['sleep', '600'],
       expose: ['80'],
       labels: { SERVICE_NAME: name },
-      healthcheck: { Test: ['CMD', 'sh', '-c', 'echo probe; test -f /tmp/ok'], Interval: 1 * SECOND, Timeout: 1 * SECOND, Retries: 1 },
+      // CMD-SHELL: Podman 4.3's compat API splits a CMD form's arguments at spaces (`sh -c 'echo probe; …'` became `sh -c echo probe; …`).
+      healthcheck: { Test: ['CMD-SHELL', 'echo probe; test -f /tmp/ok'], Interval: 1 * SECOND, Timeout: 1 * SECOND, Retries: 1 },
     });
     const id = `${hostId}:${name}:80`;
     const health = async () => (await checksOf(id)).find((c) => c.CheckID === `service:${id}:docker-health`);

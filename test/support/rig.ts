@@ -1,15 +1,27 @@
 // Helpers for tests against the real dockerd and Consul agent that scripts/rig/up.sh starts.
 // Everything a test creates carries the label below and is removed by cleanup().
+// RIG_ENGINE=podman runs the same tests against Podman's Docker-compatible API service that
+// scripts/rig/podman.sh starts: the tests' client and every registrar they start use its socket.
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 
 export const TEST_LABEL = 'consul-registrar-test';
 export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:4';
 export const CONSUL = 'http://127.0.0.1:8500/v1';
-export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+export const ENGINE: 'docker' | 'podman' = process.env.RIG_ENGINE === 'podman' ? 'podman' : 'docker';
+const rigDir = process.env.RIG_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consul-registrar-rig');
+export const ENGINE_SOCKET =
+  ENGINE === 'podman' ? (process.env.RIG_PODMAN_SOCKET ?? join(rigDir, 'podman', 'podman.sock')) : '/var/run/docker.sock';
+// Registrars started by the tests (and the docker CLI the helpers run) read DOCKER_HOST.
+if (ENGINE === 'podman') process.env.DOCKER_HOST = `unix://${ENGINE_SOCKET}`;
+export const docker = new Docker({ socketPath: ENGINE_SOCKET });
+/** The network a container on the default bridge is reported on: Docker's `bridge`, Podman's `podman`. */
+export const DEFAULT_NETWORK = ENGINE === 'podman' ? 'podman' : 'bridge';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -20,7 +32,8 @@ export async function requireRig(): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`dockerd is not reachable on /var/run/docker.sock (${(err as Error).message}); run scripts/rig/up.sh`, { cause: err });
+    const [what, fix] = ENGINE === 'podman' ? ["Podman's API service", 'scripts/rig/podman.sh start'] : ['dockerd', 'scripts/rig/up.sh'];
+    throw new Error(`${what} is not reachable on ${ENGINE_SOCKET} (${(err as Error).message}); run ${fix}`, { cause: err });
   }
   const res = await fetch(`${CONSUL}/status/leader`).catch((err: Error) => err);
   if (res instanceof Error || !res.ok) throw new Error('Consul is not reachable on 127.0.0.1:8500; run scripts/rig/up.sh');
@@ -74,7 +87,7 @@ export function noShellImage(): string {
   return image;
 }
 
-export async function containerIp(name: string, network = 'bridge'): Promise<string> {
+export async function containerIp(name: string, network = DEFAULT_NETWORK): Promise<string> {
   const info = await docker.getContainer(name).inspect();
   return info.NetworkSettings.Networks[network]!.IPAddress;
 }
