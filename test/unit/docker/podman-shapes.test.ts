@@ -108,13 +108,7 @@ describe('docker: what Podman sends', () => {
     expect(bridged)
       .to.have.property('skip')
       .that.matches(/rootless/);
-    const host = chooseAddress(
-      facts('host-mode'),
-      undefined,
-      undefined,
-      { rootless: true, hostIp: '192.168.1.10' },
-      warnings,
-    );
+    const host = chooseAddress(facts('host-mode'), undefined, undefined, { rootless: true, hostIp: '192.168.1.10' }, warnings);
     expect(host).to.deep.equal({ address: '192.168.1.10', network: 'host' });
   });
 });
