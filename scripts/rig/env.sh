@@ -20,3 +20,15 @@ pid_of() { # pid_of PIDFILE COMMAND-NAME: the live pid a pid file names, only if
   pid=$(cat "$1" 2>/dev/null) || return 1
   [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && echo "$pid"
 }
+
+busybox_rootfs() { # busybox_rootfs DIR: the test image's files (a static busybox with the applets the tests use, a non-root user)
+  mkdir -p "$1/bin" "$1/tmp" "$1/www" "$1/etc"
+  cp /bin/busybox "$1/bin/busybox"
+  for applet in sh ls cat echo sleep httpd nc nslookup printf kill ps true false hostname ip env test grep rm touch mv date id; do
+    ln -s busybox "$1/bin/$applet"
+  done
+  echo ok > "$1/www/health"
+  # A non-root user, for the tests that check a container's checks run as its own user.
+  printf 'root:x:0:0:root:/:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n' > "$1/etc/passwd"
+  printf 'root:x:0:\napp:x:1000:\nstaff:x:50:app\n' > "$1/etc/group"
+}

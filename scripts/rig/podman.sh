@@ -101,20 +101,13 @@ start_service() {
   wait_for 60 "podman system service" answers || { tail -20 "$log" >&2; return 1; }
 }
 
-# The busybox test image of image.sh, with the same applets, users and files, imported into Podman
+# The busybox test image of image.sh (env.sh's busybox_rootfs), imported into Podman
 # (which names it localhost/$RIG_IMAGE and finds it by $RIG_IMAGE too).
 build_image() (
   remote image exists "$RIG_IMAGE" && exit 0
   dir=$(mktemp -d)
   trap 'rm -rf "$dir"' EXIT
-  mkdir -p "$dir/bin" "$dir/tmp" "$dir/www" "$dir/etc"
-  cp /bin/busybox "$dir/bin/busybox"
-  for applet in sh ls cat echo sleep httpd nc nslookup printf kill ps true false hostname ip env test grep rm touch mv date id; do
-    ln -s busybox "$dir/bin/$applet"
-  done
-  echo ok > "$dir/www/health"
-  printf 'root:x:0:0:root:/:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n' > "$dir/etc/passwd"
-  printf 'root:x:0:\napp:x:1000:\nstaff:x:50:app\n' > "$dir/etc/group"
+  busybox_rootfs "$dir"
   tar -C "$dir" -c . | remote import -q -c 'ENV PATH=/bin' -c 'CMD ["sleep","3600"]' - "$RIG_IMAGE" >/dev/null
   echo "rig: built test image $RIG_IMAGE in Podman" >&2
 )

@@ -1,11 +1,11 @@
-// Docker-side faults: a restarted dockerd, a registrar killed while containers come and go, a
-// crash-looping container, and pause/unpause. The restart is of a dockerd the test starts itself;
-// the rest run on the rig's dockerd, all with the rig's Consul agent.
+// Docker-side faults: a restarted dockerd, a registrar killed while containers come and go, and a
+// crash-looping container (pause is in the registration suite, which Podman runs too). The restart
+// is of a dockerd the test starts itself; the rest run on the rig's dockerd, with the rig's Consul.
 import { expect } from 'chai';
 import { Fleet } from '../support/fleet.js';
 import { PrivateDockerd } from '../support/private-dockerd.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
-import { agentServices, checksOf, cleanup, dnsA, docker, requireRig, waitFor } from '../support/rig.js';
+import { agentServices, cleanup, docker, requireRig, waitFor } from '../support/rig.js';
 
 describe('faults: Docker', function () {
   this.timeout(120_000);
@@ -85,25 +85,6 @@ describe('faults: Docker', function () {
     console.log(`      ${starts} starts in ${until - since} s; ${writes} Consul writes (${(writes / (until - since)).toFixed(2)}/s)`);
     expect(starts).to.be.at.least(3);
     expect(writes, 'at most a register and a deregister per start').to.be.at.most(2 * starts + 2);
-  });
-
-  it('takes a paused container out of DNS with a critical check and restores it on unpause', async () => {
-    const fleet = newFleet();
-    const name = await fleet.start({ cmd: ['httpd', '-f', '-p', '80', '-h', '/www'] });
-    start(fleet);
-    const id = fleet.idOf(name);
-    await waitFor('DNS answers', async () => (await dnsA(name)).length > 0);
-    await docker.getContainer(name).pause();
-    await waitFor(
-      'the paused check critical and DNS empty',
-      async () =>
-        (await checksOf(id)).some((c) => c.CheckID === `service:${id}:paused` && c.Status === 'critical') &&
-        (await dnsA(name)).length === 0,
-      3000,
-    );
-    await docker.getContainer(name).unpause();
-    await waitFor('DNS answers again', async () => (await dnsA(name)).length > 0, 3000);
-    expect((await checksOf(id)).map((c) => c.CheckID)).to.not.include(`service:${id}:paused`);
   });
 });
 

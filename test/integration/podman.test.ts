@@ -1,5 +1,5 @@
 // What Podman does differently around a container's life (issue 15), on a real Podman 4.3 API
-// service: kill and removal, pause, and a restart of the service itself. Run with RIG_ENGINE=podman
+// service: kill and removal, and a restart of the service itself. Run with RIG_ENGINE=podman
 // (npm run test:podman); the registration and checks suites run against Podman the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Docker from 'dockerode';
 import { RegistrarProcess } from '../support/registrar-process.js';
-import { agentServices, checksOf, cleanup, dnsA, docker, ENGINE, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+import { agentServices, cleanup, docker, ENGINE, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/www'];
 
@@ -41,7 +41,7 @@ class PrivatePodmanService {
   }
 }
 
-describe('Podman: kill, removal, pause and a service restart', function () {
+describe('Podman: kill, removal and a service restart', function () {
   this.timeout(90_000);
   const hostId = uniqueName('podman');
   const running: RegistrarProcess[] = [];
@@ -75,24 +75,6 @@ describe('Podman: kill, removal, pause and a service restart', function () {
     await docker.getContainer(removed).remove({ force: true });
     await waitFor('the removed one gone', async () => (await services()).length === 0, 1000, 20);
     console.log(`      gone ${killMs} ms after docker kill, ${Date.now() - t0} ms after docker rm -f`);
-  });
-
-  it('takes a paused container out of DNS and restores it on unpause', async () => {
-    registrar();
-    const name = uniqueName('pp');
-    await runContainer({ name, cmd: HTTPD, expose: ['80'], labels: { SERVICE_NAME: name } });
-    const id = `${hostId}:${name}:80`;
-    await waitFor('DNS answers', async () => (await dnsA(name)).length > 0);
-    await docker.getContainer(name).pause();
-    await waitFor(
-      'the paused check critical and DNS empty',
-      async () =>
-        (await checksOf(id)).some((c) => c.CheckID === `service:${id}:paused` && c.Status === 'critical') &&
-        (await dnsA(name)).length === 0,
-      3000,
-    );
-    await docker.getContainer(name).unpause();
-    await waitFor('DNS answers again', async () => (await dnsA(name)).length > 0, 3000);
   });
 
   it('reconnects after the Podman service restarts and converges on what changed meanwhile', async () => {

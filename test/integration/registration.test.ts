@@ -101,6 +101,25 @@ describe('registration on real Docker and Consul', function () {
     expect(Date.now() - stoppedAt).to.be.below(2000);
   });
 
+  it('takes a paused container out of DNS with a critical check and restores it on unpause', async () => {
+    const service = uniqueName('paused');
+    const name = uniqueName('c');
+    await runContainer({ name, cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], expose: ['80'], labels: { SERVICE_NAME: service } });
+    const id = `${hostId}:${name}:80`;
+    await waitFor('DNS answers', async () => (await dnsA(service)).length > 0);
+    await docker.getContainer(name).pause();
+    await waitFor(
+      'the paused check critical and DNS empty',
+      async () =>
+        (await checksOf(id)).some((c) => c.CheckID === `service:${id}:paused` && c.Status === 'critical') &&
+        (await dnsA(service)).length === 0,
+      3000,
+    );
+    await docker.getContainer(name).unpause();
+    await waitFor('DNS answers again', async () => (await dnsA(service)).length > 0, 3000);
+    expect((await checksOf(id)).map((c) => c.CheckID)).to.not.include(`service:${id}:paused`);
+  });
+
   it('keeps a restarted container registered', async () => {
     const service = uniqueName('restart');
     const name = uniqueName('c');
