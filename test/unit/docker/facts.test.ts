@@ -107,7 +107,7 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
       return factsFromInspect(info as never);
     };
 
-    it("reads the status, the last probe's output and the interval in ms (Docker gives ns)", () => {
+    it("reads the status, the last probe's output and end, and the interval in ms (Docker gives ns)", () => {
       const f = withHealth(
         {
           Status: 'unhealthy',
@@ -119,7 +119,12 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
         },
         { Test: ['CMD-SHELL', 'nc -z localhost 6379'], Interval: 5_000_000_000 },
       );
-      expect(f.health).to.deep.equal({ status: 'unhealthy', output: 'connection refused', intervalMs: 5_000 });
+      expect(f.health).to.deep.equal({
+        status: 'unhealthy',
+        output: 'connection refused',
+        intervalMs: 5_000,
+        lastProbeAt: Date.parse('2024-01-01T00:00:06Z'),
+      });
     });
 
     it("takes Docker's default interval of 30s when none is set, and empty output before the first probe", () => {

@@ -11,6 +11,7 @@ import { engineOf, isRootless } from '../../../src/docker/engine.js';
 import { factsFromInspect } from '../../../src/docker/facts.js';
 import { chooseAddress } from '../../../src/model/address.js';
 import { facts } from '../support/fixtures.js';
+import { healthProbeOverdue } from '../../../src/checks/run-job.js';
 
 describe('docker: what Podman sends', () => {
   it("asks for both engines' names of an exit and a removal, and reads Podman's `remove` as a removal", () => {
@@ -110,5 +111,17 @@ describe('docker: what Podman sends', () => {
       .that.matches(/rootless/);
     const host = chooseAddress(facts('host-mode'), undefined, undefined, { rootless: true, hostIp: '192.168.1.10' }, warnings);
     expect(host).to.deep.equal({ address: '192.168.1.10', network: 'host' });
+  });
+
+  it('runs a HEALTHCHECK itself only when no probe came within its interval (and a second) since the last one or the start', () => {
+    const base = facts('default-bridge');
+    const at = (iso: string) => Date.parse(iso);
+    const started = { ...base, startedAt: '2026-11-30T10:00:00Z' };
+    const fresh = { ...started, health: { status: 'starting', output: '', intervalMs: 2000 } };
+    expect(healthProbeOverdue(fresh, at('2026-11-30T10:00:02Z')), 'within interval + 1 s of the start').to.equal(false);
+    expect(healthProbeOverdue(fresh, at('2026-11-30T10:00:04Z')), 'none since the start').to.equal(true);
+    const probed = { ...started, health: { status: 'healthy', output: '', intervalMs: 2000, lastProbeAt: at('2026-11-30T10:05:00Z') } };
+    expect(healthProbeOverdue(probed, at('2026-11-30T10:05:02.5Z')), 'the engine ran it lately').to.equal(false);
+    expect(healthProbeOverdue(probed, at('2026-11-30T10:05:04Z')), 'the engine stopped running it').to.equal(true);
   });
 });
