@@ -223,5 +223,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${errorText(last)})` : ''}`);
+}
+
+/** An error's message with its cause (fetch says only "fetch failed"; the cause says why). */
+function errorText(err: unknown): string {
+  const { message, cause } = err as Error & { cause?: { code?: string; message?: string } };
+  return cause ? `${message}: ${cause.code ?? cause.message}` : message;
 }
