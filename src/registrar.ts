@@ -181,10 +181,11 @@ export class Registrar {
   /** Looks at the container again; a health_status event also refreshes its mirrored health check. */
   private onEvent(id: string, event: ContainerEvent): void {
     this.metrics.inc('registrar_docker_events_total');
-    this.sidecars.onEvent(id, event.action, event.attributes);
+    const stopped = stoppedHint(id, event);
+    this.sidecars.onEvent(id, stopped !== undefined, event.attributes);
     const received = performance.now();
     const seen = startHint(event);
-    void this.reconciler.syncContainer(id, { stopped: stoppedHint(id, event), seen, network: networkHint(event) }).then(() => {
+    void this.reconciler.syncContainer(id, { stopped, seen, network: networkHint(event) }).then(() => {
       if (seen) this.metrics.observe('registrar_event_to_registered_seconds', (performance.now() - received) / 1000);
       if (!isHealthEvent(event)) return;
       for (const job of this.scheduler.jobsOf(id)) if (job.kind === 'docker-health') this.scheduler.runNow(job.checkId);

@@ -74,11 +74,11 @@ export class SidecarProxies implements Part {
     return this.queue.run(appId, () => this.apply(appId, specs));
   }
 
-  /** A Docker event for a proxy of this registrar: its app is looked at again. */
-  onEvent(proxyId: string, action: string, attributes: Record<string, string>): void {
+  /** A Docker event for a proxy of this registrar (`ended`: a die or removal, docker/events' stoppedHint): its app is looked at again. */
+  onEvent(proxyId: string, ended: boolean, attributes: Record<string, string>): void {
     const appId = attributes[PROXY_LABELS.app];
     if (!appId || attributes[PROXY_LABELS.host] !== this.hostId) return;
-    if (action === 'die' || action === 'destroy' || action === 'remove') this.ended.add(proxyId); // remove: Podman's destroy
+    if (ended) this.ended.add(proxyId);
     this.lookAgain(appId);
   }
 

@@ -284,7 +284,7 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
       const { engine, keeper, clock, lookedAgain } = setUp();
       await keeper.sync(APP, [spec()]);
       const first = engine.of('host1:web:8080-sidecar-proxy');
-      keeper.onEvent(first.fact.id, 'die', first.labels);
+      keeper.onEvent(first.fact.id, true, first.labels);
       expect(lookedAgain).to.deep.equal([APP]);
       clock.now += TIMINGS.proxyStableMs;
       await keeper.sync(APP, [spec()]); // the list still calls it running (dockerd 20.10)
@@ -303,10 +303,10 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
       const { engine, keeper, clock, lookedAgain } = setUp();
       await keeper.sync(APP, [spec()]);
       const proxy = engine.of('host1:web:8080-sidecar-proxy');
-      keeper.onEvent(proxy.fact.id, 'start', proxy.labels);
+      keeper.onEvent(proxy.fact.id, false, proxy.labels);
       await keeper.sync(APP, [spec()]);
       expect(engine.writes).to.have.length(1);
-      keeper.onEvent(proxy.fact.id, 'destroy', proxy.labels);
+      keeper.onEvent(proxy.fact.id, true, proxy.labels);
       clock.now += TIMINGS.proxyStableMs;
       await keeper.sync(APP, [spec()]);
       expect(engine.writes).to.have.length(3);
@@ -315,9 +315,9 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
 
     it('ignores events of proxies of another host ID, and of containers without the app label', () => {
       const { keeper, lookedAgain } = setUp();
-      keeper.onEvent('proxy9', 'die', labelsOf(APP, 'x-sidecar-proxy', 'host2'));
-      keeper.onEvent('proxy9', 'die', { [PROXY_LABELS.host]: HOST });
-      keeper.onEvent(APP, 'die', {});
+      keeper.onEvent('proxy9', true, labelsOf(APP, 'x-sidecar-proxy', 'host2'));
+      keeper.onEvent('proxy9', true, { [PROXY_LABELS.host]: HOST });
+      keeper.onEvent(APP, true, {});
       expect(lookedAgain).to.deep.equal([]);
     });
   });
