@@ -36,6 +36,11 @@ export const OPTIONS = {
   },
   'docker-tls-verify': { env: 'DOCKER_TLS_VERIFY', type: 'boolean', default: 'false', help: 'use TLS with the Docker engine (tcp://)' },
   'docker-cert-path': { env: 'DOCKER_CERT_PATH', type: 'string', help: 'folder with ca.pem, cert.pem, key.pem for Docker TLS' },
+  'docker-api-version': {
+    env: 'DOCKER_API_VERSION',
+    type: 'string',
+    help: "Docker API version to speak, e.g. 1.44, as for the docker CLI; without it, the engine's own (no version in the path)",
+  },
   'docker-timeout': {
     env: 'REGISTRAR_DOCKER_TIMEOUT',
     type: 'string',
@@ -340,7 +345,7 @@ export function toSettings(v: RawConfig): Settings {
       host: v['docker-host']!,
       timeoutMs: seconds(v, 'docker-timeout'),
       tlsVerify: bool(v, 'docker-tls-verify'),
-      ...defined({ certPath: optional('docker-cert-path') }),
+      ...defined({ certPath: optional('docker-cert-path'), apiVersion: optional('docker-api-version') }),
     },
     consul: {
       addr: v['consul-addr']!,
@@ -394,6 +399,9 @@ export function toSettings(v: RawConfig): Settings {
   }
   if (!/^(unix|tcp|https?):\/\//.test(settings.docker.host)) {
     throw new ConfigError(`--docker-host / DOCKER_HOST "${settings.docker.host}" must start with unix:// or tcp://`);
+  }
+  if (settings.docker.apiVersion !== undefined && !/^\d{1,2}\.\d{1,3}$/.test(settings.docker.apiVersion)) {
+    throw new ConfigError(`${where('docker-api-version')} is "${settings.docker.apiVersion}": write a version such as 1.44`);
   }
   return settings;
 }

@@ -10,6 +10,11 @@ export interface DockerSettings {
   certPath?: string;
   /** --docker-timeout: a request whose socket stays silent this long is abandoned (ms). */
   timeoutMs: number;
+  /**
+   * DOCKER_API_VERSION, as the docker CLI takes it. Unset, requests carry no version and the engine
+   * answers in its own (current engines refuse versions older than their minimum: Docker 29's is 1.44).
+   */
+  apiVersion?: string;
 }
 
 /**
@@ -22,7 +27,8 @@ export function connectDocker(settings: DockerSettings, deadline = true): Docker
   const url = new URL(settings.host);
   // Always set, so that docker-modem never takes DOCKER_CLIENT_TIMEOUT (compose's, in seconds) as milliseconds.
   const timeout = deadline ? settings.timeoutMs : 0;
-  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname, timeout });
+  const version = settings.apiVersion === undefined ? {} : { version: `v${settings.apiVersion}` };
+  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname, timeout, ...version });
   // https:// is TLS by its name, as for the docker CLI; tcp:// is TLS when DOCKER_TLS_VERIFY or DOCKER_CERT_PATH say so.
   const tls = settings.tlsVerify || settings.certPath !== undefined || url.protocol === 'https:';
   const cert = (file: string) =>
@@ -32,6 +38,7 @@ export function connectDocker(settings: DockerSettings, deadline = true): Docker
     port: url.port || (tls ? 2376 : 2375),
     protocol: tls ? 'https' : 'http',
     timeout,
+    ...version,
     ...(tls ? { ca: cert('ca.pem'), cert: cert('cert.pem'), key: cert('key.pem') } : {}),
   });
 }

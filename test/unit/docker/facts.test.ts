@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { factsFromInspect } from '../../../src/docker/facts.js';
-import { facts, inspect } from '../support/fixtures.js';
+import { facts, inspect, type FixtureName } from '../support/fixtures.js';
 
 describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
   it('reads id, name without the leading slash, image, state and network mode', () => {
@@ -141,5 +141,34 @@ describe('docker/facts: factsFromInspect on recorded inspect JSON', () => {
       const f = withHealth(undefined, { Test: ['CMD', 'true'], Interval: 1_000_000_000 });
       expect(f).to.not.have.property('health');
     });
+  });
+
+  it('reads nothing newer Docker APIs deprecated or removed: the facts are the same without those fields', () => {
+    // API 1.44 deprecated Config.MacAddress and NetworkSettings' top-level addresses (kept only for
+    // the default bridge); 1.45 dropped the image's ContainerConfig; events' status/id/from go in 1.52.
+    const deprecatedSettings = [
+      'IPAddress',
+      'IPPrefixLen',
+      'Gateway',
+      'GlobalIPv6Address',
+      'GlobalIPv6PrefixLen',
+      'IPv6Gateway',
+      'MacAddress',
+      'Bridge',
+      'HairpinMode',
+      'LinkLocalIPv6Address',
+      'LinkLocalIPv6PrefixLen',
+      'SecondaryIPAddresses',
+      'SecondaryIPv6Addresses',
+      'EndpointID',
+      'SandboxKey',
+    ];
+    const names: FixtureName[] = ['default-bridge', 'user-network', 'two-networks', 'host-mode', 'no-expose', 'ipv6', 'stopped'];
+    for (const name of names) {
+      const info = inspect(name) as unknown as { Config: Record<string, unknown>; NetworkSettings: Record<string, unknown> };
+      delete info.Config.MacAddress;
+      for (const field of deprecatedSettings) delete info.NetworkSettings[field];
+      expect(factsFromInspect(info as never), name).to.deep.equal(facts(name));
+    }
   });
 });
