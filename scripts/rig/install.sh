@@ -13,6 +13,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v dig >/dev/null || missing+=(dnsutils)
 command -v iptables >/dev/null || missing+=(iptables)
 command -v openssl >/dev/null || missing+=(openssl) # certificates for the Consul TLS test
+command -v curl >/dev/null || missing+=(curl) # the rig asks daemons whether they answer
 if [ ${#missing[@]} -gt 0 ]; then
   echo "rig: installing ${missing[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -20,33 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-debian_archive() { # the machine's configured Debian archive URI (deb822 or one-line sources)
-  { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}'
-    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print ($2 ~ /^\[/) ? $3 : $2}'
-  } | grep -v -- '-security' | head -1 || true
-}
-
 if [ ! -x "$RIG_CONSUL" ]; then
-  mkdir -p "$RIG_DIR/debs"
-  # Debian 12 has no consul; bullseye's 1.8.7 is fetched without touching the system's apt sources,
-  # from the same Debian archive the machine is configured with (its first URI that is not -security).
-  list="$RIG_DIR/bullseye.list"
-  archive=$(debian_archive)
-  [ -n "$archive" ] && echo "deb $archive bullseye main" > "$list"
-  opts=(-o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$RIG_DIR/lists")
-  mkdir -p "$RIG_DIR/lists/partial"
-  deb=""
-  if [ -n "$archive" ] && apt-get "${opts[@]}" update -qq >/dev/null 2>&1 &&
-     (cd "$RIG_DIR/debs" && apt-get "${opts[@]}" download consul >/dev/null 2>&1); then
-    deb=$(ls "$RIG_DIR"/debs/consul_*.deb | head -1)
-  else
-    # Fallback for machines whose Debian mirror is unreachable: a cached copy beside the project.
-    for d in "$here/../../../shared/debs" "${SHARED_DEBS:-/nonexistent}"; do
-      f=$(ls "$d"/consul_*.deb 2>/dev/null | head -1 || true)
-      [ -n "$f" ] && deb=$f && break
-    done
-  fi
-  [ -n "$deb" ] || { echo "rig: cannot get a consul package (Debian bullseye unreachable, no cached .deb)" >&2; exit 1; }
+  # Debian 12 has no consul; bullseye's 1.8.7 comes from the archive the machine is configured with.
+  deb=$(fetch_deb bullseye consul "$RIG_DIR/debs")
   rm -rf "$RIG_DIR/consul-pkg" && dpkg -x "$deb" "$RIG_DIR/consul-pkg"
   cp "$RIG_DIR/consul-pkg/usr/bin/consul" "$RIG_CONSUL"
   echo "rig: consul $("$RIG_CONSUL" version | head -1) installed at $RIG_CONSUL" >&2

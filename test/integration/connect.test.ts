@@ -1,11 +1,11 @@
 // Consul Connect for plain containers (issue 14), on real dockerd and a private Consul 1.8.7 dev
 // agent (Connect on, its built-in CA) that listens where containers reach it: the Docker bridge's
-// gateway. The registrar registers each SERVICE_CONNECT=sidecar service's sidecar and runs its proxy
+// gateway (as a container sees it). The registrar registers each SERVICE_CONNECT=sidecar service's sidecar and runs its proxy
 // (Consul's built-in proxy, from the image scripts/rig/proxy-image.sh builds offline).
 import { expect } from 'chai';
 import { PrivateConsul } from '../support/consul-agent.js';
 import { RegistrarProcess, runCli } from '../support/registrar-process.js';
-import { cleanup, containerIp, docker, execOutput, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+import { bridgeGateway, cleanup, containerIp, docker, execOutput, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
 const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul-proxy:1.8.7';
 const SIDECAR_FOR = 'consul-registrar.sidecar-for';
@@ -50,10 +50,7 @@ describe('Connect sidecars', function () {
       .catch(() => {
         throw new Error(`the Connect proxy image ${PROXY_IMAGE} is missing; run scripts/rig/up.sh`);
       });
-    const bridge = await docker.getNetwork('bridge').inspect();
-    const found = (bridge as { IPAM: { Config: { Gateway?: string }[] } }).IPAM.Config.find((c) => c.Gateway)?.Gateway;
-    if (!found) throw new Error("Docker's bridge network has no gateway: proxies could not reach the agent");
-    gateway = found;
+    gateway = await bridgeGateway();
     consul = new PrivateConsul(19500, false, ['-client', `127.0.0.1 ${gateway}`]);
     await consul.start();
   });

@@ -1,8 +1,10 @@
 // Helpers for tests against the real dockerd and Consul agent that scripts/rig/up.sh starts.
 // Everything a test creates carries the label below and is removed by cleanup().
 // RIG_ENGINE=podman runs the same tests against Podman's Docker-compatible API service that
-// scripts/rig/podman.sh starts: the tests' client and every registrar they start use its socket.
+// scripts/rig/podman.sh starts, RIG_ENGINE=docker26 against the dockerd 26 that scripts/rig/docker26.sh
+// starts beside the machine's own: the tests' client and every registrar they start use its socket.
 import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { homedir } from 'node:os';
@@ -13,12 +15,24 @@ import Docker from 'dockerode';
 export const TEST_LABEL = 'consul-registrar-test';
 export const IMAGE = process.env.RIG_IMAGE ?? 'consul-registrar-test/busybox:4';
 export const CONSUL = 'http://127.0.0.1:8500/v1';
-export const ENGINE: 'docker' | 'podman' = process.env.RIG_ENGINE === 'podman' ? 'podman' : 'docker';
+/** Which of the rig's engines the tests run against (RIG_ENGINE): the machine's Docker, dockerd 26 or Podman. */
+export const RIG_ENGINE: 'docker' | 'docker26' | 'podman' =
+  process.env.RIG_ENGINE === 'podman' || process.env.RIG_ENGINE === 'docker26' ? process.env.RIG_ENGINE : 'docker';
+/** The kind of engine, for the few tests whose expectations differ between dockerd and Podman. */
+export const ENGINE: 'docker' | 'podman' = RIG_ENGINE === 'podman' ? 'podman' : 'docker';
 const rigDir = process.env.RIG_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consul-registrar-rig');
-export const ENGINE_SOCKET =
-  ENGINE === 'podman' ? (process.env.RIG_PODMAN_SOCKET ?? join(rigDir, 'podman', 'podman.sock')) : '/var/run/docker.sock';
+export const ENGINE_SOCKET = {
+  docker: '/var/run/docker.sock',
+  docker26: join(rigDir, 'docker26', 'docker.sock'),
+  podman: process.env.RIG_PODMAN_SOCKET ?? join(rigDir, 'podman', 'podman.sock'),
+}[RIG_ENGINE];
 // Registrars started by the tests (and the docker CLI the helpers run) read DOCKER_HOST.
-if (ENGINE === 'podman') process.env.DOCKER_HOST = `unix://${ENGINE_SOCKET}`;
+if (RIG_ENGINE !== 'docker') process.env.DOCKER_HOST = `unix://${ENGINE_SOCKET}`;
+// A test's private dockerd is then the same version as the engine under test.
+if (RIG_ENGINE === 'docker26') {
+  const pkg = join(rigDir, 'docker26', 'pkg', 'usr');
+  process.env.PATH = `${join(pkg, 'sbin')}:${join(pkg, 'bin')}:${process.env.PATH ?? ''}`;
+}
 export const docker = new Docker({ socketPath: ENGINE_SOCKET });
 /** The network a container on the default bridge is reported on: Docker's `bridge`, Podman's `podman`. */
 export const DEFAULT_NETWORK = ENGINE === 'podman' ? 'podman' : 'bridge';
@@ -32,7 +46,11 @@ export async function requireRig(): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
-    const [what, fix] = ENGINE === 'podman' ? ["Podman's API service", 'scripts/rig/podman.sh start'] : ['dockerd', 'scripts/rig/up.sh'];
+    const [what, fix] = {
+      docker: ['dockerd', 'scripts/rig/up.sh'],
+      docker26: ['dockerd 26', 'scripts/rig/docker26.sh start'],
+      podman: ["Podman's API service", 'scripts/rig/podman.sh start'],
+    }[RIG_ENGINE];
     throw new Error(`${what} is not reachable on ${ENGINE_SOCKET} (${(err as Error).message}); run ${fix}`, { cause: err });
   }
   const res = await fetch(`${CONSUL}/status/leader`).catch((err: Error) => err);
@@ -92,20 +110,42 @@ export async function containerIp(name: string, network = DEFAULT_NETWORK): Prom
   return info.NetworkSettings.Networks[network]!.IPAddress;
 }
 
+/**
+ * The address a container on the default network reaches the host at: its own gateway, as the
+ * engine reports it to the container. The network's IPAM config is no source: a dockerd that made
+ * docker0 itself leaves its Gateway empty there.
+ */
+export async function bridgeGateway(): Promise<string> {
+  const probe = await runContainer({ name: uniqueName('gateway-probe'), cmd: ['sleep', '30'] });
+  try {
+    const gateway = (await probe.inspect()).NetworkSettings.Networks[DEFAULT_NETWORK]?.Gateway;
+    if (!gateway) throw new Error(`a container on the ${DEFAULT_NETWORK} network has no gateway: proxies could not reach the agent`);
+    return gateway;
+  } finally {
+    await probe.remove({ force: true });
+  }
+}
+
 export async function createNetwork(name: string, subnet: string): Promise<void> {
   await docker.createNetwork({ Name: name, Labels: { [TEST_LABEL]: '1' }, IPAM: { Config: [{ Subnet: subnet }] } });
 }
 
-/** Removes the containers and networks the tests made, and the services of the given host IDs. */
+/** Runs `fn` over `items`, at most `n` at a time (item and index), in order of the items. */
+export async function inBatches<T>(items: T[], n: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += n) await Promise.all(items.slice(i, i + n).map((item, j) => fn(item, i + j)));
+}
+
+/**
+ * Removes the containers and networks the tests made, and the services of the given host IDs.
+ * Removals go 16 at a time: hundreds of forced removals at once are a load no test means to make.
+ */
 export async function cleanup(hostIds: string[] = []): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } });
-  await Promise.all(
-    containers.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
+  await inBatches(containers, 16, (c) =>
+    docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined),
   );
   const networks = await docker.listNetworks({ filters: { label: [TEST_LABEL] } });
   await Promise.all(
@@ -183,8 +223,13 @@ export async function deregister(id: string): Promise<void> {
   await fetch(`${CONSUL}/agent/service/deregister/${encodeURIComponent(id)}`, { method: 'PUT' });
 }
 
+/** A test's request to Consul gives up after this long, with an error that says so, rather than waiting out a whole test. */
+const CONSUL_REQUEST_MS = 5_000;
+
 async function consulJson(path: string): Promise<unknown> {
-  const res = await fetch(`${CONSUL}${path}`);
+  const res = await fetch(`${CONSUL}${path}`, { signal: AbortSignal.timeout(CONSUL_REQUEST_MS) }).catch((err: Error) => {
+    throw new Error(`GET ${path}: ${errorText(err)}`, { cause: err });
+  });
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -213,17 +258,44 @@ export async function dnsSrv(name: string): Promise<{ port: number; name: string
 /** Polls until `probe` returns a value that is not undefined/false, or fails naming what was awaited. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  // A probe that never answers must not hold the wait past its deadline: that is the diagnosis.
+  let timer: NodeJS.Timeout | undefined;
+  const over = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the last probe was still unanswered at the deadline')), timeoutMs);
+  });
+  over.catch(() => undefined);
   let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        const value = await Promise.race([probe(), over]);
+        if (value !== undefined && value !== false) return value;
+      } catch (err) {
+        last = err;
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
     }
-    await new Promise((r) => setTimeout(r, everyMs));
+  } finally {
+    clearTimeout(timer);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${errorText(last)})` : ''}`);
+}
+
+/** The last lines of the logs of the rig's daemons under test (engine and Consul), for a failure's message. */
+export function daemonLogs(lines = 30): string {
+  const logs = {
+    docker: [join(rigDir, 'dockerd.log')],
+    docker26: [join(rigDir, 'docker26', 'dockerd.log')],
+    podman: [join(rigDir, 'podman.log')],
+  }[RIG_ENGINE];
+  return [...logs, join(rigDir, 'consul.log')]
+    .map((file) => {
+      const text = existsSync(file)
+        ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n')
+        : '(none: a daemon the rig did not start)';
+      return `--- ${file}\n${text}`;
+    })
+    .join('\n');
 }
 
 /** An error's message with its cause (fetch says only "fetch failed"; the cause says why). */
