@@ -1,12 +1,27 @@
 // 200 random SERVICE_* label and env sets on real containers: the registrar stays up and every
 // registration the model says is valid ends up in Consul (and nothing else of this host's).
+// On dockerd they run on a dockerd of the suite's own: once, the machine's dockerd 20.10 stopped
+// answering removals after these 200 containers, and every later suite failed with it.
+import type Docker from 'dockerode';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { inspectFacts } from '../../src/docker/inspect.js';
 import { planContainer } from '../../src/model/plan.js';
 import { aimed, settings } from '../support/label-arbitrary.js';
+import { PrivateDockerd } from '../support/private-dockerd.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
-import { agentServices, cleanup, docker, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+import {
+  agentServices,
+  cleanup,
+  daemonLogs,
+  docker,
+  ENGINE,
+  inBatches,
+  requireRig,
+  runContainer,
+  uniqueName,
+  waitFor,
+} from '../support/rig.js';
 
 const COUNT = Number(process.env.FUZZ_CONTAINERS ?? 200);
 const PORTS = ['80', '8080', '53/udp', '9000'];
@@ -15,44 +30,45 @@ describe('faults: random labels on real containers', function () {
   this.timeout(300_000);
   const hostId = uniqueName('fuzz-host');
   let registrar: RegistrarProcess;
+  const own = ENGINE === 'docker' ? new PrivateDockerd({ bridge: 'crfuzz0', subnet: '10.96.3.1/24' }) : undefined;
+  const engine: Docker = own?.engine ?? docker;
+  const logs = () => (own ? own.logTail() : daemonLogs());
 
-  before(requireRig);
+  before(async () => {
+    await requireRig();
+    if (!own) return;
+    await own.start();
+    own.loadTestImage();
+  });
   after(async () => {
     await registrar?.stop('SIGKILL');
+    await (own ? own.destroy() : cleanup());
     await cleanup([hostId]);
   });
 
   it(`stays up through ${COUNT} random label sets and registers every valid service`, async () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100_000);
     const cases = fc.sample(fc.tuple(aimed, settings, settings, fc.subarray(PORTS)), { numRuns: COUNT, seed });
-    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '5']);
+    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '5'], own ? { DOCKER_HOST: own.host } : {});
     await registrar.waitForLog('first pass', isFullPass);
 
     const ids: string[] = [];
     let refusedByDocker = 0;
-    for (let i = 0; i < cases.length; i += 8) {
-      await Promise.all(
-        cases.slice(i, i + 8).map(async ([aimedLabels, labels, env, expose], j) => {
-          const name = `${hostId}-c${i + j}`;
-          try {
-            const container = await runContainer({
-              name,
-              cmd: ['sleep', '600'],
-              labels: clean({ ...aimedLabels, ...labels }),
-              env: clean(env, true),
-              expose,
-            });
-            ids.push(container.id);
-          } catch {
-            refusedByDocker++; // Docker itself may refuse a hostile label; that container simply does not exist
-          }
-        }),
-      );
-    }
+    await inBatches(cases, 8, async ([aimedLabels, labels, env, expose], i) => {
+      try {
+        const container = await runContainer(
+          { name: `${hostId}-c${i}`, cmd: ['sleep', '600'], labels: clean({ ...aimedLabels, ...labels }), env: clean(env, true), expose },
+          engine,
+        );
+        ids.push(container.id);
+      } catch {
+        refusedByDocker++; // Docker itself may refuse a hostile label; that container simply does not exist
+      }
+    });
 
     const plans = await Promise.all(
       ids.map(async (id) =>
-        planContainer((await inspectFacts(docker, id))!, {
+        planContainer((await inspectFacts(engine, id))!, {
           hostId,
           explicit: false,
           tags: [],
@@ -81,7 +97,7 @@ describe('faults: random labels on real containers', function () {
       const missing = [...expected].filter((id) => !owned.has(id)).slice(0, 5);
       const stale = [...owned].filter((id) => !expected.has(id)).slice(0, 5);
       throw new Error(
-        `${err.message} (seed ${seed}); missing e.g. ${JSON.stringify(missing)}, stale e.g. ${JSON.stringify(stale)}\n${registrar.tail()}`,
+        `${err.message} (seed ${seed}); missing e.g. ${JSON.stringify(missing)}, stale e.g. ${JSON.stringify(stale)}\n${registrar.tail()}\n${logs()}`,
       );
     });
     const refusals = registrar.logs.filter((l) => l.level >= 50);

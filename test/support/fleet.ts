@@ -1,7 +1,7 @@
 // Containers of one test, all alike (a service on port 80 named after the container), and the
 // check the fault tests end with: Consul holds exactly the running ones, nothing missing or stale.
 import type Docker from 'dockerode';
-import { docker, runContainer, TEST_LABEL, uniqueName, waitFor } from './rig.js';
+import { daemonLogs, docker, runContainer, TEST_LABEL, uniqueName, waitFor } from './rig.js';
 
 export class Fleet {
   readonly hostId = uniqueName('fault-host');
@@ -65,7 +65,9 @@ export class Fleet {
       timeoutMs,
       100,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}; still missing ${last.missing.length}, stale ${last.stale.length}: ${JSON.stringify(last)}`);
+      // The rig's daemons' logs say whether it was the engine or Consul that stopped answering.
+      const logs = this.engine === docker ? `\n${daemonLogs()}` : '';
+      throw new Error(`${err.message}; still missing ${last.missing.length}, stale ${last.stale.length}: ${JSON.stringify(last)}${logs}`);
     });
     return Date.now() - started;
   }

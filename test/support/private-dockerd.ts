@@ -2,7 +2,7 @@
 // bridge, containerd namespace and (empty) daemon.json, so a test may restart, freeze or kill it
 // without touching the Docker an operator already runs (npm test must pass on such a machine).
 import { spawn, execSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -24,6 +24,8 @@ export class PrivateDockerd {
   private child: ChildProcess | undefined;
   readonly socket = join(this.dir, 'docker.sock');
   readonly engine = new Docker({ socketPath: this.socket });
+  /** Its log (warnings and errors), kept until destroy() for a failure's message. */
+  readonly log = join(this.dir, 'dockerd.log');
 
   constructor(private readonly options: PrivateDockerdOptions) {}
 
@@ -61,9 +63,15 @@ export class PrivateDockerd {
         ...[`--bridge=${bridge}`, '--iptables=false', '--ip-masq=false', '--log-level', 'warn'],
         ...(this.options.extraArgs ?? []),
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', openSync(this.log, 'a')] },
     );
     await waitFor(`the private dockerd on ${this.socket}`, () => this.engine.ping().then(() => true), 30_000, 200);
+  }
+
+  /** The last lines of its log, for a failure's message. */
+  logTail(lines = 30): string {
+    const text = existsSync(this.log) ? readFileSync(this.log, 'utf8').split('\n').slice(-lines).join('\n') : '';
+    return `--- private dockerd ${this.socket}\n${text}`;
   }
 
   /** Loads the rig's busybox test image into this daemon. */
