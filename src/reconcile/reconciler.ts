@@ -11,6 +11,7 @@ import type { CheckJob, Registration } from '../model/registration.js';
 import type { ProxySpec } from '../model/registration.js';
 import { ServiceIdClaims } from './claims.js';
 import { diff } from './diff.js';
+import { startingPassing } from './adoption.js';
 import { withHash } from './hash.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { Semaphore } from '../semaphore.js';
@@ -110,6 +111,8 @@ export class Reconciler {
   /** Services each container has on the agent after its last sync, and their sum. */
   private readonly ownedCounts = new Map<string, number>();
   private ownedTotal = 0;
+  /** IDs adopted in place from a service that was answering in DNS: their checks start passing. */
+  private readonly adoptedAnswering = new Set<string>();
 
   constructor(
     private readonly docker: ContainerSource,
@@ -332,7 +335,8 @@ export class Reconciler {
       const same = other.id === reg.ID ? `"${reg.ID}"` : `"${reg.ID}" (as "${other.id}": Consul's catalog ignores case)`;
       const registrators = holder.kind === 'foreign' && facts !== undefined && isRegistratorEntryOf(other, facts);
       if (registrators && this.options.replaceRegistrator) {
-        // Written over in place, under our Meta: DNS never misses it.
+        // Written over in place, under our Meta; answering before, it answers on (adoption.ts).
+        if (await this.consul.answersInDns(other.id)) this.adoptedAnswering.add(reg.ID);
         this.log.info({ event: 'adopted-registrator', containerId: id, serviceId: other.id }, `taking over Registrator's ${other.id}`);
       } else if (registrators) {
         warnings.push(
@@ -412,7 +416,9 @@ export class Reconciler {
   private async apply(id: string, name: string, desired: Registration[], owned: OwnedService[]): Promise<Map<string, string>> {
     const changes = diff(desired.map(withHash), owned);
     const refusals = new Map<string, string>();
-    for (const reg of changes.register) {
+    for (const planned of changes.register) {
+      // After the hash: the initial status is no part of what the next sync compares.
+      const reg = this.adoptedAnswering.delete(planned.ID) ? startingPassing(planned) : planned;
       const refusal = await this.register(reg, name, id);
       if (refusal) refusals.set(reg.ID, refusal);
     }

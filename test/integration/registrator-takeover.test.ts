@@ -97,4 +97,53 @@ describe('--replace-registrator', function () {
     expect(seen.filter((a) => a === 'error').length, 'DNS timeouts').to.be.below(3);
     console.log(`      ${seen.length} DNS answers over the switch, none without the container; replaced ${replaced.serviceId as string}`);
   });
+
+  for (const check of ['http', 'tcp'] as const) {
+    it(`adopts Registrator's entry under our own ID (${check} check) with DNS answering every 100 ms through the switch and three intervals after`, async () => {
+      await registrar?.stop('SIGKILL'); // one registrar of this host ID at a time: the earlier test's would adopt it first
+      const name = uniqueName('op-app');
+      const service = uniqueName('op-web');
+      const checkLabels: Record<string, string> = check === 'http' ? { SERVICE_CHECK_HTTP: '/health' } : { SERVICE_CHECK_TCP: 'true' };
+      await runContainer({
+        name,
+        cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+        expose: ['80'],
+        labels: { SERVICE_80_NAME: service, SERVICE_CHECK_INTERVAL: '3s', ...checkLabels },
+      });
+      const ip = await containerIp(name);
+      // Registrator on a host whose hostname is our host ID writes exactly our default ID.
+      const same = `${hostId}:${name}:80`;
+      const target = check === 'http' ? { HTTP: `http://${ip}:80/health` } : { TCP: `${ip}:80` };
+      await registerForeign({ ID: same, Name: service, Port: 80, Address: ip, Tags: [], Check: { ...target, Interval: '3s' } });
+      foreign.push(same);
+      await waitFor("Registrator's entry answering", async () => {
+        const answer = await dnsAnswer(service);
+        return answer !== 'error' && answer.includes(ip);
+      });
+
+      const seen: (string[] | 'error')[] = [];
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          seen.push(await dnsAnswer(service));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      registrar = new RegistrarProcess(['--host-id', hostId, '--replace-registrator']);
+      await registrar.waitForLog('the adoption', (l) => l.event === 'adopted-registrator' && l.serviceId === same, 15_000);
+      await new Promise((r) => setTimeout(r, 9_000));
+      polling = false;
+      await poll;
+      await registrar.stop('SIGKILL');
+      registrar = undefined;
+
+      const owner = (await agentServices(`ID == "${same}"`))[same]!;
+      expect(owner.Meta.registrar_host, 'adopted').to.equal(hostId);
+      const answers = seen.filter((a): a is string[] => a !== 'error');
+      const empty = answers.filter((a) => !a.includes(ip)).length;
+      console.log(`      ${check}: ${seen.length} DNS answers over the adoption and 9 s after, ${empty} without the container`);
+      expect(empty, 'answers without the container').to.equal(0);
+      expect(seen.filter((a) => a === 'error').length, 'DNS timeouts').to.be.below(3);
+    });
+  }
 });

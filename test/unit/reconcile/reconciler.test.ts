@@ -370,6 +370,47 @@ describe('reconcile/reconciler: --replace-registrator', () => {
   });
 });
 
+describe('reconcile/reconciler: adopting in place without a DNS gap', () => {
+  const registratorWithCheck = (agent: MemoryAgent, status: 'passing' | 'critical') =>
+    agent.register({
+      ID: `${HOST}:web:6379`,
+      Name: 'web',
+      Tags: [],
+      Address: '10.201.1.2',
+      Port: 6379,
+      Meta: {},
+      Checks: [{ CheckID: `service:${HOST}:web:6379`, Name: 'tcp', TCP: '10.201.1.2:6379', Interval: '15s', Status: status }],
+    });
+
+  it("starts the adopted service's checks passing when Registrator's answered, critical when it did not", async () => {
+    for (const before of ['passing', 'critical'] as const) {
+      const { agent, reconciler, run } = setUp('always', true);
+      await registratorWithCheck(agent, before);
+      const c = run('web', { SERVICE_NAME: 'web', SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_HTTP: '/health' });
+      await reconciler.syncContainer(c.id);
+      const reg = agent.services.get(`${HOST}:web:6379`)!;
+      expect(reg.Meta.registrar_container).to.equal(c.id);
+      expect(reg.Checks.length, before).to.be.above(0);
+      expect(
+        reg.Checks.map((check) => check.Status),
+        before,
+      ).to.deep.equal(reg.Checks.map(() => (before === 'passing' ? 'passing' : undefined)));
+      expect(await agent.answersInDns(`${HOST}:web:6379`), before).to.equal(before === 'passing');
+    }
+  });
+
+  it('writes nothing more at the next sync: the initial status is not part of what is compared', async () => {
+    const { agent, reconciler, run } = setUp('always', true);
+    await registratorWithCheck(agent, 'passing');
+    const c = run('web', { SERVICE_NAME: 'web', SERVICE_CHECK_TCP: 'true' });
+    await reconciler.syncContainer(c.id);
+    const writes = agent.writes.length;
+    await reconciler.syncContainer(c.id);
+    await reconciler.fullSync();
+    expect(agent.writes).to.have.length(writes);
+  });
+});
+
 describe('reconcile/reconciler: network events', () => {
   it('skips a disconnect of a container that owns nothing (it follows every die)', async () => {
     const { agent, docker, reconciler } = setUp();
