@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { IMAGE, waitFor } from './rig.js';
+import { IMAGE, RIG_ENGINE, waitFor } from './rig.js';
 
 export interface PrivateDockerdOptions {
   /** Its bridge: a name of at most 15 characters and a /24 no other network here uses. */
@@ -66,7 +66,14 @@ export class PrivateDockerd {
       { stdio: ['ignore', 'ignore', openSync(this.log, 'a')] },
     );
     await waitFor(`the private dockerd on ${this.socket}`, () => this.engine.ping().then(() => true), 30_000, 200);
+    this.version = (await this.engine.version()).Version;
+    if (RIG_ENGINE === 'docker26' && !this.version.startsWith('26.')) {
+      throw new Error(`RIG_ENGINE=docker26 but the dockerd on PATH is ${this.version}: run scripts/rig/docker26.sh start`);
+    }
   }
+
+  /** Its version once started: the dockerd on PATH, which is dockerd 26 under RIG_ENGINE=docker26. */
+  version = '';
 
   /** The last lines of its log, for a failure's message. */
   logTail(lines = 30): string {

@@ -53,6 +53,12 @@ export async function requireRig(): Promise<void> {
     }[RIG_ENGINE];
     throw new Error(`${what} is not reachable on ${ENGINE_SOCKET} (${(err as Error).message}); run ${fix}`, { cause: err });
   }
+  // The engine under test is the one asked for, never a fallback that happens to answer.
+  const { Version, Components } = await docker.version();
+  const podman = (Components ?? []).some((c) => /podman/i.test(c.Name));
+  if (podman !== (RIG_ENGINE === 'podman') || (RIG_ENGINE === 'docker26' && !Version.startsWith('26.'))) {
+    throw new Error(`RIG_ENGINE=${RIG_ENGINE} but ${ENGINE_SOCKET} answers as ${podman ? 'Podman' : 'dockerd'} ${Version}`);
+  }
   const res = await fetch(`${CONSUL}/status/leader`).catch((err: Error) => err);
   if (res instanceof Error || !res.ok) throw new Error('Consul is not reachable on 127.0.0.1:8500; run scripts/rig/up.sh');
   await docker
