@@ -4,6 +4,7 @@
 import type { CheckDefinition, ProxySpec, ProxyUpstream, Registration } from './registration.js';
 import { hostPort } from './address.js';
 import { idProblem } from './limits.js';
+import { SIDECAR_SUFFIX } from './reserved-ids.js';
 import { dnsSafeName } from './names.js';
 import { splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
@@ -14,7 +15,6 @@ export const DEFAULT_SIDECAR_PORT = 21000;
 export const MAX_SIDECARS = 8;
 /** Upstreams one sidecar may have: each is a listener in the proxy and a watch on the agent. */
 export const MAX_UPSTREAMS = 32;
-const SIDECAR_SUFFIX = '-sidecar-proxy';
 const DATACENTER = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type ConnectMode = 'sidecar' | 'native';

@@ -7,6 +7,7 @@ import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from
 import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
 import { nameRefusal, type NamePolicy } from './name-policy.js';
+import { reservedIdProblem } from './reserved-ids.js';
 import { defaultServiceName, dnsSafeName } from './names.js';
 import { servicePorts } from './ports.js';
 import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
@@ -113,7 +114,10 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
 
     const suffix = `${port}${protocol === 'tcp' ? '' : `:${protocol}`}`;
     const fallback = `${options.hostId}:${facts.name}:${suffix}`;
-    const id = serviceId({ port, suffix, own: own?.get('id'), shared: settings.common.get('id'), several, fallback }, warnings);
+    const id = serviceId(
+      { port, suffix, own: own?.get('id'), shared: settings.common.get('id'), several, fallback, hostId: options.hostId },
+      warnings,
+    );
     const built = buildChecks({
       serviceId: id,
       address: where.address,
@@ -196,25 +200,30 @@ interface IdRequest {
   shared?: string | undefined;
   several: boolean;
   fallback: string;
+  hostId: string;
 }
 
 /**
  * SERVICE_<port>_ID, else SERVICE_ID (with the port appended when there are several), else
  * Registrator's host:container:port. An ID that a URL path would mangle, or too long, falls back
- * to the default with a warning: Consul could never deregister it.
+ * to the default with a warning: Consul could never deregister it. So does one of the shapes only
+ * the registrar makes (model/reserved-ids), which could take another container's ID.
  */
 function serviceId(r: IdRequest, warnings: string[]): string {
   const own = r.own?.trim();
   const shared = r.shared?.trim();
-  const [asked, label] = own
-    ? [own, `SERVICE_${r.port}_ID`]
+  const [value, asked, label] = own
+    ? [own, own, `SERVICE_${r.port}_ID`]
     : shared
-      ? [r.several ? `${shared}:${r.suffix}` : shared, 'SERVICE_ID']
-      : [undefined, ''];
-  if (asked === undefined) return r.fallback;
+      ? [shared, r.several ? `${shared}:${r.suffix}` : shared, 'SERVICE_ID']
+      : [undefined, undefined, ''];
+  if (value === undefined || asked === undefined) return r.fallback;
+  if (asked.toLowerCase() === r.fallback.toLowerCase()) return r.fallback; // its own default ID, by name
   const problem = idProblem(asked);
-  if (problem === undefined) return asked;
-  warnings.push(`${label} ${shown(asked)} ${problem}; the service is registered as "${r.fallback}"`);
+  // The label's own value: the port the registrar appends to a shared SERVICE_ID is not the author's.
+  const reserved = problem === undefined ? reservedIdProblem(value, r.hostId) : undefined;
+  if (problem === undefined && reserved === undefined) return asked;
+  warnings.push(`${label} ${shown(reserved ? value : asked)} ${problem ?? reserved}; the service is registered as "${r.fallback}"`);
   return r.fallback;
 }
 

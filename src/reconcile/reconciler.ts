@@ -20,6 +20,7 @@ import { OncePerContainer } from './once-per-container.js';
 import { holderOf, OWNER_META, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';
 import { deregistrableById, likelyIdPrefixes } from '../model/limits.js';
+import { isDefaultIdOf } from '../model/reserved-ids.js';
 import { isRegistratorEntryOf, registratorEntries, registratorIdExpression } from './registrator.js';
 
 export type DeregisterMode = 'always' | 'on-success';
@@ -350,7 +351,25 @@ export class Reconciler {
             'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
         );
         refused.add(reg.ID);
-      } else if (holder.kind === 'our-container' && (await this.isRunning(holder.containerId))) {
+      } else if (holder.kind === 'our-container') {
+        const squatter = await this.runningName(holder.containerId);
+        if (squatter === undefined) continue; // its container is gone: taken over
+        if (facts !== undefined && isDefaultIdOf(reg.ID, this.options.model.hostId, facts.name)) {
+          // Its own default ID, held through a label an earlier version let through: the owner wins.
+          this.log.warn(
+            {
+              event: 'default-id-taken-back',
+              container: facts.name,
+              containerId: id,
+              serviceId: other.id,
+              squatter,
+              squatterId: holder.containerId,
+            },
+            `container ${facts.name}: service ID ${same} is its default ID and was held by container ${squatter} (${holder.containerId.slice(0, 12)}) ` +
+              `through a SERVICE_ID label; it is registered for ${facts.name} now, and ${squatter} keeps its other services (fix ${squatter}'s SERVICE_ID)`,
+          );
+          continue;
+        }
         warnings.push(
           `service ID ${same} belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
         );
@@ -407,9 +426,11 @@ export class Reconciler {
     };
   }
 
-  private async isRunning(containerId: string): Promise<boolean> {
-    if (containerId === '') return false;
-    return (await this.docker.inspect(containerId))?.running ?? false;
+  /** The container's name while it runs; undefined once it is stopped or gone. */
+  private async runningName(containerId: string): Promise<string | undefined> {
+    if (containerId === '') return undefined;
+    const facts = await this.docker.inspect(containerId);
+    return facts?.running ? facts.name : undefined;
   }
 
   /** Writes the difference; returns Consul's refusals by service ID. */

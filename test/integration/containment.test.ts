@@ -89,6 +89,67 @@ describe('containment: hostile labels on real Docker and Consul', function () {
     }
   });
 
+  it("gives a container its default ID though another, started first, asked for it; after the owner's restart too; and a sidecar-shaped one", async () => {
+    const victim = uniqueName('payments');
+    const evil = uniqueName('evil');
+    const victimId = `${hostId}:${victim}:8080`;
+    // The container this registrar's service under that ID is for (another host ID's entry counts as none).
+    const holderOf = async (id: string) => {
+      const service = (await agentServices())[id];
+      return service?.Meta.registrar_host === hostId ? service.Meta.registrar_container : undefined;
+    };
+    const squatterWarnings = (name: string, id: string) =>
+      warningsAbout(registrar, name).filter((l) => l.msg.includes(`SERVICE_ID "${id}"`));
+    const evilContainer = await runContainer({ name: evil, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_ID: victimId } });
+    const evilId = (await evilContainer.inspect()).Id;
+    await waitFor('evil under its own default ID', async () => (await holderOf(`${hostId}:${evil}:8080`)) === evilId);
+    expect(await holderOf(victimId), 'nobody holds the victim ID before it starts').to.equal(undefined);
+    const victimContainer = await runContainer({
+      name: victim,
+      cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+      expose: ['8080'],
+      labels: { SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '1s' },
+    });
+    const victimContainerId = (await victimContainer.inspect()).Id;
+    const passing = async () =>
+      (await checksOf(victimId)).some((c) => c.Status === 'passing') && (await holderOf(victimId)) === victimContainerId;
+    await waitFor('the victim under its default ID, passing', passing);
+    expect(await agentServices(`Meta.registrar_container == "${evilId}"`)).to.have.keys([`${hostId}:${evil}:8080`]);
+    const refusal = squatterWarnings(evil, victimId);
+    expect(refusal).to.have.length(1);
+    expect(refusal[0]!.msg).to.include(`"${victim}"`);
+
+    // The victim restarts: the ID is free while it is down, and still never the squatter's.
+    await victimContainer.restart({ t: 0 });
+    await waitFor('the victim back under its default ID, passing', passing);
+    await new Promise((r) => setTimeout(r, 2500)); // a full pass (--resync 2) after it
+    expect(await holderOf(victimId)).to.equal(victimContainerId);
+    expect(squatterWarnings(evil, victimId), 'one warning, not one per sync').to.have.length(1);
+
+    // As an earlier version left it: the ID registered for the squatter while the victim is down.
+    await victimContainer.stop({ t: 0 });
+    await waitFor('the ID free', async () => (await holderOf(victimId)) === undefined);
+    await registerForeign({ ID: victimId, Name: 'payments', Port: 8080, Meta: { registrar_host: hostId, registrar_container: evilId } });
+    const squatted = Date.now();
+    await victimContainer.start();
+    await waitFor('the victim taking its ID back, passing', passing);
+    const how = registrar.logs.some((l) => l.event === 'default-id-taken-back' && l.squatter === evil)
+      ? "taken back by the owner's sync"
+      : "let go by the squatter's full pass";
+    console.log(`      squatted ID ${how}; owner passing under it ${Date.now() - squatted} ms after the squat`);
+
+    // A sidecar-shaped ID: refused the same way, and the container still registered under its own.
+    const sidecarShaped = `${victimId}-sidecar-proxy`;
+    const evil2 = uniqueName('evil');
+    const evil2Id = (
+      await (await runContainer({ name: evil2, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_ID: sidecarShaped } })).inspect()
+    ).Id;
+    await waitFor('the second squatter under its own default ID', async () => (await holderOf(`${hostId}:${evil2}:8080`)) === evil2Id);
+    await waitFor('its warning', async () => squatterWarnings(evil2, sidecarShaped).length === 1);
+    expect(await holderOf(sidecarShaped)).to.equal(undefined);
+    expect(await holderOf(victimId)).to.equal(victimContainerId);
+  });
+
   it("falls back to the default ID for IDs Consul could not deregister ('../..', '/x') or that are reserved", async () => {
     const name = uniqueName('paths');
     await runContainer({

@@ -214,11 +214,14 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     expect(stopped).to.deep.include({ registrations: [], proxies: [], skipped: 'not running' });
   });
 
-  it("refuses the container, proxies included, when a sidecar's ID is another service's ID", () => {
+  it("gives a port that asks for a sidecar's ID its default ID instead, and keeps the sidecar", () => {
     const plan = planContainer(
       threePorts({ SERVICE_80_ID: 'web', SERVICE_80_CONNECT: 'sidecar', SERVICE_8080_ID: 'web-sidecar-proxy' }),
       options({ connect: withProxies }),
     );
-    expect(plan).to.deep.include({ registrations: [], proxies: [], skipped: 'duplicate service ID web-sidecar-proxy' });
+    expect(plan.registrations.map((r) => r.ID)).to.include.members(['web', 'web-sidecar-proxy', 'host1:fixture-rec-default-bridge:8080']);
+    expect(plan.registrations.find((r) => r.ID === 'web-sidecar-proxy')!.Kind).to.equal('connect-proxy');
+    expect(plan.proxies.map((p) => p.sidecarId)).to.deep.equal(['web-sidecar-proxy']);
+    expect(plan.warnings.filter((w) => w.startsWith('SERVICE_8080_ID'))).to.have.length(1);
   });
 });

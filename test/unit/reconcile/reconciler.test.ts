@@ -209,6 +209,57 @@ describe('reconcile/reconciler with an in-memory agent', () => {
   });
 });
 
+describe("reconcile/reconciler: another container's default ID", () => {
+  const VICTIM_ID = `${HOST}:payments:6379`;
+
+  it('registers the owner of a default ID under it when a container that asks for it started first, and the asker under its own', async () => {
+    const { agent, docker, reconciler, run, warnings } = setUp();
+    const evil = run('evil', { SERVICE_ID: VICTIM_ID });
+    await reconciler.syncContainer(evil.id, { seen: { name: 'evil', labels: evil.labels } });
+    const victim = run('payments');
+    await reconciler.syncContainer(victim.id, { seen: { name: 'payments', labels: {} } });
+    expect(agent.services.get(VICTIM_ID)!.Meta.registrar_container).to.equal(victim.id);
+    expect(agent.services.get(`${HOST}:evil:6379`)!.Meta.registrar_container).to.equal(evil.id);
+    expect(warnings('evil')).to.have.length(1);
+    expect(warnings('evil')[0]).to.include('SERVICE_ID').and.include('"payments"');
+    expect(warnings('payments')).to.deep.equal([]);
+    // The owner restarts: the ID is its own again, whatever the order of the syncs.
+    docker.containers.set(victim.id, { ...victim, running: false });
+    await reconciler.syncContainer(victim.id, { stopped: { name: 'payments', exitCode: 0, removed: false } });
+    expect(agent.services.has(VICTIM_ID)).to.equal(false);
+    await reconciler.fullSync();
+    docker.containers.set(victim.id, victim);
+    await reconciler.syncContainer(victim.id, { seen: { name: 'payments', labels: {} } });
+    expect(agent.services.get(VICTIM_ID)!.Meta.registrar_container).to.equal(victim.id);
+    expect(warnings('evil')).to.have.length(1);
+  });
+
+  for (const order of ['owner first', 'holder first', 'full pass'] as const) {
+    it(`takes back a default ID that another running container holds under our Meta (an earlier version's), ${order}`, async () => {
+      const { agent, reconciler, run, logs } = setUp();
+      const evil = run('evil', { SERVICE_ID: VICTIM_ID });
+      const victim = run('payments');
+      // As an earlier version left it: the ID registered for evil, evil still running.
+      agent.foreign(VICTIM_ID, { registrar_host: HOST, registrar_container: evil.id });
+      if (order === 'full pass') await reconciler.fullSync();
+      else {
+        const [first, second] = order === 'owner first' ? [victim, evil] : [evil, victim];
+        await reconciler.syncContainer(first.id);
+        await reconciler.syncContainer(second.id);
+      }
+      expect(agent.services.get(VICTIM_ID)!.Meta.registrar_container).to.equal(victim.id);
+      expect(agent.services.get(VICTIM_ID)!.Address).to.equal('10.201.1.2');
+      expect(agent.services.get(`${HOST}:evil:6379`)!.Meta.registrar_container).to.equal(evil.id);
+      const takenBack = logs.filter((l) => l.event === 'default-id-taken-back');
+      expect(takenBack.length).to.be.at.most(1);
+      if (order === 'owner first')
+        expect(takenBack[0]).to.include({ container: 'payments', squatter: 'evil', squatterId: evil.id, serviceId: VICTIM_ID });
+      await reconciler.fullSync();
+      expect(agent.services.get(VICTIM_ID)!.Meta.registrar_container).to.equal(victim.id);
+    });
+  }
+});
+
 describe('reconcile/reconciler: IDs that differ only in case', () => {
   it("refuses an ID that is a foreign service's in another case (Consul's catalog would merge them)", async () => {
     const agent = new MemoryAgent();
