@@ -52,12 +52,15 @@ const ACCEPTED: Record<string, { takesValue: boolean; note: string }> = {
  */
 export function translateRegistratorArgs(argv: string[], env: NodeJS.ProcessEnv, ownTakesValue: (name: string) => boolean): Translated {
   const out: Translated = { args: [], notes: [], env: {} };
+  let backend = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const flag = /^--?([A-Za-z][A-Za-z-]*)(?:=(.*))?$/.exec(arg);
     if (!flag) {
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) merge(out, backendArgs(arg, env));
-      else out.args.push(arg); // a command: run, plan, healthcheck
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
+        merge(out, backendArgs(arg, env));
+        backend = true;
+      } else out.args.push(arg); // a command: run, plan, healthcheck
       continue;
     }
     const [, name = '', inline] = flag;
@@ -79,7 +82,22 @@ export function translateRegistratorArgs(argv: string[], env: NodeJS.ProcessEnv,
       if (arg.startsWith('--') && inline === undefined && ownTakesValue(name) && i + 1 < argv.length) out.args.push(argv[++i]!);
     }
   }
+  if (backend) takeOverByDefault(out, env);
   return out;
+}
+
+/**
+ * A backend URI is Registrator's command line: this host is switching, and Registrator's entries
+ * would otherwise stay (it leaves them when it stops) and hold our IDs. Unless the operator said
+ * either way, the takeover is on.
+ */
+function takeOverByDefault(out: Translated, env: NodeJS.ProcessEnv): void {
+  if (env.REGISTRAR_REPLACE_REGISTRATOR !== undefined || out.args.some((a) => /^--?replace-registrator(=|$)/.test(a))) return;
+  out.args.push('--replace-registrator');
+  out.notes.push(
+    "Registrator's command line: --replace-registrator is on, so Registrator's registrations of running containers are taken over " +
+      '(--replace-registrator=false or REGISTRAR_REPLACE_REGISTRATOR=false turns it off)',
+  );
 }
 
 function merge(into: Translated, from: Translated): void {

@@ -23,7 +23,8 @@ describe("Registrator's command line", function () {
     // -hostname too: Registrator's way to set the host part of service IDs, here the test's own host ID.
     registrar = new RegistrarProcess(['-internal', '-resync', '30', '-hostname', hostId, 'consul://127.0.0.1:8500'], { DOCKER_HOST: '' });
     await registrar.waitForLog('first pass', isFullPass);
-    expect(registrar.logs.filter((l) => l.event === 'registrator-flag').map((l) => l.msg)).to.have.length(1);
+    // -internal's note, and that the takeover is on (Registrator's command line means a switch).
+    expect(registrar.logs.filter((l) => l.event === 'registrator-flag').map((l) => l.msg)).to.have.length(2);
     const name = uniqueName('web');
     await runContainer({ name, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: name } });
     const service = await waitFor('registered', async () => (await agentServices(`Service == "${name}"`))[`${hostId}:${name}:80`]);

@@ -12,8 +12,22 @@ describe('registrator-args: Registrator command lines', () => {
     expect(command).to.equal('run');
     expect(values['consul-addr']).to.equal('consul:8500');
     expect(values.resync).to.equal('30');
-    expect(notes).to.have.length(1);
+    expect(values['replace-registrator']).to.equal('true');
+    expect(notes).to.have.length(2);
     expect(notes[0]).to.include('-internal');
+    expect(notes[1]).to.include('--replace-registrator');
+  });
+
+  it("takes over Registrator's entries by default on its command line, unless the flag or variable says otherwise", () => {
+    const replace = (argv: string[], env: NodeJS.ProcessEnv = {}) => toSettings(readConfig(argv, env).values).replaceRegistrator;
+    expect(replace(['consul://consul:8500'])).to.equal(true);
+    expect(replace(['-internal', 'consul://consul:8500', '--replace-registrator=false'])).to.equal(false);
+    expect(replace(['consul://consul:8500'], { REGISTRAR_REPLACE_REGISTRATOR: 'false' })).to.equal(false);
+    // Our own command line (no backend URI) keeps the default: off.
+    expect(replace(['--consul-addr', 'consul:8500'])).to.equal(false);
+    expect(translate(['consul://', '-replace-registrator']).args.filter((a) => a.includes('replace'))).to.deep.equal([
+      '-replace-registrator',
+    ]);
   });
 
   it('maps each flag with an equivalent, in one-dash, two-dash and = forms', () => {
@@ -64,13 +78,16 @@ describe('registrator-args: Registrator command lines', () => {
       CONSUL_TLSKEY: '/k.pem',
       CONSUL_CLIENT_KEY: '/mine.pem',
     });
-    expect(t.args).to.deep.equal(['--consul-addr=https://consul.internal:8501']);
+    expect(t.args).to.deep.equal(['--consul-addr=https://consul.internal:8501', '--replace-registrator']);
     expect(t.env).to.deep.equal({ CONSUL_CLIENT_CERT: '/c.pem' });
   });
 
   it('reads consul-unix:// as an agent on that socket, refuses other backends, and leaves a URL given to one of our flags alone', () => {
     expect(() => translate(['etcd://10.0.0.1:2379'])).to.throw(ConfigError, /only Consul/);
-    expect(translate(['consul-unix:///var/run/consul.sock']).args).to.deep.equal(['--consul-addr=unix:///var/run/consul.sock']);
+    expect(translate(['consul-unix:///var/run/consul.sock']).args).to.deep.equal([
+      '--consul-addr=unix:///var/run/consul.sock',
+      '--replace-registrator',
+    ]);
     expect(translate(['--consul-addr', 'https://10.0.0.1:8501']).args).to.deep.equal(['--consul-addr', 'https://10.0.0.1:8501']);
   });
 
