@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
@@ -125,6 +126,9 @@ export async function connect(
   const model: PlanOptions = {
     hostId,
     hostIp: settings.hostIp ?? self.address,
+    get hostAddresses() {
+      return hostAddresses();
+    },
     ipFamily: settings.ipFamily,
     explicit: settings.explicit,
     tags: settings.tags,
@@ -201,4 +205,16 @@ export function tokenInTheClear(baseUrl: string): boolean {
   if (url.protocol !== 'http:') return false;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+}
+
+let interfaces: { at: number; addresses: string[] } | undefined;
+
+/** Every address of every interface of the host (the registrar runs in the host's network namespace). */
+function hostAddresses(): string[] {
+  const now = Date.now();
+  if (interfaces === undefined || now - interfaces.at > TIMINGS.hostAddressesMs) {
+    const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+    interfaces = { at: now, addresses };
+  }
+  return interfaces.addresses;
 }
