@@ -12,6 +12,7 @@ import { connectDocker } from './docker/client.js';
 import { engineOf, isRootless, type Engine, type EngineInfo } from './docker/engine.js';
 import { inspectFacts, runningContainerIds } from './docker/inspect.js';
 import { describeError, isCertificateError } from './errors.js';
+import { ipLiteral } from './model/address.js';
 import type { PlanOptions } from './model/plan.js';
 import type { ConnectOptions } from './model/connect.js';
 import type { ContainerSource } from './reconcile/reconciler.js';
@@ -125,7 +126,8 @@ export async function connect(
   }
   const model: PlanOptions = {
     hostId,
-    hostIp: settings.hostIp ?? self.address,
+    // The agent's address only when it is one a service can be registered under.
+    ...hostIpOf(settings.hostIp ?? self.address),
     get hostAddresses() {
       return hostAddresses();
     },
@@ -205,6 +207,10 @@ export function tokenInTheClear(baseUrl: string): boolean {
   if (url.protocol !== 'http:') return false;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+}
+
+function hostIpOf(address: string): { hostIp?: string } {
+  return ipLiteral(address) === 0 ? {} : { hostIp: address };
 }
 
 let interfaces: { at: number; addresses: string[] } | undefined;
