@@ -2,6 +2,7 @@
 // rules make SERVICE_* keys, the host's own addresses, cloud metadata, facts that make a parser
 // throw. Each costs the container at most its own registration, with a warning, and never throws.
 import { expect } from 'chai';
+import { readConfig, toSettings } from '../../../src/config.js';
 import { chooseAddress, ipLiteral, METADATA_ADDRESSES } from '../../../src/model/address.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
 import { planContainer } from '../../../src/model/plan.js';
@@ -35,6 +36,14 @@ describe('odd values: IP literals with zone IDs', () => {
       const plan = planContainer(onePort({ 'lan.ip': value, SERVICE_CHECK_HTTP: '/' }), options({ ipFromLabel: 'lan.ip' }));
       expect(plan.registrations.map((r) => r.Address)).to.deep.equal([OWN]);
     }
+  });
+});
+
+describe('odd values: --host-ip', () => {
+  it('takes an IP address and refuses one with a zone ID at start', () => {
+    const hostIp = (value: string) => toSettings(readConfig(['--host-ip', value], {}).values).hostIp;
+    expect(hostIp(' 192.0.2.7 ')).to.equal('192.0.2.7');
+    for (const bad of ['fe80::1%eth0', '::ffff:192.0.2.7%0', 'host.example']) expect(() => hostIp(bad), bad).to.throw(/--host-ip/);
   });
 });
 
