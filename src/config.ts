@@ -139,7 +139,7 @@ export const OPTIONS = {
   'name-policy': {
     env: 'REGISTRAR_NAME_POLICY',
     type: 'string',
-    help: 'JSON file saying which containers may use which service names (see docs/security.md)',
+    help: 'JSON file saying which containers may use which service names and tags (see docs/security.md)',
   },
   'connect-proxy-image': {
     env: 'REGISTRAR_CONNECT_PROXY_IMAGE',
