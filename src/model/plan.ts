@@ -211,7 +211,7 @@ function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, w
 
 /** The names of a container's SERVICE_* labels and variables, for a warning (its values may be anything). */
 function settingNames(facts: ContainerFacts): string {
-  const names = [...Object.keys(facts.labels), ...Object.keys(facts.env)].filter((key) => /^SERVICE_/i.test(key));
+  const names = [...Object.keys(facts.labels ?? {}), ...Object.keys(facts.env ?? {})].filter((key) => /^SERVICE_/i.test(key));
   const listed = [...new Set(names)].slice(0, 8).map((key) => shown(key, 40));
   return listed.length === 0 ? 'none' : `${listed.join(', ')}${names.length > listed.length ? ', …' : ''}`;
 }
