@@ -26,6 +26,21 @@ const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul
 const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
   registrar.logs.filter((l) => l.event === 'label-warning' && l.container === container);
 
+/** The default bridge's gateway, from its IPAM config or, when the engine leaves it out there, from a container on it. */
+async function bridgeGateway(): Promise<string> {
+  const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM: { Config: { Gateway?: string }[] } };
+  const configured = bridge.IPAM.Config.find((c) => c.Gateway)?.Gateway;
+  if (configured) return configured;
+  const probe = await runContainer({ name: uniqueName('gwprobe'), cmd: ['sleep', '30'] });
+  try {
+    const gateway = (await probe.inspect()).NetworkSettings.Networks.bridge?.Gateway;
+    if (!gateway) throw new Error("Docker's bridge network has no gateway");
+    return gateway;
+  } finally {
+    await probe.remove({ force: true });
+  }
+}
+
 /** A subnet's first three octets, per run, out of the ranges Docker and the rig use. */
 const BASE = 100 + (process.pid % 50) * 3;
 const subnet = (n: number) => `10.231.${BASE + n}`;
@@ -80,9 +95,7 @@ describe('odd values: hostile addresses, derived names and tags on real Docker a
     let hostIp = '';
 
     before(async () => {
-      const bridge = await docker.getNetwork('bridge').inspect();
-      const gateway = (bridge as { IPAM: { Config: { Gateway?: string }[] } }).IPAM.Config.find((c) => c.Gateway)!.Gateway!;
-      hostIp = gateway.replace(/\.\d+$/, '.250');
+      hostIp = (await bridgeGateway()).replace(/\.\d+$/, '.250');
       const dir = mkdtempSync(join(tmpdir(), 'odd-policy-'));
       const policy = join(dir, 'policy.json');
       writeFileSync(
@@ -236,9 +249,7 @@ describe('odd values: a refused parent gets no sidecar (real dockerd, a private 
       .catch(() => {
         throw new Error(`the Connect proxy image ${PROXY_IMAGE} is missing; run scripts/rig/up.sh`);
       });
-    const bridge = await docker.getNetwork('bridge').inspect();
-    const gateway = (bridge as { IPAM: { Config: { Gateway?: string }[] } }).IPAM.Config.find((c) => c.Gateway)?.Gateway;
-    if (!gateway) throw new Error("Docker's bridge network has no gateway: proxies could not reach the agent");
+    const gateway = await bridgeGateway();
     consul = new PrivateConsul(19520, false, ['-client', `127.0.0.1 ${gateway}`]);
     await consul.start();
   });
