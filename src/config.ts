@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ExecutorChoice } from './checks/run-job.js';
 import type { ConsulSettings } from './consul/client.js';
 import type { DockerSettings } from './docker/client.js';
-import { parseIpFamily, type IpFamily } from './model/address.js';
+import { ipLiteral, parseIpFamily, type IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
 import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
@@ -144,7 +144,7 @@ export const OPTIONS = {
   'name-policy': {
     env: 'REGISTRAR_NAME_POLICY',
     type: 'string',
-    help: 'JSON file saying which containers may use which service names (see docs/security.md)',
+    help: 'JSON file saying which containers may use which service names and tags (see docs/security.md)',
   },
   'connect-proxy-image': {
     env: 'REGISTRAR_CONNECT_PROXY_IMAGE',
@@ -363,7 +363,7 @@ export function toSettings(v: RawConfig): Settings {
     },
     ...defined({
       hostId: optional('host-id'),
-      hostIp: optional('host-ip'),
+      hostIp: hostIp(optional('host-ip')),
       network: optional('network'),
       httpAddr: optional('http-addr'),
       ipFromLabel: optional('ip-from-label'),
@@ -500,6 +500,12 @@ function connectProxy(v: RawConfig, optional: (name: OptionName) => string | und
 }
 
 /** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */
+/** --host-ip: an IP address, as a service is registered under it (no zone ID, no name). */
+function hostIp(value: string | undefined): string | undefined {
+  if (value === undefined || ipLiteral(value.trim()) !== 0) return value?.trim();
+  throw new ConfigError(`${where('host-ip')} is "${value}": write an IP address (without a zone ID such as %eth0)`);
+}
+
 function ipFamily(v: RawConfig): IpFamily {
   const family = parseIpFamily(v['ip-family'] ?? '');
   if (!family) throw new ConfigError(`${where('ip-family')} is "${v['ip-family']}": write ipv4 or ipv6 (or 4, 6)`);

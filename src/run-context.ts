@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
@@ -11,6 +12,7 @@ import { connectDocker } from './docker/client.js';
 import { engineOf, isRootless, type Engine, type EngineInfo } from './docker/engine.js';
 import { inspectFacts, runningContainerIds } from './docker/inspect.js';
 import { describeError, isCertificateError } from './errors.js';
+import { ipLiteral } from './model/address.js';
 import type { PlanOptions } from './model/plan.js';
 import type { ConnectOptions } from './model/connect.js';
 import type { ContainerSource } from './reconcile/reconciler.js';
@@ -124,7 +126,11 @@ export async function connect(
   }
   const model: PlanOptions = {
     hostId,
-    hostIp: settings.hostIp ?? self.address,
+    // The agent's address only when it is one a service can be registered under.
+    ...hostIpOf(settings.hostIp ?? self.address),
+    get hostAddresses() {
+      return hostAddresses();
+    },
     ipFamily: settings.ipFamily,
     explicit: settings.explicit,
     tags: settings.tags,
@@ -201,4 +207,20 @@ export function tokenInTheClear(baseUrl: string): boolean {
   if (url.protocol !== 'http:') return false;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+}
+
+function hostIpOf(address: string): { hostIp?: string } {
+  return ipLiteral(address) === 0 ? {} : { hostIp: address };
+}
+
+let interfaces: { at: number; addresses: string[] } | undefined;
+
+/** Every address of every interface of the host (the registrar runs in the host's network namespace). */
+function hostAddresses(): string[] {
+  const now = Date.now();
+  if (interfaces === undefined || now - interfaces.at > TIMINGS.hostAddressesMs) {
+    const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+    interfaces = { at: now, addresses };
+  }
+  return interfaces.addresses;
 }

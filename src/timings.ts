@@ -35,6 +35,8 @@ export const TIMINGS = {
    * connect` to a running container waits this long for its new address.
    */
   networkEventSettleMs: 1_000,
+  /** The host's interface addresses (never a SERVICE_IP) are re-read at most this often: DHCP and new networks change them. */
+  hostAddressesMs: 5_000,
   /** A full pass waits this long for one container: three request deadlines, then it goes on without it. */
   passContainerDeadlineMs: 30_000,
   /** At stop, Docker gets this long to name the PIDs of running exec checks to kill (well inside the stop deadline). */

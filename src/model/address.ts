@@ -12,6 +12,11 @@ export interface AddressOptions {
   /** --allow-any-service-ip: SERVICE_IP may name an address outside the container's own networks. */
   anyServiceIp?: boolean;
   /**
+   * Every address of every interface of the host (read by the edge): never another container's
+   * SERVICE_IP, even where the host's LAN address lies inside the container's subnet (macvlan, ipvlan).
+   */
+  hostAddresses?: string[];
+  /**
    * A rootless engine (rootless Podman or Docker): its containers' networks live in a user
    * namespace no other host reaches, so only host-network containers have a routable address.
    */
@@ -43,7 +48,8 @@ export function chooseAddress(
   }
   if (serviceIp !== undefined) {
     const ip = serviceIp.trim();
-    const refusal = isIP(ip) === 0 ? 'is not an IP address' : serviceIpRefusal(ip, facts, options);
+    const refusal =
+      ipLiteral(ip) === 0 ? 'is not an IP address (a zone ID such as %eth0 is not accepted either)' : serviceIpRefusal(ip, facts, options);
     if (refusal === undefined) return { address: ip, network: 'SERVICE_IP' };
     warnings.push(`SERVICE_IP ${shown(serviceIp)} ${refusal}; the container's own address is registered instead`);
   }
@@ -92,18 +98,28 @@ export function parseIpFamily(value: string): IpFamily | undefined {
   return FAMILIES.get(value.trim().toLowerCase());
 }
 
+/**
+ * 4 or 6 for a plain IP address, else 0. Node's isIP also accepts a zone ID ("fe80::1%eth0",
+ * "::ffff:10.0.0.1%0"), which no URL, no Consul check and no other host can use.
+ */
+export function ipLiteral(value: string): 0 | 4 | 6 {
+  if (value.includes('%')) return 0;
+  const family = isIP(value);
+  return family === 4 || family === 6 ? family : 0;
+}
+
 /** host:port as URLs and Consul's TCP checks want it: IPv6 addresses in brackets. */
 export function hostPort(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 // Addresses no service is reached on from another host, and the ones a check must never be pointed
-// at (the agent's own loopback, cloud metadata at 169.254.169.254): never registered.
+// at (the agent's own loopback, cloud metadata): never registered, --allow-any-service-ip or not.
 const NEVER = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
   ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
+  ['169.254.0.0', 16], // link-local: AWS, GCP, Azure, OpenStack, DigitalOcean metadata at 169.254.169.254, Tencent's 169.254.0.23
   ['224.0.0.0', 4],
   ['255.255.255.255', 32],
 ] as const) {
@@ -118,15 +134,35 @@ for (const [net, prefix] of [
   NEVER.addSubnet(net, prefix, 'ipv6');
 
 /**
+ * Cloud metadata and platform endpoints outside link-local: each hands out instance credentials or
+ * configuration to whoever asks from the instance, so an agent's check must never be aimed at one.
+ */
+export const METADATA_ADDRESSES: readonly string[] = [
+  'fd00:ec2::254', // AWS instance metadata (IMDS) over IPv6
+  'fd00:ec2::253', // AWS Route 53 resolver over IPv6, the same platform endpoint range
+  'fd20:ce::254', // Google Cloud metadata server over IPv6
+  '100.100.100.200', // Alibaba Cloud metadata
+  '192.0.0.192', // Oracle Cloud metadata (OCI Classic, and OCI's older endpoint)
+  '168.63.129.16', // Azure WireServer: the host's platform endpoint (VM agent configuration, certificates)
+];
+for (const address of METADATA_ADDRESSES) NEVER.addAddress(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+
+/**
  * Why SERVICE_IP may not be used, or undefined when it may: by default only an address inside one
  * of the container's own subnets (or the host's address for a host-network container), so a label
  * cannot point a service name, and the agent's checks, at someone else's machine.
  */
 function serviceIpRefusal(ip: string, facts: ContainerFacts, options: AddressOptions): string | undefined {
   const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  if (NEVER.check(ip, family)) return 'is a loopback, link-local, unspecified or multicast address, which is never registered';
+  if (NEVER.check(ip, family)) {
+    return 'is a loopback, link-local, unspecified or multicast address, or a cloud metadata address, which is never registered';
+  }
+  if (isHostAddress(ip, options)) {
+    // A host-network container shares the host's addresses: naming one reaches nothing it cannot reach.
+    if (facts.networkMode === 'host') return undefined;
+    return "is one of the host's own addresses (the host's services are not the container's), which is never registered";
+  }
   if (options.anyServiceIp) return undefined;
-  if (facts.networkMode === 'host' && options.hostIp === ip) return undefined;
   const own = new BlockList();
   const hosts = new BlockList();
   for (const n of facts.networks) {
@@ -140,6 +176,16 @@ function serviceIpRefusal(ip: string, facts: ContainerFacts, options: AddressOpt
   if (hosts.check(ip, family)) return "is the network's gateway (the Docker host), network or broadcast address, which is never registered";
   if (own.check(ip, family)) return undefined;
   return "is outside the container's own networks (the operator allows that with --allow-any-service-ip)";
+}
+
+/** Whether the address is the --host-ip or any address of any host interface, in any spelling. */
+function isHostAddress(ip: string, options: AddressOptions): boolean {
+  const host = new BlockList();
+  for (const address of [...(options.hostAddresses ?? []), ...(options.hostIp ? [options.hostIp] : [])]) {
+    const family = ipLiteral(address);
+    if (family !== 0) host.addAddress(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return host.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** The network and broadcast addresses of an IPv4 subnet (none for /31 and /32, where every address is a host's). */

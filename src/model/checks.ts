@@ -119,15 +119,14 @@ function checkUrl(
   if (value === undefined) return undefined;
   const path = asPath(value);
   const url = `${scheme}://${target}${path}`;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (URL_PATH.test(path) && parsed?.host === new URL(`${scheme}://${target}/`).host) return url;
+  if (URL_PATH.test(path) && hostOf(url) !== undefined && hostOf(url) === hostOf(`${scheme}://${target}/`)) return url;
   warnings.push(`${label} ${shown(value)} is not a path on the service's own address and port (write e.g. /health); the check is left out`);
   return undefined;
+}
+
+/** The URL's host as a URL parser reads it; undefined when it parses as no URL at all (it never throws). */
+function hostOf(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).host : undefined;
 }
 
 function httpMethod(settings: SettingMap, key: string, allowed: string[], warnings: string[]): string | undefined {

@@ -6,7 +6,7 @@ import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js'
 import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
 import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
-import { nameRefusal, type NamePolicy } from './name-policy.js';
+import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
 import { defaultServiceName, dnsSafeName } from './names.js';
 import { servicePorts } from './ports.js';
@@ -46,8 +46,29 @@ function ipFromLabel(labels: Record<string, string>, label: string | undefined):
   return value ? value.replace(/\/\d{1,3}$/, '') : undefined;
 }
 
-/** Turns one container's facts into the services it should have in Consul. Pure. */
+/**
+ * Turns one container's facts into the services it should have in Consul. Pure, and never throws:
+ * a value nothing foresaw costs that container its registration (one warning naming its settings),
+ * never the plan or the sync of the others.
+ */
 export function planContainer(facts: ContainerFacts, options: PlanOptions): ContainerPlan {
+  try {
+    return planUnguarded(facts, options);
+  } catch (err) {
+    const problem = `its SERVICE_* settings (${settingNames(facts)}) could not be planned: ${shown(errorText(err), 120)}`;
+    return {
+      containerId: facts.id,
+      containerName: facts.name,
+      registrations: [],
+      jobs: [],
+      proxies: [],
+      warnings: [`${problem}; nothing is registered for it until they change`],
+      skipped: 'its SERVICE_* settings could not be planned',
+    };
+  }
+}
+
+function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPlan {
   const warnings: string[] = [];
   const jobs: CheckJob[] = [];
   const proxies: ProxySpec[] = [];
@@ -63,8 +84,9 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
   if (!facts.running) return plan([], 'not running');
 
   const settings = readSettings(facts.env, facts.labels, warnings);
+  const labelSettings = readSettings({}, facts.labels);
   // Meta may carry what an image's ENV holds (passwords too): the operator can take it from labels only.
-  const metaSettings = options.metaFromEnv ? settings : readSettings({}, facts.labels);
+  const metaSettings = options.metaFromEnv ? settings : labelSettings;
   if (ignored(settings.common, 'SERVICE_IGNORE', warnings)) return plan([], 'SERVICE_IGNORE is set');
   const allPorts = servicePorts(facts.exposedPorts, settings.common.get('ports'), warnings);
   if (allPorts.length === 0) return plan([], 'exposes no ports: add EXPOSE to the image, or the label SERVICE_PORTS=8080');
@@ -78,7 +100,8 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
 
   const where = chooseAddress(
     facts,
-    settings.common.get('ip') ?? ipFromLabel(facts.labels, options.ipFromLabel),
+    // A SERVICE_IP label, else the operator's --ip-from-label, and only then an image ENV's SERVICE_IP.
+    labelSettings.common.get('ip') ?? ipFromLabel(facts.labels, options.ipFromLabel) ?? settings.common.get('ip'),
     settings.common.get('network'),
     addressOptions(settings.common, options, warnings),
     warnings,
@@ -128,11 +151,11 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       warnings,
     });
     const checks = [...built.checks];
-    jobs.push(...built.jobs);
+    const portJobs = [...built.jobs];
     if (facts.health && options.dockerHealth) {
       const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health);
       checks.push(health.check);
-      jobs.push(health.job);
+      portJobs.push(health.job);
     }
     if (options.registrarServiceId) checks.push(registrarAliveCheck(id, options.registrarServiceId));
     if (facts.paused) checks.push(pausedCheck(id));
@@ -140,7 +163,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       parent: {
         ID: id,
         Name: name,
-        Tags: [...new Set([...boundedTags(splitList(s.get('tags') ?? ''), warnings), ...options.tags])],
+        Tags: [...new Set([...labelTags(s, facts, options, warnings), ...options.tags])],
         Address: where.address,
         Port: port,
         Meta: {
@@ -158,8 +181,13 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       options: options.connect,
       warnings,
     });
-    registrations.push(connect.parent, ...(connect.sidecar ? [connect.sidecar] : []));
-    if (connect.proxy) proxies.push(connect.proxy);
+    // The sidecar's name is derived from the parent's, but a rule may reserve it on its own.
+    const refusedSidecar = connect.sidecar && options.namePolicy && nameRefusal(options.namePolicy, connect.sidecar.Name, facts);
+    if (refusedSidecar) warnings.push(`port ${port}: ${refusedSidecar}; it is registered without a sidecar`);
+    const sidecar = refusedSidecar ? undefined : connect.sidecar;
+    registrations.push(connect.parent, ...(sidecar ? [sidecar] : []));
+    if (connect.proxy && sidecar) proxies.push(connect.proxy);
+    jobs.push(...portJobs);
   }
   const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID.toLowerCase() === r.ID.toLowerCase()) !== i);
   if (duplicate) {
@@ -177,6 +205,23 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     );
   }
   return plan(registrations);
+}
+
+/** SERVICE_TAGS, bounded, without the tags the name policy reserves for other containers. */
+function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, warnings: string[]): string[] {
+  const tags = boundedTags(splitList(s.get('tags') ?? ''), warnings);
+  return options.namePolicy ? allowedTags(options.namePolicy, tags, facts, warnings) : tags;
+}
+
+/** The names of a container's SERVICE_* labels and variables, for a warning (its values may be anything). */
+function settingNames(facts: ContainerFacts): string {
+  const names = [...Object.keys(facts.labels ?? {}), ...Object.keys(facts.env ?? {})].filter((key) => /^SERVICE_/i.test(key));
+  const listed = [...new Set(names)].slice(0, 8).map((key) => shown(key, 40));
+  return listed.length === 0 ? 'none' : `${listed.join(', ')}${names.length > listed.length ? ', …' : ''}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** Sidecars planned so far: the next one's default port follows theirs. */

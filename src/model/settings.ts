@@ -1,6 +1,7 @@
 // Registrator-compatible SERVICE_* settings, read from a container's environment and labels.
 // Labels win over env; `SERVICE_<port>_<KEY>` wins over `SERVICE_<KEY>` for that port's service.
-// Keys are compared case-insensitively, as Registrator lower-cases them.
+// Keys are compared case-insensitively, as Registrator lower-cases them, in ASCII only: Unicode case
+// rules would read "ſERVICE_NAME" (long s) or "SERVICE_CHEC\u212A_SCRIPT" (Kelvin sign) as SERVICE_* keys.
 
 import { shown } from './show.js';
 
@@ -12,6 +13,7 @@ export interface ServiceSettings {
 }
 
 const PREFIX = 'SERVICE_';
+const LOWER_PREFIX = PREFIX.toLowerCase();
 const PER_PORT = /^(\d{1,5})_(.+)$/;
 /** Longer SERVICE_* values are ignored: nothing the registrar reads needs more, and work stays bounded. */
 export const MAX_SETTING_LENGTH = 4096;
@@ -27,7 +29,7 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
   // Labels first: when there are too many, the ones the operator's tooling wrote are kept.
   for (const source of [labels, env]) {
     for (const [rawKey, value] of Object.entries(source)) {
-      if (rawKey.slice(0, PREFIX.length).toUpperCase() !== PREFIX) continue;
+      if (asciiLower(rawKey.slice(0, PREFIX.length)) !== LOWER_PREFIX) continue;
       if (value.length > MAX_SETTING_LENGTH || rawKey.length > MAX_KEY_LENGTH) {
         const what =
           rawKey.length > MAX_KEY_LENGTH ? `its name is longer than ${MAX_KEY_LENGTH}` : `its value is longer than ${MAX_SETTING_LENGTH}`;
@@ -38,13 +40,18 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
         warnings.push(`more than ${MAX_SETTINGS} SERVICE_* labels and variables; the rest are ignored`);
         break;
       }
-      const key = rawKey.slice(PREFIX.length).toLowerCase();
+      const key = asciiLower(rawKey.slice(PREFIX.length));
       const portMatch = PER_PORT.exec(key);
       const [target, name] = portMatch ? [forPort(perPort, Number(portMatch[1])), portMatch[2]!] : [common, key];
       if (name !== '' && (source === labels || !target.has(name))) target.set(name, value); // labels win over env
     }
   }
   return { common, perPort };
+}
+
+/** A-Z to a-z and nothing else (String's toLowerCase follows Unicode: K, the Kelvin sign, becomes k). */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
 function forPort(perPort: Map<number, Map<string, string>>, port: number): Map<string, string> {

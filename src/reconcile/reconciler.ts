@@ -10,6 +10,7 @@ import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { CheckJob, Registration } from '../model/registration.js';
 import type { ProxySpec } from '../model/registration.js';
 import { ServiceIdClaims } from './claims.js';
+import { sidecarsFollowParents } from './sidecar-parents.js';
 import { diff } from './diff.js';
 import { startingPassing } from './adoption.js';
 import { withHash } from './hash.js';
@@ -244,8 +245,10 @@ export class Reconciler {
       }
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
       const warnings = [...(plan?.warnings ?? [])];
-      const claimed = this.claims.take(id, plan?.registrations ?? [], warnings);
-      const desired = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead, facts);
+      const claimed = sidecarsFollowParents(this.claims.take(id, plan?.registrations ?? [], warnings), warnings);
+      this.claims.take(id, claimed, []); // lets go of the sidecars whose parent another container holds
+      const guarded = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead, facts);
+      const desired = sidecarsFollowParents(guarded, warnings);
       for (const warning of this.warned.fresh(id, warnings)) {
         this.log.warn({ event: 'label-warning', container: name, containerId: id }, `container ${name}: ${warning}`);
       }

@@ -5,7 +5,8 @@
 import type { Registration } from '../../src/model/registration.js';
 import type { AgentService, ServiceAgent } from '../../src/reconcile/service-agent.js';
 
-const SERVICE_FIELDS = new Set(['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks']);
+// Kind, Proxy and Connect: the fields of a Connect sidecar or Connect-native service (Consul 1.8 takes them).
+const SERVICE_FIELDS = new Set(['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks', 'Kind', 'Proxy', 'Connect']);
 const CHECK_FIELDS = new Set([
   'CheckID',
   'Name',

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { ContainerFacts } from '../../../src/model/facts.js';
 import { nameRefusal, parseNamePolicy, type NamePolicy, type NameRule } from '../../../src/model/name-policy.js';
-import { facts, withSettings } from '../support/fixtures.js';
+import { planContainer } from '../../../src/model/plan.js';
+import { facts, options, withSettings } from '../support/fixtures.js';
 
 /** A running container (user-network) with these labels and image. */
 const container = (labels: Record<string, string> = {}, image = 'registry.example/team/app:1'): ContainerFacts => ({
@@ -197,5 +198,68 @@ describe('model/name-policy: bypasses', () => {
   it('names the problem for a file of null or a rule of null', () => {
     expect(() => parseNamePolicy('null')).to.throw(/JSON object/);
     expect(() => parseNamePolicy('{"rules":[null]}')).to.throw(/rule 1/);
+  });
+});
+
+describe('model/name-policy: derived names and tags', () => {
+  const vault = parseNamePolicy(JSON.stringify({ rules: [{ names: ['vault'], containers: { label: 'team=vault' } }] }));
+  const stranger = withSettings(facts('default-bridge'), { team: 'web' });
+  const owner = withSettings(facts('default-bridge'), { team: 'vault' });
+
+  it('a rule for "vault" governs vault-<port>, vault-sidecar-proxy and vault-<port>-sidecar-proxy too', () => {
+    for (const name of ['vault', 'vault-8200', 'VAULT-8201', 'vault-sidecar-proxy', 'vault-8200-sidecar-proxy']) {
+      expect(nameRefusal(vault, name, stranger), name).to.be.a('string');
+      expect(nameRefusal(vault, name, owner), name).to.equal(undefined);
+    }
+    for (const name of ['vaults', 'vault-x', 'my-vault-8200', 'vault-123456', 'sidecar-proxy']) {
+      expect(nameRefusal(vault, name, stranger), name).to.equal(undefined);
+    }
+  });
+
+  it('a container whose image is vault, with several ports, registers none of vault-<port> unless the rule selects it', () => {
+    const unlisted = { ...stranger, image: 'vault:1.15' };
+    const plan = planContainer(unlisted, options({ namePolicy: vault }));
+    expect(plan.registrations.map((r) => r.Name)).to.deep.equal([]);
+    expect(planContainer({ ...owner, image: 'vault:1.15' }, options({ namePolicy: vault })).registrations.map((r) => r.Name)).to.deep.equal(
+      ['vault-53', 'vault-80', 'vault-8080'],
+    );
+  });
+
+  it('a rule may reserve a sidecar name on its own: the parent is registered, without the sidecar', () => {
+    const p = parseNamePolicy(JSON.stringify({ rules: [{ names: ['web-sidecar-proxy'], containers: { label: 'team=mesh' } }] }));
+    const labels = { SERVICE_NAME: 'web', SERVICE_CONNECT: 'sidecar' };
+    const plan = planContainer(withSettings(facts('user-network'), labels), options({ namePolicy: p, connect: { enabled: true } }));
+    expect(plan.registrations.map((r) => r.Name)).to.deep.equal(['web']);
+    expect(plan.warnings.join('\n')).to.include('web-sidecar-proxy');
+    const mesh = withSettings(facts('user-network'), { ...labels, team: 'mesh' });
+    expect(planContainer(mesh, options({ namePolicy: p, connect: { enabled: true } })).registrations.map((r) => r.Name)).to.deep.equal([
+      'web',
+      'web-sidecar-proxy',
+    ]);
+  });
+
+  it('reserves tags by pattern: others keep their service and their other tags, with a warning per tag; --tags are the operator’s', () => {
+    const p = parseNamePolicy(JSON.stringify({ rules: [{ tags: ['traefik.*', 'urlprefix-*'], containers: { label: 'team=edge' } }] }));
+    expect(p.rules[0]).to.deep.equal({ tags: ['traefik.*', 'urlprefix-*'], containers: { label: 'team=edge' } });
+    const labels = { SERVICE_NAME: 'web', SERVICE_TAGS: 'traefik.enable=true,urlprefix-/admin,Traefik.http.routers.x.rule=Host(`a`),blue' };
+    const plan = planContainer(withSettings(facts('user-network'), labels), options({ namePolicy: p, tags: ['traefik.operator'] }));
+    expect(plan.registrations[0]!.Tags).to.deep.equal(['blue', 'traefik.operator']);
+    expect(plan.warnings.filter((w) => w.includes('tag'))).to.have.length(3);
+    const edge = withSettings(facts('user-network'), { ...labels, team: 'edge' });
+    expect(planContainer(edge, options({ namePolicy: p })).registrations[0]!.Tags).to.have.length(4);
+  });
+
+  it('a tags-only rule reserves no name, and unlisted speaks of names only', () => {
+    const p = parseNamePolicy(JSON.stringify({ unlisted: 'deny', rules: [{ tags: ['x-*'], names: ['web'], containers: { label: 'a' } }] }));
+    const labelled = withSettings(facts('user-network'), { a: '', SERVICE_NAME: 'web', SERVICE_TAGS: 'plain,x-1' });
+    expect(planContainer(labelled, options({ namePolicy: p })).registrations[0]!.Tags).to.deep.equal(['plain', 'x-1']);
+    const tagsOnly = parseNamePolicy(JSON.stringify({ rules: [{ tags: ['x-*'], containers: { label: 'a' } }] }));
+    expect(nameRefusal(tagsOnly, 'x-1', stranger)).to.equal(undefined);
+  });
+
+  it('refuses a rule with neither names nor tags, and empty or non-string tags', () => {
+    expect(() => parseNamePolicy('{"rules":[{"containers":{"label":"a"}}]}')).to.throw(/rule 1: "names"/);
+    expect(() => parseNamePolicy('{"rules":[{"tags":[],"containers":{"label":"a"}}]}')).to.throw(/rule 1: "tags"/);
+    expect(() => parseNamePolicy('{"rules":[{"tags":[1],"containers":{"label":"a"}}]}')).to.throw(/rule 1: "tags"/);
   });
 });

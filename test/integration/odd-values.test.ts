@@ -1,0 +1,300 @@
+// Odd label values on real dockerd and Consul: an IP literal with a zone ID (which took down `plan`
+// for the whole host), the host's own addresses as SERVICE_IP (inside a macvlan subnet, and a
+// --host-ip inside the bridge subnet), names derived from a reserved one, reserved tags,
+// --ip-from-label against image ENV, and the sidecar of a parent whose ID is refused.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { PrivateConsul } from '../support/consul-agent.js';
+import { isFullPass, RegistrarProcess, runCli, type LogLine } from '../support/registrar-process.js';
+import {
+  agentServices,
+  cleanup,
+  containerIp,
+  createNetwork,
+  docker,
+  requireRig,
+  runContainer,
+  TEST_LABEL,
+  uniqueName,
+  waitFor,
+} from '../support/rig.js';
+
+const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul-proxy:1.8.7';
+const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
+  registrar.logs.filter((l) => l.event === 'label-warning' && l.container === container);
+
+/** The default bridge's gateway, from its IPAM config or, when the engine leaves it out there, from a container on it. */
+async function bridgeGateway(): Promise<string> {
+  const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM: { Config: { Gateway?: string }[] } };
+  const configured = bridge.IPAM.Config.find((c) => c.Gateway)?.Gateway;
+  if (configured) return configured;
+  const probe = await runContainer({ name: uniqueName('gwprobe'), cmd: ['sleep', '30'] });
+  try {
+    const gateway = (await probe.inspect()).NetworkSettings.Networks.bridge?.Gateway;
+    if (!gateway) throw new Error("Docker's bridge network has no gateway");
+    return gateway;
+  } finally {
+    await probe.remove({ force: true });
+  }
+}
+
+/** A subnet's first three octets, per run, out of the ranges Docker and the rig use. */
+const BASE = 100 + (process.pid % 50) * 3;
+const subnet = (n: number) => `10.231.${BASE + n}`;
+
+describe('odd values: hostile addresses, derived names and tags on real Docker and Consul', function () {
+  this.timeout(120_000);
+  const hostId = uniqueName('odd');
+  const owned = async () => Object.values(await agentServices(`Meta.registrar_host == "${hostId}"`));
+  const ownedBy = async (container: string) => (await owned()).filter((s) => s.ID.includes(`:${container}:`));
+
+  before(async () => {
+    await requireRig();
+    await cleanup([hostId]);
+  });
+  after(async () => {
+    await cleanup([hostId]);
+  });
+
+  it('plan exits 0 with a SERVICE_IP=::ffff:<own IPv4>%0 + SERVICE_CHECK_HTTP=/ container present, and shows the others', async () => {
+    const net = subnet(0);
+    const network = uniqueName('oddnet');
+    await createNetwork(network, `${net}.0/24`);
+    const [odd, other] = [uniqueName('zone'), uniqueName('plain')];
+    // The first container on a new network gets its .2.
+    await runContainer({
+      name: odd,
+      cmd: ['sleep', '300'],
+      expose: ['80'],
+      network,
+      labels: { SERVICE_NAME: odd, SERVICE_IP: `::ffff:${net}.2%0`, SERVICE_CHECK_HTTP: '/' },
+    });
+    expect(await containerIp(odd, network)).to.equal(`${net}.2`);
+    await runContainer({ name: other, cmd: ['sleep', '300'], expose: ['80'], network, labels: { SERVICE_NAME: other } });
+    const run = runCli(['plan', '--json', '--host-id', hostId]);
+    expect(run.status, run.stderr).to.equal(0);
+    const plan = JSON.parse(run.stdout) as {
+      containers: { name: string; registrations: { ID: string; Address: string; Checks: { HTTP?: string }[] }[]; warnings: string[] }[];
+    };
+    const theirs = plan.containers.find((c) => c.name === other)!;
+    expect(theirs.registrations.map((r) => r.ID)).to.deep.equal([`${hostId}:${other}:80`]);
+    const mine = plan.containers.find((c) => c.name === odd)!;
+    // The zone ID is refused: the container's own address, with its HTTP check on it.
+    expect(mine.registrations.map((r) => r.Address)).to.deep.equal([`${net}.2`]);
+    expect(mine.registrations[0]!.Checks.map((c) => c.HTTP)).to.include(`http://${net}.2:80/`);
+    expect(mine.warnings.some((w) => w.includes('SERVICE_IP'))).to.equal(true);
+  });
+
+  describe('a running registrar with --host-ip in the bridge subnet, --ip-from-label and a name policy', () => {
+    let registrar: RegistrarProcess;
+    const vault = uniqueName('vault');
+    // Inside Docker's bridge subnet, and no container's (the bridge hands out addresses from its start).
+    let hostIp = '';
+
+    before(async () => {
+      hostIp = (await bridgeGateway()).replace(/\.\d+$/, '.250');
+      const dir = mkdtempSync(join(tmpdir(), 'odd-policy-'));
+      const policy = join(dir, 'policy.json');
+      writeFileSync(
+        policy,
+        JSON.stringify({
+          rules: [
+            { names: [vault], containers: { label: 'team=vault' } },
+            { tags: ['traefik.*', 'urlprefix-*'], containers: { label: 'team=edge' } },
+          ],
+        }),
+      );
+      registrar = new RegistrarProcess([
+        '--host-id',
+        hostId,
+        '--host-ip',
+        hostIp,
+        '--ip-from-label',
+        'lan.ip',
+        '--name-policy',
+        policy,
+        '--resync',
+        '2',
+      ]);
+      await registrar.waitForLog('its first full pass', isFullPass);
+    });
+    after(async () => {
+      await registrar?.stop();
+      await cleanup([hostId]);
+    });
+
+    it('never registers --host-ip as SERVICE_IP, though it lies inside the bridge subnet', async () => {
+      const name = uniqueName('hostip');
+      await runContainer({ name, cmd: ['sleep', '300'], expose: ['80'], labels: { SERVICE_IP: hostIp } });
+      const [service] = await waitFor('registered', async () => {
+        const mine = await ownedBy(name);
+        return mine.length === 1 && mine;
+      });
+      expect(service!.Address).to.equal(await containerIp(name));
+      expect(warningsAbout(registrar, name).some((l) => l.msg.includes(hostIp))).to.equal(true);
+    });
+
+    it('a rule for a name governs the names derived from it; reserved tags are left out for other containers', async () => {
+      const [stranger, owner, tagger] = [uniqueName('stranger'), uniqueName('owner'), uniqueName('tagger')];
+      await runContainer({ name: stranger, cmd: ['sleep', '300'], expose: ['8200', '8201'], labels: { SERVICE_NAME: vault } });
+      await runContainer({
+        name: owner,
+        cmd: ['sleep', '300'],
+        expose: ['8200', '8201'],
+        labels: { SERVICE_NAME: vault, team: 'vault' },
+      });
+      await runContainer({
+        name: tagger,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        labels: { SERVICE_NAME: tagger, SERVICE_TAGS: 'traefik.http.routers.x.rule=Host(`bank.example`),urlprefix-/,blue' },
+      });
+      const vaults = await waitFor('the owner registered', async () => {
+        const mine = await ownedBy(owner);
+        return mine.length === 2 && mine;
+      });
+      expect(vaults.map((s) => s.Service).sort()).to.deep.equal([`${vault}-8200`, `${vault}-8201`]);
+      const [tagged] = await waitFor('the tagger registered', async () => {
+        const mine = await ownedBy(tagger);
+        return mine.length === 1 && mine;
+      });
+      expect(tagged!.Tags).to.deep.equal(['blue']);
+      await waitFor('the stranger refused', async () => warningsAbout(registrar, stranger).length >= 2);
+      await registrar.waitForLog('a full pass after', (l) => isFullPass(l) && l.time > Date.now() - 500, 10_000);
+      expect(await ownedBy(stranger)).to.deep.equal([]);
+    });
+
+    it("--ip-from-label wins over an image ENV's SERVICE_IP", async () => {
+      const net = subnet(1);
+      const network = uniqueName('ipnet');
+      await createNetwork(network, `${net}.0/24`);
+      const name = uniqueName('fromlabel');
+      await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        network,
+        env: { SERVICE_IP: `${net}.100` },
+        labels: { 'lan.ip': `${net}.101/24` },
+      });
+      const [service] = await waitFor('registered', async () => {
+        const mine = await ownedBy(name);
+        return mine.length === 1 && mine;
+      });
+      expect(service!.Address).to.equal(`${net}.101`);
+    });
+  });
+
+  describe("on a macvlan network whose subnet holds the host's own address", () => {
+    const bridge = `hvodd${process.pid % 10000}`;
+    const net = subnet(2);
+    let registrar: RegistrarProcess | undefined;
+
+    before(() => {
+      // A bridge interface stands in for the LAN: the host has .10 on it, macvlan containers get addresses from .2.
+      execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
+      execFileSync('ip', ['addr', 'add', `${net}.10/24`, 'dev', bridge]);
+      execFileSync('ip', ['link', 'set', bridge, 'up']);
+    });
+    after(async () => {
+      await registrar?.stop();
+      await cleanup([hostId]);
+      execFileSync('ip', ['link', 'del', bridge]);
+    });
+
+    it("never registers the host's LAN address as a macvlan container's SERVICE_IP", async () => {
+      const network = uniqueName('macvlan');
+      await docker.createNetwork({
+        Name: network,
+        Driver: 'macvlan',
+        Options: { parent: bridge },
+        Labels: { [TEST_LABEL]: '1' },
+        IPAM: { Config: [{ Subnet: `${net}.0/24`, Gateway: `${net}.1`, IPRange: `${net}.128/25` }] },
+      });
+      registrar = new RegistrarProcess(['--host-id', hostId]);
+      await registrar.waitForLog('its first full pass', isFullPass);
+      const [squatter, plain] = [uniqueName('lanhost'), uniqueName('lanplain')];
+      await runContainer({ name: squatter, cmd: ['sleep', '300'], expose: ['80'], network, labels: { SERVICE_IP: `${net}.10` } });
+      // A SERVICE_IP inside the subnet that is not the host's is still taken.
+      await runContainer({ name: plain, cmd: ['sleep', '300'], expose: ['80'], network, labels: { SERVICE_IP: `${net}.20` } });
+      const [refused] = await waitFor('the squatter registered', async () => {
+        const mine = await ownedBy(squatter);
+        return mine.length === 1 && mine;
+      });
+      expect(refused!.Address).to.equal(await containerIp(squatter, network));
+      expect(refused!.Address).to.not.equal(`${net}.10`);
+      const [taken] = await waitFor('the other registered', async () => {
+        const mine = await ownedBy(plain);
+        return mine.length === 1 && mine;
+      });
+      expect(taken!.Address).to.equal(`${net}.20`);
+    });
+  });
+});
+
+describe('odd values: a refused parent gets no sidecar (real dockerd, a private Consul with Connect)', function () {
+  this.timeout(90_000);
+  let consul: PrivateConsul;
+  let registrar: RegistrarProcess | undefined;
+  const hostId = uniqueName('oddconnect');
+
+  before(async () => {
+    await requireRig();
+    await docker
+      .getImage(PROXY_IMAGE)
+      .inspect()
+      .catch(() => {
+        throw new Error(`the Connect proxy image ${PROXY_IMAGE} is missing; run scripts/rig/up.sh`);
+      });
+    const gateway = await bridgeGateway();
+    consul = new PrivateConsul(19520, false, ['-client', `127.0.0.1 ${gateway}`]);
+    await consul.start();
+  });
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    const proxies = await docker.listContainers({ all: true, filters: { label: [`consul-registrar.host=${hostId}`] } });
+    await Promise.all(proxies.map((p) => docker.getContainer(p.Id).remove({ force: true })));
+    await cleanup();
+    await consul?.kill();
+  });
+
+  it("a SERVICE_ID that is a foreign service's gets neither the service nor <id>-sidecar-proxy, nor a proxy; others get theirs", async () => {
+    const foreignId = uniqueName('payments');
+    await consul.register({ ID: foreignId, Name: 'payments', Address: '192.0.2.10', Port: 8080, Meta: { team: 'payments' } });
+    registrar = new RegistrarProcess([
+      '--consul-addr',
+      consul.addr,
+      '--host-id',
+      hostId,
+      '--connect-proxy-image',
+      PROXY_IMAGE,
+      '--resync',
+      '2',
+    ]);
+    await registrar.waitForLog('its first full pass', isFullPass);
+    const [evil, victim] = [uniqueName('evil'), uniqueName('victim')];
+    const labels = { SERVICE_CONNECT: 'sidecar' };
+    const app = { cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], expose: ['80'] };
+    const evilContainer = await runContainer({ name: evil, ...app, labels: { ...labels, SERVICE_NAME: evil, SERVICE_ID: foreignId } });
+    await runContainer({ name: victim, ...app, labels: { ...labels, SERVICE_NAME: victim } });
+    const victimId = `${hostId}:${victim}:80`;
+    await waitFor(
+      "the other container's service and sidecar",
+      async () => {
+        const ids = Object.keys(await consul.services(`Meta.registrar_host == "${hostId}"`)).sort();
+        return ids.join() === [victimId, `${victimId}-sidecar-proxy`].join();
+      },
+      15_000,
+    );
+    await waitFor('the refusal', async () => registrar!.logs.some((l) => l.event === 'label-warning' && l.container === evil));
+    await registrar.waitForLog('a full pass after', (l) => isFullPass(l) && l.time > Date.now() - 500, 10_000);
+    const all = await consul.services(`ID == "${foreignId}" or ID == "${foreignId}-sidecar-proxy"`);
+    expect(Object.keys(all)).to.deep.equal([foreignId]);
+    expect(all[foreignId]!.Meta).to.deep.equal({ team: 'payments' });
+    const proxies = await docker.listContainers({ all: true, filters: { label: [`consul-registrar.sidecar-for=${evilContainer.id}`] } });
+    expect(proxies).to.deep.equal([]);
+  });
+});
