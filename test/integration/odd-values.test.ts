@@ -11,6 +11,7 @@ import { PrivateConsul } from '../support/consul-agent.js';
 import { isFullPass, RegistrarProcess, runCli, type LogLine } from '../support/registrar-process.js';
 import {
   agentServices,
+  bridgeGateway,
   cleanup,
   containerIp,
   createNetwork,
@@ -25,21 +26,6 @@ import {
 const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul-proxy:1.8.7';
 const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
   registrar.logs.filter((l) => l.event === 'label-warning' && l.container === container);
-
-/** The default bridge's gateway, from its IPAM config or, when the engine leaves it out there, from a container on it. */
-async function bridgeGateway(): Promise<string> {
-  const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM: { Config: { Gateway?: string }[] } };
-  const configured = bridge.IPAM.Config.find((c) => c.Gateway)?.Gateway;
-  if (configured) return configured;
-  const probe = await runContainer({ name: uniqueName('gwprobe'), cmd: ['sleep', '30'] });
-  try {
-    const gateway = (await probe.inspect()).NetworkSettings.Networks.bridge?.Gateway;
-    if (!gateway) throw new Error("Docker's bridge network has no gateway");
-    return gateway;
-  } finally {
-    await probe.remove({ force: true });
-  }
-}
 
 /** A subnet's first three octets, per run, out of the ranges Docker and the rig use. */
 const BASE = 100 + (process.pid % 50) * 3;
