@@ -5,6 +5,7 @@
 // starts beside the machine's own: the tests' client and every registrar they start use its socket.
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { homedir } from 'node:os';
@@ -232,12 +233,23 @@ export async function deregister(id: string): Promise<void> {
 /** A test's request to Consul gives up after this long, with an error that says so, rather than waiting out a whole test. */
 const CONSUL_REQUEST_MS = 5_000;
 
+/**
+ * GET on the rig's agent, each on a connection of its own: once, under Podman's churn, every pooled
+ * request of a test's fetch came back ECONNRESET for 10 s, and a test's reads are too few to need a pool.
+ */
 async function consulJson(path: string): Promise<unknown> {
-  const res = await fetch(`${CONSUL}${path}`, { signal: AbortSignal.timeout(CONSUL_REQUEST_MS) }).catch((err: Error) => {
-    throw new Error(`GET ${path}: ${errorText(err)}`, { cause: err });
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpGet(`${CONSUL}${path}`, { agent: false, timeout: CONSUL_REQUEST_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${CONSUL_REQUEST_MS} ms`)));
+    req.on('error', (err) => reject(new Error(`GET ${path}: ${errorText(err)}`, { cause: err })));
   });
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  if (status !== 200) throw new Error(`GET ${path}: ${status} ${body}`);
+  return JSON.parse(body);
 }
 
 const resolver = new Resolver({ timeout: 1000, tries: 1 });
