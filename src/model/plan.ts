@@ -150,7 +150,13 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       index: proxiesAsked(registrations),
       taken: portsInUse,
       gateway,
-      app: { id: facts.id, name: facts.name, startedAt: facts.startedAt, several },
+      app: {
+        id: facts.id,
+        name: facts.name,
+        startedAt: facts.startedAt,
+        several,
+        ...(facts.cgroupParent ? { cgroupParent: facts.cgroupParent } : {}),
+      },
       options: options.connect,
       warnings,
     });
