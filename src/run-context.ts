@@ -171,6 +171,7 @@ function connectOptions(settings: Settings, self: AgentSelf, log: Logger): Conne
   }
   if (self.acls && proxy.token) {
     log.warn(
+      { event: 'shared-proxy-token' },
       '--connect-proxy-token: every Connect proxy on this host shares one ACL token, which each app beside a proxy can read and use as any service the token may write: only for hosts whose container authors are trusted (without it, each proxy gets a token for its own service)',
     );
   }

@@ -153,14 +153,14 @@ describe('Connect proxies with Consul ACLs on (deny by default)', function () {
       PidsLimit: 256,
       CgroupParent: cgroupParent,
     });
-    for (let i = 0; i < 20; i++) await fetchThrough(clientName, 9191);
+    for (let i = 0; i < 5; i++) await fetchThrough(clientName, 9191);
     const stats = (await docker.getContainer(proxy.Id).stats({ stream: false })) as {
       memory_stats: { usage: number; stats?: { cache?: number } };
       pids_stats?: { current?: number };
     };
     const used = stats.memory_stats.usage - (stats.memory_stats.stats?.cache ?? 0);
     console.log(
-      `      the built-in proxy uses ${(used / MIB).toFixed(1)} MiB and ${stats.pids_stats?.current ?? '?'} tasks after 20 requests`,
+      `      the built-in proxy uses ${(used / MIB).toFixed(1)} MiB and ${stats.pids_stats?.current ?? '?'} tasks after 5 requests`,
     );
 
     await appContainer.stop({ t: 1 });
@@ -210,5 +210,19 @@ describe('Connect proxies with Consul ACLs on (deny by default)', function () {
     expect(r.logs.filter((l) => l.event === 'proxy-failed' || l.event === 'proxy-token-failed')).to.deep.equal([]);
     expect(await proxiesOf(appContainer.id)).to.deep.equal([]);
     expect(await ourTokens()).to.deep.equal([]);
+  });
+
+  it('gives every proxy the shared --connect-proxy-token, minting none, and says once what that means', async () => {
+    const shared = await consul.tokenForServicePrefix('');
+    const r = registrar(await consul.tokenWithRules(`acl = "write"\n${REGISTRAR_RULES}`), ['--connect-proxy-token', shared]);
+    const appContainer = await app(uniqueName('cacl-app'));
+    const proxy = await runningProxyOf(appContainer.id);
+    const info = await docker.getContainer(proxy.Id).inspect();
+    expect(info.Config.Env).to.include(`CONSUL_HTTP_TOKEN=${shared}`);
+    expect(info.Config.Labels).to.not.have.property(TOKEN_ACCESSOR);
+    await passes(r, 1);
+    expect(await ourTokens()).to.deep.equal([]);
+    expect(r.logs.filter((l) => l.event === 'shared-proxy-token')).to.have.length(1);
+    expect(JSON.stringify(r.logs)).to.not.include(shared);
   });
 });
