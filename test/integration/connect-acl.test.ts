@@ -5,7 +5,18 @@
 import { expect } from 'chai';
 import { PrivateConsul } from '../support/consul-agent.js';
 import { RegistrarProcess } from '../support/registrar-process.js';
-import { cleanup, docker, execOutput, IMAGE, requireRig, runContainer, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
+import {
+  bridgeGateway,
+  cleanup,
+  docker,
+  execOutput,
+  IMAGE,
+  requireRig,
+  runContainer,
+  TEST_LABEL,
+  uniqueName,
+  waitFor,
+} from '../support/rig.js';
 
 const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul-proxy:1.8.7';
 const SIDECAR_FOR = 'consul-registrar.sidecar-for';
@@ -85,11 +96,7 @@ describe('Connect proxies with Consul ACLs on (deny by default)', function () {
       .catch(() => {
         throw new Error(`the Connect proxy image ${PROXY_IMAGE} is missing; run scripts/rig/up.sh`);
       });
-    // The gateway as a container sees it (the bridge network's IPAM config is empty on a fresh machine).
-    const probe = await runContainer({ name: uniqueName('cacl-gw'), cmd: ['sleep', '30'] });
-    gateway = ((await probe.inspect()).NetworkSettings as { Gateway?: string }).Gateway ?? '';
-    await probe.remove({ force: true });
-    if (!gateway) throw new Error("a container on Docker's bridge network has no gateway: proxies could not reach the agent");
+    gateway = await bridgeGateway();
     consul = new PrivateConsul(19600, true, ['-client', `127.0.0.1 ${gateway}`]);
     await consul.start();
   });
