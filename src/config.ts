@@ -9,6 +9,8 @@ import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 import { DEFAULT_MAX_SERVICES } from './model/limits.js';
 import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
+import { DEFAULT_PROXY_LIMITS } from './model/connect.js';
+import type { ProxyLimits } from './model/registration.js';
 import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
 import type { LogFormat } from './log.js';
@@ -173,6 +175,24 @@ export const OPTIONS = {
     type: 'string',
     help: 'file holding the ACL token given to proxy containers',
   },
+  'connect-proxy-memory': {
+    env: 'REGISTRAR_CONNECT_PROXY_MEMORY',
+    type: 'string',
+    default: String(DEFAULT_PROXY_LIMITS.memoryBytes / 2 ** 20),
+    help: "MiB of memory each proxy container may use (Consul's built-in proxy uses ~20 MiB, Envoy more)",
+  },
+  'connect-proxy-cpus': {
+    env: 'REGISTRAR_CONNECT_PROXY_CPUS',
+    type: 'string',
+    default: String(DEFAULT_PROXY_LIMITS.nanoCpus / 1e9),
+    help: 'CPUs each proxy container may use (as docker run --cpus)',
+  },
+  'connect-proxy-pids': {
+    env: 'REGISTRAR_CONNECT_PROXY_PIDS',
+    type: 'string',
+    default: String(DEFAULT_PROXY_LIMITS.pids),
+    help: 'processes and threads each proxy container may have (as docker run --pids-limit)',
+  },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
   ttl: {
     env: 'REGISTRAR_TTL',
@@ -335,6 +355,7 @@ export interface ConnectProxySettings {
   command: string[];
   consulAddr?: string;
   token?: string;
+  limits: ProxyLimits;
 }
 
 /** Typed, checked settings; a ConfigError names the flag and variable to fix. */
@@ -496,7 +517,13 @@ function connectProxy(v: RawConfig, optional: (name: OptionName) => string | und
   const file = optional('connect-proxy-token-file');
   const token =
     file === undefined ? optional('connect-proxy-token') : readSettingFile(file, where('connect-proxy-token-file')).toString('utf8').trim();
-  return { connectProxy: { image, command, ...defined({ consulAddr: optional('connect-proxy-consul-addr'), token }) } };
+  const limits: ProxyLimits = {
+    // Docker refuses less than 6 MiB of memory and 0.01 CPU.
+    memoryBytes: Math.round(number(v, 'connect-proxy-memory', 6, true) * 2 ** 20),
+    nanoCpus: Math.round(number(v, 'connect-proxy-cpus', 0.01) * 1e9),
+    pids: number(v, 'connect-proxy-pids', 16, true),
+  };
+  return { connectProxy: { image, command, limits, ...defined({ consulAddr: optional('connect-proxy-consul-addr'), token }) } };
 }
 
 /** --ip-family takes what the SERVICE_IP_FAMILY label takes: 4, 6, ipv4, ipv6. */

@@ -72,6 +72,7 @@ function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries):
 function shownProxy(proxy: ProxySpec): ProxySpec {
   const env = { ...proxy.env };
   if (env.CONSUL_HTTP_TOKEN !== undefined) env.CONSUL_HTTP_TOKEN = '(--connect-proxy-token)';
+  if (proxy.ownToken) env.CONSUL_HTTP_TOKEN = `(a token for ${proxy.serviceName} alone, minted when it starts)`;
   return { ...proxy, env };
 }
 

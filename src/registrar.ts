@@ -12,6 +12,7 @@ import type { Part } from './part.js';
 import { FullPasses } from './reconcile/full-passes.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { SidecarProxies } from './reconcile/sidecar-proxies.js';
+import { ProxyTokens } from './reconcile/proxy-tokens.js';
 import { DockerProxies } from './docker/proxies.js';
 import { runPodmanHealthcheck } from './docker/podman-health.js';
 import { healthOf } from './status/health.js';
@@ -62,11 +63,14 @@ export class Registrar {
       },
       log,
     );
+    const ownTokens = context.model.connect?.proxy?.ownTokens === true;
     this.sidecars = new SidecarProxies(
       new DockerProxies(context.docker, () => context.source.runningIds()),
       context.model.hostId,
       log,
       lookAgain,
+      undefined,
+      ownTokens ? new ProxyTokens(context.consul.acl, context.model.hostId, log) : undefined,
     );
     this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log) : undefined;
     this.reconciler = new Reconciler(

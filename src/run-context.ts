@@ -175,6 +175,12 @@ function connectOptions(settings: Settings, self: AgentSelf, log: Logger): Conne
       `the Consul agent listens only on ${self.clientAddrs.join(' ')}, which proxy containers cannot reach: start it with -client '127.0.0.1 <the Docker bridge's gateway>' (client_addr), or set --connect-proxy-consul-addr`,
     );
   }
+  if (self.acls && proxy.token) {
+    log.warn(
+      { event: 'shared-proxy-token' },
+      '--connect-proxy-token: every Connect proxy on this host shares one ACL token, which each app beside a proxy can read and use as any service the token may write: only for hosts whose container authors are trusted (without it, each proxy gets a token for its own service)',
+    );
+  }
   return {
     enabled: self.connect,
     proxy: {
@@ -182,8 +188,9 @@ function connectOptions(settings: Settings, self: AgentSelf, log: Logger): Conne
       command: proxy.command,
       agentScheme,
       agentPort,
+      limits: proxy.limits,
       ...(proxy.consulAddr ? { consulAddr: proxy.consulAddr } : {}),
-      ...(proxy.token ? { token: proxy.token } : {}),
+      ...(proxy.token ? { token: proxy.token } : self.acls ? { ownTokens: true } : {}),
     },
   };
 }

@@ -4,6 +4,7 @@ import { escapeRegExp } from '../model/regexp.js';
 import type { ConsulConnection } from './client.js';
 import { describeError } from '../errors.js';
 import { isUnknownToken, statusOf } from './errors.js';
+import { AclTokens } from './acl.js';
 import { AgentHttp } from './http.js';
 import type { TokenSource } from './token.js';
 import type { AgentService } from './types.js';
@@ -24,6 +25,8 @@ export interface AgentSelf {
   nodeId: string;
   /** Connect is enabled (DebugConfig.ConnectEnabled). */
   connect: boolean;
+  /** ACLs are enabled (DebugConfig.ACLsEnabled). */
+  acls: boolean;
   /** Where its HTTP API listens (-client), and on which ports (-1: off): where containers may reach it. */
   clientAddrs: string[];
   httpPort: number;
@@ -34,17 +37,20 @@ export class ConsulAgent {
   private readonly client: Consul;
   private readonly http: AgentHttp;
   private readonly tokens: TokenSource;
+  /** The ACL token API, with the registrar's own token. */
+  readonly acl: AclTokens;
 
   constructor(connection: ConsulConnection) {
     this.client = connection.client;
     this.tokens = connection.tokens;
     this.http = new AgentHttp(connection.baseUrl, connection.agent, () => this.tokens.current, connection.timeoutMs);
+    this.acl = new AclTokens(this.http, (call) => this.withToken(call));
   }
 
   async self(): Promise<AgentSelf> {
     const self = (await this.withToken((token) => this.client.agent.self(token ? { token } : {}))) as {
       Config: { Version: string; NodeID: string };
-      DebugConfig?: { ConnectEnabled?: boolean; ClientAddrs?: string[]; HTTPPort?: number; HTTPSPort?: number };
+      DebugConfig?: { ConnectEnabled?: boolean; ACLsEnabled?: boolean; ClientAddrs?: string[]; HTTPPort?: number; HTTPSPort?: number };
       Member: { Addr: string };
     };
     // DebugConfig is the agent's whole runtime configuration; only what Connect proxies need is read from it.
@@ -54,6 +60,7 @@ export class ConsulAgent {
       address: self.Member.Addr,
       nodeId: self.Config.NodeID,
       connect: debug.ConnectEnabled === true,
+      acls: debug.ACLsEnabled === true,
       clientAddrs: debug.ClientAddrs ?? [],
       httpPort: debug.HTTPPort ?? -1,
       httpsPort: debug.HTTPSPort ?? -1,

@@ -2,10 +2,10 @@ import http from 'node:http';
 import https from 'node:https';
 
 /**
- * A JSON PUT to the agent's HTTP API over the connection's own keep-alive agent (TLS settings
+ * JSON requests to the agent's HTTP API over the connection's own keep-alive agent (TLS settings
  * included) with the token header. Written here because the `consul` package's register() cannot
- * send ?replace-existing-checks and drops check fields it does not know, and its raw request method
- * is private. Errors carry the same shape as that package's (statusCode, response.body, isPapi),
+ * send ?replace-existing-checks and drops check fields it does not know, it has no ACL token calls,
+ * and its raw request method is private. Errors carry the same shape as that package's (statusCode, response.body, isPapi),
  * so errors.ts reads both alike.
  */
 export class AgentHttp {
@@ -18,27 +18,39 @@ export class AgentHttp {
   ) {}
 
   async put(path: string, body: unknown, query: Record<string, string> = {}): Promise<void> {
+    await this.request('PUT', path, body, query);
+  }
+
+  /** Any call; the answer's JSON (undefined when empty). */
+  async request(method: string, path: string, body?: unknown, query: Record<string, string> = {}): Promise<unknown> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const payload = Buffer.from(JSON.stringify(body));
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': payload.length };
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: http.OutgoingHttpHeaders = payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {};
     const token = this.token();
     if (token) headers['x-consul-token'] = token;
     const request = url.protocol === 'https:' ? https.request : http.request;
-    await new Promise<void>((resolve, reject) => {
-      const req = request(url, { method: 'PUT', agent: this.agent, headers }, (res) => {
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(url, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.length < 64 && chunks.push(chunk)); // an error body is short
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+        });
         res.on('error', reject);
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          if (status < 300) return resolve();
-          const text = Buffer.concat(chunks).toString('utf8').slice(0, 1000);
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status < 300) {
+            if (size > MAX_ANSWER_BYTES) return reject(new Error(`Consul's answer to ${method} ${path} is over ${MAX_ANSWER_BYTES} bytes`));
+            return resolve(text);
+          }
           reject(
             Object.assign(new Error(`${status} ${res.statusMessage ?? ''}`.trim()), {
               statusCode: status,
               isPapi: true,
-              response: { body: text },
+              response: { body: text.slice(0, 1000) },
             }),
           );
         });
@@ -51,5 +63,9 @@ export class AgentHttp {
       req.on('close', () => clearTimeout(timer));
       req.end(payload);
     });
+    return text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
   }
 }
+
+/** The largest answer read (a list of every ACL token of a big datacenter fits). */
+const MAX_ANSWER_BYTES = 32 * 2 ** 20;

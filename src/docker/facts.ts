@@ -22,6 +22,7 @@ export function factsFromInspect(info: ContainerInspectInfo, networksOf: Contain
     pid: info.State.Pid,
     user: info.Config.User ?? '',
     ...healthFact(info),
+    ...(info.HostConfig.CgroupParent ? { cgroupParent: info.HostConfig.CgroupParent } : {}),
   };
 }
 

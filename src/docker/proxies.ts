@@ -19,14 +19,15 @@ export class DockerProxies {
       sidecarId: c.Labels[PROXY_LABELS.sidecar] ?? '',
       fingerprint: c.Labels[PROXY_LABELS.fingerprint] ?? '',
       running: c.State === 'running',
+      ...(c.Labels[PROXY_LABELS.tokenAccessor] ? { tokenAccessor: c.Labels[PROXY_LABELS.tokenAccessor] } : {}),
     }));
   }
 
-  async run(spec: ProxySpec, labels: Record<string, string>): Promise<void> {
+  async run(spec: ProxySpec, labels: Record<string, string>, secretEnv: Record<string, string> = {}): Promise<void> {
     const body = {
       Image: spec.image,
       Cmd: spec.cmd,
-      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      Env: Object.entries({ ...spec.env, ...secretEnv }).map(([key, value]) => `${key}=${value}`),
       // SERVICE_IGNORE: neither this registrar nor Registrator registers a proxy as a service of its own.
       Labels: { ...labels, SERVICE_IGNORE: 'true' },
       HostConfig: {
@@ -37,6 +38,13 @@ export class DockerProxies {
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': 'size=16m' },
         RestartPolicy: { Name: 'no' }, // the registrar restarts it, with backoff, level-triggered
+        // Bounded, so that an app's proxy cannot take the host's memory, CPU or PIDs; swap no more than memory.
+        Memory: spec.limits.memoryBytes,
+        MemorySwap: spec.limits.memoryBytes,
+        NanoCpus: spec.limits.nanoCpus,
+        PidsLimit: spec.limits.pids,
+        // Under the app's cgroup parent, when it has one: limits the operator set there cover its proxy too.
+        ...(spec.cgroupParent ? { CgroupParent: spec.cgroupParent } : {}),
       },
     };
     let container;

@@ -1,7 +1,7 @@
 // Consul Connect from labels: SERVICE_CONNECT=sidecar registers a `connect-proxy` service beside the
 // container's own (at the container's address, so every sidecar on a routable-IP host can use the
 // same port), SERVICE_CONNECT=native marks the service Connect-native. Pure.
-import type { CheckDefinition, ProxySpec, ProxyUpstream, Registration } from './registration.js';
+import type { CheckDefinition, ProxyLimits, ProxySpec, ProxyUpstream, Registration } from './registration.js';
 import { hostPort } from './address.js';
 import { idProblem } from './limits.js';
 import { SIDECAR_SUFFIX } from './reserved-ids.js';
@@ -149,7 +149,12 @@ export const PROXY_LABELS = {
   host: 'consul-registrar.host',
   sidecar: 'consul-registrar.sidecar-id',
   fingerprint: 'consul-registrar.fingerprint',
+  /** The accessor ID of the ACL token minted for the proxy, so it can be revoked when the proxy goes. */
+  tokenAccessor: 'consul-registrar.token-accessor',
 } as const;
+
+/** Proxy container limits unless --connect-proxy-memory/-cpus/-pids say otherwise (docs/connect.md: measured). */
+export const DEFAULT_PROXY_LIMITS: ProxyLimits = { memoryBytes: 128 * 2 ** 20, nanoCpus: 1e9, pids: 256 };
 
 /** What the registrar knows of Connect on this host: the agent's support, and how to run proxies. */
 export interface ConnectOptions {
@@ -168,8 +173,11 @@ export interface ProxyOptions {
   /** The agent's HTTP port and scheme, for the default address. */
   agentPort: number;
   agentScheme: 'http' | 'https';
-  /** --connect-proxy-token: the proxies' own ACL token, never the registrar's. */
+  /** --connect-proxy-token: one ACL token shared by every proxy (an opt-in for trusted authors), never the registrar's. */
   token?: string;
+  /** ACLs are on and no token is shared: the registrar mints each proxy a token for its service alone. */
+  ownTokens?: boolean;
+  limits: ProxyLimits;
 }
 
 export interface ConnectRequest {
@@ -180,7 +188,7 @@ export interface ConnectRequest {
   taken: Set<number>;
   /** The gateway of the container's network: the default agent address for proxies. */
   gateway: string | undefined;
-  app: { id: string; name: string; startedAt: string; several: boolean };
+  app: { id: string; name: string; startedAt: string; several: boolean; cgroupParent?: string };
   options: ConnectOptions | undefined;
   warnings: string[];
 }
@@ -226,10 +234,15 @@ function proxySpec(r: ConnectRequest, sidecar: Registration, options: ProxyOptio
     appId: r.app.id,
     sidecarId: sidecar.ID,
     serviceId: r.parent.ID,
+    serviceName: r.parent.Name,
     name: `${r.app.name}-sidecar-proxy${r.app.several ? `-${r.parent.Port}` : ''}`,
     image: options.image,
     cmd: [...options.command, '-sidecar-for', r.parent.ID],
+    // A token of its own is minted when the proxy starts (reconcile/proxy-tokens.ts): it is in no plan.
     env: { CONSUL_HTTP_ADDR: agent, ...(options.token ? { CONSUL_HTTP_TOKEN: options.token } : {}) },
+    ...(options.ownTokens && !options.token ? { ownToken: true } : {}),
+    limits: options.limits,
+    ...(r.app.cgroupParent ? { cgroupParent: r.app.cgroupParent } : {}),
     appStartedAt: r.app.startedAt,
   };
 }

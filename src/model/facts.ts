@@ -41,6 +41,8 @@ export interface ContainerFacts {
   user: string;
   /** The container's Docker HEALTHCHECK, when it has one. */
   health?: HealthFact;
+  /** HostConfig.CgroupParent, when one was given: its proxies sit under the same parent. */
+  cgroupParent?: string;
 }
 
 export interface HealthFact {
@@ -67,4 +69,6 @@ export interface ProxyFact {
   sidecarId: string;
   fingerprint: string;
   running: boolean;
+  /** The accessor of the ACL token minted for it (not a secret: the token is not readable with it alone). */
+  tokenAccessor?: string;
 }

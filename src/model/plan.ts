@@ -177,7 +177,13 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       index: proxiesAsked(registrations),
       taken: portsInUse,
       gateway,
-      app: { id: facts.id, name: facts.name, startedAt: facts.startedAt, several },
+      app: {
+        id: facts.id,
+        name: facts.name,
+        startedAt: facts.startedAt,
+        several,
+        ...(facts.cgroupParent ? { cgroupParent: facts.cgroupParent } : {}),
+      },
       options: options.connect,
       warnings,
     });

@@ -76,12 +76,27 @@ export interface CheckJob {
 }
 
 /** A proxy container the registrar keeps running for one sidecar registration. */
+export interface ProxyLimits {
+  memoryBytes: number;
+  /** CPUs in billionths (Docker's NanoCpus). */
+  nanoCpus: number;
+  pids: number;
+}
+
 export interface ProxySpec {
   appId: string;
   /** The sidecar's service ID: which of the app's proxies this is. */
   sidecarId: string;
   /** The app's service ID, which `-sidecar-for` names. */
   serviceId: string;
+  /** The app's service name: the only service a token minted for this proxy acts as. */
+  serviceName: string;
+  /** The registrar mints this proxy an ACL token of its own (Consul ACLs on, no shared --connect-proxy-token). */
+  ownToken?: boolean;
+  /** Memory, CPU and PID limits of the proxy container. */
+  limits: ProxyLimits;
+  /** The app's cgroup parent, when it has one: the proxy is placed under it too. */
+  cgroupParent?: string;
   /** Docker name (`<app>-sidecar-proxy`, `-<port>` when the app has several). */
   name: string;
   image: string;

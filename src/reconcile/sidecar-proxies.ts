@@ -7,13 +7,14 @@ import type { ProxySpec } from '../model/registration.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
 import { KeyedQueue } from './keyed-queue.js';
+import type { ProxyTokens } from './proxy-tokens.js';
 
 /** What the sidecar keeper asks of Docker (docker/proxies.ts in production). */
 export interface ProxyEngine {
   /** This host ID's proxy containers, of one app or all, in every state. */
   list(hostId: string, appId?: string): Promise<ProxyFact[]>;
-  /** Creates and starts a proxy in its app's network namespace. */
-  run(spec: ProxySpec, labels: Record<string, string>): Promise<void>;
+  /** Creates and starts a proxy in its app's network namespace; secretEnv is in its environment, and nowhere else. */
+  run(spec: ProxySpec, labels: Record<string, string>, secretEnv?: Record<string, string>): Promise<void>;
   /** Removes a proxy container, running or not; one already gone counts as removed. */
   remove(id: string): Promise<void>;
   /** IDs of the running containers (the apps whose proxies may stay). */
@@ -50,6 +51,8 @@ export class SidecarProxies implements Part {
    */
   private readonly ended = new Set<string>();
   private stopped = false;
+  /** ACLs are on and the registrar's token may not mint proxy tokens: no proxy is started. */
+  private refused = false;
 
   constructor(
     private readonly engine: ProxyEngine,
@@ -58,9 +61,18 @@ export class SidecarProxies implements Part {
     /** Asks for the app to be synced again (a proxy of it ended, or its restart pause is over). */
     private readonly lookAgain: (appId: string) => void,
     private readonly now: () => number = () => performance.now(),
+    /** With ACLs on (and no shared token): each proxy's token of its own. */
+    private readonly tokens?: ProxyTokens,
   ) {}
 
-  start(): void {}
+  async start(): Promise<void> {
+    if (!this.tokens || (await this.tokens.mayMint())) return;
+    this.refused = true;
+    this.log.error(
+      { event: 'proxy-tokens-refused' },
+      'Consul ACLs are on and the registrar\'s token may not create ACL tokens (acl = "write"): no Connect proxy is started, sidecars are registered for proxies the operator runs (docs/connect.md gives the policy; --connect-proxy-token shares one token, for hosts whose container authors are trusted)',
+    );
+  }
 
   stop(): void {
     this.stopped = true;
@@ -69,7 +81,8 @@ export class SidecarProxies implements Part {
   }
 
   /** The reconciler's word after syncing an app: the proxies it should have now. */
-  sync(appId: string, specs: ProxySpec[]): Promise<void> {
+  sync(appId: string, wanted: ProxySpec[]): Promise<void> {
+    const specs = this.refused ? [] : wanted;
     if (this.stopped || (specs.length === 0 && !this.withProxies.has(appId))) return Promise.resolve();
     return this.queue.run(appId, () => this.apply(appId, specs));
   }
@@ -87,7 +100,9 @@ export class SidecarProxies implements Part {
    * have one, and those whose app is not running are removed (the pass does not visit such apps).
    */
   async repair(): Promise<void> {
+    const tokens = await this.ourTokens(); // before the proxies: see ProxyTokens.revokeLeftovers
     const proxies = await this.engine.list(this.hostId);
+    if (tokens) await this.revokeLeftovers(tokens, proxies);
     for (const id of this.ended) if (!proxies.some((p) => p.id === id)) this.ended.delete(id); // gone
     this.withProxies.clear();
     for (const proxy of proxies) this.withProxies.add(proxy.appId);
@@ -109,6 +124,7 @@ export class SidecarProxies implements Part {
         }
         await this.engine.remove(proxy.id);
         this.ended.delete(proxy.id);
+        if (proxy.tokenAccessor) await this.revoke(proxy.tokenAccessor, appId);
         this.log.info(
           { event: 'proxy-removed', containerId: appId, proxy: proxy.id, sidecar: proxy.sidecarId },
           `removed proxy ${proxy.id.slice(0, 12)} of ${proxy.sidecarId} (${why(proxy, want?.fingerprint)})`,
@@ -142,16 +158,72 @@ export class SidecarProxies implements Part {
       );
       return;
     }
-    await this.engine.run(spec, {
+    const labels: Record<string, string> = {
       [PROXY_LABELS.app]: spec.appId,
       [PROXY_LABELS.host]: this.hostId,
       [PROXY_LABELS.sidecar]: spec.sidecarId,
       [PROXY_LABELS.fingerprint]: fingerprint,
-    });
+    };
+    if (spec.ownToken && this.tokens) {
+      const token = await this.tokens.mint(spec);
+      labels[PROXY_LABELS.tokenAccessor] = token.accessorId;
+      try {
+        await this.engine.run(spec, labels, { CONSUL_HTTP_TOKEN: token.secretId });
+      } catch (err) {
+        await this.revoke(token.accessorId, spec.appId); // a proxy created but not started is removed, and its token revoked, at the next sync
+        throw err;
+      }
+    } else {
+      await this.engine.run(spec, labels);
+    }
     this.log.info(
       { event: 'proxy-started', containerId: spec.appId, sidecar: spec.sidecarId, image: spec.image },
       `started the Connect proxy of ${spec.sidecarId}`,
     );
+  }
+
+  /** Revokes a proxy's token; one that cannot be revoked now is a leftover the next repair finds. */
+  private async revoke(accessorId: string, appId: string): Promise<void> {
+    await this.tokens
+      ?.revoke(accessorId)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { event: 'proxy-token-failed', containerId: appId, err: describeError(err) },
+          `the ACL token of a Connect proxy of ${appId.slice(0, 12)} could not be revoked (${describeError(err)}); retried at the next pass`,
+        ),
+      );
+  }
+
+  /** This host ID's proxy tokens now; undefined when there are none to look for, or Consul did not answer (the next pass asks again). */
+  private async ourTokens(): Promise<string[] | undefined> {
+    if (!this.tokens || this.refused) return undefined;
+    try {
+      return await this.tokens.ours();
+    } catch (err) {
+      this.log.warn(
+        { event: 'proxy-token-failed', err: describeError(err) },
+        `the ACL tokens of Connect proxies could not be listed (${describeError(err)}); retried at the next pass`,
+      );
+      return undefined;
+    }
+  }
+
+  /** Tokens of this host ID that no proxy container carries (its proxy was removed while the registrar was away). */
+  private async revokeLeftovers(tokens: string[], proxies: ProxyFact[]): Promise<void> {
+    const kept = new Set(proxies.flatMap((p) => (p.tokenAccessor ? [p.tokenAccessor] : [])));
+    const revoked = await this.tokens!.revokeLeftovers(tokens, kept).catch((err: unknown) => {
+      this.log.warn(
+        { event: 'proxy-token-failed', err: describeError(err) },
+        `ACL tokens of Connect proxies that no longer exist could not be revoked (${describeError(err)}); retried at the next pass`,
+      );
+      return 0;
+    });
+    if (revoked > 0) {
+      this.log.info(
+        { event: 'proxy-tokens-revoked', count: revoked },
+        `revoked ${revoked} ACL tokens of Connect proxies that no longer exist`,
+      );
+    }
   }
 
   /** How long to wait before starting this sidecar's proxy again: none unless the last one failed quickly. */
@@ -175,7 +247,15 @@ export class SidecarProxies implements Part {
 
 /** Everything that, changed, needs a new proxy container: what it runs, and which run of its app it joined. */
 function fingerprint(spec: ProxySpec): string {
-  const text = JSON.stringify([spec.image, spec.cmd, Object.entries(spec.env).sort(), spec.appStartedAt]);
+  const text = JSON.stringify([
+    spec.image,
+    spec.cmd,
+    Object.entries(spec.env).sort(),
+    spec.appStartedAt,
+    spec.ownToken === true,
+    spec.limits,
+    spec.cgroupParent ?? '',
+  ]);
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 

@@ -112,6 +112,20 @@ export class PrivateConsul {
     return token.SecretID;
   }
 
+  /** An ACL token with exactly these rules (ACL mode). */
+  async tokenWithRules(rules: string): Promise<string> {
+    const policy = (await this.call('PUT', '/acl/policy', { Name: `rules-${Math.random().toString(36).slice(2, 10)}`, Rules: rules })) as {
+      ID: string;
+    };
+    const token = (await this.call('PUT', '/acl/token', { Policies: [{ ID: policy.ID }] })) as { SecretID: string };
+    return token.SecretID;
+  }
+
+  /** A request with the master token (or none without ACLs); throws unless it succeeds. */
+  async asMaster(method: string, path: string, body?: object): Promise<unknown> {
+    return this.call(method, path, body);
+  }
+
   /** Deletes the ACL token whose secret this is (a revocation, as an operator would do it). */
   async revokeToken(secret: string): Promise<void> {
     const res = await fetch(`${this.url}/acl/token/self`, { headers: { 'X-Consul-Token': secret } });

@@ -193,4 +193,28 @@ describe('config', () => {
       expect(help).to.include('(default 127.0.0.1:8500)');
     });
   });
+
+  describe('Connect proxy limits', () => {
+    it('bounds every proxy container by default, and takes flags and environment variables', () => {
+      const image = ['--connect-proxy-image', 'consul:1.8.7'];
+      expect(settings(image).connectProxy!.limits).to.deep.equal({ memoryBytes: 128 * 2 ** 20, nanoCpus: 1e9, pids: 256 });
+      const given = settings([...image, '--connect-proxy-memory', '64', '--connect-proxy-cpus', '0.5'], {
+        REGISTRAR_CONNECT_PROXY_PIDS: '32',
+      });
+      expect(given.connectProxy!.limits).to.deep.equal({ memoryBytes: 64 * 2 ** 20, nanoCpus: 5e8, pids: 32 });
+    });
+
+    it('refuses limits Docker would refuse or that no proxy could run in, naming the flag', () => {
+      const image = ['--connect-proxy-image', 'consul:1.8.7'];
+      for (const [flag, value] of [
+        ['--connect-proxy-memory', '4'],
+        ['--connect-proxy-memory', '1.5'],
+        ['--connect-proxy-cpus', '0'],
+        ['--connect-proxy-pids', '-1'],
+        ['--connect-proxy-pids', 'lots'],
+      ] as const) {
+        expect(configError(() => settings([...image, flag, value])).message).to.include(flag);
+      }
+    });
+  });
 });

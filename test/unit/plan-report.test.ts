@@ -136,6 +136,8 @@ describe('plan-report: Connect', () => {
         appId: '0123456789abcdef',
         sidecarId: 'h1:web:80-sidecar-proxy',
         serviceId: 'h1:web:80',
+        serviceName: 'web',
+        limits: { memoryBytes: 128 * 2 ** 20, nanoCpus: 1e9, pids: 256 },
         name: 'web-sidecar-proxy',
         image: 'hashicorp/consul:1.20',
         cmd: ['consul', 'connect', 'proxy', '-sidecar-for', 'h1:web:80'],

@@ -37,4 +37,10 @@ describe('consul: every call has a deadline', () => {
     within('register', () => agent.register({ ID: 'x', Name: 'x', Tags: [], Address: '', Port: 1, Meta: {}, Checks: [] })));
   it('gives up on a TTL update within the timeout', () => within('updateTtl', () => agent.updateTtl('c', 'passing', '')));
   it('gives up on listing services within the timeout', () => within('list', () => agent.servicesWithMeta({ a: 'b' })));
+  it('gives up on minting, listing and revoking ACL tokens within the timeout', () =>
+    Promise.all([
+      within('acl create', () => agent.acl.create({ description: 'd', serviceIdentities: ['web'] })),
+      within('acl list', () => agent.acl.list()),
+      within('acl delete', () => agent.acl.delete('a')),
+    ]));
 });

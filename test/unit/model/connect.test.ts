@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   applyConnect,
   connectMode,
+  DEFAULT_PROXY_LIMITS,
   DEFAULT_SIDECAR_PORT,
   MAX_SIDECARS,
   MAX_UPSTREAMS,
@@ -34,6 +35,7 @@ const proxyOptions = (overrides: Partial<ProxyOptions> = {}): ProxyOptions => ({
   command: ['consul', 'connect', 'proxy'],
   agentPort: 8500,
   agentScheme: 'http',
+  limits: DEFAULT_PROXY_LIMITS,
   ...overrides,
 });
 
@@ -358,10 +360,12 @@ describe('model/connect', () => {
         appId: 'c'.repeat(64),
         sidecarId: 'host1:web:8080-sidecar-proxy',
         serviceId: 'host1:web:8080',
+        serviceName: 'web',
         name: 'web-sidecar-proxy',
         image: 'hashicorp/consul:1.20',
         cmd: ['consul', 'connect', 'proxy', '-sidecar-for', 'host1:web:8080'],
         env: { CONSUL_HTTP_ADDR: 'http://10.201.1.1:8500' },
+        limits: DEFAULT_PROXY_LIMITS,
         appStartedAt: '2026-11-27T17:17:47.328654356Z',
       });
       expect(r.options!.proxy!.command, 'the operator’s command is not changed').to.deep.equal(['consul', 'connect', 'proxy']);
@@ -393,6 +397,25 @@ describe('model/connect', () => {
       for (const options of [enabled(proxyOptions()), enabled(proxyOptions({ token: '' }))]) {
         expect(applyConnect(request({ options })).proxy!.env).to.not.have.property('CONSUL_HTTP_TOKEN');
       }
+    });
+
+    it("asks for a token of its own, for the app's service alone, when ACLs are on and no token is shared; none in its environment", () => {
+      const own = applyConnect(request({ options: enabled(proxyOptions({ ownTokens: true })) })).proxy!;
+      expect(own).to.deep.include({ ownToken: true, serviceName: 'web' });
+      expect(own.env).to.not.have.property('CONSUL_HTTP_TOKEN');
+      const shared = applyConnect(request({ options: enabled(proxyOptions({ ownTokens: true, token: 'proxy-secret' })) })).proxy!;
+      expect(shared).to.not.have.property('ownToken');
+      expect(shared.env.CONSUL_HTTP_TOKEN).to.equal('proxy-secret');
+      expect(applyConnect(request()).proxy!).to.not.have.property('ownToken');
+    });
+
+    it("carries the operator's limits, and the app's cgroup parent when it has one", () => {
+      const limits = { memoryBytes: 64 * 2 ** 20, nanoCpus: 5e8, pids: 32 };
+      const placed = applyConnect(
+        request({ options: enabled(proxyOptions({ limits })), app: { ...request().app, cgroupParent: '/apps' } }),
+      ).proxy!;
+      expect(placed).to.deep.include({ limits, cgroupParent: '/apps' });
+      expect(applyConnect(request()).proxy!).to.not.have.property('cgroupParent');
     });
 
     it('keeps the sidecar but starts no proxy, with a warning, when nothing says where the agent is', () => {

@@ -1,6 +1,6 @@
 // SERVICE_CONNECT through planContainer: what the labels of a recorded container add to its plan.
 import { expect } from 'chai';
-import { MAX_SIDECARS, type ConnectOptions, type ProxyOptions } from '../../../src/model/connect.js';
+import { DEFAULT_PROXY_LIMITS, MAX_SIDECARS, type ConnectOptions, type ProxyOptions } from '../../../src/model/connect.js';
 import { planContainer } from '../../../src/model/plan.js';
 import type { Registration } from '../../../src/model/registration.js';
 import { facts, options, withSettings } from '../support/fixtures.js';
@@ -10,6 +10,7 @@ const proxy: ProxyOptions = {
   command: ['consul', 'connect', 'proxy'],
   agentPort: 8500,
   agentScheme: 'http',
+  limits: DEFAULT_PROXY_LIMITS,
 };
 const connectOn: ConnectOptions = { enabled: true };
 const withProxies: ConnectOptions = { enabled: true, proxy };
@@ -61,6 +62,8 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
         appId: container.id,
         sidecarId: SIDECAR,
         serviceId: PARENT,
+        serviceName: 'busybox',
+        limits: DEFAULT_PROXY_LIMITS,
         name: 'fixture-rec-user-network-sidecar-proxy',
         image: 'hashicorp/consul:1.20',
         cmd: ['consul', 'connect', 'proxy', '-sidecar-for', PARENT],

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { PROXY_LABELS } from '../../../src/model/connect.js';
 import type { ProxyFact } from '../../../src/model/facts.js';
 import type { ProxySpec } from '../../../src/model/registration.js';
+import { ProxyTokens, type TokenApi } from '../../../src/reconcile/proxy-tokens.js';
 import { SidecarProxies, type ProxyEngine } from '../../../src/reconcile/sidecar-proxies.js';
 import { TIMINGS } from '../../../src/timings.js';
 
@@ -21,6 +22,7 @@ interface ProxyContainer {
   fact: ProxyFact;
   labels: Record<string, string>;
   spec?: ProxySpec;
+  secretEnv?: Record<string, string>;
 }
 
 /** Docker as the proxy keeper sees it: proxy containers the test can stop or add, and every call made. */
@@ -40,9 +42,10 @@ class MemoryEngine implements ProxyEngine {
       .map((c) => ({ ...c.fact }));
   }
 
-  async run(spec: ProxySpec, labels: Record<string, string>): Promise<void> {
+  async run(spec: ProxySpec, labels: Record<string, string>, secretEnv?: Record<string, string>): Promise<void> {
     this.call('run', `run ${spec.sidecarId}`);
-    this.add(labels, spec);
+    const container = this.add(labels, spec);
+    if (secretEnv) container.secretEnv = secretEnv;
   }
 
   async remove(id: string): Promise<void> {
@@ -65,6 +68,7 @@ class MemoryEngine implements ProxyEngine {
         sidecarId: labels[PROXY_LABELS.sidecar] ?? '',
         fingerprint: labels[PROXY_LABELS.fingerprint] ?? '',
         running: true,
+        ...(labels[PROXY_LABELS.tokenAccessor] ? { tokenAccessor: labels[PROXY_LABELS.tokenAccessor] } : {}),
       },
       labels,
       ...(spec ? { spec } : {}),
@@ -102,6 +106,8 @@ const spec = (overrides: Partial<ProxySpec> = {}): ProxySpec => ({
   appId: APP,
   sidecarId: 'host1:web:8080-sidecar-proxy',
   serviceId: 'host1:web:8080',
+  serviceName: 'web',
+  limits: { memoryBytes: 128 * 2 ** 20, nanoCpus: 1e9, pids: 256 },
   name: 'web-sidecar-proxy',
   image: 'hashicorp/consul:1.20',
   cmd: ['consul', 'connect', 'proxy', '-sidecar-for', 'host1:web:8080'],
@@ -119,7 +125,33 @@ afterEach(() => {
   keepers = [];
 });
 
-function setUp() {
+/** Consul's ACL token API in memory: the tokens that exist, and whether minting is refused (403). */
+class MemoryTokens implements TokenApi {
+  readonly tokens = new Map<string, { description: string; serviceIdentities: string[]; secretId: string }>();
+  refuse = false;
+  failing?: 'list' | 'delete';
+  private ids = 0;
+
+  async create(request: { description: string; serviceIdentities: string[] }): Promise<{ accessorId: string; secretId: string }> {
+    if (this.refuse) throw Object.assign(new Error('403 Forbidden'), { statusCode: 403 });
+    const accessorId = `accessor-${++this.ids}`;
+    const secretId = `secret-${this.ids}`;
+    this.tokens.set(accessorId, { ...request, secretId });
+    return { accessorId, secretId };
+  }
+
+  async list(): Promise<{ accessorId: string; description: string }[]> {
+    if (this.failing === 'list') throw new Error('Consul is away');
+    return [...this.tokens].map(([accessorId, t]) => ({ accessorId, description: t.description }));
+  }
+
+  async delete(accessorId: string): Promise<void> {
+    if (this.failing === 'delete') throw new Error('Consul is away');
+    this.tokens.delete(accessorId);
+  }
+}
+
+function setUp(withTokens?: MemoryTokens) {
   const engine = new MemoryEngine();
   const logs: LogRecord[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) });
@@ -131,6 +163,7 @@ function setUp() {
     log,
     (appId) => lookedAgain.push(appId),
     () => clock.now,
+    withTokens ? new ProxyTokens(withTokens, HOST, log) : undefined,
   );
   keepers.push(keeper);
   const events = (event: string) => logs.filter((l) => l.event === event);
@@ -153,7 +186,8 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
       expect(engine.calls).to.deep.equal([`list ${APP}`, 'run host1:web:8080-sidecar-proxy']);
       const started = engine.of('host1:web:8080-sidecar-proxy');
       expect(started.spec).to.deep.equal(spec());
-      expect(Object.keys(started.labels).sort()).to.deep.equal(Object.values(PROXY_LABELS).sort());
+      const withoutToken = Object.values(PROXY_LABELS).filter((l) => l !== PROXY_LABELS.tokenAccessor);
+      expect(Object.keys(started.labels).sort()).to.deep.equal(withoutToken.sort());
       expect(started.labels).to.deep.include({
         [PROXY_LABELS.app]: APP,
         [PROXY_LABELS.host]: HOST,
@@ -468,6 +502,111 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
       await keeper.sync(APP, [spec()]);
       expect(events('proxy-backoff')).to.have.length(1);
       expect(engine.writes.at(-1)).to.equal('run host1:web:8080-sidecar-proxy');
+    });
+  });
+
+  describe('tokens of their own (ACLs on)', () => {
+    const own = (overrides: Partial<ProxySpec> = {}) => spec({ ownToken: true, ...overrides });
+
+    it("mints each proxy a token for its app's service alone, given in its environment only, its accessor on a label", async () => {
+      const tokens = new MemoryTokens();
+      const { engine, keeper, logs } = setUp(tokens);
+      await keeper.sync(APP, [own()]);
+      const [accessorId, token] = [...tokens.tokens][0]!;
+      expect(token.serviceIdentities).to.deep.equal(['web']);
+      expect(token.description).to.include(`host=${HOST} `).and.include('host1:web:8080-sidecar-proxy');
+      const started = engine.of('host1:web:8080-sidecar-proxy');
+      expect(started.secretEnv).to.deep.equal({ CONSUL_HTTP_TOKEN: token.secretId });
+      expect(started.labels[PROXY_LABELS.tokenAccessor]).to.equal(accessorId);
+      expect(started.spec!.env).to.not.have.property('CONSUL_HTTP_TOKEN');
+      expect(JSON.stringify(logs)).to.not.include(token.secretId);
+    });
+
+    it('revokes the token when its proxy is removed or replaced, and when the proxy could not be started', async () => {
+      const tokens = new MemoryTokens();
+      const { engine, keeper, clock } = setUp(tokens);
+      await keeper.sync(APP, [own()]);
+      const first = [...tokens.tokens.keys()];
+      clock.now += TIMINGS.proxyStableMs;
+      await keeper.sync(APP, [own({ appStartedAt: '2026-11-27T18:00:00.000000000Z' })]);
+      expect([...tokens.tokens.keys()])
+        .to.have.length(1)
+        .and.not.include(first[0]);
+      await keeper.sync(APP, []);
+      expect(tokens.tokens.size).to.equal(0);
+      engine.failing = 'run';
+      await keeper.sync(APP, [own()]);
+      expect(tokens.tokens.size, 'the token of a proxy that failed to start').to.equal(0);
+    });
+
+    it("revokes at repair this host ID's tokens that no proxy carries, and keeps other hosts' and every carried one", async () => {
+      const tokens = new MemoryTokens();
+      const { keeper, engine, events } = setUp(tokens);
+      engine.running.add(APP);
+      await keeper.sync(APP, [own()]);
+      const carried = [...tokens.tokens.keys()][0]!;
+      await tokens.create({ description: `consul-registrar proxy token host=${HOST} sidecar=gone app=x`, serviceIdentities: ['gone'] });
+      await tokens.create({ description: `consul-registrar proxy token host=${HOST}2 sidecar=x app=x`, serviceIdentities: ['x'] });
+      await tokens.create({ description: 'an operator token', serviceIdentities: ['y'] });
+      await keeper.repair();
+      expect([...tokens.tokens.values()].map((t) => t.description))
+        .to.have.length(3)
+        .and.not.include.members([`consul-registrar proxy token host=${HOST} sidecar=gone app=x`]);
+      expect(tokens.tokens.has(carried)).to.equal(true);
+      expect(events('proxy-tokens-revoked')).to.have.length(1);
+    });
+
+    it('keeps a token whose proxy is being created while a repair lists, and one minted after the list', async () => {
+      const tokens = new MemoryTokens();
+      const { keeper, engine } = setUp(tokens);
+      engine.running.add(APP);
+      let create!: () => void;
+      const run = engine.run.bind(engine);
+      engine.run = async (...args) => {
+        await new Promise<void>((resolve) => (create = resolve)); // Docker takes its time creating this one
+        return run(...args);
+      };
+      const starting = keeper.sync(APP, [own()]);
+      while (tokens.tokens.size === 0) await sleep(1); // minted, its container not yet there
+      await keeper.repair();
+      expect(tokens.tokens.size, 'minted before the list, its proxy not yet created').to.equal(1);
+      create();
+      await starting;
+      await keeper.repair();
+      expect(tokens.tokens.size, 'carried by a listed proxy now').to.equal(1);
+      engine.containers.splice(0); // its proxy removed behind the registrar's back
+      await keeper.repair();
+      expect(tokens.tokens.size, 'no proxy carries it any more').to.equal(0);
+    });
+
+    it('starts no proxy, with one error line, when minting is refused; the app keeps its sidecar registration', async () => {
+      const tokens = new MemoryTokens();
+      tokens.refuse = true;
+      const { engine, keeper, events } = setUp(tokens);
+      await keeper.start();
+      await keeper.sync(APP, [own()]);
+      await keeper.repair();
+      expect(engine.writes).to.deep.equal([]);
+      expect(events('proxy-tokens-refused')).to.have.length(1);
+      expect(events('proxy-failed')).to.deep.equal([]);
+    });
+
+    it('leaves no probe token behind when minting is allowed', async () => {
+      const tokens = new MemoryTokens();
+      const { keeper, events } = setUp(tokens);
+      await keeper.start();
+      expect(tokens.tokens.size).to.equal(0);
+      expect(events('proxy-tokens-refused')).to.deep.equal([]);
+    });
+
+    it('still repairs the proxies when the tokens cannot be listed, and says so', async () => {
+      const tokens = new MemoryTokens();
+      const { keeper, engine, events } = setUp(tokens);
+      await keeper.sync(APP, [own()]);
+      tokens.failing = 'list';
+      await keeper.repair(); // APP is not running: its proxy goes
+      expect(engine.containers).to.have.length(0);
+      expect(events('proxy-token-failed')).to.have.length(1);
     });
   });
 });
