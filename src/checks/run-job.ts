@@ -6,6 +6,7 @@ import { DockerExecExecutor } from './docker-exec.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
 import type { Running } from './executor.js';
+import { HealthReads } from './health-reads.js';
 import { NsenterExecutor } from './nsenter.js';
 import { truncate, type Outcome } from './outcome.js';
 
@@ -23,6 +24,7 @@ export class CheckRunner implements Part {
   private readonly viaDocker: DockerExecExecutor;
   private readonly viaNsenter: NsenterExecutor | undefined;
   private stopped = false;
+  private readonly healthReads = new HealthReads<ContainerFacts | undefined>();
   private readonly killOnExit = () => this.viaNsenter?.killAll();
 
   constructor(
@@ -43,7 +45,7 @@ export class CheckRunner implements Part {
     if (this.stopped)
       return { outcome: Promise.resolve({ status: 'critical', output: 'the registrar is stopping' }), finished: Promise.resolve() };
     if (job.kind === 'docker-health') {
-      const outcome = this.healthOf(job.containerId).then(healthOutcome);
+      const outcome = this.healthReads.get(job.containerId, () => this.healthOf(job.containerId)).then(healthOutcome);
       return {
         outcome,
         finished: outcome.then(
@@ -55,6 +57,11 @@ export class CheckRunner implements Part {
     const running = this.runScript(job);
     return job.shell ? { ...running, outcome: running.outcome.then((o) => this.explainNoShell(job, o)) } : running;
   };
+
+  /** Docker says the container's health changed: its mirrors' next run reads it afresh. */
+  healthChanged(containerId: string): void {
+    this.healthReads.changed(containerId);
+  }
 
   /**
    * The container's facts with its latest health result. On Podman, a HEALTHCHECK whose last probe

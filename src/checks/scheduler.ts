@@ -3,6 +3,7 @@ import type { Part } from '../part.js';
 import type { Metrics } from '../status/metrics.js';
 import type { CheckJob } from '../model/registration.js';
 import type { Running } from './executor.js';
+import { TIMINGS } from '../timings.js';
 import { FairSlots } from './fair-slots.js';
 import type { Outcome } from './outcome.js';
 
@@ -23,6 +24,8 @@ interface Entry {
   timer?: NodeJS.Timeout;
   nextDue: number;
   busy: boolean;
+  /** When its last run started: runNow waits for the floor after it. */
+  lastStart?: number;
   /** Aborted when the job is removed: a run still waiting for a place gives up its turn. */
   removed: AbortController;
 }
@@ -34,6 +37,8 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Told how late each run started, in seconds (/metrics' histogram). */
   onLateness?: (seconds: number) => void;
+  /** runNow starts no run sooner than this after the check's last start (default: the interval floor). */
+  minGapMs?: number;
 }
 
 /**
@@ -50,6 +55,7 @@ export class CheckScheduler implements Part {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly onLateness: ((seconds: number) => void) | undefined;
+  private readonly minGapMs: number;
   /** After stop(), a sync (a pass still ending) starts nothing: the check runner has killed what ran. */
   private stopped = false;
 
@@ -63,6 +69,7 @@ export class CheckScheduler implements Part {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.onLateness = options.onLateness;
+    this.minGapMs = options.minGapMs ?? TIMINGS.checkIntervalMinMs;
   }
 
   /** Makes this container's running jobs exactly `jobs`; unchanged jobs keep their rhythm. */
@@ -87,11 +94,16 @@ export class CheckScheduler implements Part {
     else this.byContainer.delete(containerId);
   }
 
-  /** Runs a check now (a Docker health_status event), unless it is already running. */
+  /**
+   * Runs a check now (a Docker health_status event), unless it is already running; at the earliest
+   * the interval floor after its last start, so a container whose health flaps makes no more runs.
+   */
   runNow(checkId: string): void {
     const entry = this.entries.get(checkId);
     if (!entry || entry.busy) return;
-    entry.nextDue = this.now();
+    const earliest = Math.max(this.now(), (entry.lastStart ?? -Infinity) + this.minGapMs);
+    if (earliest >= entry.nextDue) return; // its next run is as soon, or sooner
+    entry.nextDue = earliest;
     this.arm(entry);
   }
 
@@ -163,7 +175,8 @@ export class CheckScheduler implements Part {
       this.slots.release(owner);
       return;
     }
-    const lateBy = this.now() - due;
+    entry.lastStart = this.now();
+    const lateBy = entry.lastStart - due;
     this.stats.runs++;
     if (lateBy > Math.max(1000, entry.job.intervalMs / 10)) this.stats.late++;
     this.onLateness?.(lateBy / 1000);

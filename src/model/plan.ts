@@ -126,7 +126,7 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
     const checks = [...built.checks];
     jobs.push(...built.jobs);
     if (facts.health && options.dockerHealth) {
-      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health);
+      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health, warnings);
       checks.push(health.check);
       jobs.push(health.job);
     }

@@ -1,6 +1,7 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
+import { cpuSeconds } from '../support/proc.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { checksOf, cleanup, deregister, execIn, noShellImage, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
@@ -236,5 +237,34 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     t = Date.now();
     await waitFor('critical once unhealthy', async () => (await health())?.Status === 'critical', 5_000, 50);
     console.log(`      mirrored healthy in ${toPassing} ms, unhealthy in ${Date.now() - t} ms (health interval 1000 ms)`);
+  });
+
+  // Seen: an image HEALTHCHECK at 1 ms on 16 ports kept the registrar at ~50 % of a core.
+  it('mirrors a 1 ms HEALTHCHECK on 16 ports at the 1 s floor: one warning, one run a second per port, little CPU', async () => {
+    const name = uniqueName('hc1ms');
+    const ports = Array.from({ length: 16 }, (_, i) => String(9000 + i));
+    await runContainer({
+      name,
+      cmd: ['sleep', '600'],
+      expose: ports,
+      labels: { SERVICE_NAME: name },
+      healthcheck: { Test: ['CMD', 'true'], Interval: 1_000_000, Timeout: 1 * SECOND, Retries: 1 },
+    });
+    const id = `${hostId}:${name}:9015`;
+    await waitFor(
+      'the mirror passing',
+      async () => (await checksOf(id)).find((c) => c.CheckID.endsWith(':docker-health'))?.Status === 'passing',
+    );
+    const runs = async () => (await registrar.metrics()).get('registrar_check_runs_total') ?? 0;
+    const [runs0, cpu0, t0] = [await runs(), cpuSeconds(registrar.pid), Date.now()];
+    await new Promise((r) => setTimeout(r, 5_000));
+    const seconds = (Date.now() - t0) / 1000;
+    const perSecond = ((await runs()) - runs0) / seconds;
+    const cpu = (cpuSeconds(registrar.pid) - cpu0) / seconds;
+    console.log(`      ${perSecond.toFixed(1)} mirror runs/s for 16 ports, registrar at ${(cpu * 100).toFixed(1)} % of a core`);
+    expect(perSecond, 'one run a second per port at most').to.be.at.most(16 * 1.2);
+    expect(cpu).to.be.below(0.1);
+    const warnings = registrar.logs.filter((l) => l.event === 'label-warning' && l.container === name && l.msg.includes('HEALTHCHECK'));
+    expect(warnings, 'said once for the container').to.have.length(1);
   });
 });
