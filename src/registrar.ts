@@ -53,6 +53,7 @@ export class Registrar {
       fallbackReporter(log),
       noShellReporter(log),
       context.engine === 'podman' ? (id) => runPodmanHealthcheck(context.docker, id) : undefined,
+      settings.dockerExecRate,
     ));
     this.scheduler = new CheckScheduler(
       checkRunner.run,

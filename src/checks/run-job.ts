@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ContainerFacts } from '../model/facts.js';
 import type { CheckJob } from '../model/registration.js';
 import { DockerExecExecutor } from './docker-exec.js';
+import { ExecBudget } from './exec-budget.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
 import type { Running } from './executor.js';
@@ -36,8 +37,10 @@ export class CheckRunner implements Part {
     private readonly onNoShell: (job: CheckJob, why: string) => void = () => undefined,
     /** Podman: runs a HEALTHCHECK that the engine has not run lately (see healthOf). */
     private readonly runHealthcheck?: (containerId: string) => Promise<void>,
+    /** Docker execs a second for the whole host (--docker-exec-rate). */
+    execsPerSecond: number = TIMINGS.dockerExecsPerSecond,
   ) {
-    this.viaDocker = new DockerExecExecutor(docker);
+    this.viaDocker = new DockerExecExecutor(docker, new ExecBudget(execsPerSecond));
     this.viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
   }
 

@@ -374,7 +374,7 @@ async function writablePasswdImage(): Promise<string> {
     .inspect()
     .catch(() => undefined);
   if (found) return `${image}:${tag}`;
-  const builder = await runContainer({ name: uniqueName('passwd-build'), cmd: ['chmod', '666', '/etc/passwd'] });
+  const builder = await runContainer({ name: uniqueName('passwd-build'), cmd: ['busybox', 'chmod', '666', '/etc/passwd'] });
   await builder.wait();
   await builder.commit({ repo: image, tag, changes: 'USER app' });
   await builder.remove({ force: true });
