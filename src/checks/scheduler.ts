@@ -4,7 +4,7 @@ import type { Metrics } from '../status/metrics.js';
 import type { CheckJob } from '../model/registration.js';
 import type { Running } from './executor.js';
 import { TIMINGS } from '../timings.js';
-import { FairSlots } from './fair-slots.js';
+import { FairSlots, type FairSlotsOptions, type Hold } from './fair-slots.js';
 import type { Outcome } from './outcome.js';
 
 export interface SchedulerStats {
@@ -31,8 +31,10 @@ interface Entry {
 }
 
 export interface SchedulerOptions {
-  /** Runs at once; more wait for a place (and may become late), each container in turn. */
+  /** Places: runs started within a lease that may be running at once; more wait (see FairSlots). */
   concurrency: number;
+  /** The places' clock and lease (tests). */
+  slots?: FairSlotsOptions;
   random?: () => number;
   now?: () => number;
   /** Told how late each run started, in seconds (/metrics' histogram). */
@@ -43,9 +45,10 @@ export interface SchedulerOptions {
 
 /**
  * Runs every check job on its interval: first runs spread at random over one interval (so a
- * thousand checks registered together do not fire together), at most `concurrency` at once, never
- * two runs of one check at once. Places are shared fairly between containers, so one container's
- * hung checks cannot make the others' late. Each outcome goes to `report` (Consul's TTL update).
+ * thousand checks registered together do not fire together), at most `concurrency` holding a place
+ * at once, never two runs of one check at once. Places are shared between containers by the time
+ * they hold them, and a run keeps one for a lease at most, so no container's long or hung checks can
+ * make the others' late. Each outcome goes to `report` (Consul's TTL update).
  */
 export class CheckScheduler implements Part {
   readonly stats: SchedulerStats = { runs: 0, late: 0, skipped: 0, reportErrors: 0 };
@@ -65,7 +68,7 @@ export class CheckScheduler implements Part {
     options: SchedulerOptions,
     private readonly log: Logger,
   ) {
-    this.slots = new FairSlots(options.concurrency);
+    this.slots = new FairSlots(options.concurrency, options.slots);
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.onLateness = options.onLateness;
@@ -162,8 +165,9 @@ export class CheckScheduler implements Part {
     }
     entry.busy = true;
     const owner = entry.job.containerId;
+    let place: Hold;
     try {
-      await this.slots.acquire(owner, entry.removed.signal);
+      place = await this.slots.acquire(owner, entry.removed.signal);
     } catch {
       // Removed (or the scheduler stopped) while waiting for a place.
       entry.busy = false;
@@ -172,7 +176,7 @@ export class CheckScheduler implements Part {
     if (this.entries.get(entry.job.checkId) !== entry) {
       // Removed just as its place came.
       entry.busy = false;
-      this.slots.release(owner);
+      place.release();
       return;
     }
     entry.lastStart = this.now();
@@ -194,7 +198,7 @@ export class CheckScheduler implements Part {
       this.stats.reportErrors++;
       this.log.debug({ checkId: entry.job.checkId, err: (err as Error).message }, 'check result not reported');
     } finally {
-      this.slots.release(owner);
+      place.release();
     }
   }
 }
