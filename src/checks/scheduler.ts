@@ -24,8 +24,10 @@ interface Entry {
   timer?: NodeJS.Timeout;
   nextDue: number;
   busy: boolean;
-  /** When its last run started: runNow waits for the floor after it. */
-  lastStart?: number;
+  /** When the last run runNow asked for started: the next waits for the floor after it. */
+  lastAskedStart?: number;
+  /** runNow asked for the next run. */
+  asked?: boolean;
   /** Aborted when the job is removed: a run still waiting for a place gives up its turn. */
   removed: AbortController;
 }
@@ -99,14 +101,16 @@ export class CheckScheduler implements Part {
 
   /**
    * Runs a check now (a Docker health_status event), unless it is already running; at the earliest
-   * the interval floor after its last start, so a container whose health flaps makes no more runs.
+   * the interval floor after the last run it asked for, so a container whose health flaps adds at
+   * most one run a floor to those of the interval.
    */
   runNow(checkId: string): void {
     const entry = this.entries.get(checkId);
     if (!entry || entry.busy) return;
-    const earliest = Math.max(this.now(), (entry.lastStart ?? -Infinity) + this.minGapMs);
+    const earliest = Math.max(this.now(), (entry.lastAskedStart ?? -Infinity) + this.minGapMs);
     if (earliest >= entry.nextDue) return; // its next run is as soon, or sooner
     entry.nextDue = earliest;
+    entry.asked = true;
     this.arm(entry);
   }
 
@@ -179,8 +183,11 @@ export class CheckScheduler implements Part {
       place.release();
       return;
     }
-    entry.lastStart = this.now();
-    const lateBy = entry.lastStart - due;
+    if (entry.asked) {
+      entry.asked = false;
+      entry.lastAskedStart = this.now();
+    }
+    const lateBy = this.now() - due;
     this.stats.runs++;
     if (lateBy > Math.max(1000, entry.job.intervalMs / 10)) this.stats.late++;
     this.onLateness?.(lateBy / 1000);

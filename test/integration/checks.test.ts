@@ -268,3 +268,67 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     expect(warnings, 'said once for the container').to.have.length(1);
   });
 });
+
+// Seen in review: places held for as long as a check ran let two containers' long checks hold them
+// all, and a third container's check waited until one ended, past its TTL.
+describe('script check places shared by the time held', function () {
+  this.timeout(90_000);
+  const hostId = uniqueName('slots');
+  let registrar: RegistrarProcess;
+
+  before(async () => {
+    await requireRig();
+    registrar = new RegistrarProcess([
+      '--host-id',
+      hostId,
+      '--resync',
+      '0',
+      '--enable-script-checks',
+      '--script-executor',
+      'docker',
+      '--script-concurrency',
+      '4',
+    ]);
+    await registrar.waitForLog('first pass', isFullPass);
+  });
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it("keeps two containers' long checks, holding every place, from letting a third container's 1 s check go critical", async () => {
+    // Two containers, two 20 s checks each (half the 4 places each, its cap), every run as long as it may be.
+    for (const owner of ['a', 'b']) {
+      const name = uniqueName(`long-${owner}`);
+      await runContainer({
+        name,
+        cmd: ['sleep', '600'],
+        expose: ['81', '82'],
+        labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'sleep 3600', SERVICE_CHECK_INTERVAL: '20s', SERVICE_CHECK_TIMEOUT: '20s' },
+      });
+    }
+    const name = uniqueName('short');
+    await runContainer({
+      name,
+      cmd: ['sleep', '600'],
+      expose: ['80'],
+      labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_INTERVAL: '1s' },
+    });
+    const id = `${hostId}:${name}:80`;
+    const status = async () => (await checksOf(id)).find((c) => c.CheckID === `service:${id}:script`)?.Status;
+    await waitFor('the short check passing', async () => (await status()) === 'passing', 10_000);
+    // Every long check's first run starts within its 20 s interval; from then on they hold every place they can.
+    await new Promise((r) => setTimeout(r, 21_000));
+    const seen: string[] = [];
+    for (const end = Date.now() + 15_000; Date.now() < end;) {
+      seen.push((await status()) ?? 'gone');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const late = (await registrar.metrics()).get('registrar_check_late_total') ?? 0;
+    console.log(`      short check seen ${seen.length} times, critical ${seen.filter((s) => s !== 'passing').length}; late runs ${late}`);
+    expect(
+      seen.every((s) => s === 'passing'),
+      'its TTL (3 s) never ran out',
+    ).to.equal(true);
+  });
+});

@@ -219,7 +219,7 @@ describe('checks/scheduler: CheckScheduler', function () {
   });
 
   // A container whose HEALTHCHECK flaps sends a health_status event for every change.
-  it('runNow waits for the floor after the last start, and starts one run however often it is asked', async () => {
+  it('runNow waits for the floor after the last run it asked for, and starts one run however often it is asked', async () => {
     const fake = new Fake();
     const s = make(fake, { random: () => 0.999, minGapMs: 100 });
     s.sync('c1', [job('a', 10_000)]);
