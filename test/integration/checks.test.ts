@@ -297,13 +297,14 @@ describe('script check places shared by the time held', function () {
   });
 
   it("keeps two containers' long checks, holding every place, from letting a third container's 1 s check go critical", async () => {
-    // Two containers, two 20 s checks each (half the 4 places each, its cap), every run as long as it may be.
+    // Two containers, four 20 s checks each, every run as long as it may be: each holds half the 4 places
+    // (its cap) and has more waiting, so a place freed by one of its runs is taken again at once.
     for (const owner of ['a', 'b']) {
       const name = uniqueName(`long-${owner}`);
       await runContainer({
         name,
         cmd: ['sleep', '600'],
-        expose: ['81', '82'],
+        expose: ['81', '82', '83', '84'],
         labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'sleep 3600', SERVICE_CHECK_INTERVAL: '20s', SERVICE_CHECK_TIMEOUT: '20s' },
       });
     }
