@@ -49,6 +49,18 @@ describe('checks/process-group', () => {
     expect(groupHasLiveMember(child.pid!, [orphan]), 'and was killed with it').to.equal(false);
   });
 
+  // Zombies a check leaves (`true & exit 0`) used to make every run read the stat of every host process.
+  it('reads only the processes it tracks, never the rest of /proc', async () => {
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      await sleep(50);
+      expect(groupHasLiveMember(child.pid!, [child.pid!])).to.equal(true);
+      expect(groupHasLiveMember(child.pid!, []), 'a live member it does not track is not looked for').to.equal(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('a PID that is not in the group, or an empty group, is not a live member', () => {
     expect(groupHasLiveMember(2 ** 22 - 3, [2 ** 22 - 3])).to.equal(false);
     expect(groupHasLiveMember(process.pid, [process.pid]), 'the test runner leads no group of its own').to.equal(false);
