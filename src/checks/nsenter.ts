@@ -19,8 +19,8 @@ export interface Entry {
  * Runs the command in the container's mount, UTS, IPC, network and PID namespaces with nsenter:
  * about ten times cheaper than an exec through dockerd. Needs root, CAP_SYS_ADMIN + CAP_SYS_PTRACE
  * and the host's PID namespace (`--pid host`). The command gets no more than the container has:
- * its environment (not the registrar's, which holds the Consul token), the uid, gid and groups its
- * main process holds (so no capabilities: the kernel clears them at setuid) and no_new_privs (a
+ * its environment (not the registrar's, which holds the Consul token), the uid and gid its main
+ * process holds, with no supplementary groups (so no capabilities: the kernel clears them at setuid) and no_new_privs (a
  * setuid binary planted in the image cannot win them back). It does not get the
  * container's seccomp or LSM profile, which is why this executor is an explicit opt-in, and why
  * a check whose user is root (who would keep the registrar's capabilities) is never run here.
@@ -70,8 +70,6 @@ export class NsenterExecutor {
     if ('problem' in identity) return identity;
     // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
-    if (!this.setpriv && identity.groups.some((g) => g !== identity.gid))
-      return { problem: 'its main process has supplementary groups, which only setpriv (util-linux, not installed) can give a check' };
     return { identity, env: { ...found.env, ...job.env }, cgroups };
   }
 
@@ -85,10 +83,7 @@ export class NsenterExecutor {
   }
 
   run(job: CheckJob, entry: Entry): Running {
-    const { uid, gid, groups } = entry.identity;
-    // nsenter's --setgid clears the supplementary groups; setpriv sets them (and the gid: real,
-    // effective and saved) before nsenter enters, and nsenter's --setuid then drops the capabilities.
-    const keepGroups = groups.some((g) => g !== gid);
+    const { uid, gid } = entry.identity;
     const nsenter = [
       this.nsenter!,
       '-t',
@@ -100,19 +95,15 @@ export class NsenterExecutor {
       '-p',
       '-S',
       String(uid),
-      ...(keepGroups ? [] : ['-G', String(gid)]),
+      // --setgid also clears the supplementary groups (the Identity type says why none are given).
+      '-G',
+      String(gid),
       '--',
       ...job.argv,
     ];
-    const setpriv = [
-      this.setpriv!,
-      ...(REGISTRAR_HAS_NO_NEW_PRIVS ? [] : ['--no-new-privs']),
-      ...(keepGroups ? ['--regid', String(gid), '--groups', groups.join(',')] : []),
-      '--',
-    ];
     // no_new_privs is inherited: a registrar that has it (docker --security-opt no-new-privileges,
     // systemd NoNewPrivileges=yes) saves an exec of setpriv per check (~0.9 ms of CPU here).
-    const [program, ...args] = REGISTRAR_HAS_NO_NEW_PRIVS && !keepGroups ? nsenter : [...setpriv, ...nsenter];
+    const [program, ...args] = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];
     const child = spawn(program!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: entry.env });
     // detached: the run is a process group of its own (pgid = nsenter's pid), which kill(-pgid) ends whole.
     const pgid = child.pid;
