@@ -239,7 +239,7 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     console.log(`      mirrored healthy in ${toPassing} ms, unhealthy in ${Date.now() - t} ms (health interval 1000 ms)`);
   });
 
-  // Seen: an image HEALTHCHECK at 1 ms on 16 ports kept the registrar at ~50 % of a core.
+  // Mirrored with no floor, an image HEALTHCHECK at 1 ms on 16 ports kept the registrar at ~50 % of a core.
   it('mirrors a 1 ms HEALTHCHECK on 16 ports at the 1 s floor: one warning, one run a second per port, little CPU', async () => {
     const name = uniqueName('hc1ms');
     const ports = Array.from({ length: 16 }, (_, i) => String(9000 + i));
@@ -269,7 +269,7 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
   });
 });
 
-// Seen in review: places held for as long as a check ran let two containers' long checks hold them
+// Places held for as long as a check ran let two containers' long checks hold them
 // all, and a third container's check waited until one ended, past its TTL.
 describe('script check places shared by the time held', function () {
   this.timeout(90_000);
