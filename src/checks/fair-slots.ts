@@ -23,7 +23,10 @@ interface Owner {
 
 interface Lease {
   start: number;
-  timer: { cancel(): void };
+  owner: string;
+  state: Owner;
+  /** Released, or past its lease: the lease queue drops it. */
+  ended: boolean;
 }
 
 /** Place time an owner has held, fading with a half-life: what decides whose turn is next. */
@@ -59,6 +62,9 @@ export class FairSlots {
   private readonly clock: Clock;
   private readonly leaseMs: number;
   private readonly halfLifeMs: number;
+  /** Leases in the order they began, so also in the order they end: one timer serves them all. */
+  private readonly leases: Lease[] = [];
+  private leaseTimer: { cancel(): void } | undefined;
 
   constructor(
     private readonly limit: number,
@@ -103,24 +109,18 @@ export class FairSlots {
   }
 
   private take(owner: string, state: Owner): Hold {
-    const lease: Lease = { start: this.clock.now(), timer: this.clock.after(this.leaseMs, () => expire()) };
+    const lease: Lease = { start: this.clock.now(), owner, state, ended: false };
     state.holding.add(lease);
     this.held++;
+    this.leases.push(lease);
+    this.armLeaseTimer();
     let done = false;
-    // The lease ends: the run goes on, counted against its owner, and its place goes to the next.
-    const expire = () => {
-      if (done || !state.holding.delete(lease)) return;
-      state.overdue++;
-      this.held--;
-      this.addUsage(owner, this.clock.now() - lease.start);
-      this.dispatch();
-    };
     return {
       release: () => {
         if (done) throw new Error(`${owner} released a place twice`);
         done = true;
         if (state.holding.delete(lease)) {
-          lease.timer.cancel();
+          lease.ended = true;
           this.held--;
           this.addUsage(owner, this.clock.now() - lease.start);
         } else state.overdue--;
@@ -128,6 +128,36 @@ export class FairSlots {
         this.dispatch();
       },
     };
+  }
+
+  /** Armed for the oldest lease still running, when places are held (a timer per run would cost more). */
+  private armLeaseTimer(): void {
+    if (this.leaseTimer) return;
+    while (this.leases.length > 0 && this.leases[0]!.ended) this.leases.shift();
+    const first = this.leases[0];
+    if (!first) return;
+    this.leaseTimer = this.clock.after(first.start + this.leaseMs - this.clock.now(), () => {
+      this.leaseTimer = undefined;
+      this.endLeases();
+      this.armLeaseTimer();
+    });
+  }
+
+  /** Leases that have run out: their runs go on, counted against their owners, and their places go to the next. */
+  private endLeases(): void {
+    const now = this.clock.now();
+    let freed = false;
+    while (this.leases.length > 0 && (this.leases[0]!.ended || this.leases[0]!.start + this.leaseMs <= now)) {
+      const lease = this.leases.shift()!;
+      if (lease.ended) continue;
+      lease.ended = true;
+      lease.state.holding.delete(lease);
+      lease.state.overdue++;
+      this.held--;
+      this.addUsage(lease.owner, now - lease.start);
+      freed = true;
+    }
+    if (freed) this.dispatch();
   }
 
   private dispatch(): void {
