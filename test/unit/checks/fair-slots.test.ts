@@ -148,6 +148,20 @@ describe('checks/fair-slots: FairSlots', () => {
     expect(slots.ownerCount).to.equal(2);
   });
 
+  it('ends leases on the real clock too, one after another', async () => {
+    const slots = new FairSlots(2, { leaseMs: 30 });
+    const first = await slots.acquire('a');
+    await new Promise((r) => setTimeout(r, 10));
+    const second = await slots.acquire('b');
+    const waiting = [slots.acquire('c'), slots.acquire('d')];
+    const started = Date.now();
+    await waiting[0];
+    expect(Date.now() - started, "a's lease ends first").to.be.below(40);
+    await waiting[1];
+    for (const hold of [first, second, ...(await Promise.all(waiting))]) hold.release();
+    expect(slots.ownerCount).to.equal(0);
+  });
+
   it('drops a waiter whose signal is aborted, passing the turn on', async () => {
     const { slots, granted, ask, release } = setUp(1);
     ask('holder', 1);
