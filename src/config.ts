@@ -15,6 +15,7 @@ import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
 import type { LogFormat } from './log.js';
 import { translateRegistratorArgs } from './registrator-args.js';
+import { TIMINGS } from './timings.js';
 
 /**
  * Every setting is a flag and an environment variable. Defaults follow Docker's and Consul's own
@@ -194,6 +195,12 @@ export const OPTIONS = {
     help: 'processes and threads each proxy container may have (as docker run --pids-limit)',
   },
   'script-concurrency': { env: 'REGISTRAR_SCRIPT_CONCURRENCY', type: 'string', default: '16', help: 'script checks run at once' },
+  'docker-exec-rate': {
+    env: 'REGISTRAR_DOCKER_EXEC_RATE',
+    type: 'string',
+    default: String(TIMINGS.dockerExecsPerSecond),
+    help: 'Docker execs a second for all script checks of the host, shared between containers (dockerd saturates near 30)',
+  },
   ttl: {
     env: 'REGISTRAR_TTL',
     type: 'string',
@@ -331,6 +338,7 @@ export interface Settings {
   scriptChecks: boolean;
   scriptExecutor: ExecutorChoice;
   scriptConcurrency: number;
+  dockerExecRate: number;
   dockerHealth: boolean;
   maxServices: number;
   anyServiceIp: boolean;
@@ -400,6 +408,7 @@ export function toSettings(v: RawConfig): Settings {
     scriptChecks: bool(v, 'enable-script-checks'),
     scriptExecutor: oneOf(v, 'script-executor', ['auto', 'docker', 'nsenter'] as const),
     scriptConcurrency: number(v, 'script-concurrency', 1, true),
+    dockerExecRate: number(v, 'docker-exec-rate', 0.1, false, 1000),
     dockerHealth: bool(v, 'docker-health'),
     maxServices: number(v, 'max-services', 1, true),
     anyServiceIp: bool(v, 'allow-any-service-ip'),

@@ -27,6 +27,7 @@ import type { StatusServer } from './status/server.js';
 export class Registrar {
   readonly metrics = new Metrics();
   readonly scheduler: CheckScheduler;
+  private readonly checkRunner: CheckRunner;
   private readonly reconciler: Reconciler;
   private readonly sidecars: SidecarProxies;
   private readonly passes: FullPasses;
@@ -46,14 +47,15 @@ export class Registrar {
   ) {
     this.engine = context.engine;
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
-    const checkRunner = new CheckRunner(
+    const checkRunner = (this.checkRunner = new CheckRunner(
       settings.scriptExecutor,
       context.dockerStreams,
       (id) => context.source.inspect(id),
       fallbackReporter(log),
       noShellReporter(log),
       context.engine === 'podman' ? (id) => runPodmanHealthcheck(context.docker, id) : undefined,
-    );
+      settings.dockerExecRate,
+    ));
     this.scheduler = new CheckScheduler(
       checkRunner.run,
       ttlReporter(context.consul, lookAgain),
@@ -192,6 +194,7 @@ export class Registrar {
     void this.reconciler.syncContainer(id, { stopped, seen, network: networkHint(event) }).then(() => {
       if (seen) this.metrics.observe('registrar_event_to_registered_seconds', (performance.now() - received) / 1000);
       if (!isHealthEvent(event)) return;
+      this.checkRunner.healthChanged(id);
       for (const job of this.scheduler.jobsOf(id)) if (job.kind === 'docker-health') this.scheduler.runNow(job.checkId);
     });
   }

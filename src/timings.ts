@@ -26,6 +26,20 @@ export const TIMINGS = {
   /** Script checks: Consul's own floor for check intervals, and a day as the ceiling. */
   checkIntervalMinMs: 1_000,
   checkIntervalMaxMs: 86_400_000,
+  /**
+   * Docker execs a second for the whole host (--docker-exec-rate's default): dockerd saturates at
+   * 31–40 a second here (docs/security.md), and engine calls of the registrar's own (inspects,
+   * registrations) and of the operator's must still be answered; 20 leaves dockerd half its reserve.
+   */
+  dockerExecsPerSecond: 20,
+  /**
+   * A script check holds its place (--script-concurrency) this long at most, then runs on without
+   * it: the tightest TTL the registrar writes (1 s interval: 2 × 1 s + 1 s timeout) lets a run start
+   * up to 2 s late, so a waiting check gets a place within half of that whatever the others run.
+   */
+  checkSlotLeaseMs: 1_000,
+  /** Place time a container has held counts for whose turn is next with this half-life: several check rounds. */
+  checkSlotUsageHalfLifeMs: 30_000,
   /** A script check without SERVICE_CHECK_TIMEOUT: Consul's default check timeout, at most the interval. */
   scriptTimeoutMs: 10_000,
   /**

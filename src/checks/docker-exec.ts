@@ -3,6 +3,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { within } from '../deadline.js';
 import type { CheckJob } from '../model/registration.js';
+import { ExecBudget } from './exec-budget.js';
 import { timedOut, type Executor, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
 
@@ -15,6 +16,8 @@ interface ExecState {
   stream?: Duplex;
   /** Docker has said the process is no longer running. */
   stopped?: boolean;
+  /** Aborted at the deadline: a run still waiting for the host's exec budget gives up its turn. */
+  waiting: AbortController;
 }
 
 /**
@@ -24,29 +27,35 @@ interface ExecState {
  * deadline the check is reported critical, and the process is killed directly when this registrar
  * can see it (same PID namespace as the host). The run counts as finished only once Docker says
  * the process is gone, so an exec that cannot be killed keeps its check from starting another.
+ * Every exec first waits its turn in the host's budget (`budget`), whose wait counts as part of
+ * the run: a container asking for more than its share of execs gets late, critical checks.
  */
 export class DockerExecExecutor implements Executor {
   readonly name = 'docker';
   /** Runs not yet finished: what killAll acts on. */
   private readonly live = new Set<ExecState>();
 
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly budget: ExecBudget,
+  ) {}
 
   run(job: CheckJob): Running {
-    const state: ExecState = { containerId: job.containerId };
+    const state: ExecState = { containerId: job.containerId, waiting: new AbortController() };
     this.live.add(state);
-    const completed = this.execute(job, state);
+    const completed = this.budget.take(job.containerId, state.waiting.signal).then(() => this.execute(job, state));
     completed.catch(() => undefined); // settled after the deadline: nobody waits for it any more
     const outcome: Promise<Outcome> = within(completed, job.timeoutMs, 'timeout' as const).then(
       async (first) => {
         if (first !== 'timeout') return first;
+        state.waiting.abort(new Error('timed out waiting for the exec budget'));
         const killed = state.exec ? await this.kill(state.exec, job.containerId) : false;
         if (!killed) state.stream?.destroy();
         const how = killed
           ? 'killed'
           : state.exec
             ? 'left running: the registrar cannot see its process'
-            : 'Docker did not start it in time';
+            : "Docker did not start it in time, or the host's exec budget (--docker-exec-rate) had no turn for it";
         return timedOut(job, how);
       },
       (err: Error) => ({ status: 'critical' as const, output: `could not run ${job.argv[0]} in the container: ${err.message}` }),

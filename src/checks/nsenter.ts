@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveIdentity, type Identity } from './identity.js';
+import { processIdentity, type Identity } from './identity.js';
 import { within } from '../deadline.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf } from './outcome.js';
-import { killGroup, untilGroupGone } from './process-group.js';
+import { descendants, killGroup, untilGroupGone } from './process-group.js';
 
 /** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
 export interface Entry {
@@ -19,9 +19,9 @@ export interface Entry {
  * Runs the command in the container's mount, UTS, IPC, network and PID namespaces with nsenter:
  * about ten times cheaper than an exec through dockerd. Needs root, CAP_SYS_ADMIN + CAP_SYS_PTRACE
  * and the host's PID namespace (`--pid host`). The command gets no more than the container has:
- * its environment (not the registrar's, which holds the Consul token), its configured user with
- * supplementary groups dropped (so no capabilities: the kernel clears them at setuid) and
- * no_new_privs (a setuid binary planted in the image cannot win them back). It does not get the
+ * its environment (not the registrar's, which holds the Consul token), the uid and gid its main
+ * process holds, with no supplementary groups (so no capabilities: the kernel clears them at setuid) and no_new_privs (a
+ * setuid binary planted in the image cannot win them back). It does not get the
  * container's seccomp or LSM profile, which is why this executor is an explicit opt-in, and why
  * a check whose user is root (who would keep the registrar's capabilities) is never run here.
  */
@@ -29,7 +29,7 @@ export class NsenterExecutor {
   readonly name = 'nsenter';
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
-  private readonly known = new Map<string, Omit<Entry, 'cgroups'> | { problem: string }>();
+  private readonly known = new Map<string, Pick<Entry, 'env'> | { problem: string }>();
   /** Process groups of the runs not yet finished. */
   private readonly live = new Set<number>();
 
@@ -56,30 +56,30 @@ export class NsenterExecutor {
           "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)",
       };
     }
-    const key = `${job.containerId}:${job.pid}:${job.user}`;
+    const key = `${job.containerId}:${job.pid}`;
     let found = this.known.get(key);
     if (!found) {
       found = this.lookUp(job);
       if (this.known.size >= 4096) this.known.clear(); // bounded: containers come and go (each entry is small)
       this.known.set(key, found);
     }
-    return 'problem' in found ? found : { identity: found.identity, env: { ...found.env, ...job.env }, cgroups };
+    if ('problem' in found) return found;
+    // Read at every run (one small file): a main process that starts as root and drops to its user
+    // later (gosu, su-exec) is run as that user once it has, never as the root it was.
+    const identity = processIdentity(job.pid);
+    if ('problem' in identity) return identity;
+    // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
+    if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
+    return { identity, env: { ...found.env, ...job.env }, cgroups };
   }
 
-  /**
-   * Who the check runs as and with which environment: read once per container process (the cgroup
-   * check above still runs every time), since reading passwd and environ on every run costs CPU.
-   */
-  private lookUp(job: CheckJob): Omit<Entry, 'cgroups'> | { problem: string } {
-    const identity = resolveIdentity(job.user, `/proc/${job.pid}/root`);
-    if ('problem' in identity) return identity;
-    // resolveIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
-    if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
+  /** The check's environment, read once per container process: reading environ on every run costs CPU. */
+  private lookUp(job: CheckJob): Pick<Entry, 'env'> | { problem: string } {
     if (!sameUserNamespace(job.pid))
       return { problem: 'it runs in a user namespace of its own (userns-remap), where its uid is not the same' };
     const path = containerPath(job.pid);
     if (path === undefined) return { problem: "cannot read the container's PATH" };
-    return { identity, env: { PATH: path } };
+    return { env: { PATH: path } };
   }
 
   run(job: CheckJob, entry: Entry): Running {
@@ -95,6 +95,7 @@ export class NsenterExecutor {
       '-p',
       '-S',
       String(uid),
+      // --setgid also clears the supplementary groups (the Identity type says why none are given).
       '-G',
       String(gid),
       '--',
@@ -124,9 +125,13 @@ export class NsenterExecutor {
         resolve(null);
       });
     });
+    let tracked: number[] = [];
     const outcome = within(closed, job.timeoutMs, 'timeout' as const).then((first) => {
       // Nothing a run started outlives it: its group is killed whether it ended or timed out.
-      if (pgid) killGroup(pgid);
+      if (pgid) {
+        tracked = descendants(pgid);
+        killGroup(pgid);
+      }
       if (first !== 'timeout') return outcomeOf(first, output.text());
       child.stdout.destroy(); // a process that left the group may still hold them
       child.stderr.destroy();
@@ -135,7 +140,7 @@ export class NsenterExecutor {
     // Finished once nsenter has exited and no live process is left in its group.
     const finished = outcome
       .then(() => exited)
-      .then(() => (pgid ? untilGroupGone(pgid, Math.min(job.intervalMs, 1000)) : undefined))
+      .then(() => (pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, 1000)) : undefined))
       .finally(() => pgid && this.live.delete(pgid));
     return { outcome, finished };
   }

@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import type { ContainerFacts } from '../model/facts.js';
 import type { CheckJob } from '../model/registration.js';
 import { DockerExecExecutor } from './docker-exec.js';
+import { ExecBudget } from './exec-budget.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
 import type { Running } from './executor.js';
+import { HealthReads } from './health-reads.js';
 import { NsenterExecutor } from './nsenter.js';
 import { truncate, type Outcome } from './outcome.js';
 
@@ -23,6 +25,7 @@ export class CheckRunner implements Part {
   private readonly viaDocker: DockerExecExecutor;
   private readonly viaNsenter: NsenterExecutor | undefined;
   private stopped = false;
+  private readonly healthReads = new HealthReads<ContainerFacts | undefined>();
   private readonly killOnExit = () => this.viaNsenter?.killAll();
 
   constructor(
@@ -34,8 +37,10 @@ export class CheckRunner implements Part {
     private readonly onNoShell: (job: CheckJob, why: string) => void = () => undefined,
     /** Podman: runs a HEALTHCHECK that the engine has not run lately (see healthOf). */
     private readonly runHealthcheck?: (containerId: string) => Promise<void>,
+    /** Docker execs a second for the whole host (--docker-exec-rate). */
+    execsPerSecond: number = TIMINGS.dockerExecsPerSecond,
   ) {
-    this.viaDocker = new DockerExecExecutor(docker);
+    this.viaDocker = new DockerExecExecutor(docker, new ExecBudget(execsPerSecond));
     this.viaNsenter = choice === 'nsenter' ? new NsenterExecutor() : undefined;
   }
 
@@ -43,7 +48,7 @@ export class CheckRunner implements Part {
     if (this.stopped)
       return { outcome: Promise.resolve({ status: 'critical', output: 'the registrar is stopping' }), finished: Promise.resolve() };
     if (job.kind === 'docker-health') {
-      const outcome = this.healthOf(job.containerId).then(healthOutcome);
+      const outcome = this.healthReads.get(job.containerId, () => this.healthOf(job.containerId)).then(healthOutcome);
       return {
         outcome,
         finished: outcome.then(
@@ -55,6 +60,11 @@ export class CheckRunner implements Part {
     const running = this.runScript(job);
     return job.shell ? { ...running, outcome: running.outcome.then((o) => this.explainNoShell(job, o)) } : running;
   };
+
+  /** Docker says the container's health changed: its mirrors' next run reads it afresh. */
+  healthChanged(containerId: string): void {
+    this.healthReads.changed(containerId);
+  }
 
   /**
    * The container's facts with its latest health result. On Podman, a HEALTHCHECK whose last probe

@@ -3,7 +3,8 @@ import type { Part } from '../part.js';
 import type { Metrics } from '../status/metrics.js';
 import type { CheckJob } from '../model/registration.js';
 import type { Running } from './executor.js';
-import { FairSlots } from './fair-slots.js';
+import { TIMINGS } from '../timings.js';
+import { FairSlots, type FairSlotsOptions, type Hold } from './fair-slots.js';
 import type { Outcome } from './outcome.js';
 
 export interface SchedulerStats {
@@ -23,24 +24,33 @@ interface Entry {
   timer?: NodeJS.Timeout;
   nextDue: number;
   busy: boolean;
+  /** When the last run runNow asked for started: the next waits for the floor after it. */
+  lastAskedStart?: number;
+  /** runNow asked for the next run. */
+  asked?: boolean;
   /** Aborted when the job is removed: a run still waiting for a place gives up its turn. */
   removed: AbortController;
 }
 
 export interface SchedulerOptions {
-  /** Runs at once; more wait for a place (and may become late), each container in turn. */
+  /** Places: runs started within a lease that may be running at once; more wait (see FairSlots). */
   concurrency: number;
+  /** The places' clock and lease (tests). */
+  slots?: FairSlotsOptions;
   random?: () => number;
   now?: () => number;
   /** Told how late each run started, in seconds (/metrics' histogram). */
   onLateness?: (seconds: number) => void;
+  /** runNow starts no run sooner than this after the check's last start (default: the interval floor). */
+  minGapMs?: number;
 }
 
 /**
  * Runs every check job on its interval: first runs spread at random over one interval (so a
- * thousand checks registered together do not fire together), at most `concurrency` at once, never
- * two runs of one check at once. Places are shared fairly between containers, so one container's
- * hung checks cannot make the others' late. Each outcome goes to `report` (Consul's TTL update).
+ * thousand checks registered together do not fire together), at most `concurrency` holding a place
+ * at once, never two runs of one check at once. Places are shared between containers by the time
+ * they hold them, and a run keeps one for a lease at most, so no container's long or hung checks can
+ * make the others' late. Each outcome goes to `report` (Consul's TTL update).
  */
 export class CheckScheduler implements Part {
   readonly stats: SchedulerStats = { runs: 0, late: 0, skipped: 0, reportErrors: 0 };
@@ -50,6 +60,7 @@ export class CheckScheduler implements Part {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly onLateness: ((seconds: number) => void) | undefined;
+  private readonly minGapMs: number;
   /** After stop(), a sync (a pass still ending) starts nothing: the check runner has killed what ran. */
   private stopped = false;
 
@@ -59,10 +70,11 @@ export class CheckScheduler implements Part {
     options: SchedulerOptions,
     private readonly log: Logger,
   ) {
-    this.slots = new FairSlots(options.concurrency);
+    this.slots = new FairSlots(options.concurrency, options.slots);
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.onLateness = options.onLateness;
+    this.minGapMs = options.minGapMs ?? TIMINGS.checkIntervalMinMs;
   }
 
   /** Makes this container's running jobs exactly `jobs`; unchanged jobs keep their rhythm. */
@@ -87,11 +99,18 @@ export class CheckScheduler implements Part {
     else this.byContainer.delete(containerId);
   }
 
-  /** Runs a check now (a Docker health_status event), unless it is already running. */
+  /**
+   * Runs a check now (a Docker health_status event), unless it is already running; at the earliest
+   * the interval floor after the last run it asked for, so a container whose health flaps adds at
+   * most one run a floor to those of the interval.
+   */
   runNow(checkId: string): void {
     const entry = this.entries.get(checkId);
     if (!entry || entry.busy) return;
-    entry.nextDue = this.now();
+    const earliest = Math.max(this.now(), (entry.lastAskedStart ?? -Infinity) + this.minGapMs);
+    if (earliest >= entry.nextDue) return; // its next run is as soon, or sooner
+    entry.nextDue = earliest;
+    entry.asked = true;
     this.arm(entry);
   }
 
@@ -150,8 +169,9 @@ export class CheckScheduler implements Part {
     }
     entry.busy = true;
     const owner = entry.job.containerId;
+    let place: Hold;
     try {
-      await this.slots.acquire(owner, entry.removed.signal);
+      place = await this.slots.acquire(owner, entry.removed.signal);
     } catch {
       // Removed (or the scheduler stopped) while waiting for a place.
       entry.busy = false;
@@ -160,8 +180,12 @@ export class CheckScheduler implements Part {
     if (this.entries.get(entry.job.checkId) !== entry) {
       // Removed just as its place came.
       entry.busy = false;
-      this.slots.release(owner);
+      place.release();
       return;
+    }
+    if (entry.asked) {
+      entry.asked = false;
+      entry.lastAskedStart = this.now();
     }
     const lateBy = this.now() - due;
     this.stats.runs++;
@@ -181,7 +205,7 @@ export class CheckScheduler implements Part {
       this.stats.reportErrors++;
       this.log.debug({ checkId: entry.job.checkId, err: (err as Error).message }, 'check result not reported');
     } finally {
-      this.slots.release(owner);
+      place.release();
     }
   }
 }

@@ -153,7 +153,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     const checks = [...built.checks];
     const portJobs = [...built.jobs];
     if (facts.health && options.dockerHealth) {
-      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health);
+      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health, warnings);
       checks.push(health.check);
       portJobs.push(health.job);
     }

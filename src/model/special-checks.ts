@@ -1,24 +1,36 @@
 // Checks that follow something other than the service itself: the container's own HEALTHCHECK,
 // the registrar's liveness (--ttl), a paused container.
+import { TIMINGS } from '../timings.js';
 import type { HealthFact } from './facts.js';
 import type { CheckDefinition, CheckJob } from './registration.js';
 
 /**
  * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
- * Healthy is passing; unhealthy, and starting (no probe has passed yet), are critical.
+ * Healthy is passing; unhealthy, and starting (no probe has passed yet), are critical. The image
+ * sets the interval, so it is held to the script checks' bounds: each mirror run is an inspect and
+ * a Consul update, and 1 ms would make a thousand a second per port.
  */
 export function dockerHealthCheck(
   serviceId: string,
   containerId: string,
   pid: number,
   health: HealthFact,
+  warnings: string[],
 ): { check: CheckDefinition; job: CheckJob } {
   const checkId = `service:${serviceId}:docker-health`;
+  const asked = Number.isFinite(health.intervalMs) ? health.intervalMs : 0;
+  const intervalMs = Math.min(Math.max(asked, TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
+  // The same words for every port: the plan's warnings are a set, so the container hears it once.
+  if (intervalMs !== health.intervalMs)
+    warnings.push(
+      `its HEALTHCHECK interval (${asked} ms) is outside the ${TIMINGS.checkIntervalMinMs} ms to ${TIMINGS.checkIntervalMaxMs} ms ` +
+        `the registrar follows; its mirrored check is refreshed every ${intervalMs} ms (give HEALTHCHECK --interval a value in that range)`,
+    );
   return {
     check: {
       CheckID: checkId,
       Name: 'Docker HEALTHCHECK',
-      TTL: `${2 * health.intervalMs + 10_000}ms`,
+      TTL: `${2 * intervalMs + 10_000}ms`,
       Notes: "mirrors the container's Docker HEALTHCHECK",
     },
     job: {
@@ -29,7 +41,7 @@ export function dockerHealthCheck(
       user: '',
       env: {},
       argv: [],
-      intervalMs: health.intervalMs,
+      intervalMs,
       timeoutMs: 10_000,
     },
   };

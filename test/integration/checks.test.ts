@@ -1,6 +1,7 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
+import { cpuSeconds } from '../support/proc.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import { checksOf, cleanup, deregister, execIn, noShellImage, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
 
@@ -236,5 +237,99 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     t = Date.now();
     await waitFor('critical once unhealthy', async () => (await health())?.Status === 'critical', 5_000, 50);
     console.log(`      mirrored healthy in ${toPassing} ms, unhealthy in ${Date.now() - t} ms (health interval 1000 ms)`);
+  });
+
+  // Mirrored with no floor, an image HEALTHCHECK at 1 ms on 16 ports kept the registrar at ~50 % of a core.
+  it('mirrors a 1 ms HEALTHCHECK on 16 ports at the 1 s floor: one warning, one run a second per port, little CPU', async () => {
+    const name = uniqueName('hc1ms');
+    const ports = Array.from({ length: 16 }, (_, i) => String(9000 + i));
+    await runContainer({
+      name,
+      cmd: ['sleep', '600'],
+      expose: ports,
+      labels: { SERVICE_NAME: name },
+      healthcheck: { Test: ['CMD', 'true'], Interval: 1_000_000, Timeout: 1 * SECOND, Retries: 1 },
+    });
+    const id = `${hostId}:${name}:9015`;
+    await waitFor(
+      'the mirror passing',
+      async () => (await checksOf(id)).find((c) => c.CheckID.endsWith(':docker-health'))?.Status === 'passing',
+    );
+    const runs = async () => (await registrar.metrics()).get('registrar_check_runs_total') ?? 0;
+    const [runs0, cpu0, t0] = [await runs(), cpuSeconds(registrar.pid), Date.now()];
+    await new Promise((r) => setTimeout(r, 5_000));
+    const seconds = (Date.now() - t0) / 1000;
+    const perSecond = ((await runs()) - runs0) / seconds;
+    const cpu = (cpuSeconds(registrar.pid) - cpu0) / seconds;
+    console.log(`      ${perSecond.toFixed(1)} mirror runs/s for 16 ports, registrar at ${(cpu * 100).toFixed(1)} % of a core`);
+    expect(perSecond, 'one run a second per port at most').to.be.at.most(16 * 1.2);
+    expect(cpu).to.be.below(0.1);
+    const warnings = registrar.logs.filter((l) => l.event === 'label-warning' && l.container === name && l.msg.includes('HEALTHCHECK'));
+    expect(warnings, 'said once for the container').to.have.length(1);
+  });
+});
+
+// Places held for as long as a check ran let two containers' long checks hold them
+// all, and a third container's check waited until one ended, past its TTL.
+describe('script check places shared by the time held', function () {
+  this.timeout(90_000);
+  const hostId = uniqueName('slots');
+  let registrar: RegistrarProcess;
+
+  before(async () => {
+    await requireRig();
+    registrar = new RegistrarProcess([
+      '--host-id',
+      hostId,
+      '--resync',
+      '0',
+      '--enable-script-checks',
+      '--script-executor',
+      'docker',
+      '--script-concurrency',
+      '4',
+    ]);
+    await registrar.waitForLog('first pass', isFullPass);
+  });
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it("keeps two containers' long checks, holding every place, from letting a third container's 1 s check go critical", async () => {
+    // Two containers, four 20 s checks each, every run as long as it may be: each holds half the 4 places
+    // (its cap) and has more waiting, so a place freed by one of its runs is taken again at once.
+    for (const owner of ['a', 'b']) {
+      const name = uniqueName(`long-${owner}`);
+      await runContainer({
+        name,
+        cmd: ['sleep', '600'],
+        expose: ['81', '82', '83', '84'],
+        labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'sleep 3600', SERVICE_CHECK_INTERVAL: '20s', SERVICE_CHECK_TIMEOUT: '20s' },
+      });
+    }
+    const name = uniqueName('short');
+    await runContainer({
+      name,
+      cmd: ['sleep', '600'],
+      expose: ['80'],
+      labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_INTERVAL: '1s' },
+    });
+    const id = `${hostId}:${name}:80`;
+    const status = async () => (await checksOf(id)).find((c) => c.CheckID === `service:${id}:script`)?.Status;
+    await waitFor('the short check passing', async () => (await status()) === 'passing', 10_000);
+    // Every long check's first run starts within its 20 s interval; from then on they hold every place they can.
+    await new Promise((r) => setTimeout(r, 21_000));
+    const seen: string[] = [];
+    for (const end = Date.now() + 15_000; Date.now() < end;) {
+      seen.push((await status()) ?? 'gone');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const late = (await registrar.metrics()).get('registrar_check_late_total') ?? 0;
+    console.log(`      short check seen ${seen.length} times, critical ${seen.filter((s) => s !== 'passing').length}; late runs ${late}`);
+    expect(
+      seen.every((s) => s === 'passing'),
+      'its TTL (3 s) never ran out',
+    ).to.equal(true);
   });
 });

@@ -400,5 +400,44 @@ for (const [executor, wrapper] of EXECUTORS) {
       expect(containerCaps).to.equal('0000000000000000');
       if (executor === 'nsenter') expect(output).to.match(/^NoNewPrivs:\s*1$/m);
     });
+
+    // The container owns its /etc/passwd: rewritten after start, it must not name the check's group.
+    if (executor === 'nsenter')
+      it('runs the check with the gid the kernel gave the container, not the one its rewritten /etc/passwd names', async () => {
+        const name = uniqueName('passwd');
+        await runContainer({
+          name,
+          image: await writablePasswdImage(),
+          cmd: ['sh', '-c', `printf 'root:x:0:0:root:/:/bin/sh\\napp:x:1000:0:app:/:/bin/sh\\n' > /etc/passwd && exec sleep 600`],
+          expose: ['7400'],
+          labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_CHECK_SCRIPT: "sh -c 'echo gid=$(id -g) uid=$(id -u)'" },
+        });
+        const id = `${hostId}:${name}:7400`;
+        const check = await waitFor(
+          'the script check run',
+          async () => (await checksOf(id)).find((k) => k.CheckID === `service:${id}:script` && k.Output.includes('gid=')),
+          15_000,
+        );
+        const passwd = await execFileAsync('docker', ['exec', name, 'cat', '/etc/passwd']);
+        expect(passwd.stdout, 'the container did rewrite its line').to.include('app:x:1000:0:');
+        expect(check.Output).to.match(/gid=1000 uid=1000/);
+        expect(check.Status).to.equal('passing');
+      });
   });
+}
+
+/** The rig's busybox with a world-writable /etc/passwd and USER app (1000:1000), committed here, offline, once. */
+async function writablePasswdImage(): Promise<string> {
+  const image = 'consul-registrar-test/writable-passwd';
+  const tag = '1';
+  const found = await docker
+    .getImage(`${image}:${tag}`)
+    .inspect()
+    .catch(() => undefined);
+  if (found) return `${image}:${tag}`;
+  const builder = await runContainer({ name: uniqueName('passwd-build'), cmd: ['busybox', 'chmod', '666', '/etc/passwd'] });
+  await builder.wait();
+  await builder.commit({ repo: image, tag, changes: 'USER app' });
+  await builder.remove({ force: true });
+  return `${image}:${tag}`;
 }

@@ -1,5 +1,6 @@
 // The Docker exec executor against a fake engine: the deadline covers creating the exec too (a hung
 // dockerd cannot hold a check slot), and a run is finished only once Docker says its process is gone.
+import { ExecBudget } from '../../../src/checks/exec-budget.js';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import type Docker from 'dockerode';
@@ -39,7 +40,7 @@ const settled = async (p: Promise<unknown>, ms: number) =>
 describe('checks/docker-exec: DockerExecExecutor', () => {
   it('reports critical at the deadline when Docker never creates the exec, without counting the run finished', async () => {
     const { docker } = engine('hung');
-    const running = new DockerExecExecutor(docker).run(job);
+    const running = new DockerExecExecutor(docker, new ExecBudget(1000)).run(job);
     const outcome = await running.outcome;
     expect(outcome.status).to.equal('critical');
     expect(outcome.output).to.include('Docker did not start it in time');
@@ -48,7 +49,7 @@ describe('checks/docker-exec: DockerExecExecutor', () => {
 
   it('counts a timed-out run finished only once Docker says its process is gone', async () => {
     const { docker, stop } = engine('runs');
-    const running = new DockerExecExecutor(docker).run(job);
+    const running = new DockerExecExecutor(docker, new ExecBudget(1000)).run(job);
     expect((await running.outcome).output).to.include('left running');
     expect(await settled(running.finished, 300)).to.equal(false);
     stop();

@@ -196,7 +196,7 @@ describe('checks/scheduler: CheckScheduler', function () {
 
   it('runNow starts a run at once, but not a second one while it runs', async () => {
     const fake = new Fake();
-    const s = make(fake, { random: () => 0.999 });
+    const s = make(fake, { random: () => 0.999, minGapMs: 0 });
     s.sync('c1', [job('a', 10_000)]);
     await sleep(30);
     expect(fake.runs, 'the first run is nearly an interval away').to.deep.equal([]);
@@ -216,6 +216,23 @@ describe('checks/scheduler: CheckScheduler', function () {
     s.runNow('unknown');
     await sleep(10);
     expect(fake.reports).to.have.length(2);
+  });
+
+  // A container whose HEALTHCHECK flaps sends a health_status event for every change.
+  it('runNow waits for the floor after the last run it asked for, and starts one run however often it is asked', async () => {
+    const fake = new Fake();
+    const s = make(fake, { random: () => 0.999, minGapMs: 100 });
+    s.sync('c1', [job('a', 10_000)]);
+    s.runNow('a');
+    await sleep(20);
+    expect(fake.runs).to.deep.equal(['a']);
+    for (let i = 0; i < 10; i++) {
+      s.runNow('a');
+      await sleep(5);
+    }
+    expect(fake.runs, 'not before the floor').to.deep.equal(['a']);
+    await sleep(120);
+    expect(fake.runs, 'one run at the floor for all those asks').to.deep.equal(['a', 'a']);
   });
 
   it('counts a report that fails, and carries on', async () => {

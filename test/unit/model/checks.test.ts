@@ -387,7 +387,9 @@ describe('model/checks: buildChecks', () => {
 
 describe('model/checks: dockerHealthCheck and pausedCheck', () => {
   it('mirrors a Docker HEALTHCHECK as a TTL check, with a job that reads its result', () => {
-    const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: 5_000 });
+    const warnings: string[] = [];
+    const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: 5_000 }, warnings);
+    expect(warnings).to.deep.equal([]);
     expect(check).to.deep.include({ CheckID: 'service:svc-1:docker-health', TTL: '20000ms' });
     expect(check).to.not.have.any.keys('Interval', 'Timeout');
     expect(job).to.deep.equal({
@@ -401,6 +403,23 @@ describe('model/checks: dockerHealthCheck and pausedCheck', () => {
       intervalMs: 5_000,
       timeoutMs: 10_000,
     });
+  });
+
+  // An image's HEALTHCHECK --interval=1ms made the registrar mirror it a thousand times a second per port.
+  it("holds a HEALTHCHECK's interval to the script checks' floor and ceiling, with a warning", () => {
+    for (const [asked, used] of [
+      [1, 1_000],
+      [0.001, 1_000],
+      [Number.NaN, 1_000],
+      [1e15, 86_400_000],
+    ] as const) {
+      const warnings: string[] = [];
+      const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: asked }, warnings);
+      expect(job.intervalMs, `asked ${asked} ms`).to.equal(used);
+      expect(check.TTL).to.equal(`${2 * used + 10_000}ms`);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include('HEALTHCHECK');
+    }
   });
 
   it('marks a paused container critical with a TTL check', () => {

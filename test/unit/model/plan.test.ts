@@ -341,6 +341,14 @@ describe('model/plan: planContainer', () => {
       });
     });
 
+    it('mirrors a 1 ms HEALTHCHECK on 16 ports at the 1 s floor, saying so once for the container', () => {
+      const ports = Array.from({ length: 16 }, (_, i) => ({ port: 8000 + i, protocol: 'tcp' as const }));
+      const plan = planContainer({ ...onePort(), exposedPorts: ports, health: { ...HEALTH, intervalMs: 1 } }, options());
+      expect(plan.jobs).to.have.length(16);
+      expect(plan.jobs.every((j) => j.kind === 'docker-health' && j.intervalMs === 1_000)).to.equal(true);
+      expect(plan.warnings.filter((w) => w.includes('HEALTHCHECK'))).to.have.length(1);
+    });
+
     it('does not mirror the Docker HEALTHCHECK with --no-docker-health', () => {
       const plan = planContainer({ ...onePort(), health: HEALTH }, options({ dockerHealth: false }));
       expect(plan.registrations[0]!.Checks).to.deep.equal([]);
