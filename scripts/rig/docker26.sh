@@ -20,8 +20,6 @@ log=$ddir/dockerd.log
 execroot=/run/rig-docker26
 bridge=rigd26
 bridge_addr=10.98.0.1/24
-# User networks a test creates without a subnet come from here, away from the machine's Docker's pools.
-address_pool=base=10.98.128.0/17,size=24
 bin_path="$pkg/usr/sbin:$pkg/usr/bin"
 
 answers() { curl -sf --max-time 5 --unix-socket "$socket" http://d/_ping >/dev/null; }
@@ -50,15 +48,23 @@ start_daemon() {
   if command -v iptables >/dev/null && ! iptables -C FORWARD -i "$bridge" -o "$bridge" -j ACCEPT 2>/dev/null; then
     iptables -I FORWARD -i "$bridge" -o "$bridge" -j ACCEPT
   fi
+  # No --default-address-pool: a dockerd given one deletes the host's docker0 at start (moby's
+  # configureNetworking), which belongs to the machine's Docker and takes its containers' links with it.
   mkdir -p "$ddir" "$execroot"
   echo '{}' > "$ddir/daemon.json" # nothing from /etc/docker/daemon.json
   echo "rig: starting dockerd 26 on unix://$socket (log: $log)" >&2
   # Its docker-init and docker-proxy are found on PATH, so the unpacked folder comes first.
   PATH="$bin_path:$PATH" setsid dockerd --config-file "$ddir/daemon.json" -H "unix://$socket" \
     --data-root "$ddir/data" --exec-root "$execroot" --pidfile "$pidfile" \
-    --bridge="$bridge" --iptables=false --ip-masq=false --default-address-pool "$address_pool" \
+    --bridge="$bridge" --iptables=false --ip-masq=false \
     >>"$log" 2>&1 < /dev/null &
+  local had_docker0=no
+  ip link show docker0 >/dev/null 2>&1 && had_docker0=yes
   wait_for 60 "dockerd 26" answers || { tail -20 "$log" >&2; return 1; }
+  if [ "$had_docker0" = yes ] && ! ip link show docker0 >/dev/null 2>&1; then
+    echo "rig: dockerd 26 deleted the machine's docker0 at start: its settings must not touch the machine's Docker" >&2
+    return 1
+  fi
 }
 
 stop() {
