@@ -12,6 +12,7 @@ import { registratorEntries } from './reconcile/registrator.js';
 import { registratorDifferences } from './model/registrator-view.js';
 import { connect, type Reached, type RunContext } from './run-context.js';
 import { StatusServer } from './status/server.js';
+import { Metrics } from './status/metrics.js';
 import { Registrar } from './registrar.js';
 import { TIMINGS } from './timings.js';
 import { probeHealth } from './status/healthcheck.js';
@@ -38,12 +39,17 @@ async function main(): Promise<number> {
   // plan is a one-shot look: a daemon that does not answer is said at once, not waited for.
   if (command === 'plan') return plan(await connect(settings, log, undefined, true), settings.replaceRegistrator, values.json === 'true');
 
-  // /healthz answers from the start, saying what the registrar still waits for; a stop signal while
-  // Docker or Consul does not answer ends the wait at once.
+  // /healthz and /metrics answer from the start, saying what the registrar still waits for (every
+  // series at 0, so an alert on registrar_dependency_up can fire); a stop signal while Docker or
+  // Consul does not answer ends the wait at once.
   const reached: Reached = { docker: false, consul: false };
+  const starting = new Metrics();
   const status = new StatusServer(
     settings.httpAddr,
-    { metrics: () => '', health: () => Promise.resolve({ ok: false, starting: true, docker: reached.docker, consul: reached.consul }) },
+    {
+      metrics: () => starting.render({ up: () => ({ ...reached }) }),
+      health: () => Promise.resolve({ ok: false, starting: true, docker: reached.docker, consul: reached.consul }),
+    },
     log,
   );
   status.start();
