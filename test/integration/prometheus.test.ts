@@ -85,7 +85,7 @@ describe('/metrics with promtool and a real Prometheus', function () {
     const [info] = await query('registrar_build_info');
     expect(info!.metric.version).to.equal(PACKAGE_VERSION);
     const rules = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/rules`)).json()) as { data: { groups: { rules: unknown[] }[] } };
-    expect(rules.data.groups[0]!.rules).to.have.length(5);
+    expect(rules.data.groups[0]!.rules).to.have.length(6);
   });
 });
 
