@@ -3,6 +3,7 @@
 // large young generation cost ~10 MiB of resident memory on every host for no measurable gain
 // (bench/burst.ts reports both memory and CPU). The image's entrypoint passes the same flags.
 import './docker/defer-unused-modules.js'; // first: before anything imports dockerode
+import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, readConfig, toSettings } from './config.js';
 import { UnreachableError } from './config-error.js';
 import { createLogger } from './log.js';
@@ -15,7 +16,7 @@ import { StatusServer } from './status/server.js';
 import { Metrics } from './status/metrics.js';
 import { Registrar } from './registrar.js';
 import { TIMINGS } from './timings.js';
-import { probeHealth } from './status/healthcheck.js';
+import { probeHealth, registrarArgs } from './status/healthcheck.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<number> {
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
   }
   const settings = toSettings(values);
   if (command === 'healthcheck') {
-    const { ok, text } = await probeHealth(settings.httpAddr);
+    const { ok, text } = await probeHealth(healthcheckAddr(process.argv.slice(2), settings.httpAddr));
     process.stdout.write(text + '\n');
     return ok ? 0 : 1;
   }
@@ -77,6 +78,26 @@ async function main(): Promise<number> {
   await registrar.start(); // returns once stop() has ended the Docker event loop
   await stopping;
   return 0;
+}
+
+/**
+ * Where the running registrar serves /healthz: the healthcheck's own --http-addr when it has one,
+ * else the one the registrar at PID 1 was started with (flag or environment), else this process's settings.
+ */
+function healthcheckAddr(argv: string[], own: string | undefined): string | undefined {
+  if (argv.some((a) => a === '--http-addr' || a.startsWith('--http-addr='))) return own;
+  let args: string[] | undefined;
+  try {
+    args = registrarArgs(readFileSync('/proc/1/cmdline', 'utf8'));
+  } catch {
+    return own; // not Linux, or /proc not mounted
+  }
+  if (!args) return own;
+  try {
+    return toSettings(readConfig(args, process.env).values).httpAddr;
+  } catch {
+    return own; // PID 1's arguments do not parse: it would not be running
+  }
 }
 
 /** `plan`: what each running container would get, and why not, then exit. */
