@@ -13,6 +13,7 @@ import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
 import type { LogFormat } from './log.js';
 import { translateRegistratorArgs } from './registrator-args.js';
+import { nearestName } from './nearest-name.js';
 
 /**
  * Every setting is a flag and an environment variable. Defaults follow Docker's and Consul's own
@@ -254,7 +255,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
   try {
     parsed = parseArgs({ args, options: spec as never, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}; see --help`);
+    throw new ConfigError(`${unknownFlagMessage(err) ?? (err as Error).message}; see --help`);
   }
   const values: RawConfig = {};
   for (const [name, o] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
@@ -267,6 +268,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
     throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan and healthcheck`);
   }
   return { command, values, notes: translated.notes };
+}
+
+/** parseArgs' unknown-option error said plainly, with the flag one edit away when there is one. */
+function unknownFlagMessage(err: unknown): string | undefined {
+  if ((err as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const flag = /'(-[^']*)'/.exec((err as Error).message)?.[1];
+  if (!flag) return undefined;
+  const name = flag.replace(/^--?/, '').replace(/=.*$/, '');
+  const near = nearestName(name, Object.keys(OPTIONS));
+  return `unknown flag ${flag}${near ? ` (did you mean --${near}?)` : ''}`;
 }
 
 /** Docker's socket where Docker puts it, or where Registrator's documentation mounts it (`-v /var/run/docker.sock:/tmp/docker.sock`). */
