@@ -20,7 +20,7 @@ import { probeHealth, registrarArgs } from './status/healthcheck.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<number> {
-  const { command, values, notes } = readConfig(process.argv.slice(2), process.env);
+  const { command, values, notes, container } = readConfig(process.argv.slice(2), process.env);
   if (values.help === 'true') {
     process.stdout.write(helpText() + '\n');
     return 0;
@@ -38,7 +38,8 @@ async function main(): Promise<number> {
   const log = createLogger(settings.logLevel, settings.logFormat);
   for (const note of notes) log.info({ event: 'registrator-flag' }, note);
   // plan is a one-shot look: a daemon that does not answer is said at once, not waited for.
-  if (command === 'plan') return plan(await connect(settings, log, undefined, true), settings.replaceRegistrator, values.json === 'true');
+  if (command === 'plan')
+    return plan(await connect(settings, log, undefined, true), settings.replaceRegistrator, values.json === 'true', container);
 
   // /healthz and /metrics answer from the start, saying what the registrar still waits for (every
   // series at 0, so an alert on registrar_dependency_up can fire); a stop signal while Docker or
@@ -100,10 +101,15 @@ function healthcheckAddr(argv: string[], own: string | undefined): string | unde
   }
 }
 
-/** `plan`: what each running container would get, and why not, then exit. */
-async function plan(context: RunContext, replacing: boolean, json: boolean): Promise<number> {
+/** `plan`: what each running container (or just `only`, a name or ID) would get, and why not, then exit. */
+async function plan(context: RunContext, replacing: boolean, json: boolean, only?: string): Promise<number> {
   const ids = await context.source.runningIds();
-  const facts = await Promise.all(ids.map((id) => context.source.inspect(id)));
+  const all = await Promise.all(ids.map((id) => context.source.inspect(id)));
+  const facts = only ? all.filter((f) => f && (f.name === only || (only.length >= 4 && f.id.startsWith(only)))) : all;
+  if (only && facts.length === 0) {
+    process.stderr.write(`consul-registrar: no running container named "${only}" (or with an ID starting so)\n`);
+    return 1;
+  }
   // What Registrator left for these containers (what --replace-registrator takes over), and where
   // each result differs from what Registrator registered.
   const services = await context.consul.servicesWithMeta({});

@@ -238,7 +238,10 @@ export { ConfigError };
  * Flags win over environment variables, which win over defaults. Registrator's command line is
  * read too (registrator-args.ts); `notes` says what its flags do here, for the log.
  */
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: string; values: RawConfig; notes: string[] } {
+export function readConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { command: string; values: RawConfig; notes: string[]; container?: string } {
   const translated = translateRegistratorArgs(argv, env, (name) => (OPTIONS as Record<string, OptionSpec>)[name]?.type === 'string');
   argv = translated.args;
   env = { ...env, ...translated.env };
@@ -264,10 +267,14 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
     if (value !== undefined) values[name] = value;
   }
   const [command = 'run', ...rest] = parsed.positionals;
-  if (rest.length > 0 || !['run', 'plan', 'healthcheck'].includes(command)) {
-    throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan and healthcheck`);
+  // `plan NAME` looks at one container (its name or ID); the other commands take no argument.
+  const extra = command === 'plan' ? rest.slice(1) : rest;
+  if (extra.length > 0 || !['run', 'plan', 'healthcheck'].includes(command)) {
+    throw new ConfigError(
+      `unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan [CONTAINER] and healthcheck`,
+    );
   }
-  return { command, values, notes: translated.notes };
+  return { command, values, notes: translated.notes, ...(command === 'plan' && rest[0] ? { container: rest[0] } : {}) };
 }
 
 /** parseArgs' unknown-option error said plainly, with the flag one edit away when there is one. */
@@ -293,11 +300,11 @@ export function helpText(): string {
     return `  --${name}${o.type === 'string' ? ' VALUE' : ''}\n      ${o.help}${env}${def}`;
   });
   return [
-    'Usage: consul-registrar [run|plan|healthcheck] [flags]',
+    'Usage: consul-registrar [run|plan [CONTAINER]|healthcheck] [flags]',
     "       consul-registrar [Registrator's flags] consul://host:port   (Registrator's command line, read as the flags below)",
     '',
     '  run   keep Consul in step with the running containers (default)',
-    '  plan  print what would be registered for each running container, then exit',
+    '  plan  print what would be registered for each running container (or just CONTAINER, a name or ID), then exit',
     '',
     'Flags (each also read from the environment variable shown; flags win):',
     ...rows,

@@ -194,7 +194,14 @@ describe('config', () => {
 
     it('refuses an unknown command or an extra positional', () => {
       expect(configError(() => readConfig(['deploy'], {})).message).to.include('unknown command "deploy"');
-      expect(configError(() => readConfig(['plan', 'extra'], {})).message).to.include('unknown command "plan extra"');
+      expect(configError(() => readConfig(['plan', 'web', 'extra'], {})).message).to.include('unknown command "plan web extra"');
+      expect(configError(() => readConfig(['run', 'web'], {})).message).to.include('unknown command "run web"');
+    });
+
+    it('takes one container for plan, before or after its flags', () => {
+      expect(readConfig(['plan', 'web-1', '--json'], {})).to.deep.include({ command: 'plan', container: 'web-1' });
+      expect(readConfig(['--json', 'plan', 'web-1'], {})).to.deep.include({ command: 'plan', container: 'web-1' });
+      expect(readConfig(['plan'], {})).to.not.have.property('container');
     });
   });
 
