@@ -15,6 +15,7 @@ import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
 import type { LogFormat } from './log.js';
 import { translateRegistratorArgs } from './registrator-args.js';
+import { nearestName } from './nearest-name.js';
 import { TIMINGS } from './timings.js';
 
 /**
@@ -264,7 +265,10 @@ export { ConfigError };
  * Flags win over environment variables, which win over defaults. Registrator's command line is
  * read too (registrator-args.ts); `notes` says what its flags do here, for the log.
  */
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: string; values: RawConfig; notes: string[] } {
+export function readConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { command: string; values: RawConfig; notes: string[]; container?: string } {
   const translated = translateRegistratorArgs(argv, env, (name) => (OPTIONS as Record<string, OptionSpec>)[name]?.type === 'string');
   argv = translated.args;
   env = { ...env, ...translated.env };
@@ -281,7 +285,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
   try {
     parsed = parseArgs({ args, options: spec as never, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}; see --help`);
+    throw new ConfigError(`${unknownFlagMessage(err) ?? (err as Error).message}; see --help`);
   }
   const values: RawConfig = {};
   for (const [name, o] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
@@ -290,10 +294,24 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): { command: s
     if (value !== undefined) values[name] = value;
   }
   const [command = 'run', ...rest] = parsed.positionals;
-  if (rest.length > 0 || !['run', 'plan', 'healthcheck'].includes(command)) {
-    throw new ConfigError(`unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan and healthcheck`);
+  // `plan NAME` looks at one container (its name or ID); the other commands take no argument.
+  const extra = command === 'plan' ? rest.slice(1) : rest;
+  if (extra.length > 0 || !['run', 'plan', 'healthcheck'].includes(command)) {
+    throw new ConfigError(
+      `unknown command "${parsed.positionals.join(' ')}"; the commands are run (default), plan [CONTAINER] and healthcheck`,
+    );
   }
-  return { command, values, notes: translated.notes };
+  return { command, values, notes: translated.notes, ...(command === 'plan' && rest[0] ? { container: rest[0] } : {}) };
+}
+
+/** parseArgs' unknown-option error said plainly, with the flag one edit away when there is one. */
+function unknownFlagMessage(err: unknown): string | undefined {
+  if ((err as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const flag = /'(-[^']*)'/.exec((err as Error).message)?.[1];
+  if (!flag) return undefined;
+  const name = flag.replace(/^--?/, '').replace(/=.*$/, '');
+  const near = nearestName(name, Object.keys(OPTIONS));
+  return `unknown flag ${flag}${near ? ` (did you mean --${near}?)` : ''}`;
 }
 
 /** Docker's socket where Docker puts it, or where Registrator's documentation mounts it (`-v /var/run/docker.sock:/tmp/docker.sock`). */
@@ -309,11 +327,11 @@ export function helpText(): string {
     return `  --${name}${o.type === 'string' ? ' VALUE' : ''}\n      ${o.help}${env}${def}`;
   });
   return [
-    'Usage: consul-registrar [run|plan|healthcheck] [flags]',
+    'Usage: consul-registrar [run|plan [CONTAINER]|healthcheck] [flags]',
     "       consul-registrar [Registrator's flags] consul://host:port   (Registrator's command line, read as the flags below)",
     '',
     '  run   keep Consul in step with the running containers (default)',
-    '  plan  print what would be registered for each running container, then exit',
+    '  plan  print what would be registered for each running container (or just CONTAINER, a name or ID), then exit',
     '',
     'Flags (each also read from the environment variable shown; flags win):',
     ...rows,

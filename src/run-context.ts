@@ -110,7 +110,7 @@ export async function connect(
     );
   }
   const warning = versionWarning(version);
-  if (warning) log.warn(warning);
+  if (warning) log.warn({ event: 'consul-version', consul: version.join('.') }, warning);
   const hostId = settings.hostId ?? info.Name;
   if (!validHostId(hostId)) {
     throw new ConfigError(

@@ -14,6 +14,7 @@ export class FullPasses implements Part {
   private pass: Promise<void> | undefined;
   private again = false;
   private endedAt: number | undefined;
+  private ran = 0;
 
   constructor(
     private readonly fullSync: () => Promise<PassSummary>,
@@ -29,6 +30,11 @@ export class FullPasses implements Part {
 
   start(): void {
     if (this.resyncSeconds > 0) this.timer = setInterval(() => void this.request(), this.resyncSeconds * 1000);
+  }
+
+  /** Registrations and deregistrations so far (event syncs during a pass count too: they changed something as well). */
+  private writes(): number {
+    return this.metrics.get('registrar_registrations_total') + this.metrics.get('registrar_deregistrations_total');
   }
 
   async stop(): Promise<void> {
@@ -54,12 +60,19 @@ export class FullPasses implements Part {
 
   private async runOne(): Promise<void> {
     try {
+      const writes = this.writes();
       const summary = await this.fullSync();
       this.endedAt = Date.now();
       this.metrics.inc('registrar_full_passes_total');
       this.metrics.observe('registrar_full_pass_duration_seconds', summary.ms / 1000);
       this.metrics.set('registrar_last_full_pass_timestamp_seconds', Math.round(this.endedAt / 1000));
-      this.log.info({ event: 'full-pass', ...summary }, `full pass: ${summary.containers} containers in ${summary.ms} ms`);
+      // A pass every --resync that finds nothing to do is routine (~2,900 lines a day at info): debug.
+      // The first after start, and one that wrote or failed something, say what the operator acts on.
+      const notable = this.ran++ === 0 || summary.failed > 0 || this.writes() !== writes;
+      this.log[notable ? 'info' : 'debug'](
+        { event: 'full-pass', ...summary },
+        `full pass: ${summary.containers} containers in ${summary.ms} ms`,
+      );
     } catch (err) {
       this.log.warn({ err: describeError(err) }, 'full pass failed; retried at the next pass');
     }

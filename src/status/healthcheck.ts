@@ -10,6 +10,17 @@ export function healthUrl(addr: string): string {
 }
 
 /**
+ * The arguments of the registrar running as PID 1 (the image's entrypoint: `node … /app/dist/cli.js
+ * ARGS`), from /proc/1/cmdline; undefined when PID 1 is something else. A HEALTHCHECK runs with the
+ * container's environment but not its command, so a --http-addr flag is seen only here.
+ */
+export function registrarArgs(cmdline: string): string[] | undefined {
+  const words = cmdline.replace(/\0$/, '').split('\0');
+  const cli = words.findIndex((w) => /(^|\/)cli\.js$/.test(w));
+  return cli > 0 && /(^|\/)node$/.test(words[0]!) ? words.slice(cli + 1) : undefined;
+}
+
+/**
  * `consul-registrar healthcheck`, for the image's HEALTHCHECK: asks the running registrar's
  * /healthz at the address the same settings give. With the status server off there is nothing to
  * ask, and it says so rather than failing the container. 3 s: within the images' 5 s probe timeout.

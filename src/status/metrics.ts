@@ -69,6 +69,10 @@ export class Metrics {
     this.values.set(name, (this.values.get(name) ?? 0) + by);
   }
 
+  get(name: MetricName): number {
+    return this.values.get(name) ?? 0;
+  }
+
   set(name: MetricName, value: number): void {
     this.values.set(name, value);
   }

@@ -89,4 +89,39 @@ describe('deploy/Dockerfile, built and run as an operator would', function () {
     expect(Date.now() - t0, 'exits on SIGTERM well before the 10 s kill').to.be.below(5000);
     expect((await registrar.inspect()).State.ExitCode).to.equal(0);
   });
+
+  it('is healthy by its HEALTHCHECK when --http-addr, a flag the probe is not given, listens on every address', async () => {
+    const registrar = await docker.createContainer({
+      name: uniqueName('registrar'),
+      Image: TAG,
+      Labels: { [TEST_LABEL]: '1' },
+      // As a compose file's `command:` would set it, for a Prometheus on another host.
+      Cmd: ['--http-addr', '0.0.0.0:19482', '--host-id', hostId],
+      Env: ['CONSUL_HTTP_ADDR=127.0.0.1:8500'],
+      Healthcheck: { Interval: 1_000_000_000 },
+      HostConfig: {
+        NetworkMode: 'host',
+        Binds: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+        GroupAdd: [String(statSync('/var/run/docker.sock').gid)],
+        ReadonlyRootfs: true,
+        SecurityOpt: ['no-new-privileges'],
+      },
+    });
+    await registrar.start();
+    try {
+      const info = await waitFor(
+        'the registrar healthy',
+        async () => {
+          const i = await registrar.inspect();
+          return i.State.Health?.Status === 'healthy' && i;
+        },
+        20_000,
+        200,
+      );
+      expect(info.State.Health?.Log?.at(-1)?.Output).to.include('http://127.0.0.1:19482/healthz');
+      expect(await (await fetch('http://127.0.0.1:19482/metrics')).text()).to.match(/^registrar_dependency_up\{dependency="consul"\} 1$/m);
+    } finally {
+      await registrar.stop({ t: 10 });
+    }
+  });
 });

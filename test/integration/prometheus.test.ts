@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { Metrics } from '../../src/status/metrics.js';
 import { RIG_DIR } from '../support/consul-agent.js';
 import { isFullPass, PACKAGE_VERSION, RegistrarProcess } from '../support/registrar-process.js';
 import { cleanup, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
@@ -84,6 +85,37 @@ describe('/metrics with promtool and a real Prometheus', function () {
     const [info] = await query('registrar_build_info');
     expect(info!.metric.version).to.equal(PACKAGE_VERSION);
     const rules = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/rules`)).json()) as { data: { groups: { rules: unknown[] }[] } };
-    expect(rules.data.groups[0]!.rules).to.have.length(5);
+    expect(rules.data.groups[0]!.rules).to.have.length(6);
+  });
+});
+
+describe('/metrics while the registrar is still starting', function () {
+  this.timeout(30_000);
+
+  before(async () => {
+    await requireRig();
+    if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} is missing: run scripts/rig/install.sh`);
+  });
+
+  it('has every series within a second of start, with Consul down, and stops cleanly on SIGTERM', async () => {
+    const started = Date.now();
+    // Nothing listens on port 1: the registrar keeps retrying Consul and never finishes starting.
+    const registrar = new RegistrarProcess(['--host-id', uniqueName('early'), '--consul-addr', '127.0.0.1:1']);
+    try {
+      const port = await registrar.httpPort();
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const elapsed = Date.now() - started;
+      expect(elapsed, 'ms from spawn to a full scrape').to.be.below(1000);
+      expect((await registrar.healthz()).body).to.include({ starting: true, consul: false });
+      expect(text).to.match(/^registrar_dependency_up\{dependency="consul"\} 0$/m);
+      expect(text).to.match(/^registrar_dependency_up\{dependency="docker"\} [01]$/m);
+      // The same families as a running registrar's, and promtool finds nothing to say about them.
+      const families = (t: string) => [...t.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]).sort();
+      expect(families(text)).to.deep.equal(families(new Metrics().render()));
+      expect(execFileSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim()).to.equal('');
+      console.log(`      first full scrape ${elapsed} ms after spawn`);
+    } finally {
+      expect(await registrar.stop('SIGTERM')).to.equal(0);
+    }
   });
 });

@@ -51,6 +51,16 @@ describe("Registrator's command line", function () {
     expect(run.stderr).to.include('Consul not reachable').and.include('CONSUL_HTTP_ADDR = 127.0.0.1:1');
   });
 
+  it('plan NAME shows just that container, and fails when none runs by that name', async () => {
+    const [one, other] = [uniqueName('one'), uniqueName('other')];
+    for (const name of [one, other]) await runContainer({ name, cmd: ['sleep', '600'], expose: ['80'], labels: { SERVICE_NAME: name } });
+    const plan = JSON.parse(runCli(['plan', one, '--json', '--host-id', hostId]).stdout) as { containers: { name: string }[] };
+    expect(plan.containers.map((c) => c.name)).to.deep.equal([one]);
+    const absent = runCli(['plan', uniqueName('absent'), '--host-id', hostId]);
+    expect(absent.status).to.equal(1);
+    expect(absent.stdout).to.equal('');
+  });
+
   it('logs on stderr, as lines for a person with --log-format pretty, as JSON otherwise', () => {
     const env = { CONSUL_HTTP_ADDR: '127.0.0.1:1' };
     const pretty = runCli(['-internal', '--log-format', 'pretty', 'plan'], env);

@@ -46,9 +46,11 @@ export class RegistrarProcess {
   constructor(args: string[], env: Record<string, string> = {}, wrapper: string[] = [], script?: string) {
     // Several registrars may run at once in a test: each serves /metrics on a port of its own.
     const http = script || args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
+    // Debug, unless the test chooses: routine full passes, which tests wait for (isFullPass), log at debug.
+    const level = script || args.includes('--log-level') || env.REGISTRAR_LOG_LEVEL ? [] : ['--log-level', 'debug'];
     const [program, ...prefix] = [...wrapper, process.execPath];
     const run = [...NODE_FLAGS, ...(script ? [script] : [CLI])];
-    this.child = spawn(program, [...prefix, ...run, ...http, ...args], {
+    this.child = spawn(program, [...prefix, ...run, ...http, ...level, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -177,9 +177,31 @@ describe('config', () => {
       expect(configError(() => readConfig(['--no-such-flag'], {})).message).to.include('--help');
     });
 
+    it('names an unknown flag and suggests the known one a single edit away', () => {
+      const message = (argv: string[]) => configError(() => readConfig(argv, {})).message;
+      expect(message(['--no-such-flag']))
+        .to.include('--no-such-flag')
+        .and.not.include('did you mean');
+      expect(message(['--resyc', '5']))
+        .to.include('--resyc')
+        .and.include('--resync');
+      expect(message(['--http-adr=0.0.0.0:9480']))
+        .to.include('--http-adr')
+        .and.include('--http-addr');
+      expect(message(['--consul-adrd', 'x'])).to.include('--consul-addr');
+      expect(message(['--network', 'x', '--deregsiter', 'always'])).to.include('--deregister');
+    });
+
     it('refuses an unknown command or an extra positional', () => {
       expect(configError(() => readConfig(['deploy'], {})).message).to.include('unknown command "deploy"');
-      expect(configError(() => readConfig(['plan', 'extra'], {})).message).to.include('unknown command "plan extra"');
+      expect(configError(() => readConfig(['plan', 'web', 'extra'], {})).message).to.include('unknown command "plan web extra"');
+      expect(configError(() => readConfig(['run', 'web'], {})).message).to.include('unknown command "run web"');
+    });
+
+    it('takes one container for plan, before or after its flags', () => {
+      expect(readConfig(['plan', 'web-1', '--json'], {})).to.deep.include({ command: 'plan', container: 'web-1' });
+      expect(readConfig(['--json', 'plan', 'web-1'], {})).to.deep.include({ command: 'plan', container: 'web-1' });
+      expect(readConfig(['plan'], {})).to.not.have.property('container');
     });
   });
 
