@@ -42,6 +42,15 @@ export function connectConsul(settings: ConsulSettings): ConsulConnection {
   return { client, agent, baseUrl, timeoutMs: settings.timeoutMs, tokens, ...(token ? { token } : {}) };
 }
 
+/**
+ * Connections kept to the agent. Consul resets every connection from one address past 200
+ * (limits.http_max_conns_per_client), idle keep-alive ones counted, for every process on the host:
+ * a burst of 200 container starts once made as many concurrent syncs, so 200 sockets, after which
+ * Consul reset every new connection from this host (the registrar's and the operator's alike).
+ * Further requests wait for a free socket instead.
+ */
+const AGENT_POOL = { keepAlive: true, maxSockets: 16, maxFreeSockets: 8 };
+
 /** How requests reach the agent: HTTP or HTTPS (with its TLS settings) to host:port, or a unix socket. */
 function transport(settings: ConsulSettings): { agent: http.Agent; baseUrl: string } {
   if (settings.addr.startsWith('unix://')) {
@@ -49,7 +58,7 @@ function transport(settings: ConsulSettings): { agent: http.Agent; baseUrl: stri
     // neither the consul package nor http.request take a socket by URL, so the agent's connections
     // go there through Node's documented createConnection hook; the host name is only the Host header.
     const socketPath = new URL(settings.addr).pathname;
-    const agent = new http.Agent({ keepAlive: true });
+    const agent = new http.Agent(AGENT_POOL);
     agent.createConnection = () => createConnection(socketPath);
     return { agent, baseUrl: 'http://localhost/v1' };
   }
@@ -58,14 +67,14 @@ function transport(settings: ConsulSettings): { agent: http.Agent; baseUrl: stri
   const agent =
     url.protocol === 'https:'
       ? new https.Agent({
-          keepAlive: true,
+          ...AGENT_POOL,
           ca: read(settings.caCert, '--consul-cacert / CONSUL_CACERT'),
           cert: read(settings.clientCert, '--consul-client-cert / CONSUL_CLIENT_CERT'),
           key: read(settings.clientKey, '--consul-client-key / CONSUL_CLIENT_KEY'),
           servername: settings.tlsServerName,
           rejectUnauthorized: !settings.skipVerify,
         })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent(AGENT_POOL);
   return { agent, baseUrl: `${url.protocol}//${url.host}/v1` };
 }
 
