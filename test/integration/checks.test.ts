@@ -3,7 +3,18 @@
 import { expect } from 'chai';
 import { cpuSeconds } from '../support/proc.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
-import { checksOf, cleanup, deregister, execIn, noShellImage, requireRig, runContainer, uniqueName, waitFor } from '../support/rig.js';
+import {
+  checksOf,
+  cleanup,
+  deregister,
+  ENGINE,
+  execIn,
+  noShellImage,
+  requireRig,
+  runContainer,
+  uniqueName,
+  waitFor,
+} from '../support/rig.js';
 
 const SECOND = 1_000_000_000; // Docker's durations are in ns
 
@@ -262,7 +273,10 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     const perSecond = ((await runs()) - runs0) / seconds;
     const cpu = (cpuSeconds(registrar.pid) - cpu0) / seconds;
     console.log(`      ${perSecond.toFixed(1)} mirror runs/s for 16 ports, registrar at ${(cpu * 100).toFixed(1)} % of a core`);
-    expect(perSecond, 'one run a second per port at most').to.be.at.most(16 * 1.2);
+    // On Podman the registrar runs the HEALTHCHECK itself once a second (Podman without systemd never
+    // does), and each result is a health event that re-reads the mirrors at once: two a second at most.
+    const bound = ENGINE === 'podman' ? 2 : 1;
+    expect(perSecond, `${bound} run(s) a second per port at most`).to.be.at.most(16 * bound * 1.2);
     expect(cpu).to.be.below(0.1);
     const warnings = registrar.logs.filter((l) => l.event === 'label-warning' && l.container === name && l.msg.includes('HEALTHCHECK'));
     expect(warnings, 'said once for the container').to.have.length(1);
