@@ -1,18 +1,19 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { processIdentity, type Identity } from './identity.js';
 import { within } from '../deadline.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
-import { OutputBuffer, outcomeOf } from './outcome.js';
+import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
 import { descendants, killGroup, untilGroupGone } from './process-group.js';
+import { cannotJoin, cgroupTargets, joinCgroups, type CgroupTargets } from './cgroup-join.js';
 
 /** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
 export interface Entry {
   identity: Identity;
   env: NodeJS.ProcessEnv;
-  cgroups: string[];
+  cgroups: CgroupTargets;
 }
 
 /**
@@ -29,6 +30,7 @@ export class NsenterExecutor {
   readonly name = 'nsenter';
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
+  private readonly sh = findExecutable('sh');
   private readonly known = new Map<string, Pick<Entry, 'env'> | { problem: string }>();
   /** Process groups of the runs not yet finished. */
   private readonly live = new Set<number>();
@@ -46,6 +48,7 @@ export class NsenterExecutor {
   /** How to enter the job's container as its user, or why this executor must not run it. */
   prepare(job: CheckJob): Entry | { problem: string } {
     if (!this.nsenter) return { problem: 'nsenter (util-linux) is not installed' };
+    if (!this.sh) return { problem: 'sh is not installed' };
     if (!this.setpriv && !REGISTRAR_HAS_NO_NEW_PRIVS) {
       return { problem: 'setpriv (util-linux) is not installed, and the registrar does not run with no_new_privs itself' };
     }
@@ -64,13 +67,16 @@ export class NsenterExecutor {
       this.known.set(key, found);
     }
     if ('problem' in found) return found;
+    const targets = cgroupTargets(cgroups);
+    const unjoinable = cannotJoin(targets);
+    if (unjoinable) return { problem: unjoinable };
     // Read at every run (one small file): a main process that starts as root and drops to its user
     // later (gosu, su-exec) is run as that user once it has, never as the root it was.
     const identity = processIdentity(job.pid);
     if ('problem' in identity) return identity;
     // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
-    return { identity, env: { ...found.env, ...job.env }, cgroups };
+    return { identity, env: { ...found.env, ...job.env }, cgroups: targets };
   }
 
   /** The check's environment, read once per container process: reading environ on every run costs CPU. */
@@ -103,12 +109,23 @@ export class NsenterExecutor {
     ];
     // no_new_privs is inherited: a registrar that has it (docker --security-opt no-new-privileges,
     // systemd NoNewPrivileges=yes) saves an exec of setpriv per check (~0.9 ms of CPU here).
-    const [program, ...args] = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];
-    const child = spawn(program!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: entry.env });
-    // detached: the run is a process group of its own (pgid = nsenter's pid), which kill(-pgid) ends whole.
+    const command = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];
+    // The gate: the host's sh waits for a line on stdin before it execs the rest, so the run is in
+    // the container's cgroups (its device control above all) before any of the container's code
+    // runs; moved after, a check could open a device node its container's root made (a host disk)
+    // in the moment before. Everything it forks inherits them, so no child is moved one by one.
+    const child = spawn(this.sh!, ['-c', 'read -r _ && exec "$@"', 'sh', ...command], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: entry.env,
+    });
+    // detached: the run is a process group of its own (pgid = the gate's pid), which kill(-pgid) ends whole.
     const pgid = child.pid;
     if (pgid) this.live.add(pgid);
-    joinCgroups(pgid, entry.cgroups);
+    child.stdin.on('error', () => undefined); // a gate already gone: its exit says the rest
+    // Without its device control the run must not start: the gate sees end of input and exits.
+    const joined = pgid !== undefined && joinCgroups(pgid, entry.cgroups);
+    child.stdin.end(joined ? '\n' : '');
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
@@ -121,7 +138,7 @@ export class NsenterExecutor {
     const closed = new Promise<number | null>((resolve) => {
       child.once('close', (code) => resolve(code));
       child.once('error', (err) => {
-        output.add(Buffer.from(`cannot start nsenter: ${err.message}`));
+        output.add(Buffer.from(`cannot start the check: ${err.message}`));
         resolve(null);
       });
     });
@@ -132,6 +149,7 @@ export class NsenterExecutor {
         tracked = descendants(pgid);
         killGroup(pgid);
       }
+      if (!joined) return NOT_JOINED;
       if (first !== 'timeout') return outcomeOf(first, output.text());
       child.stdout.destroy(); // a process that left the group may still hold them
       child.stderr.destroy();
@@ -150,6 +168,8 @@ export class NsenterExecutor {
     for (const pgid of this.live) killGroup(pgid);
   }
 }
+
+const NOT_JOINED: Outcome = { status: 'critical', output: "not run: it could not be put into its container's cgroups" };
 
 /** Whether this process already runs with no_new_privs, which every check it starts inherits. */
 const REGISTRAR_HAS_NO_NEW_PRIVS = /^NoNewPrivs:\s*1$/m.test(readFileSync('/proc/self/status', 'utf8'));
@@ -207,33 +227,6 @@ function findExecutable(name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * Best effort: puts the command into the container's cgroups, so that its CPU and memory count
- * against the container's limits rather than the registrar's. Processes nsenter has already
- * forked are moved too; later ones inherit.
- */
-function joinCgroups(pid: number | undefined, containerCgroupLines: string[]): void {
-  if (!pid) return;
-  const children = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    } catch {
-      return [];
-    }
-  })();
-  for (const line of containerCgroupLines) {
-    const [, controllers = '', path = ''] = line.split(':');
-    const base = controllers === '' ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${controllers.replace(/^name=/, '')}`;
-    for (const p of [String(pid), ...children]) {
-      try {
-        writeFileSync(`${base}${path}/cgroup.procs`, p);
-      } catch {
-        // that hierarchy is not mounted here, or the process has ended
-      }
-    }
-  }
 }
 
 /**

@@ -23,7 +23,7 @@ const GET_HEALTH = (address: string) => ['sh', '-c', `printf 'GET /health HTTP/1
 
 /**
  * The registrar container as deploy/systemd runs it: unprivileged on A and B (script checks through
- * Docker's exec API); on C in the host's PID namespace with the two capabilities nsenter needs.
+ * Docker's exec API); on C in the host's PID namespace and cgroups with the two capabilities nsenter needs.
  */
 async function startRegistrar(host: Host): Promise<Docker.Container> {
   const nsenter = host === C;
@@ -39,11 +39,12 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
     Healthcheck: { Interval: 1_000_000_000 },
     HostConfig: {
       NetworkMode: 'host',
-      Binds: [`${host.socket}:/var/run/docker.sock:ro`],
+      // nsenter puts each run into its container's cgroups first: it needs the host's hierarchy, writable.
+      Binds: [`${host.socket}:/var/run/docker.sock:ro`, ...(nsenter ? ['/sys/fs/cgroup:/sys/fs/cgroup:rw'] : [])],
       // As docs/security.md advises: read-only root, no_new_privs (which nsenter checks then inherit).
       ReadonlyRootfs: true,
       SecurityOpt: ['no-new-privileges'],
-      ...(nsenter ? { PidMode: 'host', CapAdd: ['SYS_ADMIN', 'SYS_PTRACE'] } : {}),
+      ...(nsenter ? { PidMode: 'host', CapAdd: ['SYS_ADMIN', 'SYS_PTRACE'], CgroupnsMode: 'host' } : {}),
     },
   });
   await container.start();

@@ -4,9 +4,9 @@
 // cannot remove, no address outside the container's own networks, no name the operator reserved.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { isFullPass, RegistrarProcess, type LogLine } from '../support/registrar-process.js';
@@ -423,7 +423,48 @@ for (const [executor, wrapper] of EXECUTORS) {
         expect(check.Output).to.match(/gid=1000 uid=1000/);
         expect(check.Status).to.equal('passing');
       });
+
+    // Docker lets a container's root mknod any device; its device cgroup is what refuses the open.
+    if (executor === 'nsenter')
+      it("keeps the check inside its container's device control: a host disk node made by the container's root does not open", async () => {
+        const device = hostBlockDevice();
+        const name = uniqueName('mknod');
+        await runContainer({
+          name,
+          cmd: ['sh', '-c', `mknod /tmp/disk b ${device} && chmod 666 /tmp/disk && exec su app -s /bin/sh -c 'exec sleep 600'`],
+          expose: ['7400'],
+          labels: {
+            SERVICE_NAME: name,
+            SERVICE_CHECK_INTERVAL: '1s',
+            SERVICE_CHECK_SCRIPT: "sh -c 'head -c 1 /tmp/disk >/dev/null 2>&1 && echo opened || echo refused'",
+          },
+        });
+        const id = `${hostId}:${name}:7400`;
+        // Six seconds of runs, each seen (one a second): each run's move into the cgroups would race its start.
+        const seen: string[] = [];
+        const until = Date.now() + 6_000;
+        while (Date.now() < until) {
+          const check = (await checksOf(id)).find((k) => k.CheckID === `service:${id}:script`);
+          if (check?.Output.trim()) seen.push(check.Output.trim());
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(seen, 'the check ran').to.include('refused');
+        expect(seen).to.not.include('opened');
+      });
   });
+}
+
+/** A block device of this host that root here can open ("MAJOR MINOR"), for a node a container makes with mknod. */
+function hostBlockDevice(): string {
+  for (const entry of readdirSync('/sys/dev/block')) {
+    try {
+      closeSync(openSync(`/dev/${basename(readlinkSync(`/sys/dev/block/${entry}`))}`, 'r'));
+      return entry.replace(':', ' ');
+    } catch {
+      // not readable here
+    }
+  }
+  throw new Error('no block device of this host opens for root here: the device-control test needs one');
 }
 
 /** The rig's busybox with a world-writable /etc/passwd and USER app (1000:1000), committed here, offline, once. */

@@ -1,0 +1,62 @@
+import { accessSync, constants, writeFileSync } from 'node:fs';
+
+/**
+ * Where a check's process must go to count as the container's: one `cgroup.procs` file per
+ * hierarchy that limits something. `required` is the one that controls devices (v1 `devices`, or
+ * the v2 tree, whose device filter is attached there): outside it, a device node the container's
+ * root made with mknod (a host disk, say) opens for the check although it never opens inside.
+ */
+export interface CgroupTargets {
+  files: string[];
+  required: string | undefined;
+}
+
+// Hierarchies that limit nothing a check could spend or reach: joining them costs a write per run
+// (a cgroup migration, tens of microseconds of kernel time each) for no bound.
+const SKIPPED = new Set(['name=systemd', 'freezer', 'perf_event', 'net_cls', 'net_prio', 'net_cls,net_prio', 'rdma', 'misc']);
+
+/** The cgroup.procs files for the lines of the container's /proc/PID/cgroup, as mounted at `root`. */
+export function cgroupTargets(lines: readonly string[], root = '/sys/fs/cgroup'): CgroupTargets {
+  const files: string[] = [];
+  let devices: string | undefined;
+  let unified: string | undefined;
+  for (const line of lines) {
+    const [, controllers = '', path = ''] = line.split(':');
+    if (SKIPPED.has(controllers)) continue;
+    const file = `${controllers === '' ? root : `${root}/${controllers.replace(/^name=/, '')}`}${path}/cgroup.procs`.replace(/\/\/+/g, '/');
+    files.push(file);
+    if (controllers === 'devices') devices = file;
+    if (controllers === '') unified = file;
+  }
+  // A v1 host lists a `0::` line too (the hybrid tree, which controls nothing): there `devices` is the one.
+  return { files, required: devices ?? unified };
+}
+
+/** Why this registrar cannot put a check into the container's device control, or undefined when it can. */
+export function cannotJoin(targets: CgroupTargets): string | undefined {
+  if (targets.required === undefined) return "the container's cgroups are not listed";
+  try {
+    accessSync(targets.required, constants.W_OK);
+    return undefined;
+  } catch {
+    return "the container's cgroups are not writable here (run the registrar with --cgroupns host and a writable /sys/fs/cgroup)";
+  }
+}
+
+/**
+ * Moves process PID into every target. Call it before the process runs anything of the
+ * container's (see the gate in nsenter.ts): what it forks afterwards inherits them. Returns false
+ * when the required one failed, so that the run must not go on.
+ */
+export function joinCgroups(pid: number, targets: CgroupTargets): boolean {
+  let joined = false;
+  for (const file of targets.files) {
+    try {
+      writeFileSync(file, String(pid));
+      if (file === targets.required) joined = true;
+    } catch {
+      // a hierarchy not mounted here is no bound to keep; the required one is checked below
+    }
+  }
+  return joined;
+}
