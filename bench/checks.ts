@@ -34,6 +34,10 @@ interface Row {
   checkerCpuShare: number;
   checkerCpuPer1000: number;
   dockerCpuPer1000: number;
+  /** The checker process alone, CPU seconds per 1000 runs: unlike its share, it holds on a loaded machine. */
+  ownCpuPer1000: number;
+  /** The checker process's anonymous memory at the end of the window: what every fork of it copies. */
+  rssAnonMiB?: number;
 }
 
 function progress(message: string): void {
@@ -88,11 +92,22 @@ async function dockerIdleCpuPerS(): Promise<number> {
 async function measure(
   checkerPid: number,
   count: () => Promise<number>,
-): Promise<{ runs: number; checkerCpu: number; ownCpu: number; dockerCpu: number; seconds: number }> {
+): Promise<{ runs: number; checkerCpu: number; ownCpu: number; dockerCpu: number; seconds: number; rssAnonMiB?: number }> {
   const [c0, o0, d0, r0, t0] = [cpuSeconds(checkerPid, true), cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
   await new Promise((res) => setTimeout(res, WINDOW_S * 1000));
   const [c1, o1, d1, r1, t1] = [cpuSeconds(checkerPid, true), cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
-  return { runs: r1 - r0, checkerCpu: c1 - c0, ownCpu: o1 - o0, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000 };
+  const rssAnonMiB = rssAnon(checkerPid);
+  return { runs: r1 - r0, checkerCpu: c1 - c0, ownCpu: o1 - o0, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000, rssAnonMiB };
+}
+
+/** RssAnon of a process in MiB (/proc/PID/status), or undefined when it cannot be read. */
+function rssAnon(pid: number): number | undefined {
+  try {
+    const kib = /^RssAnon:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib === undefined ? undefined : Number(kib) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 let dockerIdlePerS = 0;
@@ -108,6 +123,8 @@ function row(runner: string, m: Awaited<ReturnType<typeof measure>>, extra: Part
     checkerCpuShare: m.checkerCpu / m.seconds,
     checkerCpuPer1000: per1000(m.checkerCpu),
     dockerCpuPer1000: per1000(m.dockerCpu),
+    ownCpuPer1000: per1000(m.ownCpu),
+    rssAnonMiB: m.rssAnonMiB,
     ...extra,
   };
 }
@@ -187,6 +204,8 @@ function report(rows: Row[]): string {
       '+children',
       'checker s/1000',
       'docker s/1000',
+      'own s/1000',
+      'anon MiB',
     ].join('  '),
     ...rows.map((r) =>
       [
@@ -199,6 +218,8 @@ function report(rows: Row[]): string {
         `${f(r.checkerCpuShare * 100)} %`.padStart(9),
         f(r.checkerCpuPer1000, 2).padStart(14),
         f(r.dockerCpuPer1000, 2).padStart(13),
+        f(r.ownCpuPer1000, 2).padStart(10),
+        f(r.rssAnonMiB, 0).padStart(8),
       ].join('  '),
     ),
   ];

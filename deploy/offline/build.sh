@@ -16,7 +16,7 @@ cp "$root/package.json" "$root/package-lock.json" "$ctx/app/"
 cp -r "$root/dist" "$ctx/app/dist"
 rm -f "$ctx/app/dist"/*.map "$ctx/app/dist"/*/*.map
 
-"$(dirname "$0")/copy-binaries.sh" "$ctx/rootfs" "$(command -v node)" "$(command -v nsenter)" "$(command -v setpriv)"
+"$(dirname "$0")/copy-binaries.sh" "$ctx/rootfs" "$(command -v node)" "$(command -v nsenter)" "$(command -v setpriv)" /bin/sh
 # Node reads CA certificates only from its own bundle unless told; keep the system's for CONSUL_CACERT-less TLS.
 [ -f /etc/ssl/certs/ca-certificates.crt ] && install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"
 
