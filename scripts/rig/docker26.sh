@@ -76,12 +76,7 @@ stop() {
     fi
     return 0
   fi
-  kill "$pid"
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "rig: dockerd 26 ($pid) did not stop within 20s" >&2
-    return 1
-  fi
+  stop_rig_daemon "$pid" "dockerd 26" 20 || return 1
   echo "rig: stopped dockerd 26 ($pid)" >&2
 }
 

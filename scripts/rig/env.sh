@@ -22,6 +22,13 @@ pid_of() { # pid_of PIDFILE COMMAND-NAME: the live pid a pid file names, only if
   [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && echo "$pid"
 }
 
+stop_rig_daemon() { # stop_rig_daemon PID WHAT SECONDS: TERM it and wait; 1 when it outlives the wait
+  kill "$1"
+  for _ in $(seq 1 $(($3 * 10))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  echo "rig: $2 ($1) did not stop within $3 s" >&2
+  return 1
+}
+
 busybox_rootfs() { # busybox_rootfs DIR: the test image's files (a static busybox with the applets the tests use, a non-root user)
   mkdir -p "$1/bin" "$1/tmp" "$1/www" "$1/etc"
   cp /bin/busybox "$1/bin/busybox"

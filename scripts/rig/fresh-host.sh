@@ -13,10 +13,7 @@ stop_pid() { # stop_pid PIDFILE COMMAND-NAME WHAT
   local pid
   pid=$(pid_of "$1" "$2") || return 0
   echo "rig: stopping $3 ($pid)" >&2
-  kill "$pid"
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  echo "rig: $3 ($pid) did not stop within 30s" >&2
-  return 1
+  stop_rig_daemon "$pid" "$3" 30
 }
 
 rig_dockerd=$(pid_of "$RIG_DIR/dockerd.pid" dockerd || true)

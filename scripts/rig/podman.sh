@@ -131,12 +131,7 @@ stop() {
     rm -f "$pidfile"
     return 0
   fi
-  kill "$pid"
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "rig: podman service $pid did not stop within 15s" >&2
-    return 1
-  fi
+  stop_rig_daemon "$pid" "podman service" 15 || return 1
   rm -f "$pidfile"
   echo "rig: stopped podman system service $pid (its containers keep running)" >&2
 }
