@@ -320,7 +320,9 @@ export class Reconciler {
         ...(f.port === undefined ? {} : { port: f.port }),
         ...(f.label === undefined ? {} : { label: f.label }),
       };
-      this.log[findingLevel(f.code)](fields, `container ${name}: ${f.text}${f.fix ? ` — ${f.fix}` : ''}`);
+      // The ownership guard's texts end with their fix already: it is not said twice.
+      const fix = f.fix && !f.text.endsWith(f.fix) ? ` — ${f.fix}` : '';
+      this.log[findingLevel(f.code)](fields, `container ${name}: ${f.text}${fix}`);
     }
   }
 
