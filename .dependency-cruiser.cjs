@@ -6,9 +6,10 @@ module.exports = {
     {
       name: 'model-is-pure',
       severity: 'error',
-      comment: 'model/ turns facts and labels into desired services: no daemon, no I/O, nothing outside model/ but timings.',
+      comment:
+        'model/ turns facts and labels into desired services: no daemon, no I/O, nothing outside model/ but timings and nearest-name.',
       from: { path: '^src/model/' },
-      to: { pathNot: ['^src/model/', '^src/timings\\.ts$'], dependencyTypesNot: ['core'] },
+      to: { pathNot: ['^src/model/', '^src/timings\\.ts$', '^src/nearest-name\\.ts$'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'model-no-io',

@@ -1,4 +1,5 @@
 import type { ContainerPlan, ProxySpec, Registration } from './model/registration.js';
+import type { Finding } from './model/findings.js';
 import { printable } from './model/show.js';
 
 /**
@@ -14,17 +15,17 @@ export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string, 
 
 /**
  * `plan --json`: the same, for programs: one object per container with what would be registered
- * exactly as it would be sent to Consul, the warnings, and Registrator's entries found for it.
- * Label text stays as written (JSON escapes control characters).
+ * exactly as it would be sent to Consul, its findings (the skip's first, when it is skipped), and
+ * Registrator's entries found for it. Label text stays as written (JSON escapes control characters).
  */
 export function planJson(plans: ContainerPlan[], registrarServiceId?: string, registrator?: RegistratorEntries): string {
   const containers = plans.map((plan) => ({
     id: plan.containerId,
     name: plan.containerName,
-    ...(plan.skipped ? { skipped: plan.skipped } : {}),
+    ...(plan.skipped ? { skipped: plan.skipped.text } : {}),
     registrations: plan.registrations,
     proxies: plan.proxies.map(shownProxy),
-    warnings: plan.warnings,
+    findings: [...(plan.skipped ? [plan.skipped] : []), ...plan.findings].map((f) => findingJson(plan.containerName, f)),
     registratorEntries: registrator?.byContainer.get(plan.containerId) ?? [],
     registratorDifferences: registrator?.differences?.get(plan.containerId) ?? [],
   }));
@@ -47,7 +48,7 @@ export interface RegistratorEntries {
 
 function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries): string {
   const lines = [`${plan.containerName} (${plan.containerId.slice(0, 12)})`];
-  if (plan.skipped) lines.push(`  skipped: ${plan.skipped}`);
+  if (plan.skipped) lines.push(`  skipped ${findingLine(plan.skipped)}`);
   for (const reg of plan.registrations) lines.push(...formatRegistration(reg));
   for (const proxy of plan.proxies.map(shownProxy)) {
     const env = Object.entries(proxy.env).map(([key, value]) => `${key}=${value}`);
@@ -63,9 +64,19 @@ function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries):
     );
   }
   for (const difference of registrator?.differences?.get(plan.containerId) ?? []) lines.push(`  differs from Registrator: ${difference}`);
-  for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
+  for (const f of plan.findings) lines.push(`  warning ${findingLine(f)}`);
   // Names, tags and paths come from labels: no control character reaches the operator's terminal.
   return lines.map(printable).join('\n');
+}
+
+/** A finding for a person: its code to look up in docs/findings.md, what happened, and the fix. */
+function findingLine(f: Finding): string {
+  return `[${f.code}] ${f.text}${f.fix ? ` — ${f.fix}` : ''}`;
+}
+
+/** A finding for programs: every field present (null when it has none), so the shape never varies. */
+function findingJson(container: string, f: Finding) {
+  return { code: f.code, container, port: f.port ?? null, label: f.label ?? null, text: f.text, fix: f.fix ?? null };
 }
 
 /** A proxy as plan shows it: its token is never printed (it is the operator's secret, not the plan's). */

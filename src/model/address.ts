@@ -1,5 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { ContainerFacts, NetworkFact } from './facts.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 import { shown } from './show.js';
 
 export interface AddressOptions {
@@ -25,12 +27,12 @@ export interface AddressOptions {
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
-export type AddressChoice = { address: string; network: string } | { skip: string };
+export type AddressChoice = { address: string; network: string } | { skip: Finding };
 
 /**
  * The routable address a container is reached on. Order: SERVICE_IP; host network mode → the
  * host's address; SERVICE_NETWORK; the --network flag when the container is on it; its only
- * network; else the first network by name (a deterministic choice, with a warning).
+ * network; else the first network by name (a deterministic choice, with a finding).
  * On a dual-stack network the preferred family's address is used (IPv4 unless told otherwise);
  * a network with only the other family gives that one.
  */
@@ -39,44 +41,42 @@ export function chooseAddress(
   serviceIp: string | undefined,
   serviceNetwork: string | undefined,
   options: AddressOptions,
-  warnings: string[],
+  findings: Finding[],
 ): AddressChoice {
   if (options.rootless && facts.networkMode !== 'host') {
-    return {
-      skip: "a rootless engine's container networks are not reachable from other hosts: run it with --network host, or on a rootful engine",
-    };
+    return { skip: finding('rootless-network', "a rootless engine's container networks are not reachable from other hosts") };
   }
   if (serviceIp !== undefined) {
     const ip = serviceIp.trim();
     const refusal =
       ipLiteral(ip) === 0 ? 'is not an IP address (a zone ID such as %eth0 is not accepted either)' : serviceIpRefusal(ip, facts, options);
     if (refusal === undefined) return { address: ip, network: 'SERVICE_IP' };
-    warnings.push(`SERVICE_IP ${shown(serviceIp)} ${refusal}; the container's own address is registered instead`);
+    findings.push(
+      finding('service-ip-refused', `SERVICE_IP ${shown(serviceIp)} ${refusal}; the container's own address is registered instead`, {
+        label: 'SERVICE_IP',
+      }),
+    );
   }
   if (facts.networkMode === 'host') {
     if (options.hostIp) return { address: options.hostIp, network: 'host' };
-    return { skip: 'host network mode and the host address is unknown: set --host-ip' };
+    return { skip: finding('host-ip-unknown', 'host network mode and the host address is unknown') };
   }
   const addressOf = (n: NetworkFact): string => (options.ipFamily === 'ipv6' ? n.ipv6 || n.ipv4 : n.ipv4 || n.ipv6);
   const pick = (n: NetworkFact): AddressChoice => ({ address: addressOf(n), network: n.name });
   const usable = facts.networks.filter((n) => addressOf(n) !== '').sort((a, b) => a.name.localeCompare(b.name));
-  if (usable.length === 0) return { skip: 'no network with an IP address (network mode ' + facts.networkMode + ')' };
+  if (usable.length === 0) return { skip: finding('no-address', `no network with an IP address (network mode ${facts.networkMode})`) };
 
   if (serviceNetwork !== undefined) {
     const chosen = usable.find((n) => n.name === serviceNetwork);
     if (chosen) return pick(chosen);
-    warnings.push(
-      `SERVICE_NETWORK ${shown(serviceNetwork)} is not one of the container's networks (${names(usable)}); ` +
-        'the container is not registered until the label names one of them',
-    );
-    return { skip: `SERVICE_NETWORK ${shown(serviceNetwork)} is not one of its networks` };
+    const text = `SERVICE_NETWORK ${shown(serviceNetwork)} is not one of the container's networks (${names(usable)}); it is not registered`;
+    return { skip: finding('service-network-unknown', text, { label: 'SERVICE_NETWORK' }) };
   }
   const flagged = options.network === undefined ? undefined : usable.find((n) => n.name === options.network);
   if (flagged) return pick(flagged);
   if (usable.length > 1) {
-    warnings.push(
-      `container is on several networks (${names(usable)}); using "${usable[0]!.name}", the first by name. ` +
-        'Set the SERVICE_NETWORK label (or --network) to choose',
+    findings.push(
+      finding('several-networks', `container is on several networks (${names(usable)}); using "${usable[0]!.name}", the first by name`),
     );
   }
   return pick(usable[0]!);

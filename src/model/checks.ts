@@ -5,6 +5,8 @@ import { hostPort } from './address.js';
 import { commonFields, duration, flag, tls, withoutInterval } from './check-settings.js';
 import { scriptCheck, type ScriptContext } from './script-check.js';
 import { parseBool, type SettingMap } from './settings.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 import { shown } from './show.js';
 
 /** Registrator's three ways of running a command for a check; here all run inside the container. */
@@ -23,7 +25,7 @@ export interface ChecksRequest {
   /** HTTP methods a label may ask for (--check-http-methods). */
   httpMethods: string[];
   scripts: ScriptContext;
-  warnings: string[];
+  findings: Finding[];
 }
 
 /**
@@ -33,9 +35,9 @@ export interface ChecksRequest {
  * _SUCCESS_BEFORE_PASSING and _FAILURES_BEFORE_CRITICAL.
  */
 export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs: CheckJob[] } {
-  const { serviceId, address, port, settings, warnings } = r;
+  const { serviceId, address, port, settings, findings } = r;
   const target = hostPort(address, port);
-  const common = commonFields(settings, warnings);
+  const common = commonFields(settings, findings);
   const checks: CheckDefinition[] = [];
   const add = (kind: string, fields: Partial<CheckDefinition>) =>
     checks.push({ CheckID: `service:${serviceId}:${kind}`, Name: `${kind} ${target}`, ...common, ...fields });
@@ -43,12 +45,12 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
   // Registrator's SERVICE_CHECK_HTTPS_METHOD for the HTTPS check; SERVICE_CHECK_HTTP_METHOD otherwise (and for both, as before).
   const methods = new Map<string, string | undefined>();
   const methodOf = (key: string) => {
-    if (!methods.has(key)) methods.set(key, httpMethod(settings, key, r.httpMethods, warnings)); // one warning, not one per check
+    if (!methods.has(key)) methods.set(key, httpMethod(settings, key, r.httpMethods, findings)); // one finding, not one per check
     return methods.get(key);
   };
   for (const scheme of ['http', 'https'] as const) {
     const key = `check_${scheme}`;
-    const url = checkUrl(scheme, target, settings.get(key), `SERVICE_${key.toUpperCase()}`, warnings);
+    const url = checkUrl(scheme, target, settings.get(key), `SERVICE_${key.toUpperCase()}`, findings);
     if (url === undefined) continue;
     const method = methodOf(scheme === 'https' && settings.has('check_https_method') ? 'check_https_method' : 'check_http_method');
     // Redirects would let the target move the check to any address the agent reaches (CVE-2022-29153).
@@ -56,32 +58,40 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
       HTTP: url,
       DisableRedirects: true,
       ...(method ? { Method: method } : {}),
-      ...(scheme === 'https' ? tls(settings, warnings) : {}),
+      ...(scheme === 'https' ? tls(settings, findings) : {}),
     });
   }
-  if (flag(settings, 'check_tcp', warnings)) add('tcp', { TCP: target });
+  if (flag(settings, 'check_tcp', findings)) add('tcp', { TCP: target });
   const grpc = settings.get('check_grpc');
   if (grpc !== undefined && parseBool(grpc) !== false) {
     const grpcService = parseBool(grpc) === true ? '' : grpc.trim();
     if (grpcService === '' || GRPC_SERVICE.test(grpcService)) {
       add('grpc', {
         GRPC: `${target}${grpcService ? `/${grpcService}` : ''}`,
-        ...(flag(settings, 'check_grpc_use_tls', warnings) ? { GRPCUseTLS: true, ...tls(settings, warnings) } : {}),
+        ...(flag(settings, 'check_grpc_use_tls', findings) ? { GRPCUseTLS: true, ...tls(settings, findings) } : {}),
       });
     } else {
-      warnings.push(
-        `SERVICE_CHECK_GRPC ${shown(grpc)} is not true or a gRPC service name (letters, digits, . _ -); the gRPC check is left out`,
+      findings.push(
+        finding(
+          'grpc-service-refused',
+          `SERVICE_CHECK_GRPC ${shown(grpc)} is not true or a gRPC service name (letters, digits, . _ -); the gRPC check is left out`,
+          { label: 'SERVICE_CHECK_GRPC' },
+        ),
       );
     }
   }
   if (settings.has('check_ttl')) {
-    const ttl = duration(settings, 'check_ttl', warnings, 'the TTL check is left out', true);
+    const ttl = duration(settings, 'check_ttl', findings, 'the TTL check is left out', true);
     if (ttl) checks.push({ CheckID: `service:${serviceId}:ttl`, Name: `ttl ${target}`, TTL: ttl, ...withoutInterval(common) });
   }
   const jobs: CheckJob[] = [];
   const [scriptKey, ...ignoredKeys] = SCRIPT_KEYS.filter((key) => settings.has(key));
-  for (const key of ignoredKeys)
-    warnings.push(`SERVICE_${key.toUpperCase()} is ignored: SERVICE_${scriptKey!.toUpperCase()} is the service's script check`);
+  for (const key of ignoredKeys) {
+    const label = `SERVICE_${key.toUpperCase()}`;
+    findings.push(
+      finding('script-key-ignored', `${label} is ignored: SERVICE_${scriptKey!.toUpperCase()} is the service's script check`, { label }),
+    );
+  }
   if (scriptKey) {
     const script = scriptCheck(
       {
@@ -93,7 +103,7 @@ export function buildChecks(r: ChecksRequest): { checks: CheckDefinition[]; jobs
         common,
         scripts: r.scripts,
       },
-      warnings,
+      findings,
     );
     if (script) {
       checks.push(script.check);
@@ -108,19 +118,20 @@ const GRPC_SERVICE = /^[A-Za-z0-9_.-]{1,200}$/;
 // no backslashes, no fragments, nothing a URL parser could read as a different host.
 const URL_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 
-/** The check's URL on the registered address and port, or undefined (with a warning) when the label asks for anything else. */
+/** The check's URL on the registered address and port, or undefined (with a finding) when the label asks for anything else. */
 function checkUrl(
   scheme: 'http' | 'https',
   target: string,
   value: string | undefined,
   label: string,
-  warnings: string[],
+  findings: Finding[],
 ): string | undefined {
   if (value === undefined) return undefined;
   const path = asPath(value);
   const url = `${scheme}://${target}${path}`;
   if (URL_PATH.test(path) && hostOf(url) !== undefined && hostOf(url) === hostOf(`${scheme}://${target}/`)) return url;
-  warnings.push(`${label} ${shown(value)} is not a path on the service's own address and port (write e.g. /health); the check is left out`);
+  const text = `${label} ${shown(value)} is not a path on the service's own address and port; the check is left out`;
+  findings.push(finding('check-path-refused', text, { label, fix: `write a path, e.g. ${label}=/health` }));
   return undefined;
 }
 
@@ -129,12 +140,19 @@ function hostOf(url: string): string | undefined {
   return URL.canParse(url) ? new URL(url).host : undefined;
 }
 
-function httpMethod(settings: SettingMap, key: string, allowed: string[], warnings: string[]): string | undefined {
+function httpMethod(settings: SettingMap, key: string, allowed: string[], findings: Finding[]): string | undefined {
   const method = settings.get(key)?.trim().toUpperCase();
   if (!method) return undefined;
   if (allowed.includes(method)) return method;
-  warnings.push(
-    `SERVICE_${key.toUpperCase()} ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`,
+  const label = `SERVICE_${key.toUpperCase()}`;
+  findings.push(
+    finding(
+      'check-method-refused',
+      `${label} ${shown(method)} is not one of ${allowed.join(', ')} (--check-http-methods); the check uses GET`,
+      {
+        label,
+      },
+    ),
   );
   return undefined;
 }

@@ -7,6 +7,8 @@ import { idProblem } from './limits.js';
 import { SIDECAR_SUFFIX } from './reserved-ids.js';
 import { dnsSafeName } from './names.js';
 import { splitList, type SettingMap } from './settings.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 import { shown } from './show.js';
 
 /** Where sidecars listen unless SERVICE_CONNECT_PORT says otherwise (Consul's own first sidecar port). */
@@ -20,12 +22,19 @@ const DATACENTER = /^[A-Za-z0-9_-]{1,64}$/;
 export type ConnectMode = 'sidecar' | 'native';
 
 /** SERVICE_CONNECT: sidecar, native, or nothing (absent, empty, "false", "none"). */
-export function connectMode(settings: SettingMap, port: number, warnings: string[]): ConnectMode | undefined {
+export function connectMode(settings: SettingMap, port: number, findings: Finding[]): ConnectMode | undefined {
   const value = settings.get('connect')?.trim().toLowerCase();
   if (value === undefined || value === '' || value === 'false' || value === 'none') return undefined;
   if (value === 'sidecar' || value === 'native') return value;
-  warnings.push(
-    `port ${port}: SERVICE_CONNECT ${shown(settings.get('connect')!)} is not sidecar or native; it is registered without Connect`,
+  findings.push(
+    finding(
+      'connect-mode-unknown',
+      `port ${port}: SERVICE_CONNECT ${shown(settings.get('connect')!)} is not sidecar or native; it is registered without Connect`,
+      {
+        port,
+        label: 'SERVICE_CONNECT',
+      },
+    ),
   );
   return undefined;
 }
@@ -37,7 +46,7 @@ export interface SidecarRequest {
   settings: SettingMap;
   /** The container's own ports: an upstream may not listen on one of them. */
   containerPorts: number[];
-  warnings: string[];
+  findings: Finding[];
 }
 
 /**
@@ -46,12 +55,14 @@ export interface SidecarRequest {
  * listener (Consul's default would dial 127.0.0.1 on the agent's host) and an alias of the app.
  */
 export function sidecarRegistration(r: SidecarRequest): Registration | undefined {
-  const { parent, port, warnings } = r;
+  const { parent, port, findings } = r;
   const id = `${parent.ID}${SIDECAR_SUFFIX}`;
   const problem = idProblem(id);
   if (problem !== undefined) {
-    warnings.push(
-      `port ${parent.Port}: the sidecar's service ID ${shown(id)} ${problem}; no sidecar is registered (choose a shorter SERVICE_ID)`,
+    findings.push(
+      finding('sidecar-id-refused', `port ${parent.Port}: the sidecar's service ID ${shown(id)} ${problem}; no sidecar is registered`, {
+        port: parent.Port,
+      }),
     );
     return undefined;
   }
@@ -60,7 +71,7 @@ export function sidecarRegistration(r: SidecarRequest): Registration | undefined
     { CheckID: `service:${id}:tcp`, Name: `sidecar listener ${target}`, TCP: target, Interval: '10s', Timeout: '2s' },
     { CheckID: `service:${id}:alias`, Name: `follows ${parent.ID}`, AliasService: parent.ID },
   ];
-  const upstreams = parseUpstreams(r.settings.get('connect_upstreams') ?? '', [port, ...r.containerPorts], parent.Port, warnings);
+  const upstreams = parseUpstreams(r.settings.get('connect_upstreams') ?? '', [port, ...r.containerPorts], parent.Port, findings);
   return {
     ID: id,
     Name: `${parent.Name}${SIDECAR_SUFFIX}`,
@@ -81,24 +92,24 @@ export function sidecarRegistration(r: SidecarRequest): Registration | undefined
   };
 }
 
-/** SERVICE_CONNECT_PORT, else DEFAULT_SIDECAR_PORT plus the sidecar's index; undefined (with a warning) when unusable. */
+/** SERVICE_CONNECT_PORT, else DEFAULT_SIDECAR_PORT plus the sidecar's index; undefined (with a finding) when unusable. */
 export function sidecarPort(
   settings: SettingMap,
   index: number,
   appPort: number,
   taken: Set<number>,
-  warnings: string[],
+  findings: Finding[],
 ): number | undefined {
   const given = settings.get('connect_port')?.trim();
   const port = given === undefined || given === '' ? DEFAULT_SIDECAR_PORT + index : Number(given);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    warnings.push(`port ${appPort}: SERVICE_CONNECT_PORT ${shown(given ?? '')} is not a port number; no sidecar is registered`);
+    const text = `port ${appPort}: SERVICE_CONNECT_PORT ${shown(given ?? '')} is not a port number; no sidecar is registered`;
+    findings.push(finding('sidecar-port-refused', text, { port: appPort, label: 'SERVICE_CONNECT_PORT' }));
     return undefined;
   }
   if (taken.has(port)) {
-    warnings.push(
-      `port ${appPort}: the sidecar port ${port} is already used by this container; no sidecar is registered (give each sidecar its own SERVICE_<port>_CONNECT_PORT)`,
-    );
+    const text = `port ${appPort}: the sidecar port ${port} is already used by this container; no sidecar is registered`;
+    findings.push(finding('sidecar-port-taken', text, { port: appPort, label: 'SERVICE_CONNECT_PORT' }));
     return undefined;
   }
   return port;
@@ -108,12 +119,13 @@ export function sidecarPort(
  * SERVICE_CONNECT_UPSTREAMS=db:5432,cache@dc2:6379: destination service name (optionally @datacenter)
  * and the port the proxy listens on in the container, on 127.0.0.1. Bad entries are left out.
  */
-export function parseUpstreams(value: string, reserved: number[], appPort: number, warnings: string[]): ProxyUpstream[] {
+export function parseUpstreams(value: string, reserved: number[], appPort: number, findings: Finding[]): ProxyUpstream[] {
   const upstreams: ProxyUpstream[] = [];
   const used = new Set(reserved);
   const entries = splitList(value);
   if (entries.length > MAX_UPSTREAMS) {
-    warnings.push(`port ${appPort}: more than ${MAX_UPSTREAMS} SERVICE_CONNECT_UPSTREAMS; only the first ${MAX_UPSTREAMS} are kept`);
+    const text = `port ${appPort}: more than ${MAX_UPSTREAMS} SERVICE_CONNECT_UPSTREAMS; only the first ${MAX_UPSTREAMS} are kept`;
+    findings.push(finding('too-many-upstreams', text, { port: appPort, label: 'SERVICE_CONNECT_UPSTREAMS' }));
   }
   for (const entry of entries.slice(0, MAX_UPSTREAMS)) {
     const m = /^([^@:]+)(?:@([^:]+))?:(\d{1,5})$/.exec(entry);
@@ -131,7 +143,8 @@ export function parseUpstreams(value: string, reserved: number[], appPort: numbe
               ? `listens on port ${port}, which the container or another upstream already uses`
               : undefined;
     if (problem) {
-      warnings.push(`port ${appPort}: upstream ${shown(entry)} ${problem}; it is left out`);
+      const text = `port ${appPort}: upstream ${shown(entry)} ${problem}; it is left out`;
+      findings.push(finding('upstream-refused', text, { port: appPort, label: 'SERVICE_CONNECT_UPSTREAMS' }));
       continue;
     }
     used.add(port);
@@ -190,31 +203,29 @@ export interface ConnectRequest {
   gateway: string | undefined;
   app: { id: string; name: string; startedAt: string; several: boolean; cgroupParent?: string };
   options: ConnectOptions | undefined;
-  warnings: string[];
+  findings: Finding[];
 }
 
 /** The parent as registered (Connect-native or not), and its sidecar and proxy, if it has them. */
 export function applyConnect(r: ConnectRequest): { parent: Registration; sidecar?: Registration; proxy?: ProxySpec } {
-  const { parent, warnings } = r;
-  const mode = connectMode(r.settings, parent.Port, warnings);
+  const { parent, findings } = r;
+  const mode = connectMode(r.settings, parent.Port, findings);
   if (mode === undefined) return { parent };
   if (!r.options?.enabled) {
-    warnings.push(
-      `port ${parent.Port}: SERVICE_CONNECT=${mode}, but the Consul agent has Connect disabled; registered without Connect (the operator enables it with connect { enabled = true })`,
-    );
+    const text = `port ${parent.Port}: SERVICE_CONNECT=${mode}, but the Consul agent has Connect disabled; registered without Connect`;
+    findings.push(finding('connect-disabled', text, { port: parent.Port, label: 'SERVICE_CONNECT' }));
     return { parent };
   }
   if (mode === 'native') return { parent: { ...parent, Connect: { Native: true } } };
   if (r.index >= MAX_SIDECARS) {
-    warnings.push(
-      `port ${parent.Port}: the container already has ${MAX_SIDECARS} sidecars, the most one container may have; registered without one (ask for sidecars on the ports that serve the mesh)`,
-    );
+    const text = `port ${parent.Port}: the container already has ${MAX_SIDECARS} sidecars, the most one container may have; registered without one`;
+    findings.push(finding('too-many-sidecars', text, { port: parent.Port, label: 'SERVICE_CONNECT' }));
     return { parent };
   }
-  const port = sidecarPort(r.settings, r.index, parent.Port, r.taken, warnings);
+  const port = sidecarPort(r.settings, r.index, parent.Port, r.taken, findings);
   if (port === undefined) return { parent };
   r.taken.add(port);
-  const sidecar = sidecarRegistration({ parent, port, settings: r.settings, containerPorts: [...r.taken], warnings });
+  const sidecar = sidecarRegistration({ parent, port, settings: r.settings, containerPorts: [...r.taken], findings });
   if (!sidecar) return { parent };
   // Every proxy of the container shares its loopback: the next sidecar's listeners must not take these.
   for (const upstream of sidecar.Proxy?.Upstreams ?? []) r.taken.add(upstream.LocalBindPort);
@@ -225,9 +236,8 @@ export function applyConnect(r: ConnectRequest): { parent: Registration; sidecar
 function proxySpec(r: ConnectRequest, sidecar: Registration, options: ProxyOptions): ProxySpec | undefined {
   const agent = options.consulAddr ?? (r.gateway ? `${options.agentScheme}://${hostPort(r.gateway, options.agentPort)}` : undefined);
   if (agent === undefined) {
-    r.warnings.push(
-      `port ${r.parent.Port}: its network has no gateway to reach the Consul agent through; no proxy is started (the operator sets --connect-proxy-consul-addr)`,
-    );
+    const text = `port ${r.parent.Port}: its network has no gateway to reach the Consul agent through; no proxy is started`;
+    r.findings.push(finding('proxy-no-gateway', text, { port: r.parent.Port }));
     return undefined;
   }
   return {

@@ -1,6 +1,8 @@
 // Bounds on what one container's labels may ask for, so that a label costs Consul and the
 // registrar a bounded amount of work and cannot produce an entry that outlives its container.
 import { posix } from 'node:path';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 import { shown, UNPRINTABLE } from './show.js';
 
 /** Services one container may have unless the operator says otherwise (--max-services). */
@@ -31,16 +33,20 @@ export function deregistrableById(id: string): boolean {
 }
 
 /** The tags worth sending: at most MAX_TAGS, each short and free of control characters, no repeats. */
-export function boundedTags(tags: string[], warnings: string[]): string[] {
+export function boundedTags(tags: string[], findings: Finding[]): string[] {
   const kept: string[] = [];
   for (const tag of new Set(tags)) {
     UNPRINTABLE.lastIndex = 0;
     if (tag.length > MAX_TAG_LENGTH || UNPRINTABLE.test(tag)) {
-      warnings.push(
-        `tag ${shown(tag, 40)} is longer than ${MAX_TAG_LENGTH} characters or holds control characters or formatting marks; it is left out`,
+      findings.push(
+        finding(
+          'tag-refused',
+          `tag ${shown(tag, 40)} is longer than ${MAX_TAG_LENGTH} characters or holds control characters or formatting marks; it is left out`,
+          { label: 'SERVICE_TAGS' },
+        ),
       );
     } else if (kept.length >= MAX_TAGS) {
-      warnings.push(`more than ${MAX_TAGS} tags; the rest are left out`);
+      findings.push(finding('too-many-tags', `more than ${MAX_TAGS} tags; the rest are left out`, { label: 'SERVICE_TAGS' }));
       break;
     } else {
       kept.push(tag);

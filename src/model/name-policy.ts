@@ -2,6 +2,8 @@
 // (--name-policy FILE). Pure: parsed once at start, consulted for every service name.
 import type { ContainerFacts } from './facts.js';
 import { escapeRegExp } from './regexp.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 
 /** Which containers a rule speaks for; every selector given must match. */
 export interface ContainerSelector {
@@ -47,14 +49,18 @@ export function nameRefusal(policy: NamePolicy, name: string, facts: ContainerFa
 }
 
 /**
- * The tags this container may give a service, and a warning for each reserved one it may not.
+ * The tags this container may give a service, and a finding for each reserved one it may not.
  * Tags no rule mentions are every container's ("unlisted" speaks of names only).
  */
-export function allowedTags(policy: NamePolicy, tags: string[], facts: ContainerFacts, warnings: string[]): string[] {
+export function allowedTags(policy: NamePolicy, tags: string[], facts: ContainerFacts, findings: Finding[]): string[] {
   return tags.filter((tag) => {
     const rules = policy.rules.filter((rule) => (rule.tags ?? []).some((pattern) => glob(pattern, 'i').test(tag)));
     if (rules.length === 0 || rules.some((rule) => selects(rule.containers, facts))) return true;
-    warnings.push(`the name policy (--name-policy) reserves the tag "${tag}" for other containers; it is left out`);
+    findings.push(
+      finding('tag-reserved', `the name policy (--name-policy) reserves the tag "${tag}" for other containers; it is left out`, {
+        label: 'SERVICE_TAGS',
+      }),
+    );
     return false;
   });
 }

@@ -12,6 +12,9 @@ import { defaultServiceName, dnsSafeName } from './names.js';
 import { servicePorts } from './ports.js';
 import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
+import type { Finding } from './findings.js';
+import { distinctFindings, finding } from './finding-codes.js';
+import { nearMissKeys } from './unknown-keys.js';
 
 export interface PlanOptions extends AddressOptions {
   /** Identifies this host in service IDs and ownership Meta (--host-id). */
@@ -48,7 +51,7 @@ function ipFromLabel(labels: Record<string, string>, label: string | undefined):
 
 /**
  * Turns one container's facts into the services it should have in Consul. Pure, and never throws:
- * a value nothing foresaw costs that container its registration (one warning naming its settings),
+ * a value nothing foresaw costs that container its registration (one finding naming its settings),
  * never the plan or the sync of the others.
  */
 export function planContainer(facts: ContainerFacts, options: PlanOptions): ContainerPlan {
@@ -62,39 +65,43 @@ export function planContainer(facts: ContainerFacts, options: PlanOptions): Cont
       registrations: [],
       jobs: [],
       proxies: [],
-      warnings: [`${problem}; nothing is registered for it until they change`],
-      skipped: 'its SERVICE_* settings could not be planned',
+      findings: [],
+      skipped: finding('plan-failed', `${problem}; nothing is registered for it until they change`),
     };
   }
 }
 
 function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPlan {
-  const warnings: string[] = [];
+  const findings: Finding[] = [];
   const jobs: CheckJob[] = [];
   const proxies: ProxySpec[] = [];
-  const plan = (registrations: Registration[], skipped?: string): ContainerPlan => ({
+  const plan = (registrations: Registration[], skipped?: Finding): ContainerPlan => ({
     containerId: facts.id,
     containerName: facts.name,
     registrations,
     jobs: registrations.length > 0 && !facts.paused ? jobs : [],
     proxies: registrations.length > 0 ? proxies : [],
-    warnings: [...new Set(warnings)],
+    findings: distinctFindings(findings),
     ...(skipped === undefined ? {} : { skipped }),
   });
-  if (!facts.running) return plan([], 'not running');
+  if (!facts.running) return plan([], finding('not-running', 'not running'));
 
-  const settings = readSettings(facts.env, facts.labels, warnings);
+  const settings = readSettings(facts.env, facts.labels, findings);
+  nearMissKeys(settings, findings);
   const labelSettings = readSettings({}, facts.labels);
   // Meta may carry what an image's ENV holds (passwords too): the operator can take it from labels only.
   const metaSettings = options.metaFromEnv ? settings : labelSettings;
-  if (ignored(settings.common, 'SERVICE_IGNORE', warnings)) return plan([], 'SERVICE_IGNORE is set');
-  const allPorts = servicePorts(facts.exposedPorts, settings.common.get('ports'), warnings);
-  if (allPorts.length === 0) return plan([], 'exposes no ports: add EXPOSE to the image, or the label SERVICE_PORTS=8080');
+  if (ignored(settings.common, 'SERVICE_IGNORE', findings))
+    return plan([], finding('service-ignored', 'SERVICE_IGNORE is set', { label: 'SERVICE_IGNORE' }));
+  const allPorts = servicePorts(facts.exposedPorts, settings.common.get('ports'), findings);
+  if (allPorts.length === 0) return plan([], finding('no-ports', 'exposes no ports'));
   const ports = allPorts.slice(0, options.maxServices);
   if (allPorts.length > ports.length) {
-    warnings.push(
-      `has ${allPorts.length} ports; only the lowest ${ports.length} (up to ${ports.at(-1)!.port}) are registered. ` +
-        'Expose only the ports that serve (or set SERVICE_<port>_IGNORE), or ask the operator to raise --max-services',
+    findings.push(
+      finding(
+        'too-many-ports',
+        `has ${allPorts.length} ports; only the lowest ${ports.length} (up to ${ports.at(-1)!.port}) are registered`,
+      ),
     );
   }
 
@@ -103,8 +110,8 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     // A SERVICE_IP label, else the operator's --ip-from-label, and only then an image ENV's SERVICE_IP.
     labelSettings.common.get('ip') ?? ipFromLabel(facts.labels, options.ipFromLabel) ?? settings.common.get('ip'),
     settings.common.get('network'),
-    addressOptions(settings.common, options, warnings),
-    warnings,
+    addressOptions(settings.common, options, findings),
+    findings,
   );
   if ('skip' in where) return plan([], where.skip);
 
@@ -115,23 +122,30 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   for (const { port, protocol } of ports) {
     const own = settings.perPort.get(port);
     const s = settingsForPort(settings, port);
-    if (ignored(s, `SERVICE_${port}_IGNORE`, warnings)) continue;
+    if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
     // As Registrator: a name shared by several ports gets the port appended, a port's own name does not.
     const rawName = `${givenName || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
     const name = dnsSafeName(rawName);
     if (name === '') {
-      warnings.push(`service name ${shown(rawName)} has nothing Consul DNS can serve; set SERVICE_NAME to letters, digits and dashes`);
+      findings.push(
+        finding('service-name-empty', `service name ${shown(rawName)} has nothing Consul DNS can serve`, { port, label: 'SERVICE_NAME' }),
+      );
       continue;
     }
     if (name !== rawName)
-      warnings.push(
-        `service name ${shown(rawName)} is not DNS-safe; registered as "${name}" (set SERVICE_NAME to letters, digits and dashes)`,
+      findings.push(
+        finding('service-name-rewritten', `service name ${shown(rawName)} is not DNS-safe; registered as "${name}"`, {
+          port,
+          label: 'SERVICE_NAME',
+        }),
       );
     const refusedName = options.namePolicy && nameRefusal(options.namePolicy, name, facts);
     if (refusedName) {
-      warnings.push(`port ${port}: ${refusedName}; it is not registered (ask the operator, or choose another SERVICE_NAME)`);
+      findings.push(
+        finding('service-name-reserved', `port ${port}: ${refusedName}; it is not registered`, { port, label: 'SERVICE_NAME' }),
+      );
       continue;
     }
 
@@ -139,7 +153,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     const fallback = `${options.hostId}:${facts.name}:${suffix}`;
     const id = serviceId(
       { port, suffix, own: own?.get('id'), shared: settings.common.get('id'), several, fallback, hostId: options.hostId },
-      warnings,
+      findings,
     );
     const built = buildChecks({
       serviceId: id,
@@ -148,12 +162,12 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       settings: s,
       httpMethods: options.httpMethods,
       scripts: { containerId: facts.id, pid: facts.pid, user: facts.user, enabled: options.scriptChecks },
-      warnings,
+      findings,
     });
     const checks = [...built.checks];
     const portJobs = [...built.jobs];
     if (facts.health && options.dockerHealth) {
-      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health, warnings);
+      const health = dockerHealthCheck(id, facts.id, facts.pid, facts.health, findings);
       checks.push(health.check);
       portJobs.push(health.job);
     }
@@ -163,11 +177,11 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       parent: {
         ID: id,
         Name: name,
-        Tags: [...new Set([...labelTags(s, facts, options, warnings), ...options.tags])],
+        Tags: [...new Set([...labelTags(s, facts, options, findings), ...options.tags])],
         Address: where.address,
         Port: port,
         Meta: {
-          ...userMeta(settingsForPort(metaSettings, port), warnings),
+          ...userMeta(settingsForPort(metaSettings, port), findings),
           [OWNER_META.host]: options.hostId,
           [OWNER_META.container]: facts.id,
         },
@@ -185,11 +199,18 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
         ...(facts.cgroupParent ? { cgroupParent: facts.cgroupParent } : {}),
       },
       options: options.connect,
-      warnings,
+      findings,
     });
     // The sidecar's name is derived from the parent's, but a rule may reserve it on its own.
     const refusedSidecar = connect.sidecar && options.namePolicy && nameRefusal(options.namePolicy, connect.sidecar.Name, facts);
-    if (refusedSidecar) warnings.push(`port ${port}: ${refusedSidecar}; it is registered without a sidecar`);
+    if (refusedSidecar) {
+      findings.push(
+        finding('sidecar-name-reserved', `port ${port}: ${refusedSidecar}; it is registered without a sidecar`, {
+          port,
+          label: 'SERVICE_NAME',
+        }),
+      );
+    }
     const sidecar = refusedSidecar ? undefined : connect.sidecar;
     registrations.push(connect.parent, ...(sidecar ? [sidecar] : []));
     if (connect.proxy && sidecar) proxies.push(connect.proxy);
@@ -197,29 +218,28 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   }
   const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID.toLowerCase() === r.ID.toLowerCase()) !== i);
   if (duplicate) {
-    warnings.push(`two of its services would share the ID "${duplicate.ID}"; give each port its own SERVICE_<port>_ID`);
-    return plan([], `duplicate service ID ${duplicate.ID}`);
-  }
-  if (registrations.length === 0) {
     return plan(
       [],
-      options.explicit
-        ? 'no SERVICE_NAME (explicit mode)'
-        : options.namePolicy
-          ? 'every port is ignored or refused by the name policy'
-          : 'every port is ignored',
+      finding('duplicate-service-id', `two of its services would share the ID ${shown(duplicate.ID)}; nothing is registered for it`),
+    );
+  }
+  if (registrations.length === 0) {
+    if (options.explicit) return plan([], finding('explicit-unnamed', 'no SERVICE_NAME (explicit mode)', { label: 'SERVICE_NAME' }));
+    return plan(
+      [],
+      finding('every-port-ignored', options.namePolicy ? 'every port is ignored or refused by the name policy' : 'every port is ignored'),
     );
   }
   return plan(registrations);
 }
 
 /** SERVICE_TAGS, bounded, without the tags the name policy reserves for other containers. */
-function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, warnings: string[]): string[] {
-  const tags = boundedTags(splitList(s.get('tags') ?? ''), warnings);
-  return options.namePolicy ? allowedTags(options.namePolicy, tags, facts, warnings) : tags;
+function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
+  const tags = boundedTags(splitList(s.get('tags') ?? ''), findings);
+  return options.namePolicy ? allowedTags(options.namePolicy, tags, facts, findings) : tags;
 }
 
-/** The names of a container's SERVICE_* labels and variables, for a warning (its values may be anything). */
+/** The names of a container's SERVICE_* labels and variables, for a finding (its values may be anything). */
 function settingNames(facts: ContainerFacts): string {
   const names = [...Object.keys(facts.labels ?? {}), ...Object.keys(facts.env ?? {})].filter((key) => /^SERVICE_/i.test(key));
   const listed = [...new Set(names)].slice(0, 8).map((key) => shown(key, 40));
@@ -257,10 +277,10 @@ interface IdRequest {
 /**
  * SERVICE_<port>_ID, else SERVICE_ID (with the port appended when there are several), else
  * Registrator's host:container:port. An ID that a URL path would mangle, or too long, falls back
- * to the default with a warning: Consul could never deregister it. So does one of the shapes only
+ * to the default with a finding: Consul could never deregister it. So does one of the shapes only
  * the registrar makes (model/reserved-ids), which could take another container's ID.
  */
-function serviceId(r: IdRequest, warnings: string[]): string {
+function serviceId(r: IdRequest, findings: Finding[]): string {
   const own = r.own?.trim();
   const shared = r.shared?.trim();
   const [value, asked, label] = own
@@ -274,27 +294,37 @@ function serviceId(r: IdRequest, warnings: string[]): string {
   // The label's own value: the port the registrar appends to a shared SERVICE_ID is not the author's.
   const reserved = problem === undefined ? reservedIdProblem(value, r.hostId) : undefined;
   if (problem === undefined && reserved === undefined) return asked;
-  warnings.push(`${label} ${shown(reserved ? value : asked)} ${problem ?? reserved}; the service is registered as "${r.fallback}"`);
+  const text = `${label} ${shown(reserved ? value : asked)} ${problem ?? reserved}; the service is registered as "${r.fallback}"`;
+  findings.push(finding(reserved ? 'service-id-reserved' : 'service-id-refused', text, { port: r.port, label }));
   return r.fallback;
 }
 
 /** The container's SERVICE_IP_FAMILY over --ip-family. */
-function addressOptions(settings: SettingMap, options: PlanOptions, warnings: string[]): AddressOptions {
+function addressOptions(settings: SettingMap, options: PlanOptions, findings: Finding[]): AddressOptions {
   const value = settings.get('ip_family');
   if (value === undefined) return options;
   const family = parseIpFamily(value);
   if (family) return { ...options, ipFamily: family };
-  warnings.push(
-    `SERVICE_IP_FAMILY ${shown(value)} is not 4, 6, ipv4 or ipv6; --ip-family applies (write SERVICE_IP_FAMILY=6 for the IPv6 address)`,
+  findings.push(
+    finding('ip-family-unknown', `SERVICE_IP_FAMILY ${shown(value)} is not 4, 6, ipv4 or ipv6; --ip-family applies`, {
+      label: 'SERVICE_IP_FAMILY',
+    }),
   );
   return options;
 }
 
 /** SERVICE_IGNORE: any value but a false one ignores (Registrator ignores even "false"; we do not). */
-function ignored(settings: SettingMap, label: string, warnings: string[]): boolean {
+function ignored(settings: SettingMap, label: string, findings: Finding[], port?: number): boolean {
   const value = settings.get('ignore');
   if (value === undefined) return false;
   const parsed = parseBool(value);
-  if (parsed === undefined) warnings.push(`${label} ${shown(value)} is not true or false; taken as true`);
+  if (parsed === undefined) {
+    findings.push(
+      finding('ignore-not-boolean', `${label} ${shown(value)} is not true or false; taken as true`, {
+        label,
+        ...(port === undefined ? {} : { port }),
+      }),
+    );
+  }
   return parsed !== false;
 }

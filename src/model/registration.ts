@@ -1,5 +1,6 @@
 // What the model wants in Consul: the agent's service registration body, in Consul's own field
 // names so that nothing is lost in translation between the model, the diff and the HTTP call.
+import type { Finding } from './findings.js';
 
 export interface CheckDefinition {
   CheckID: string;
@@ -115,10 +116,10 @@ export interface ContainerPlan {
   jobs: CheckJob[];
   /** Connect sidecar proxies the registrar runs for them (--connect-proxy-image). */
   proxies: ProxySpec[];
-  /** Set when the container is deliberately not registered (ignored, not running, no ports...). */
-  skipped?: string;
-  /** Problems with the container's labels or setup that the operator should fix. */
-  warnings: string[];
+  /** Why the container is not registered at all (ignored, not running, no ports...), when it is not. */
+  skipped?: Finding;
+  /** What was refused, dropped or changed for it: problems with its labels or setup to fix. */
+  findings: Finding[];
 }
 
 /** Meta keys that mark a service as owned by this registrar (see reconcile/ownership). */

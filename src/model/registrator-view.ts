@@ -86,9 +86,8 @@ export function registratorDifferences(
   }
   for (const their of theirs) {
     if (!plan.registrations.some((r) => r.Port === their.port)) {
-      differences.push(
-        `port ${their.port}: Registrator registered it as ${their.name}; not registered here${plan.skipped ? ` (${plan.skipped})` : ' (see the warnings)'}`,
-      );
+      const why = plan.skipped ? ` (${plan.skipped.text})` : ' (see the findings)';
+      differences.push(`port ${their.port}: Registrator registered it as ${their.name}; not registered here${why}`);
     }
   }
   return differences;

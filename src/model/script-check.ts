@@ -3,6 +3,8 @@ import type { CheckDefinition, CheckJob } from './registration.js';
 import type { CommonFields } from './check-settings.js';
 import { durationMs } from './duration.js';
 import { commandArgv } from './script-command.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 import { shown } from './show.js';
 import { TIMINGS } from '../timings.js';
 
@@ -30,25 +32,33 @@ interface ScriptRequest {
  * to Consul through a TTL check (Consul never runs it: no enable_script_checks needed). The TTL
  * outlasts one late run (2 × interval + timeout) yet turns critical when the registrar is gone.
  */
-export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: CheckDefinition; job: CheckJob } | undefined {
+export function scriptCheck(r: ScriptRequest, findings: Finding[]): { check: CheckDefinition; job: CheckJob } | undefined {
   const { common, scripts, label } = r;
   if (!scripts.enabled) {
-    warnings.push(
-      `${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`,
+    findings.push(
+      finding(
+        'script-checks-disabled',
+        `${label} asks for a command inside the container, which needs --enable-script-checks; the service's other checks are registered`,
+        { label },
+      ),
     );
     return undefined;
   }
   const vars = { SERVICE_IP: r.address, SERVICE_PORT: String(r.port) };
   const command = commandArgv(r.command, vars);
   if (!command) {
-    warnings.push(
-      `${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`,
+    findings.push(
+      finding(
+        'script-command-unparsable',
+        `${label} ${shown(r.command)} cannot be split into arguments (an unclosed quote, or empty); the script check is left out`,
+        { label },
+      ),
     );
     return undefined;
   }
   // The registrar runs these itself: between once a second (Consul's own floor for checks) and once a day.
   const intervalMs = Math.min(Math.max(durationMs(common.Interval!), TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
-  const timeoutMs = scriptTimeoutMs(common, intervalMs, warnings);
+  const timeoutMs = scriptTimeoutMs(common, intervalMs, findings);
   const { argv, shell } = command;
   const checkId = `service:${r.serviceId}:script`;
   return {
@@ -79,13 +89,17 @@ export function scriptCheck(r: ScriptRequest, warnings: string[]): { check: Chec
  * A run that outlasts its interval gains nothing (the next run is skipped) and holds a check slot
  * other containers wait for: an asked timeout is cut to the interval.
  */
-function scriptTimeoutMs(common: CommonFields, intervalMs: number, warnings: string[]): number {
+function scriptTimeoutMs(common: CommonFields, intervalMs: number, findings: Finding[]): number {
   const asked = common.Timeout ? durationMs(common.Timeout) : 0;
   if (asked <= 0) return Math.min(intervalMs, TIMINGS.scriptTimeoutMs);
   if (asked <= intervalMs) return asked;
-  warnings.push(
-    `SERVICE_CHECK_TIMEOUT ${shown(common.Timeout!)} is longer than SERVICE_CHECK_INTERVAL ${shown(common.Interval!)}: ` +
-      `the check is stopped at ${durationText(intervalMs)}; make the timeout at most the interval`,
+  findings.push(
+    finding(
+      'script-timeout-cut',
+      `SERVICE_CHECK_TIMEOUT ${shown(common.Timeout!)} is longer than SERVICE_CHECK_INTERVAL ${shown(common.Interval!)}: ` +
+        `the check is stopped at ${durationText(intervalMs)}`,
+      { label: 'SERVICE_CHECK_TIMEOUT' },
+    ),
   );
   return intervalMs;
 }

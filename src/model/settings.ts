@@ -3,7 +3,9 @@
 // Keys are compared case-insensitively, as Registrator lower-cases them, in ASCII only: Unicode case
 // rules would read "ſERVICE_NAME" (long s) or "SERVICE_CHEC\u212A_SCRIPT" (Kelvin sign) as SERVICE_* keys.
 
-import { shown } from './show.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
+import { printable, shown } from './show.js';
 
 export type SettingMap = ReadonlyMap<string, string>;
 
@@ -21,8 +23,8 @@ const MAX_KEY_LENGTH = 256;
 /** SERVICE_* keys read per container: room for 64 ports' worth of settings; the rest are ignored. */
 export const MAX_SETTINGS = 1024;
 
-/** The SERVICE_* settings of a container; values over MAX_SETTING_LENGTH are left out with a warning. */
-export function readSettings(env: Record<string, string>, labels: Record<string, string>, warnings: string[] = []): ServiceSettings {
+/** The SERVICE_* settings of a container; values over MAX_SETTING_LENGTH are left out with a finding. */
+export function readSettings(env: Record<string, string>, labels: Record<string, string>, findings: Finding[] = []): ServiceSettings {
   const common = new Map<string, string>();
   const perPort = new Map<number, Map<string, string>>();
   let read = 0;
@@ -33,11 +35,13 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
       if (value.length > MAX_SETTING_LENGTH || rawKey.length > MAX_KEY_LENGTH) {
         const what =
           rawKey.length > MAX_KEY_LENGTH ? `its name is longer than ${MAX_KEY_LENGTH}` : `its value is longer than ${MAX_SETTING_LENGTH}`;
-        warnings.push(`${shown(rawKey, 60)}: ${what} characters; it is ignored`);
+        findings.push(
+          finding('setting-too-long', `${shown(rawKey, 60)}: ${what} characters; it is ignored`, { label: printable(rawKey.slice(0, 60)) }),
+        );
         continue;
       }
       if (++read > MAX_SETTINGS) {
-        warnings.push(`more than ${MAX_SETTINGS} SERVICE_* labels and variables; the rest are ignored`);
+        findings.push(finding('too-many-settings', `more than ${MAX_SETTINGS} SERVICE_* labels and variables; the rest are ignored`));
         break;
       }
       const key = asciiLower(rawKey.slice(PREFIX.length));

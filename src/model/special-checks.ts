@@ -3,6 +3,8 @@
 import { TIMINGS } from '../timings.js';
 import type { HealthFact } from './facts.js';
 import type { CheckDefinition, CheckJob } from './registration.js';
+import type { Finding } from './findings.js';
+import { finding } from './finding-codes.js';
 
 /**
  * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
@@ -15,16 +17,19 @@ export function dockerHealthCheck(
   containerId: string,
   pid: number,
   health: HealthFact,
-  warnings: string[],
+  findings: Finding[],
 ): { check: CheckDefinition; job: CheckJob } {
   const checkId = `service:${serviceId}:docker-health`;
   const asked = Number.isFinite(health.intervalMs) ? health.intervalMs : 0;
   const intervalMs = Math.min(Math.max(asked, TIMINGS.checkIntervalMinMs), TIMINGS.checkIntervalMaxMs);
-  // The same words for every port: the plan's warnings are a set, so the container hears it once.
+  // The same words for every port: the plan's findings are a set, so the container hears it once.
   if (intervalMs !== health.intervalMs)
-    warnings.push(
-      `its HEALTHCHECK interval (${asked} ms) is outside the ${TIMINGS.checkIntervalMinMs} ms to ${TIMINGS.checkIntervalMaxMs} ms ` +
-        `the registrar follows; its mirrored check is refreshed every ${intervalMs} ms (give HEALTHCHECK --interval a value in that range)`,
+    findings.push(
+      finding(
+        'healthcheck-interval-clamped',
+        `its HEALTHCHECK interval (${asked} ms) is outside the ${TIMINGS.checkIntervalMinMs} ms to ${TIMINGS.checkIntervalMaxMs} ms ` +
+          `the registrar follows; its mirrored check is refreshed every ${intervalMs} ms`,
+      ),
     );
   return {
     check: {

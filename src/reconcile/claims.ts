@@ -1,16 +1,19 @@
 import type { Registration } from '../model/registration.js';
+import type { Finding } from '../model/findings.js';
+import { finding } from '../model/finding-codes.js';
+import { appPort } from './app-port.js';
 
 /**
  * Which container holds each service ID. Two containers asking for one ID (the same SERVICE_ID)
  * would otherwise overwrite each other's registration on every pass; the first to claim it keeps
- * it until its own plan lets it go, and the other gets a warning.
+ * it until its own plan lets it go, and the other gets a finding.
  */
 export class ServiceIdClaims {
   private readonly holder = new Map<string, string>();
   private readonly held = new Map<string, Set<string>>();
 
-  /** The registrations this container may write; the refused ones are explained in `warnings`. */
-  take(containerId: string, wanted: Registration[], warnings: string[]): Registration[] {
+  /** The registrations this container may write; the refused ones are explained in `findings`. */
+  take(containerId: string, wanted: Registration[], findings: Finding[]): Registration[] {
     const mine = this.held.get(containerId) ?? new Set<string>();
     const wantedIds = new Set(wanted.map((r) => key(r.ID)));
     for (const id of mine) {
@@ -22,9 +25,8 @@ export class ServiceIdClaims {
     const granted = wanted.filter((reg) => {
       const other = this.holder.get(key(reg.ID));
       if (other !== undefined && other !== containerId) {
-        warnings.push(
-          `service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
-        );
+        const text = `service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it`;
+        findings.push(finding('service-id-claimed', text, { port: appPort(reg) }));
         return false;
       }
       this.holder.set(key(reg.ID), containerId);

@@ -9,6 +9,10 @@ import type { ContainerFacts, StoppedHint } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { CheckJob, Registration } from '../model/registration.js';
 import type { ProxySpec } from '../model/registration.js';
+import type { Finding } from '../model/findings.js';
+import { finding, findingLevel } from '../model/finding-codes.js';
+import { appPort } from './app-port.js';
+import { FindingCounts } from './finding-counts.js';
 import { ServiceIdClaims } from './claims.js';
 import { sidecarsFollowParents } from './sidecar-parents.js';
 import { diff } from './diff.js';
@@ -95,7 +99,9 @@ export class Reconciler {
   private readonly queue: KeyedQueue;
   /** Bounds a full pass's parallel inspects; event syncs do not wait for it. */
   private readonly passSlots: Semaphore;
+  /** Findings already logged, by container, code, port and label (never by wording). */
   private readonly warned = new OncePerContainer();
+  private readonly findingCounts = new FindingCounts();
   private readonly refused = new OncePerContainer();
   private readonly droppedFields = new Set<string>();
   /** The host-wide problem with Consul last seen, until a sync succeeds again. */
@@ -167,6 +173,7 @@ export class Reconciler {
     const ids = new Set([...running, ...ownedByContainer.keys()]);
     for (const id of this.syncStarted.keys()) if (!ids.has(id)) this.syncStarted.delete(id); // gone containers
     for (const id of this.stopped) if (!ids.has(id)) this.stopped.delete(id);
+    this.countFindings(this.findingCounts.prune(ids));
     let failed = 0;
     let late = 0;
     const deadlineMs = this.options.containerDeadlineMs ?? TIMINGS.passContainerDeadlineMs;
@@ -239,19 +246,19 @@ export class Reconciler {
       const name = facts?.name ?? stopped?.name ?? id;
       if (this.keepWhileStopped(facts, stopped)) {
         this.countServices(id, owned.length);
+        this.countFindings(this.findingCounts.set(id, []));
         this.hooks.jobs?.sync(id, []);
         void this.hooks.proxies?.sync(id, []);
         return true;
       }
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
-      const warnings = [...(plan?.warnings ?? [])];
-      const claimed = sidecarsFollowParents(this.claims.take(id, plan?.registrations ?? [], warnings), warnings);
+      const findings = [...(plan?.findings ?? []), ...(plan?.skipped ? [plan.skipped] : [])];
+      const claimed = sidecarsFollowParents(this.claims.take(id, plan?.registrations ?? [], findings), findings);
       this.claims.take(id, claimed, []); // lets go of the sidecars whose parent another container holds
-      const guarded = await this.guardOwnership(id, claimed, owned, warnings, known.snapshot, await lookAhead, facts);
-      const desired = sidecarsFollowParents(guarded, warnings);
-      for (const warning of this.warned.fresh(id, warnings)) {
-        this.log.warn({ event: 'label-warning', container: name, containerId: id }, `container ${name}: ${warning}`);
-      }
+      const guarded = await this.guardOwnership(id, claimed, owned, findings, known.snapshot, await lookAhead, facts);
+      const desired = sidecarsFollowParents(guarded, findings);
+      this.reportFindings(id, name, findings);
+      this.countFindings(this.findingCounts.set(id, facts?.running ? findings.map((f) => f.code) : []));
       const refusals = await this.apply(id, name, desired, owned);
       if (this.options.replaceRegistrator && facts?.running) {
         await this.removeRegistratorEntries(
@@ -300,6 +307,30 @@ export class Reconciler {
     }
   }
 
+  /** One line per container and finding (code, port, label): warn for refusals, info for skips. */
+  private reportFindings(id: string, name: string, findings: Finding[]): void {
+    const byKey = new Map(findings.map((f) => [JSON.stringify([f.code, f.port, f.label]), f]));
+    for (const key of this.warned.fresh(id, [...byKey.keys()])) {
+      const f = byKey.get(key)!;
+      const fields = {
+        event: 'finding',
+        code: f.code,
+        container: name,
+        containerId: id,
+        ...(f.port === undefined ? {} : { port: f.port }),
+        ...(f.label === undefined ? {} : { label: f.label }),
+      };
+      // The ownership guard's texts end with their fix already: it is not said twice.
+      const fix = f.fix && !f.text.endsWith(f.fix) ? ` — ${f.fix}` : '';
+      this.log[findingLevel(f.code)](fields, `container ${name}: ${f.text}${fix}`);
+    }
+  }
+
+  /** /metrics' containers by finding code, for the codes whose count changed. */
+  private countFindings(changed: ReadonlyMap<string, number>): void {
+    for (const [code, containers] of changed) this.hooks.metrics?.setFinding(code, containers);
+  }
+
   /** A problem with Consul that concerns every container (see consul/errors.ts), while it lasts. */
   get consulProblem(): string | undefined {
     return this.hostWide;
@@ -314,7 +345,7 @@ export class Reconciler {
     id: string,
     wanted: Registration[],
     owned: OwnedService[],
-    warnings: string[],
+    findings: Finding[],
     snapshot?: AgentService[],
     early?: LookAhead,
     facts?: ContainerFacts,
@@ -343,15 +374,23 @@ export class Reconciler {
         if (await this.consul.answersInDns(other.id)) this.adoptedAnswering.add(reg.ID);
         this.log.info({ event: 'adopted-registrator', containerId: id, serviceId: other.id }, `taking over Registrator's ${other.id}`);
       } else if (registrators) {
-        warnings.push(
-          `service ID ${same} is Registrator's registration of this container (no Meta, its address); ` +
-            'it is left as it is and nothing is registered for this port: run with --replace-registrator to take it over',
+        findings.push(
+          finding(
+            'registrator-id',
+            `service ID ${same} is Registrator's registration of this container (no Meta, its address); ` +
+              'it is left as it is and nothing is registered for this port: run with --replace-registrator to take it over',
+            { port: appPort(reg) },
+          ),
         );
         refused.add(reg.ID);
       } else if (holder.kind === 'foreign') {
-        warnings.push(
-          `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.model.hostId}); ` +
-            'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
+        findings.push(
+          finding(
+            'foreign-id',
+            `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.model.hostId}); ` +
+              'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
+            { port: appPort(reg) },
+          ),
         );
         refused.add(reg.ID);
       } else if (holder.kind === 'our-container') {
@@ -373,8 +412,12 @@ export class Reconciler {
           );
           continue;
         }
-        warnings.push(
-          `service ID ${same} belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
+        findings.push(
+          finding(
+            'service-id-held',
+            `service ID ${same} belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
+            { port: appPort(reg) },
+          ),
         );
         refused.add(reg.ID);
       }

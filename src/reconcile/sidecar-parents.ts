@@ -1,16 +1,20 @@
 import type { Registration } from '../model/registration.js';
+import type { Finding } from '../model/findings.js';
+import { finding } from '../model/finding-codes.js';
+import { appPort } from './app-port.js';
 
 /**
  * The registrations without the sidecars whose parent is not among them: a sidecar proxies for its
  * parent's ID, so one whose parent was refused (a foreign service's ID, another container's) would
  * register a proxy, and a mesh identity, for a service that is not this container's.
  */
-export function sidecarsFollowParents(registrations: Registration[], warnings: string[]): Registration[] {
+export function sidecarsFollowParents(registrations: Registration[], findings: Finding[]): Registration[] {
   const ids = new Set(registrations.map((r) => r.ID));
   return registrations.filter((r) => {
     const parent = r.Kind === 'connect-proxy' ? r.Proxy?.DestinationServiceID : undefined;
     if (parent === undefined || ids.has(parent)) return true;
-    warnings.push(`the sidecar "${r.ID}" is not registered either: its service "${parent}" is not this container's to register`);
+    const text = `the sidecar "${r.ID}" is not registered either: its service "${parent}" is not this container's to register`;
+    findings.push(finding('sidecar-parent-refused', text, { port: appPort(r) }));
     return false;
   });
 }

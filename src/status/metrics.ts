@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { VERSION } from '../version.js';
+import { FINDING_CODES } from '../model/finding-codes.js';
 
 /**
  * The registrar's metrics in Prometheus' text format, by its conventions (base units, counters
@@ -57,6 +58,8 @@ export interface ScrapeSources {
 export class Metrics {
   private readonly values = new Map<string, number>();
   private readonly histograms = new Map<HistogramName, Histogram>();
+  /** Running containers by finding code; every code of the table is a series, 0 until seen. */
+  private readonly findings = new Map<string, number>(Object.keys(FINDING_CODES).map((code) => [code, 0]));
 
   constructor() {
     for (const name of [...Object.keys(COUNTERS), ...Object.keys(GAUGES)]) this.values.set(name, 0);
@@ -75,6 +78,11 @@ export class Metrics {
 
   set(name: MetricName, value: number): void {
     this.values.set(name, value);
+  }
+
+  /** How many running containers have this finding code now (codes outside the table are not series). */
+  setFinding(code: string, containers: number): void {
+    if (this.findings.has(code)) this.findings.set(code, containers);
   }
 
   observe(name: HistogramName, seconds: number): void {
@@ -101,6 +109,8 @@ export class Metrics {
       h.buckets.forEach((le, i) => lines.push(`${name}_bucket{le="${le}"} ${h.counts[i]}`));
       lines.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
     }
+    family('registrar_containers_with_finding', 'gauge', 'Running containers that have this finding (docs/findings.md), by code.');
+    for (const [code, containers] of this.findings) lines.push(`registrar_containers_with_finding{code="${code}"} ${containers}`);
     const up = sources?.up() ?? { docker: false, consul: false };
     family('registrar_dependency_up', 'gauge', 'Whether the registrar reaches Docker and Consul now (1) or not (0).');
     lines.push(`registrar_dependency_up{dependency="docker"} ${up.docker ? 1 : 0}`);

@@ -209,8 +209,8 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
       expose: ['80'],
       labels: { SERVICE_NAME: name, SERVICE_CHECK_SCRIPT: 'true', SERVICE_CHECK_TCP: 'true' },
     });
-    const warning = await registrar.waitForLog('the warning', (l) => l.event === 'label-warning' && l.container === name);
-    expect(warning.msg).to.include('--enable-script-checks');
+    const warning = await registrar.waitForLog('the warning', (l) => l.event === 'finding' && l.container === name);
+    expect(warning).to.include({ code: 'script-checks-disabled', label: 'SERVICE_CHECK_SCRIPT' });
     const checks = await waitFor('the TCP check registered', async () => {
       const c = await checksOf(`${hostId}:${name}:80`);
       return c.length > 0 && c;
@@ -278,7 +278,9 @@ describe('script checks disabled, and Docker HEALTHCHECK mirroring', function ()
     const bound = ENGINE === 'podman' ? 2 : 1;
     expect(perSecond, `${bound} run(s) a second per port at most`).to.be.at.most(16 * bound * 1.2);
     expect(cpu).to.be.below(0.1);
-    const warnings = registrar.logs.filter((l) => l.event === 'label-warning' && l.container === name && l.msg.includes('HEALTHCHECK'));
+    const warnings = registrar.logs.filter(
+      (l) => l.event === 'finding' && l.container === name && l.code === 'healthcheck-interval-clamped',
+    );
     expect(warnings, 'said once for the container').to.have.length(1);
   });
 });

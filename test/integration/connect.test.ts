@@ -196,7 +196,7 @@ describe('Connect sidecars', function () {
       const r = registrar([], plain);
       const name = uniqueName('capp');
       await app(name);
-      await r.waitForLog('the Connect-disabled warning', (l) => /Connect disabled/.test(l.msg));
+      await r.waitForLog('the Connect-disabled warning', (l) => l.event === 'finding' && l.code === 'connect-disabled');
       await waitFor('the app registered', async () => Object.keys(await plain.services(`Service == "${name}"`)).length === 1);
       expect(Object.keys(await plain.services(`Kind == "connect-proxy"`))).to.deep.equal([]);
     } finally {

@@ -29,7 +29,7 @@ import {
 const execFileAsync = promisify(execFile);
 const TOKEN = `token-${randomBytes(12).toString('hex')}`;
 const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
-  registrar.logs.filter((l) => l.event === 'label-warning' && l.container === container);
+  registrar.logs.filter((l) => l.event === 'finding' && l.container === container);
 
 describe('containment: hostile labels on real Docker and Consul', function () {
   this.timeout(120_000);
@@ -71,10 +71,10 @@ describe('containment: hostile labels on real Docker and Consul', function () {
         labels: { SERVICE_8080_ID: foreignId, SERVICE_80_ID: otherHostsId.toUpperCase() },
       });
       await waitFor('a refusal for each ID', async () => {
-        const text = warningsAbout(registrar, thief)
-          .map((l) => l.msg)
-          .join('\n');
-        return text.includes(foreignId) && text.includes(otherHostsId.toUpperCase());
+        const ports = warningsAbout(registrar, thief)
+          .filter((l) => l.code === 'foreign-id')
+          .map((l) => l.port);
+        return ports.includes('8080') && ports.includes('80');
       });
       const refusals = (await registrar.metrics()).get('registrar_ownership_refusals_total') ?? 0;
       expect(refusals).to.be.at.least(2);
@@ -98,8 +98,8 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       const service = (await agentServices())[id];
       return service?.Meta.registrar_host === hostId ? service.Meta.registrar_container : undefined;
     };
-    const squatterWarnings = (name: string, id: string) =>
-      warningsAbout(registrar, name).filter((l) => l.msg.includes(`SERVICE_ID "${id}"`));
+    const squatterWarnings = (name: string) =>
+      warningsAbout(registrar, name).filter((l) => l.code === 'service-id-reserved' && l.label === 'SERVICE_ID');
     const evilContainer = await runContainer({ name: evil, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_ID: victimId } });
     const evilId = (await evilContainer.inspect()).Id;
     await waitFor('evil under its own default ID', async () => (await holderOf(`${hostId}:${evil}:8080`)) === evilId);
@@ -115,16 +115,16 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       (await checksOf(victimId)).some((c) => c.Status === 'passing') && (await holderOf(victimId)) === victimContainerId;
     await waitFor('the victim under its default ID, passing', passing);
     expect(await agentServices(`Meta.registrar_container == "${evilId}"`)).to.have.keys([`${hostId}:${evil}:8080`]);
-    const refusal = squatterWarnings(evil, victimId);
+    const refusal = squatterWarnings(evil);
     expect(refusal).to.have.length(1);
-    expect(refusal[0]!.msg).to.include(`"${victim}"`);
+    expect(refusal[0]!.level, 'a warning').to.equal(40);
 
     // The victim restarts: the ID is free while it is down, and still never the squatter's.
     await victimContainer.restart({ t: 0 });
     await waitFor('the victim back under its default ID, passing', passing);
     await new Promise((r) => setTimeout(r, 2500)); // a full pass (--resync 2) after it
     expect(await holderOf(victimId)).to.equal(victimContainerId);
-    expect(squatterWarnings(evil, victimId), 'one warning, not one per sync').to.have.length(1);
+    expect(squatterWarnings(evil), 'one warning, not one per sync').to.have.length(1);
 
     // As an earlier version left it: the ID registered for the squatter while the victim is down.
     await victimContainer.stop({ t: 0 });
@@ -145,7 +145,7 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       await (await runContainer({ name: evil2, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_ID: sidecarShaped } })).inspect()
     ).Id;
     await waitFor('the second squatter under its own default ID', async () => (await holderOf(`${hostId}:${evil2}:8080`)) === evil2Id);
-    await waitFor('its warning', async () => squatterWarnings(evil2, sidecarShaped).length === 1);
+    await waitFor('its warning', async () => squatterWarnings(evil2).length === 1);
     expect(await holderOf(sidecarShaped)).to.equal(undefined);
     expect(await holderOf(victimId)).to.equal(victimContainerId);
   });
@@ -243,8 +243,8 @@ describe('containment: hostile labels on real Docker and Consul', function () {
       const settled = await ownedBy(name);
       expect(settled).to.have.length(64);
       expect(regs.map((s) => s.Port).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 64 }, (_, i) => i + 1));
-      const warning = warningsAbout(registrar, name).find((l) => l.msg.includes('65535 ports'));
-      expect(warning?.msg).to.include('only the lowest 64');
+      const warning = warningsAbout(registrar, name).find((l) => l.code === 'too-many-ports');
+      expect(warning, 'the cap is said').to.not.equal(undefined);
       await docker.getContainer(name).remove({ force: true });
       const removedAt = Date.now();
       await waitFor('every one of them removed', async () => (await ownedBy(name)).length === 0, 10_000, 100);
@@ -273,8 +273,8 @@ describe('containment: hostile labels on real Docker and Consul', function () {
         return mine.length === 1 && mine;
       });
       expect(reg!.Address, `SERVICE_IP=${ip}`).to.equal(own);
-      const warning = await waitFor('the warning', async () => warningsAbout(registrar, name).find((l) => l.msg.includes('SERVICE_IP')));
-      expect(warning.msg).to.include(`"${ip}"`);
+      const warning = await waitFor('the warning', async () => warningsAbout(registrar, name).find((l) => l.code === 'service-ip-refused'));
+      expect(warning.label).to.equal('SERVICE_IP');
     }
   });
 });
@@ -308,8 +308,10 @@ describe('containment: the operator name policy (--name-policy)', function () {
     });
     await runContainer({ name: honest, cmd: ['sleep', '300'], expose: ['8080'], labels: { SERVICE_NAME: honest } });
     await waitFor('the honest one registered', async () => Object.keys(await agentServices(`Service == "${honest}"`)).length === 1);
-    const warning = await waitFor('the refusal', async () => warningsAbout(registrar, impostor).find((l) => l.msg.includes('name policy')));
-    expect(warning.msg).to.include('reserves the name "vault"');
+    const warning = await waitFor('the refusal', async () =>
+      warningsAbout(registrar, impostor).find((l) => l.code === 'service-name-reserved'),
+    );
+    expect(warning).to.include({ port: '8200', label: 'SERVICE_NAME' });
     expect(await agentServices(`Meta.registrar_host == "${hostId}" and Service == "vault"`)).to.deep.equal({});
   });
 });

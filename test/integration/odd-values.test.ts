@@ -25,7 +25,7 @@ import {
 
 const PROXY_IMAGE = process.env.RIG_PROXY_IMAGE ?? 'consul-registrar-test/consul-proxy:1.8.7';
 const warningsAbout = (registrar: RegistrarProcess, container: string): LogLine[] =>
-  registrar.logs.filter((l) => l.event === 'label-warning' && l.container === container);
+  registrar.logs.filter((l) => l.event === 'finding' && l.level === 40 && l.container === container);
 
 /** A subnet's first three octets, per run, out of the ranges Docker and the rig use. */
 const BASE = 100 + (process.pid % 50) * 3;
@@ -63,7 +63,11 @@ describe('odd values: hostile addresses, derived names and tags on real Docker a
     const run = runCli(['plan', '--json', '--host-id', hostId]);
     expect(run.status, run.stderr).to.equal(0);
     const plan = JSON.parse(run.stdout) as {
-      containers: { name: string; registrations: { ID: string; Address: string; Checks: { HTTP?: string }[] }[]; warnings: string[] }[];
+      containers: {
+        name: string;
+        registrations: { ID: string; Address: string; Checks: { HTTP?: string }[] }[];
+        findings: { code: string }[];
+      }[];
     };
     const theirs = plan.containers.find((c) => c.name === other)!;
     expect(theirs.registrations.map((r) => r.ID)).to.deep.equal([`${hostId}:${other}:80`]);
@@ -71,7 +75,7 @@ describe('odd values: hostile addresses, derived names and tags on real Docker a
     // The zone ID is refused: the container's own address, with its HTTP check on it.
     expect(mine.registrations.map((r) => r.Address)).to.deep.equal([`${net}.2`]);
     expect(mine.registrations[0]!.Checks.map((c) => c.HTTP)).to.include(`http://${net}.2:80/`);
-    expect(mine.warnings.some((w) => w.includes('SERVICE_IP'))).to.equal(true);
+    expect(mine.findings.map((f) => f.code)).to.include('service-ip-refused');
   });
 
   describe('a running registrar with --host-ip in the bridge subnet, --ip-from-label and a name policy', () => {
@@ -120,7 +124,7 @@ describe('odd values: hostile addresses, derived names and tags on real Docker a
         return mine.length === 1 && mine;
       });
       expect(service!.Address).to.equal(await containerIp(name));
-      expect(warningsAbout(registrar, name).some((l) => l.msg.includes(hostIp))).to.equal(true);
+      expect(warningsAbout(registrar, name).map((l) => l.code)).to.include('service-ip-refused');
     });
 
     it('a rule for a name governs the names derived from it; reserved tags are left out for other containers', async () => {
@@ -275,7 +279,7 @@ describe('odd values: a refused parent gets no sidecar (real dockerd, a private 
       },
       15_000,
     );
-    await waitFor('the refusal', async () => registrar!.logs.some((l) => l.event === 'label-warning' && l.container === evil));
+    await waitFor('the refusal', async () => registrar!.logs.some((l) => l.event === 'finding' && l.level === 40 && l.container === evil));
     await registrar.waitForLog('a full pass after', (l) => isFullPass(l) && l.time > Date.now() - 500, 10_000);
     const all = await consul.services(`ID == "${foreignId}" or ID == "${foreignId}-sidecar-proxy"`);
     expect(Object.keys(all)).to.deep.equal([foreignId]);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Finding } from '../../src/model/findings.js';
 import { formatPlan, planJson } from '../../src/plan-report.js';
 import type { ContainerPlan, ProxySpec, Registration } from '../../src/model/registration.js';
 
@@ -25,7 +26,7 @@ describe('plan-report: formatPlan', () => {
         ],
         jobs: [],
         proxies: [],
-        warnings: [],
+        findings: [],
       },
     ]);
     expect(text.split('\n')).to.deep.equal([
@@ -64,7 +65,7 @@ describe('plan-report: label text is escaped', () => {
         ],
         jobs: [],
         proxies: [],
-        warnings: ['SERVICE_X "\\u001b" bad\rreturn'],
+        findings: [{ code: 'meta-key-refused', label: 'SERVICE_X', text: 'SERVICE_X "\\u001b" bad\rreturn', fix: 'f' }],
       },
     ]);
     expect(text).to.not.match(/[\u0000-\u0009\u000b-\u001f]/);
@@ -72,28 +73,57 @@ describe('plan-report: label text is escaped', () => {
     expect(text).to.include('a\\u001b[31mred');
   });
 
+  it('shows each finding with its code and fix, the skip first, and gives the skip its code in --json', () => {
+    const plan = {
+      containerId: 'c'.repeat(64),
+      containerName: 'web',
+      registrations: [],
+      jobs: [],
+      proxies: [],
+      skipped: { code: 'no-ports', text: 'T1', fix: 'F1' },
+      findings: [{ code: 'ignore-not-boolean', label: 'SERVICE_IGNORE', text: 'T2', fix: 'F2' }],
+    };
+    expect(formatPlan([plan]).split('\n')).to.deep.equal([
+      'web (cccccccccccc)',
+      '  skipped [no-ports] T1 — F1',
+      '  warning [ignore-not-boolean] T2 — F2',
+    ]);
+    const parsed = JSON.parse(planJson([plan])) as {
+      containers: { skipped: string; findings: { code: string; label: string | null }[] }[];
+    };
+    expect(parsed.containers[0]!.skipped).to.equal('T1');
+    expect(parsed.containers[0]!.findings.map((f) => [f.code, f.label])).to.deep.equal([
+      ['no-ports', null],
+      ['ignore-not-boolean', 'SERVICE_IGNORE'],
+    ]);
+  });
+
   it("says which of Registrator's registrations would be replaced, or could be with --replace-registrator", () => {
-    const plan = { containerId: 'c'.repeat(64), containerName: 'web', registrations: [], jobs: [], proxies: [], warnings: [] };
+    const plan = { containerId: 'c'.repeat(64), containerName: 'web', registrations: [], jobs: [], proxies: [], findings: [] };
     const byContainer = new Map([[plan.containerId, ['3f9a2c81b7d4:web:80']]]);
     expect(formatPlan([plan], undefined, { byContainer, replacing: true })).to.include("replaces Registrator's 3f9a2c81b7d4:web:80");
     expect(formatPlan([plan], undefined, { byContainer, replacing: false })).to.include('with --replace-registrator it would be replaced');
   });
 
-  it('--json gives each container with its registrations as sent to Consul, its warnings and Registrator entries', () => {
+  it('--json gives each container with its registrations as sent to Consul, its findings and Registrator entries', () => {
     const plan = {
       containerId: 'c'.repeat(64),
       containerName: 'web',
       registrations: [{ ID: 'h1:web:80', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 80, Meta: {}, Checks: [] }],
       jobs: [],
       proxies: [],
-      warnings: ['a \u001b[31mwarning'],
+      findings: [{ code: 'tag-refused', port: '80', text: 'a \u001b[31mwarning', fix: 'shorten it' }],
     };
     const parsed = JSON.parse(
       planJson([plan], undefined, { byContainer: new Map([[plan.containerId, ['r:web:80']]]), replacing: false }),
     ) as {
-      containers: { name: string; registrations: { ID: string }[]; warnings: string[]; registratorEntries: string[] }[];
+      containers: { name: string; registrations: { ID: string }[]; findings: Finding[]; registratorEntries: string[] }[];
     };
-    expect(parsed.containers[0]).to.deep.include({ name: 'web', warnings: ['a \u001b[31mwarning'], registratorEntries: ['r:web:80'] });
+    expect(parsed.containers[0]).to.deep.include({
+      name: 'web',
+      findings: [{ code: 'tag-refused', container: 'web', port: '80', label: null, text: 'a \u001b[31mwarning', fix: 'shorten it' }],
+      registratorEntries: ['r:web:80'],
+    });
     expect(parsed.containers[0]!.registrations[0]!.ID).to.equal('h1:web:80');
   });
 });
@@ -145,7 +175,7 @@ describe('plan-report: Connect', () => {
         appStartedAt: '2026-11-27T17:17:47.328654356Z',
       },
     ],
-    warnings: [],
+    findings: [],
   });
 
   it('shows the sidecar with what it fronts and its upstreams, a Connect-native service, and the proxy container without its token', () => {

@@ -4,6 +4,7 @@
 // healthcheck, and how the engine and a rootless one are told.
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
+import type { Finding } from '../../../src/model/findings.js';
 import pino from 'pino';
 import type { ContainerInspectInfo } from 'dockerode';
 import { DockerEventWatcher, stoppedHint, type ContainerEvent } from '../../../src/docker/events.js';
@@ -104,12 +105,10 @@ describe('docker: what Podman sends', () => {
   });
 
   it('registers nothing unreachable on a rootless engine: only host-network containers get an address', () => {
-    const warnings: string[] = [];
-    const bridged = chooseAddress(facts('default-bridge'), '10.88.0.5', undefined, { rootless: true }, warnings);
-    expect(bridged)
-      .to.have.property('skip')
-      .that.matches(/rootless/);
-    const host = chooseAddress(facts('host-mode'), undefined, undefined, { rootless: true, hostIp: '192.168.1.10' }, warnings);
+    const findings: Finding[] = [];
+    const bridged = chooseAddress(facts('default-bridge'), '10.88.0.5', undefined, { rootless: true }, findings);
+    expect('skip' in bridged && bridged.skip.code).to.equal('rootless-network');
+    const host = chooseAddress(facts('host-mode'), undefined, undefined, { rootless: true, hostIp: '192.168.1.10' }, findings);
     expect(host).to.deep.equal({ address: '192.168.1.10', network: 'host' });
   });
 

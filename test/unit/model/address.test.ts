@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
+import type { Finding } from '../../../src/model/findings.js';
 import { chooseAddress, hostPort } from '../../../src/model/address.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
 import { planContainer } from '../../../src/model/plan.js';
@@ -28,12 +30,12 @@ function ipv6Only(): ContainerFacts {
 
 describe('model/address: chooseAddress', () => {
   it('uses the only network of a container on a user network', () => {
-    const warnings: string[] = [];
-    expect(chooseAddress(facts('user-network'), undefined, undefined, {}, warnings)).to.deep.equal({
+    const findings: Finding[] = [];
+    expect(chooseAddress(facts('user-network'), undefined, undefined, {}, findings)).to.deep.equal({
       address: '10.201.1.2',
       network: 'fixture-rec-a',
     });
-    expect(warnings).to.deep.equal([]);
+    expect(findings).to.deep.equal([]);
   });
 
   it('uses the default bridge address of a container on the default bridge', () => {
@@ -45,19 +47,19 @@ describe('model/address: chooseAddress', () => {
 
   describe('SERVICE_IP', () => {
     it('uses a valid SERVICE_IP (trimmed) inside one of its subnets before anything else', () => {
-      const warnings: string[] = [];
+      const findings: Finding[] = [];
       // two-networks is on 10.201.1.0/24 and 10.201.2.0/24: an address on its second network's subnet.
-      expect(chooseAddress(facts('two-networks'), ' 10.201.2.77 ', 'fixture-rec-a', {}, warnings)).to.deep.equal({
+      expect(chooseAddress(facts('two-networks'), ' 10.201.2.77 ', 'fixture-rec-a', {}, findings)).to.deep.equal({
         address: '10.201.2.77',
         network: 'SERVICE_IP',
       });
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it("refuses a SERVICE_IP outside the container's own subnets unless --allow-any-service-ip", () => {
-      const warnings: string[] = [];
-      expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, {}, warnings)).to.deep.include({ address: '10.201.1.3' });
-      expect(warnings.join('\n')).to.include("is outside the container's own networks");
+      const findings: Finding[] = [];
+      expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, {}, findings)).to.deep.include({ address: '10.201.1.3' });
+      expect(codes(findings)).to.include('service-ip-refused');
       expect(chooseAddress(facts('two-networks'), '10.99.1.5', undefined, { anyServiceIp: true }, [])).to.deep.equal({
         address: '10.99.1.5',
         network: 'SERVICE_IP',
@@ -78,12 +80,12 @@ describe('model/address: chooseAddress', () => {
       '::ffff:127.0.0.1',
     ]) {
       it(`never registers SERVICE_IP ${ip}, even with --allow-any-service-ip`, () => {
-        const warnings: string[] = [];
-        expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, warnings)).to.deep.equal({
+        const findings: Finding[] = [];
+        expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, findings)).to.deep.equal({
           address: '10.201.1.2',
           network: 'fixture-rec-a',
         });
-        expect(warnings.join('\n')).to.include('loopback, link-local, unspecified or multicast');
+        expect(codes(findings)).to.include('service-ip-refused');
       });
     }
 
@@ -106,13 +108,13 @@ describe('model/address: chooseAddress', () => {
     });
 
     it('ignores an invalid SERVICE_IP with a warning and falls back to the network address', () => {
-      const warnings: string[] = [];
-      expect(chooseAddress(facts('user-network'), '10.99.1', undefined, {}, warnings)).to.deep.equal({
+      const findings: Finding[] = [];
+      expect(chooseAddress(facts('user-network'), '10.99.1', undefined, {}, findings)).to.deep.equal({
         address: '10.201.1.2',
         network: 'fixture-rec-a',
       });
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('SERVICE_IP "10.99.1" is not an IP address');
+      expect(findings).to.have.length(1);
+      expect(findings[0]).to.include({ code: 'service-ip-refused', label: 'SERVICE_IP' });
     });
   });
 
@@ -125,9 +127,7 @@ describe('model/address: chooseAddress', () => {
     it('skips the container, asking for --host-ip, when the host address is unknown', () => {
       const plan = planContainer(facts('host-mode'), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped)
-        .to.match(/host network mode/)
-        .and.match(/--host-ip/);
+      expect(plan.skipped?.code).to.equal('host-ip-unknown');
     });
   });
 
@@ -135,15 +135,14 @@ describe('model/address: chooseAddress', () => {
     it('uses the SERVICE_NETWORK the container names (two-networks → fixture-rec-b), without a warning', () => {
       const plan = planContainer(facts('two-networks'), options());
       expect(plan.registrations.map((r) => r.Address)).to.deep.equal(['10.201.2.2']);
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
     });
 
     it('skips the container with a warning listing its networks when SERVICE_NETWORK is not one of them', () => {
       const plan = planContainer(withSettings(facts('two-networks'), { SERVICE_NETWORK: 'elsewhere' }), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped).to.equal('SERVICE_NETWORK "elsewhere" is not one of its networks');
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('fixture-rec-a, fixture-rec-b');
+      expect(plan.skipped).to.include({ code: 'service-network-unknown', label: 'SERVICE_NETWORK' });
+      expect(plan.findings).to.deep.equal([]);
     });
 
     it('lets SERVICE_NETWORK beat the --network flag', () => {
@@ -154,27 +153,27 @@ describe('model/address: chooseAddress', () => {
     it('uses the --network flag when the container is on that network, without a warning', () => {
       const plan = planContainer(withSettings(facts('two-networks')), options({ network: 'fixture-rec-b' }));
       expect(plan.registrations[0]!.Address).to.equal('10.201.2.2');
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
     });
 
     it('takes fixture-rec-a, the first by name, for two-networks without its SERVICE_NETWORK label, with one warning', () => {
       const plan = planContainer(withSettings(facts('two-networks')), options());
       expect(plan.registrations.map((r) => r.Address)).to.deep.equal(['10.201.1.3']);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('using "fixture-rec-a", the first by name');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]?.code).to.equal('several-networks');
     });
 
     it('takes the first network by name with one warning when neither SERVICE_NETWORK nor --network chooses', () => {
-      const warnings: string[] = [];
-      expect(chooseAddress(threeNetworks(), undefined, undefined, {}, warnings)).to.deep.equal({ address: '10.0.1.2', network: 'alpha' });
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('"alpha"').and.include('alpha, mid, zeta').and.include('SERVICE_NETWORK');
+      const findings: Finding[] = [];
+      expect(chooseAddress(threeNetworks(), undefined, undefined, {}, findings)).to.deep.equal({ address: '10.0.1.2', network: 'alpha' });
+      expect(findings).to.have.length(1);
+      expect(findings[0]?.code).to.equal('several-networks');
     });
 
     it("falls back to the first by name when the container is not on the --network flag's network", () => {
-      const warnings: string[] = [];
-      expect(chooseAddress(threeNetworks(), undefined, undefined, { network: 'other' }, warnings)).to.deep.include({ network: 'alpha' });
-      expect(warnings).to.have.length(1);
+      const findings: Finding[] = [];
+      expect(chooseAddress(threeNetworks(), undefined, undefined, { network: 'other' }, findings)).to.deep.include({ network: 'alpha' });
+      expect(findings).to.have.length(1);
     });
 
     it('gives one warning per container however many ports it has', () => {
@@ -187,7 +186,7 @@ describe('model/address: chooseAddress', () => {
       };
       const plan = planContainer(f, options());
       expect(plan.registrations).to.have.length(2);
-      expect(plan.warnings).to.have.length(1);
+      expect(plan.findings).to.have.length(1);
     });
 
     it('passes over networks without an address', () => {
@@ -198,14 +197,15 @@ describe('model/address: chooseAddress', () => {
           { name: 'bbb', ipv4: '10.0.9.9', ipv6: '', ipv4PrefixLength: 24, ipv6PrefixLength: 0, gateways: [] },
         ],
       };
-      const warnings: string[] = [];
-      expect(chooseAddress(f, undefined, undefined, {}, warnings)).to.deep.equal({ address: '10.0.9.9', network: 'bbb' });
-      expect(warnings).to.deep.equal([]);
+      const findings: Finding[] = [];
+      expect(chooseAddress(f, undefined, undefined, {}, findings)).to.deep.equal({ address: '10.0.9.9', network: 'bbb' });
+      expect(findings).to.deep.equal([]);
     });
 
     it('skips a container with no network address at all', () => {
       const f: ContainerFacts = { ...threeNetworks(), networkMode: 'none', networks: [] };
-      expect(chooseAddress(f, undefined, undefined, {}, [])).to.deep.equal({ skip: 'no network with an IP address (network mode none)' });
+      const choice = chooseAddress(f, undefined, undefined, {}, []);
+      expect('skip' in choice && choice.skip.code).to.equal('no-address');
     });
   });
 
@@ -240,8 +240,8 @@ describe('model/address: chooseAddress', () => {
       for (const value of ['v7', 'constructor']) {
         const plan = planContainer(withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: value }), options({ ipFamily: 'ipv6' }));
         expect(plan.registrations[0]!.Address).to.equal('fd00:201:6::2');
-        expect(plan.warnings).to.have.length(1);
-        expect(plan.warnings[0]).to.include(`SERVICE_IP_FAMILY "${value}" is not 4, 6, ipv4 or ipv6`);
+        expect(plan.findings).to.have.length(1);
+        expect(plan.findings[0]).to.include({ code: 'ip-family-unknown', label: 'SERVICE_IP_FAMILY' });
       }
     });
 
@@ -301,10 +301,10 @@ describe('model/address: SERVICE_IP may not name the Docker host or the edges of
     ['ipv6', 'fd00:201:6::1'],
   ] as const) {
     it(`refuses ${ip} (${fixture}) and registers the container's own address`, () => {
-      const warnings: string[] = [];
-      const choice = chooseAddress(facts(fixture), ip, undefined, {}, warnings);
+      const findings: Finding[] = [];
+      const choice = chooseAddress(facts(fixture), ip, undefined, {}, findings);
       expect(choice).to.not.deep.include({ address: ip });
-      expect(warnings.join('\n')).to.include("network's gateway");
+      expect(codes(findings)).to.include('service-ip-refused');
     });
   }
 

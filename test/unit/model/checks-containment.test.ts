@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Finding } from '../../../src/model/findings.js';
 import fc from 'fast-check';
 import { buildChecks, type ScriptContext } from '../../../src/model/checks.js';
 import { planContainer } from '../../../src/model/plan.js';
@@ -9,10 +10,10 @@ const ADDRESS = '10.0.0.5';
 const PORT = 8080;
 
 const build = (settings: Record<string, string>, httpMethods = ['GET', 'HEAD'], address = ADDRESS, port = PORT) => {
-  const warnings: string[] = [];
+  const findings: Finding[] = [];
   const map = new Map(Object.entries(settings));
-  const { checks } = buildChecks({ serviceId: 'svc-1', address, port, settings: map, httpMethods, scripts: SCRIPTS, warnings });
-  return { checks, warnings };
+  const { checks } = buildChecks({ serviceId: 'svc-1', address, port, settings: map, httpMethods, scripts: SCRIPTS, findings });
+  return { checks, findings };
 };
 const urls = (settings: Record<string, string>) => build(settings).checks.flatMap((c) => (c.HTTP === undefined ? [] : [c.HTTP]));
 
@@ -38,11 +39,11 @@ describe('model/checks: what a check label can reach', () => {
     for (const value of tricks) {
       for (const scheme of ['http', 'https'] as const) {
         it(`keeps ${scheme.toUpperCase()} ${JSON.stringify(value)} on ${ADDRESS}:${PORT} or leaves the check out with a warning`, () => {
-          const { checks, warnings } = build({ [`check_${scheme}`]: value });
+          const { checks, findings } = build({ [`check_${scheme}`]: value });
           const http = checks.filter((c) => c.HTTP !== undefined);
           if (http.length === 0) {
-            expect(warnings).to.have.length(1);
-            expect(warnings[0]).to.include(`SERVICE_CHECK_${scheme.toUpperCase()}`).and.include('left out');
+            expect(findings).to.have.length(1);
+            expect(findings[0]).to.include({ code: 'check-path-refused', label: `SERVICE_CHECK_${scheme.toUpperCase()}` });
             return;
           }
           expect(http).to.have.length(1);
@@ -50,7 +51,7 @@ describe('model/checks: what a check label can reach', () => {
           expect(url.protocol).to.equal(`${scheme}:`);
           expect(url.host).to.equal(`${ADDRESS}:${PORT}`);
           expect(url.username + url.password, 'no credentials').to.equal('');
-          expect(warnings).to.deep.equal([]);
+          expect(findings).to.deep.equal([]);
         });
       }
     }
@@ -89,14 +90,14 @@ describe('model/checks: what a check label can reach', () => {
     for (const [value, what] of refused) {
       it(`refuses a path with ${what}, with a warning that shows it escaped`, () => {
         for (const scheme of ['http', 'https']) {
-          const { checks, warnings } = build({ [`check_${scheme}`]: value, check_tcp: 'true' });
+          const { checks, findings } = build({ [`check_${scheme}`]: value, check_tcp: 'true' });
           expect(
             checks.map((c) => c.CheckID),
             'the other checks stay',
           ).to.deep.equal(['service:svc-1:tcp']);
-          expect(warnings).to.have.length(1);
-          expect(warnings[0]).to.include(`SERVICE_CHECK_${scheme.toUpperCase()}`).and.include('/health');
-          expect(warnings[0]).to.not.match(/[\u0000-\u001f\u007f]/);
+          expect(findings).to.have.length(1);
+          expect(findings[0]).to.include({ code: 'check-path-refused', label: `SERVICE_CHECK_${scheme.toUpperCase()}` });
+          expect(findings[0]!.text).to.not.match(/[\u0000-\u001f\u007f]/);
         }
       });
     }
@@ -138,24 +139,24 @@ describe('model/checks: what a check label can reach', () => {
 
   describe('SERVICE_CHECK_HTTP_METHOD and --check-http-methods', () => {
     it('refuses DELETE when only GET and HEAD are allowed, keeping the check without a Method, with a warning', () => {
-      const { checks, warnings } = build({ check_http: '/', check_https: '/', check_http_method: 'DELETE' });
+      const { checks, findings } = build({ check_http: '/', check_https: '/', check_http_method: 'DELETE' });
       expect(checks).to.have.length(2);
       for (const c of checks) expect(c).to.not.have.property('Method');
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('"DELETE"').and.include('GET, HEAD').and.include('--check-http-methods');
+      expect(findings).to.have.length(1);
+      expect(findings[0]).to.include({ code: 'check-method-refused', label: 'SERVICE_CHECK_HTTP_METHOD' });
     });
 
     it('sends DELETE when the operator allows it', () => {
-      const { checks, warnings } = build({ check_http: '/', check_https: '/', check_http_method: 'delete' }, ['GET', 'HEAD', 'DELETE']);
+      const { checks, findings } = build({ check_http: '/', check_https: '/', check_http_method: 'delete' }, ['GET', 'HEAD', 'DELETE']);
       expect(checks.map((c) => c.Method)).to.deep.equal(['DELETE', 'DELETE']);
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('refuses a method with odd characters, showing it escaped', () => {
-      const { checks, warnings } = build({ check_http: '/', check_http_method: 'GET\r\nX-Evil: 1' });
+      const { checks, findings } = build({ check_http: '/', check_http_method: 'GET\r\nX-Evil: 1' });
       expect(checks[0]).to.not.have.property('Method');
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.not.match(/[\r\n]/);
+      expect(findings).to.have.length(1);
+      expect(findings[0]!.text).to.not.match(/[\r\n]/);
     });
 
     it('sends HEAD, an allowed method', () => {
@@ -165,17 +166,17 @@ describe('model/checks: what a check label can reach', () => {
 
   describe('SERVICE_CHECK_GRPC service name', () => {
     it('accepts a dotted gRPC service name', () => {
-      const { checks, warnings } = build({ check_grpc: 'my.Service' });
+      const { checks, findings } = build({ check_grpc: 'my.Service' });
       expect(checks.map((c) => c.GRPC)).to.deep.equal(['10.0.0.5:8080/my.Service']);
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     for (const value of ['svc/../x', 'a/b', '@127.0.0.1:8500', 'x y', 'x\ny', 'a'.repeat(201)]) {
       it(`refuses ${JSON.stringify(value.length > 40 ? `${value.slice(0, 8)}… (${value.length})` : value)} with a warning`, () => {
-        const { checks, warnings } = build({ check_grpc: value, check_tcp: 'true' });
+        const { checks, findings } = build({ check_grpc: value, check_tcp: 'true' });
         expect(checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:tcp']);
-        expect(warnings).to.have.length(1);
-        expect(warnings[0]).to.include('SERVICE_CHECK_GRPC').and.include('left out');
+        expect(findings).to.have.length(1);
+        expect(findings[0]).to.include({ code: 'grpc-service-refused', label: 'SERVICE_CHECK_GRPC' });
       });
     }
   });
@@ -183,19 +184,19 @@ describe('model/checks: what a check label can reach', () => {
   describe('SERVICE_CHECK_TLS_SERVER_NAME', () => {
     for (const value of ['api internal', 'a/b', 'x\ny', 'host:443', 'a'.repeat(254)]) {
       it(`ignores ${JSON.stringify(value.length > 40 ? `${value.slice(0, 8)}… (${value.length})` : value)}, keeping the check`, () => {
-        const { checks, warnings } = build({ check_https: '/', check_tls_server_name: value });
+        const { checks, findings } = build({ check_https: '/', check_tls_server_name: value });
         expect(checks).to.have.length(1);
         expect(checks[0]).to.not.have.property('TLSServerName');
-        expect(warnings).to.have.length(1);
-        expect(warnings[0]).to.include('SERVICE_CHECK_TLS_SERVER_NAME').and.include('not a host name');
+        expect(findings).to.have.length(1);
+        expect(findings[0]).to.include({ code: 'tls-server-name-refused', label: 'SERVICE_CHECK_TLS_SERVER_NAME' });
       });
     }
 
     it('is validated for a gRPC check with TLS too', () => {
-      const { checks, warnings } = build({ check_grpc: 'true', check_grpc_use_tls: 'true', check_tls_server_name: 'a b' });
+      const { checks, findings } = build({ check_grpc: 'true', check_grpc_use_tls: 'true', check_tls_server_name: 'a b' });
       expect(checks[0]).to.deep.include({ GRPCUseTLS: true });
       expect(checks[0]).to.not.have.property('TLSServerName');
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
 
     it('takes a host name', () => {

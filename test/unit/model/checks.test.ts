@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Finding } from '../../../src/model/findings.js';
 import { buildChecks, DEFAULT_INTERVAL, dockerHealthCheck, pausedCheck, type ScriptContext } from '../../../src/model/checks.js';
 import { durationMs, parseGoDuration } from '../../../src/model/duration.js';
 import type { CheckDefinition } from '../../../src/model/registration.js';
@@ -6,9 +7,9 @@ import type { CheckDefinition } from '../../../src/model/registration.js';
 const SCRIPTS_OFF: ScriptContext = { containerId: 'c0ffee', pid: 4242, user: '', enabled: false };
 const SCRIPTS_ON: ScriptContext = { ...SCRIPTS_OFF, enabled: true };
 
-/** Checks, jobs and warnings for these settings. */
+/** Checks, jobs and findings for these settings. */
 const buildAll = (settings: Record<string, string>, scripts = SCRIPTS_OFF, address = '10.0.0.5', port = 8080) => {
-  const warnings: string[] = [];
+  const findings: Finding[] = [];
   const { checks, jobs } = buildChecks({
     serviceId: 'svc-1',
     address,
@@ -16,30 +17,30 @@ const buildAll = (settings: Record<string, string>, scripts = SCRIPTS_OFF, addre
     settings: new Map(Object.entries(settings)),
     httpMethods: ['GET', 'HEAD'],
     scripts,
-    warnings,
+    findings,
   });
-  return { checks, jobs, warnings };
+  return { checks, jobs, findings };
 };
-/** Checks and warnings, for settings that ask for no check the registrar runs itself. */
+/** Checks and findings, for settings that ask for no check the registrar runs itself. */
 const build = (settings: Record<string, string>, address = '10.0.0.5', port = 8080) => {
-  const { checks, jobs, warnings } = buildAll(settings, SCRIPTS_OFF, address, port);
+  const { checks, jobs, findings } = buildAll(settings, SCRIPTS_OFF, address, port);
   expect(jobs, 'no job for checks Consul runs itself').to.deep.equal([]);
-  return { checks, warnings };
+  return { checks, findings };
 };
-const only = (settings: Record<string, string>): { check: CheckDefinition; warnings: string[] } => {
-  const { checks, warnings } = build(settings);
+const only = (settings: Record<string, string>): { check: CheckDefinition; findings: Finding[] } => {
+  const { checks, findings } = build(settings);
   expect(checks, JSON.stringify(checks)).to.have.length(1);
-  return { check: checks[0]!, warnings };
+  return { check: checks[0]!, findings };
 };
 
 describe('model/checks: buildChecks', () => {
   it('asks for no check when no check key is set', () => {
-    expect(build({})).to.deep.equal({ checks: [], warnings: [] });
+    expect(build({})).to.deep.equal({ checks: [], findings: [] });
   });
 
   describe('HTTP and HTTPS', () => {
     it('builds an HTTP check on the service address and port with the path, every 10s by default', () => {
-      const { check, warnings } = only({ check_http: '/health' });
+      const { check, findings } = only({ check_http: '/health' });
       expect(check).to.deep.equal({
         CheckID: 'service:svc-1:http',
         Name: 'http 10.0.0.5:8080',
@@ -48,7 +49,7 @@ describe('model/checks: buildChecks', () => {
         Interval: '10s',
       });
       expect(DEFAULT_INTERVAL).to.equal('10s');
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('adds the leading slash a path lacks, and uses / for an empty path', () => {
@@ -66,25 +67,25 @@ describe('model/checks: buildChecks', () => {
       expect(only({ check_http: '/', check_https_method: 'head' }).check).to.not.have.property('Method');
       const refused = only({ check_https: '/', check_https_method: 'DELETE' });
       expect(refused.check).to.not.have.property('Method');
-      expect(refused.warnings.join()).to.include('SERVICE_CHECK_HTTPS_METHOD "DELETE" is not one of GET, HEAD');
+      expect(refused.findings[0]).to.include({ code: 'check-method-refused', label: 'SERVICE_CHECK_HTTPS_METHOD' });
     });
 
     it('builds an HTTPS check with TLS skip verify and a TLS server name', () => {
-      const { check, warnings } = only({ check_https: '/ready', check_tls_skip_verify: 'true', check_tls_server_name: ' api.internal ' });
+      const { check, findings } = only({ check_https: '/ready', check_tls_skip_verify: 'true', check_tls_server_name: ' api.internal ' });
       expect(check).to.deep.include({
         CheckID: 'service:svc-1:https',
         HTTP: 'https://10.0.0.5:8080/ready',
         TLSSkipVerify: true,
         TLSServerName: 'api.internal',
       });
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('leaves TLSSkipVerify out when false, and warns when it is neither true nor false', () => {
       expect(only({ check_https: '/', check_tls_skip_verify: 'false' }).check).to.not.have.property('TLSSkipVerify');
-      const { check, warnings } = only({ check_https: '/', check_tls_skip_verify: 'sure' });
+      const { check, findings } = only({ check_https: '/', check_tls_skip_verify: 'sure' });
       expect(check).to.not.have.property('TLSSkipVerify');
-      expect(warnings).to.deep.equal(['SERVICE_CHECK_TLS_SKIP_VERIFY "sure" is not true or false; taken as false']);
+      expect(findings.map((f) => [f.code, f.label])).to.deep.equal([['flag-not-boolean', 'SERVICE_CHECK_TLS_SKIP_VERIFY']]);
     });
 
     it('does not put TLS fields on a plain HTTP check', () => {
@@ -104,10 +105,10 @@ describe('model/checks: buildChecks', () => {
     });
 
     it('builds none for SERVICE_CHECK_TCP=false, and none with a warning for garbage', () => {
-      expect(build({ check_tcp: 'false' })).to.deep.equal({ checks: [], warnings: [] });
-      const { checks, warnings } = build({ check_tcp: 'tcp' });
+      expect(build({ check_tcp: 'false' })).to.deep.equal({ checks: [], findings: [] });
+      const { checks, findings } = build({ check_tcp: 'tcp' });
       expect(checks).to.deep.equal([]);
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
 
     it('brackets an IPv6 address', () => {
@@ -157,23 +158,21 @@ describe('model/checks: buildChecks', () => {
     });
 
     it('leaves the TTL check out with a warning when the TTL is not a duration', () => {
-      const { checks, warnings } = build({ check_ttl: '30' });
+      const { checks, findings } = build({ check_ttl: '30' });
       expect(checks).to.deep.equal([]);
-      expect(warnings).to.deep.equal([
-        'SERVICE_CHECK_TTL "30" is not a duration Consul accepts; the TTL check is left out (write e.g. 10s, 1m30s)',
-      ]);
+      expect(findings.map((f) => [f.code, f.label])).to.deep.equal([['duration-refused', 'SERVICE_CHECK_TTL']]);
     });
 
     it('leaves a zero TTL out with a warning (Consul answers 400 "TTL must be > 0" for the whole service)', () => {
-      const { checks, warnings } = build({ check_ttl: '0s' });
+      const { checks, findings } = build({ check_ttl: '0s' });
       expect(checks).to.deep.equal([]);
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
   });
 
   describe('shared settings', () => {
     it('applies interval, timeout, initial status, deregister-after and the pass/fail counts to every check', () => {
-      const { checks, warnings } = build({
+      const { checks, findings } = build({
         check_http: '/',
         check_tcp: 'true',
         check_interval: '15s',
@@ -183,7 +182,7 @@ describe('model/checks: buildChecks', () => {
         check_success_before_passing: '2',
         check_failures_before_critical: '3',
       });
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
       expect(checks).to.have.length(2);
       for (const c of checks) {
         expect(c).to.deep.include({
@@ -198,48 +197,51 @@ describe('model/checks: buildChecks', () => {
     });
 
     it('warns about an interval that is not a duration and falls back to 10s', () => {
-      const { check, warnings } = only({ check_http: '/', check_interval: '10' });
+      const { check, findings } = only({ check_http: '/', check_interval: '10' });
       expect(check.Interval).to.equal('10s');
-      expect(warnings).to.deep.equal(['SERVICE_CHECK_INTERVAL "10" is not a duration Consul accepts; 10s is used (write e.g. 10s, 1m30s)']);
+      expect(findings.map((f) => [f.code, f.label])).to.deep.equal([['duration-refused', 'SERVICE_CHECK_INTERVAL']]);
     });
 
     it('warns about a zero interval and falls back to 10s (Consul answers 400 "Interval must be > 0" for the whole service)', () => {
-      const { check, warnings } = only({ check_http: '/', check_interval: '0s' });
+      const { check, findings } = only({ check_http: '/', check_interval: '0s' });
       expect(check.Interval).to.equal('10s');
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
 
     it("warns about a duration too long for Go's time.Duration (Consul answers 400 for the whole service)", () => {
       // Go's time.Duration holds at most 2^63-1 ns, about 2562047h; time.ParseDuration("3000000h") fails.
-      const { check, warnings } = only({ check_http: '/', check_deregister_after: '3000000h' });
+      const { check, findings } = only({ check_http: '/', check_deregister_after: '3000000h' });
       expect(check).to.not.have.property('DeregisterCriticalServiceAfter');
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
 
     it('leaves out, with a warning, a timeout or deregister-after that is not a duration', () => {
-      const { check, warnings } = only({ check_tcp: 'true', check_timeout: 'soon', check_deregister_after: '-1m' });
+      const { check, findings } = only({ check_tcp: 'true', check_timeout: 'soon', check_deregister_after: '-1m' });
       expect(check).to.not.have.any.keys('Timeout', 'DeregisterCriticalServiceAfter');
-      expect(warnings).to.have.length(2);
-      expect(warnings.join('\n')).to.include('SERVICE_CHECK_TIMEOUT "soon"').and.include('SERVICE_CHECK_DEREGISTER_AFTER "-1m"');
+      expect(findings).to.have.length(2);
+      expect(findings.map((f) => [f.code, f.label])).to.deep.equal([
+        ['duration-refused', 'SERVICE_CHECK_TIMEOUT'],
+        ['duration-refused', 'SERVICE_CHECK_DEREGISTER_AFTER'],
+      ]);
     });
 
     it('ignores an empty duration silently', () => {
       expect(only({ check_tcp: 'true', check_interval: '', check_timeout: ' ' })).to.deep.equal({
         check: { CheckID: 'service:svc-1:tcp', Name: 'tcp 10.0.0.5:8080', TCP: '10.0.0.5:8080', Interval: '10s' },
-        warnings: [],
+        findings: [],
       });
     });
 
     it('warns about an initial status other than passing, warning or critical and leaves it out', () => {
-      const { check, warnings } = only({ check_tcp: 'true', check_initial_status: 'healthy' });
+      const { check, findings } = only({ check_tcp: 'true', check_initial_status: 'healthy' });
       expect(check).to.not.have.property('Status');
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
 
     it('warns about counts that are not whole numbers and leaves them out', () => {
-      const { check, warnings } = only({ check_tcp: 'true', check_success_before_passing: '-1', check_failures_before_critical: '2.5' });
+      const { check, findings } = only({ check_tcp: 'true', check_success_before_passing: '-1', check_failures_before_critical: '2.5' });
       expect(check).to.not.have.any.keys('SuccessBeforePassing', 'FailuresBeforeCritical');
-      expect(warnings).to.have.length(2);
+      expect(findings).to.have.length(2);
     });
   });
 
@@ -250,28 +252,28 @@ describe('model/checks: buildChecks', () => {
 
   describe('script checks (SERVICE_CHECK_SCRIPT, _CMD, _DOCKER)', () => {
     it('without --enable-script-checks builds no script check, warns, and keeps the others', () => {
-      const { checks, jobs, warnings } = buildAll({ check_tcp: 'true', check_script: 'curl x' });
+      const { checks, jobs, findings } = buildAll({ check_tcp: 'true', check_script: 'curl x' });
       expect(checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:tcp']);
       expect(jobs).to.deep.equal([]);
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('SERVICE_CHECK_SCRIPT').and.include('--enable-script-checks');
+      expect(findings).to.have.length(1);
+      expect(findings[0]).to.include({ code: 'script-checks-disabled', label: 'SERVICE_CHECK_SCRIPT' });
     });
 
     for (const key of ['check_cmd', 'check_docker']) {
       it(`treats SERVICE_${key.toUpperCase()} as a script check too (warned about when disabled)`, () => {
         const off = buildAll({ [key]: '/bin/true' });
         expect(off.checks).to.deep.equal([]);
-        expect(off.warnings.join('\n')).to.include(`SERVICE_${key.toUpperCase()}`).and.include('--enable-script-checks');
+        expect(off.findings[0]).to.include({ code: 'script-checks-disabled', label: `SERVICE_${key.toUpperCase()}` });
         const on = buildAll({ [key]: '/bin/true' }, SCRIPTS_ON);
-        expect(on.warnings).to.deep.equal([]);
+        expect(on.findings).to.deep.equal([]);
         expect(on.checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:script']);
         expect(on.jobs.map((j) => j.argv)).to.deep.equal([['/bin/true']]);
       });
     }
 
     it('with --enable-script-checks builds a TTL check and a job that runs the command in the container', () => {
-      const { checks, jobs, warnings } = buildAll({ check_script: 'curl -sf http://$SERVICE_IP:${SERVICE_PORT}/health' }, SCRIPTS_ON);
-      expect(warnings).to.deep.equal([]);
+      const { checks, jobs, findings } = buildAll({ check_script: 'curl -sf http://$SERVICE_IP:${SERVICE_PORT}/health' }, SCRIPTS_ON);
+      expect(findings).to.deep.equal([]);
       const argv = ['curl', '-sf', 'http://10.0.0.5:8080/health'];
       expect(checks).to.deep.equal([
         {
@@ -298,7 +300,7 @@ describe('model/checks: buildChecks', () => {
     });
 
     it('takes interval, timeout, initial status and deregister-after from the shared settings, without Interval or Timeout on the TTL check', () => {
-      const { checks, jobs, warnings } = buildAll(
+      const { checks, jobs, findings } = buildAll(
         {
           check_script: 'pg_isready',
           check_interval: '5s',
@@ -309,7 +311,7 @@ describe('model/checks: buildChecks', () => {
         },
         SCRIPTS_ON,
       );
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
       expect(checks).to.deep.equal([
         {
           CheckID: 'service:svc-1:script',
@@ -333,30 +335,28 @@ describe('model/checks: buildChecks', () => {
     });
 
     it('caps a timeout longer than the interval at the interval, with one warning naming both and the fix', () => {
-      const { checks, jobs, warnings } = buildAll({ check_script: 'x', check_interval: '10s', check_timeout: '30s' }, SCRIPTS_ON);
+      const { checks, jobs, findings } = buildAll({ check_script: 'x', check_interval: '10s', check_timeout: '30s' }, SCRIPTS_ON);
       expect(jobs[0]).to.deep.include({ intervalMs: 10_000, timeoutMs: 10_000 });
       expect(checks[0]!.TTL, '2 × interval + the capped timeout').to.equal('30000ms');
-      expect(warnings).to.deep.equal([
-        'SERVICE_CHECK_TIMEOUT "30s" is longer than SERVICE_CHECK_INTERVAL "10s": the check is stopped at 10s; make the timeout at most the interval',
-      ]);
+      expect(findings.map((f) => [f.code, f.label])).to.deep.equal([['script-timeout-cut', 'SERVICE_CHECK_TIMEOUT']]);
     });
 
     it('keeps, without a warning, a timeout equal to the interval', () => {
-      const { jobs, warnings } = buildAll({ check_script: 'x', check_interval: '1m', check_timeout: '60s' }, SCRIPTS_ON);
-      expect(warnings).to.deep.equal([]);
+      const { jobs, findings } = buildAll({ check_script: 'x', check_interval: '1m', check_timeout: '60s' }, SCRIPTS_ON);
+      expect(findings).to.deep.equal([]);
       expect(jobs[0]).to.deep.include({ intervalMs: 60_000, timeoutMs: 60_000 });
     });
 
     it('caps the timeout at the interval actually used, after the 1 s floor', () => {
-      const { jobs, warnings } = buildAll({ check_script: 'x', check_interval: '100ms', check_timeout: '2s' }, SCRIPTS_ON);
+      const { jobs, findings } = buildAll({ check_script: 'x', check_interval: '100ms', check_timeout: '2s' }, SCRIPTS_ON);
       expect(jobs[0]).to.deep.include({ intervalMs: 1_000, timeoutMs: 1_000 });
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('"100ms"').and.include('stopped at 1s');
+      expect(findings).to.have.length(1);
+      expect(findings[0]?.code).to.equal('script-timeout-cut');
     });
 
     it('leaves the timeout of checks Consul runs itself as asked', () => {
-      const { check, warnings } = only({ check_http: '/', check_interval: '10s', check_timeout: '30s' });
-      expect(warnings).to.deep.equal([]);
+      const { check, findings } = only({ check_http: '/', check_interval: '10s', check_timeout: '30s' });
+      expect(findings).to.deep.equal([]);
       expect(check).to.deep.include({ Interval: '10s', Timeout: '30s' });
     });
 
@@ -375,11 +375,11 @@ describe('model/checks: buildChecks', () => {
 
     for (const command of ["echo 'unclosed", '', '   ']) {
       it(`leaves out, with a warning, a command that cannot be split: ${JSON.stringify(command)}`, () => {
-        const { checks, jobs, warnings } = buildAll({ check_tcp: 'true', check_script: command }, SCRIPTS_ON);
+        const { checks, jobs, findings } = buildAll({ check_tcp: 'true', check_script: command }, SCRIPTS_ON);
         expect(checks.map((c) => c.CheckID)).to.deep.equal(['service:svc-1:tcp']);
         expect(jobs).to.deep.equal([]);
-        expect(warnings).to.have.length(1);
-        expect(warnings[0]).to.include('SERVICE_CHECK_SCRIPT');
+        expect(findings).to.have.length(1);
+        expect(findings[0]).to.include({ code: 'script-command-unparsable', label: 'SERVICE_CHECK_SCRIPT' });
       });
     }
   });
@@ -387,9 +387,9 @@ describe('model/checks: buildChecks', () => {
 
 describe('model/checks: dockerHealthCheck and pausedCheck', () => {
   it('mirrors a Docker HEALTHCHECK as a TTL check, with a job that reads its result', () => {
-    const warnings: string[] = [];
-    const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: 5_000 }, warnings);
-    expect(warnings).to.deep.equal([]);
+    const findings: Finding[] = [];
+    const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: 5_000 }, findings);
+    expect(findings).to.deep.equal([]);
     expect(check).to.deep.include({ CheckID: 'service:svc-1:docker-health', TTL: '20000ms' });
     expect(check).to.not.have.any.keys('Interval', 'Timeout');
     expect(job).to.deep.equal({
@@ -413,12 +413,12 @@ describe('model/checks: dockerHealthCheck and pausedCheck', () => {
       [Number.NaN, 1_000],
       [1e15, 86_400_000],
     ] as const) {
-      const warnings: string[] = [];
-      const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: asked }, warnings);
+      const findings: Finding[] = [];
+      const { check, job } = dockerHealthCheck('svc-1', 'c0ffee', 4242, { status: 'healthy', output: 'ok', intervalMs: asked }, findings);
       expect(job.intervalMs, `asked ${asked} ms`).to.equal(used);
       expect(check.TTL).to.equal(`${2 * used + 10_000}ms`);
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('HEALTHCHECK');
+      expect(findings).to.have.length(1);
+      expect(findings[0]?.code).to.equal('healthcheck-interval-clamped');
     }
   });
 

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
+import type { Finding } from '../../../src/model/findings.js';
 import {
   applyConnect,
   connectMode,
@@ -49,7 +51,7 @@ const request = (overrides: Partial<ConnectRequest> = {}): ConnectRequest => ({
   gateway: '10.201.1.1',
   app: { id: 'c'.repeat(64), name: 'web', startedAt: '2026-11-27T17:17:47.328654356Z', several: false },
   options: enabled(proxyOptions()),
-  warnings: [],
+  findings: [],
   ...overrides,
 });
 
@@ -57,60 +59,61 @@ describe('model/connect', () => {
   describe('connectMode', () => {
     it('reads no Connect from an absent, empty, "false" or "none" SERVICE_CONNECT, without a warning', () => {
       for (const value of [undefined, '', '  ', 'false', 'FALSE', 'none', ' None ']) {
-        const warnings: string[] = [];
-        expect(connectMode(settings(value === undefined ? {} : { connect: value }), 80, warnings), String(value)).to.equal(undefined);
-        expect(warnings, String(value)).to.deep.equal([]);
+        const findings: Finding[] = [];
+        expect(connectMode(settings(value === undefined ? {} : { connect: value }), 80, findings), String(value)).to.equal(undefined);
+        expect(findings, String(value)).to.deep.equal([]);
       }
     });
 
     it('reads sidecar and native whatever their case and surrounding spaces', () => {
-      const warnings: string[] = [];
-      expect(connectMode(settings({ connect: 'sidecar' }), 80, warnings)).to.equal('sidecar');
-      expect(connectMode(settings({ connect: ' Sidecar ' }), 80, warnings)).to.equal('sidecar');
-      expect(connectMode(settings({ connect: 'NATIVE' }), 80, warnings)).to.equal('native');
-      expect(warnings).to.deep.equal([]);
+      const findings: Finding[] = [];
+      expect(connectMode(settings({ connect: 'sidecar' }), 80, findings)).to.equal('sidecar');
+      expect(connectMode(settings({ connect: ' Sidecar ' }), 80, findings)).to.equal('sidecar');
+      expect(connectMode(settings({ connect: 'NATIVE' }), 80, findings)).to.equal('native');
+      expect(findings).to.deep.equal([]);
     });
 
     it('warns about any other value, quoting it with its port, and reads no Connect', () => {
-      const warnings: string[] = [];
-      expect(connectMode(settings({ connect: 'mesh\u001b' }), 80, warnings)).to.equal(undefined);
-      expect(warnings).to.deep.equal(['port 80: SERVICE_CONNECT "mesh\\u001b" is not sidecar or native; it is registered without Connect']);
+      const findings: Finding[] = [];
+      expect(connectMode(settings({ connect: 'mesh\u001b' }), 80, findings)).to.equal(undefined);
+      expect(findings[0]).to.include({ code: 'connect-mode-unknown', port: '80', label: 'SERVICE_CONNECT' });
+      expect(findings[0]!.text).to.include('"mesh\\u001b"');
     });
   });
 
   describe('sidecarPort', () => {
     it('defaults to 21000 plus the index of the sidecar in its container', () => {
-      const warnings: string[] = [];
+      const findings: Finding[] = [];
       expect(DEFAULT_SIDECAR_PORT).to.equal(21000);
-      expect(sidecarPort(settings(), 0, 80, new Set([80]), warnings)).to.equal(21000);
-      expect(sidecarPort(settings(), 2, 80, new Set([80]), warnings)).to.equal(21002);
-      expect(sidecarPort(settings({ connect_port: ' ' }), 1, 80, new Set([80]), warnings)).to.equal(21001);
-      expect(warnings).to.deep.equal([]);
+      expect(sidecarPort(settings(), 0, 80, new Set([80]), findings)).to.equal(21000);
+      expect(sidecarPort(settings(), 2, 80, new Set([80]), findings)).to.equal(21002);
+      expect(sidecarPort(settings({ connect_port: ' ' }), 1, 80, new Set([80]), findings)).to.equal(21001);
+      expect(findings).to.deep.equal([]);
     });
 
     it('takes SERVICE_CONNECT_PORT over the default, spaces trimmed', () => {
-      const warnings: string[] = [];
-      expect(sidecarPort(settings({ connect_port: ' 19000 ' }), 3, 80, new Set([80]), warnings)).to.equal(19000);
-      expect(warnings).to.deep.equal([]);
+      const findings: Finding[] = [];
+      expect(sidecarPort(settings({ connect_port: ' 19000 ' }), 3, 80, new Set([80]), findings)).to.equal(19000);
+      expect(findings).to.deep.equal([]);
     });
 
     it('refuses a SERVICE_CONNECT_PORT that is not a port number, with a warning', () => {
       for (const value of ['abc', '0', '65536', '-1', '1.5', '80a']) {
-        const warnings: string[] = [];
-        expect(sidecarPort(settings({ connect_port: value }), 0, 80, new Set([80]), warnings), value).to.equal(undefined);
-        expect(warnings, value).to.deep.equal([`port 80: SERVICE_CONNECT_PORT "${value}" is not a port number; no sidecar is registered`]);
+        const findings: Finding[] = [];
+        expect(sidecarPort(settings({ connect_port: value }), 0, 80, new Set([80]), findings), value).to.equal(undefined);
+        expect(
+          findings.map((f) => [f.code, f.port]),
+          value,
+        ).to.deep.equal([['sidecar-port-refused', '80']]);
       }
     });
 
     it('refuses a port the container already uses, default or given, saying how to give each sidecar its own', () => {
-      const warnings: string[] = [];
-      expect(sidecarPort(settings(), 0, 80, new Set([80, 21000]), warnings)).to.equal(undefined);
-      expect(sidecarPort(settings({ connect_port: '80' }), 0, 80, new Set([80]), warnings)).to.equal(undefined);
-      expect(warnings).to.have.length(2);
-      expect(warnings[0]).to.equal(
-        'port 80: the sidecar port 21000 is already used by this container; no sidecar is registered (give each sidecar its own SERVICE_<port>_CONNECT_PORT)',
-      );
-      expect(warnings[1]).to.include('the sidecar port 80 is already used');
+      const findings: Finding[] = [];
+      expect(sidecarPort(settings(), 0, 80, new Set([80, 21000]), findings)).to.equal(undefined);
+      expect(sidecarPort(settings({ connect_port: '80' }), 0, 80, new Set([80]), findings)).to.equal(undefined);
+      expect(findings).to.have.length(2);
+      expect(codes(findings)).to.deep.equal(['sidecar-port-taken', 'sidecar-port-taken']);
     });
 
     it('leaves the set of taken ports as it was', () => {
@@ -122,95 +125,79 @@ describe('model/connect', () => {
 
   describe('parseUpstreams', () => {
     it('reads name:port and name@datacenter:port in order, with a Datacenter only when one is given', () => {
-      const warnings: string[] = [];
-      expect(parseUpstreams(' db:5432 , cache@dc-2_b:6379,Api:9000', [8080], 8080, warnings)).to.deep.equal([
+      const findings: Finding[] = [];
+      expect(parseUpstreams(' db:5432 , cache@dc-2_b:6379,Api:9000', [8080], 8080, findings)).to.deep.equal([
         { DestinationName: 'db', LocalBindPort: 5432 },
         { DestinationName: 'cache', LocalBindPort: 6379, Datacenter: 'dc-2_b' },
         { DestinationName: 'Api', LocalBindPort: 9000 },
       ]);
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('gives none, without a warning, for an empty value', () => {
-      const warnings: string[] = [];
-      expect(parseUpstreams('', [], 80, warnings)).to.deep.equal([]);
-      expect(parseUpstreams(' , ,', [], 80, warnings)).to.deep.equal([]);
-      expect(warnings).to.deep.equal([]);
+      const findings: Finding[] = [];
+      expect(parseUpstreams('', [], 80, findings)).to.deep.equal([]);
+      expect(parseUpstreams(' , ,', [], 80, findings)).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('leaves out an entry that is not name:port or name@datacenter:port, quoting it', () => {
       for (const entry of ['db', 'db:', ':5432', 'db:abc', 'db@:5432', 'db:123456', 'a:b:5432', '@dc:5432']) {
-        const warnings: string[] = [];
-        expect(parseUpstreams(entry, [], 80, warnings), entry).to.deep.equal([]);
-        expect(warnings, entry).to.deep.equal([
-          `port 80: upstream ${JSON.stringify(entry)} is not name:port or name@datacenter:port; it is left out`,
-        ]);
+        const findings: Finding[] = [];
+        expect(parseUpstreams(entry, [], 80, findings), entry).to.deep.equal([]);
+        expect(codes(findings), entry).to.deep.equal(['upstream-refused']);
       }
     });
 
     it('leaves out a service name that is not DNS-safe, keeping the others', () => {
-      const warnings: string[] = [];
-      expect(parseUpstreams('my_db:5432,-db:5433,db.x:5434,ok:5435', [], 80, warnings)).to.deep.equal([
+      const findings: Finding[] = [];
+      expect(parseUpstreams('my_db:5432,-db:5433,db.x:5434,ok:5435', [], 80, findings)).to.deep.equal([
         { DestinationName: 'ok', LocalBindPort: 5435 },
       ]);
-      expect(warnings).to.deep.equal([
-        'port 80: upstream "my_db:5432" names a service that is not DNS-safe; it is left out',
-        'port 80: upstream "-db:5433" names a service that is not DNS-safe; it is left out',
-        'port 80: upstream "db.x:5434" names a service that is not DNS-safe; it is left out',
-      ]);
+      expect(codes(findings)).to.deep.equal(['upstream-refused', 'upstream-refused', 'upstream-refused']);
     });
 
     it('leaves out a datacenter that is not letters, digits, - and _', () => {
-      const warnings: string[] = [];
-      expect(parseUpstreams(`db@dc.2:5432,db@${'d'.repeat(65)}:5433`, [], 80, warnings)).to.deep.equal([]);
-      expect(warnings).to.have.length(2);
-      for (const w of warnings) expect(w).to.include('names a datacenter that is not letters, digits, - and _; it is left out');
+      const findings: Finding[] = [];
+      expect(parseUpstreams(`db@dc.2:5432,db@${'d'.repeat(65)}:5433`, [], 80, findings)).to.deep.equal([]);
+      expect(findings).to.have.length(2);
+      expect(codes(findings)).to.deep.equal(['upstream-refused', 'upstream-refused']);
       expect(parseUpstreams(`db@${'d'.repeat(64)}:5433`, [], 80, [])).to.have.length(1);
     });
 
     it('leaves out port 0 and ports above 65535', () => {
-      const warnings: string[] = [];
-      expect(parseUpstreams('a:0,b:65536,c:99999,d:65535,e:1', [], 80, warnings)).to.deep.equal([
+      const findings: Finding[] = [];
+      expect(parseUpstreams('a:0,b:65536,c:99999,d:65535,e:1', [], 80, findings)).to.deep.equal([
         { DestinationName: 'd', LocalBindPort: 65535 },
         { DestinationName: 'e', LocalBindPort: 1 },
       ]);
-      expect(warnings).to.deep.equal([
-        'port 80: upstream "a:0" has no valid port; it is left out',
-        'port 80: upstream "b:65536" has no valid port; it is left out',
-        'port 80: upstream "c:99999" has no valid port; it is left out',
-      ]);
+      expect(codes(findings)).to.deep.equal(['upstream-refused', 'upstream-refused', 'upstream-refused']);
     });
 
     it('leaves out an upstream on a reserved port or on the port of an earlier upstream', () => {
-      const warnings: string[] = [];
-      expect(parseUpstreams('a:8080,b:21000,c:5432,d:5432', [21000, 8080], 8080, warnings)).to.deep.equal([
+      const findings: Finding[] = [];
+      expect(parseUpstreams('a:8080,b:21000,c:5432,d:5432', [21000, 8080], 8080, findings)).to.deep.equal([
         { DestinationName: 'c', LocalBindPort: 5432 },
       ]);
-      expect(warnings).to.deep.equal([
-        'port 8080: upstream "a:8080" listens on port 8080, which the container or another upstream already uses; it is left out',
-        'port 8080: upstream "b:21000" listens on port 21000, which the container or another upstream already uses; it is left out',
-        'port 8080: upstream "d:5432" listens on port 5432, which the container or another upstream already uses; it is left out',
-      ]);
+      expect(codes(findings)).to.deep.equal(['upstream-refused', 'upstream-refused', 'upstream-refused']);
     });
 
     it(`keeps only the first ${MAX_UPSTREAMS} upstreams, with one warning, and does not judge the rest`, () => {
       const entries = Array.from({ length: MAX_UPSTREAMS }, (_, i) => `s${i}:${10000 + i}`);
-      const warnings: string[] = [];
-      const upstreams = parseUpstreams([...entries, 'not an upstream', 'x:1'].join(','), [], 80, warnings);
+      const findings: Finding[] = [];
+      const upstreams = parseUpstreams([...entries, 'not an upstream', 'x:1'].join(','), [], 80, findings);
       expect(upstreams).to.have.length(MAX_UPSTREAMS);
       expect(upstreams.at(-1)).to.deep.equal({ DestinationName: `s${MAX_UPSTREAMS - 1}`, LocalBindPort: 10000 + MAX_UPSTREAMS - 1 });
-      expect(warnings).to.deep.equal([
-        `port 80: more than ${MAX_UPSTREAMS} SERVICE_CONNECT_UPSTREAMS; only the first ${MAX_UPSTREAMS} are kept`,
-      ]);
+      expect(codes(findings)).to.deep.equal(['too-many-upstreams']);
       expect(parseUpstreams(entries.join(','), [], 80, [])).to.have.length(MAX_UPSTREAMS);
     });
   });
 
   describe('sidecarRegistration', () => {
     it("registers a connect-proxy beside the app, at the app's address, with a TCP check of its listener and an alias of the app", () => {
-      const warnings: string[] = [];
+      const findings: Finding[] = [];
       const app = parent();
-      const sidecar = sidecarRegistration({ parent: app, port: 21000, settings: settings(), containerPorts: [8080], warnings });
+      const sidecar = sidecarRegistration({ parent: app, port: 21000, settings: settings(), containerPorts: [8080], findings });
       expect(sidecar).to.deep.equal({
         ID: 'host1:web:8080-sidecar-proxy',
         Name: 'web-sidecar-proxy',
@@ -236,7 +223,7 @@ describe('model/connect', () => {
           { CheckID: 'service:host1:web:8080-sidecar-proxy:alias', Name: 'follows host1:web:8080', AliasService: 'host1:web:8080' },
         ],
       });
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('brackets an IPv6 address in the TCP check', () => {
@@ -245,33 +232,32 @@ describe('model/connect', () => {
         port: 21000,
         settings: settings(),
         containerPorts: [],
-        warnings: [],
+        findings: [],
       });
       expect(sidecar!.Checks[0]!.TCP).to.equal('[fd00:201:6::2]:21000');
     });
 
     it('adds the upstreams of SERVICE_CONNECT_UPSTREAMS, none on the sidecar port or a container port', () => {
-      const warnings: string[] = [];
+      const findings: Finding[] = [];
       const sidecar = sidecarRegistration({
         parent: parent(),
         port: 21000,
         settings: settings({ connect_upstreams: 'db:5432,a:21000,b:8080,c:9090' }),
         containerPorts: [8080, 9090],
-        warnings,
+        findings,
       });
       expect(sidecar!.Proxy!.Upstreams).to.deep.equal([{ DestinationName: 'db', LocalBindPort: 5432 }]);
-      expect(warnings).to.have.length(3);
+      expect(findings).to.have.length(3);
     });
 
     it('registers no sidecar, with a warning, when its ID would be too long', () => {
-      const warnings: string[] = [];
+      const findings: Finding[] = [];
       const id = 'x'.repeat(MAX_ID_LENGTH - 5);
-      expect(sidecarRegistration({ parent: parent({ ID: id }), port: 21000, settings: settings(), containerPorts: [], warnings })).to.equal(
+      expect(sidecarRegistration({ parent: parent({ ID: id }), port: 21000, settings: settings(), containerPorts: [], findings })).to.equal(
         undefined,
       );
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.match(/^port 8080: the sidecar's service ID "x+…" is longer than 128 characters; no sidecar is registered/);
-      expect(warnings[0]).to.include('choose a shorter SERVICE_ID');
+      expect(findings).to.have.length(1);
+      expect(findings[0]).to.include({ code: 'sidecar-id-refused', port: '8080' });
     });
   });
 
@@ -281,7 +267,7 @@ describe('model/connect', () => {
       const result = applyConnect(r);
       expect(result).to.deep.equal({ parent: r.parent });
       expect(result.parent).to.equal(r.parent);
-      expect(r.warnings).to.deep.equal([]);
+      expect(r.findings).to.deep.equal([]);
       expect([...r.taken]).to.deep.equal([8080]);
     });
 
@@ -289,14 +275,12 @@ describe('model/connect', () => {
       for (const options of [{ enabled: false, proxy: proxyOptions() }, undefined]) {
         const r = request({ options });
         expect(applyConnect(r)).to.deep.equal({ parent: r.parent });
-        expect(r.warnings).to.have.length(1);
-        expect(r.warnings[0]).to.match(
-          /^port 8080: SERVICE_CONNECT=sidecar, but the Consul agent has Connect disabled; registered without/,
-        );
+        expect(r.findings).to.have.length(1);
+        expect(r.findings[0]).to.include({ code: 'connect-disabled', port: '8080' });
       }
       const native = request({ settings: settings({ connect: 'native' }), options: { enabled: false } });
       expect(applyConnect(native).parent.Connect).to.equal(undefined);
-      expect(native.warnings[0]).to.include('SERVICE_CONNECT=native, but the Consul agent has Connect disabled');
+      expect(native.findings[0]?.code).to.equal('connect-disabled');
     });
 
     it('marks a native service Connect-native, with no sidecar or proxy, leaving the given parent as it was', () => {
@@ -304,7 +288,7 @@ describe('model/connect', () => {
       const result = applyConnect(r);
       expect(result).to.deep.equal({ parent: { ...r.parent, Connect: { Native: true } } });
       expect(r.parent.Connect).to.equal(undefined);
-      expect(r.warnings).to.deep.equal([]);
+      expect(r.findings).to.deep.equal([]);
       expect([...r.taken]).to.deep.equal([8080]);
     });
 
@@ -315,14 +299,14 @@ describe('model/connect', () => {
       expect(result.sidecar).to.deep.include({ ID: 'host1:web:8080-sidecar-proxy', Kind: 'connect-proxy', Port: 21002 });
       expect(result).to.not.have.property('proxy');
       expect([...r.taken]).to.deep.equal([8080, 21002]);
-      expect(r.warnings).to.deep.equal([]);
+      expect(r.findings).to.deep.equal([]);
     });
 
     it("takes its upstreams' ports too: the next sidecar of the container shares their loopback", () => {
       const r = request({ settings: settings({ connect: 'sidecar', connect_upstreams: 'db:5432,cache@dc2:6379' }) });
       applyConnect(r);
       expect([...r.taken]).to.deep.equal([8080, 21000, 5432, 6379]);
-      expect(r.warnings).to.deep.equal([]);
+      expect(r.findings).to.deep.equal([]);
     });
 
     it('keeps upstreams off the sidecar port it just took', () => {
@@ -332,7 +316,7 @@ describe('model/connect', () => {
       const result = applyConnect(r);
       expect(result.sidecar!.Port).to.equal(9000);
       expect(result.sidecar!.Proxy!.Upstreams).to.deep.equal([{ DestinationName: 'q', LocalBindPort: 7000 }]);
-      expect(r.warnings).to.have.length(2);
+      expect(r.findings).to.have.length(2);
     });
 
     it(`registers no more than ${MAX_SIDECARS} sidecars for one container, saying so`, () => {
@@ -340,8 +324,8 @@ describe('model/connect', () => {
       const r = request({ index: MAX_SIDECARS });
       expect(applyConnect(r)).to.deep.equal({ parent: r.parent });
       expect([...r.taken]).to.deep.equal([8080]);
-      expect(r.warnings).to.have.length(1);
-      expect(r.warnings[0]).to.match(new RegExp(`^port 8080: the container already has ${MAX_SIDECARS} sidecars`));
+      expect(r.findings).to.have.length(1);
+      expect(r.findings[0]).to.include({ code: 'too-many-sidecars', port: '8080' });
       const native = request({ index: MAX_SIDECARS, settings: settings({ connect: 'native' }) });
       expect(applyConnect(native).parent.Connect, 'a Connect-native service needs no sidecar').to.deep.equal({ Native: true });
     });
@@ -349,8 +333,8 @@ describe('model/connect', () => {
     it('registers no sidecar, and so no proxy, when its port is unusable', () => {
       const r = request({ taken: new Set([8080, 21000]) });
       expect(applyConnect(r)).to.deep.equal({ parent: r.parent });
-      expect(r.warnings).to.have.length(1);
-      expect(r.warnings[0]).to.include('the sidecar port 21000 is already used by this container');
+      expect(r.findings).to.have.length(1);
+      expect(r.findings[0]).to.include({ code: 'sidecar-port-taken', port: '8080' });
     });
 
     it('describes the proxy container: its name, image, command with -sidecar-for, the agent by the gateway, and the run of its app', () => {
@@ -369,7 +353,7 @@ describe('model/connect', () => {
         appStartedAt: '2026-11-27T17:17:47.328654356Z',
       });
       expect(r.options!.proxy!.command, 'the operator’s command is not changed').to.deep.equal(['consul', 'connect', 'proxy']);
-      expect(r.warnings).to.deep.equal([]);
+      expect(r.findings).to.deep.equal([]);
     });
 
     it('names the proxy after the port when the app has several', () => {
@@ -388,7 +372,7 @@ describe('model/connect', () => {
       expect(applyConnect(request({ options })).proxy!.env).to.deep.equal({ CONSUL_HTTP_ADDR: 'https://consul.internal:8501' });
       const r = request({ options, gateway: undefined });
       expect(applyConnect(r).proxy!.env.CONSUL_HTTP_ADDR).to.equal('https://consul.internal:8501');
-      expect(r.warnings).to.deep.equal([]);
+      expect(r.findings).to.deep.equal([]);
     });
 
     it('gives the proxy CONSUL_HTTP_TOKEN only when a token is given', () => {
@@ -423,9 +407,7 @@ describe('model/connect', () => {
       const result = applyConnect(r);
       expect(result.sidecar).to.not.equal(undefined);
       expect(result).to.not.have.property('proxy');
-      expect(r.warnings).to.deep.equal([
-        'port 8080: its network has no gateway to reach the Consul agent through; no proxy is started (the operator sets --connect-proxy-consul-addr)',
-      ]);
+      expect(codes(r.findings)).to.deep.equal(['proxy-no-gateway']);
     });
   });
 });

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
+import type { Finding } from '../../../src/model/findings.js';
 import {
   boundedTags,
   DEFAULT_MAX_SERVICES,
@@ -11,8 +13,8 @@ import {
 } from '../../../src/model/limits.js';
 
 const tags = (input: string[]) => {
-  const warnings: string[] = [];
-  return { kept: boundedTags(input, warnings), warnings };
+  const findings: Finding[] = [];
+  return { kept: boundedTags(input, findings), findings };
 };
 
 describe('model/limits', () => {
@@ -81,12 +83,12 @@ describe('model/limits', () => {
   });
 
   describe('boundedTags', () => {
-    it('keeps ordinary tags in their order, without warnings', () => {
-      expect(tags(['b', 'a', 'v1.2', 'x=y'])).to.deep.equal({ kept: ['b', 'a', 'v1.2', 'x=y'], warnings: [] });
+    it('keeps ordinary tags in their order, without findings', () => {
+      expect(tags(['b', 'a', 'v1.2', 'x=y'])).to.deep.equal({ kept: ['b', 'a', 'v1.2', 'x=y'], findings: [] });
     });
 
     it('drops repeated tags silently, keeping the first', () => {
-      expect(tags(['a', 'b', 'a', 'b', 'c'])).to.deep.equal({ kept: ['a', 'b', 'c'], warnings: [] });
+      expect(tags(['a', 'b', 'a', 'b', 'c'])).to.deep.equal({ kept: ['a', 'b', 'c'], findings: [] });
     });
 
     const controls: [string, string][] = [
@@ -98,41 +100,41 @@ describe('model/limits', () => {
     ];
     for (const [tag, what] of controls) {
       it(`drops a tag with ${what}, with a warning that shows it escaped`, () => {
-        const { kept, warnings } = tags(['ok', tag]);
+        const { kept, findings } = tags(['ok', tag]);
         expect(kept).to.deep.equal(['ok']);
-        expect(warnings).to.have.length(1);
-        expect(warnings[0]).to.include('control characters').and.include('left out');
-        expect(warnings[0]).to.not.match(/[\u0000-\u001f\u007f]/);
+        expect(findings).to.have.length(1);
+        expect(findings[0]?.code).to.equal('tag-refused');
+        expect(findings[0]!.text).to.not.match(/[\u0000-\u001f\u007f]/);
       });
     }
 
     it('keeps a tag of 256 characters and drops one of 257, with a bounded warning', () => {
-      const { kept, warnings } = tags(['x'.repeat(MAX_TAG_LENGTH), 'y'.repeat(MAX_TAG_LENGTH + 1)]);
+      const { kept, findings } = tags(['x'.repeat(MAX_TAG_LENGTH), 'y'.repeat(MAX_TAG_LENGTH + 1)]);
       expect(kept).to.deep.equal(['x'.repeat(MAX_TAG_LENGTH)]);
-      expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.include('longer than 256');
-      expect(warnings[0]!.length).to.be.lessThan(200);
+      expect(findings).to.have.length(1);
+      expect(findings[0]?.code).to.equal('tag-refused');
+      expect(findings[0]!.text.length).to.be.lessThan(200);
     });
 
     it('keeps at most 64 tags, the first ones, and warns once', () => {
       const input = Array.from({ length: 100 }, (_, i) => `t${i}`);
-      const { kept, warnings } = tags(input);
+      const { kept, findings } = tags(input);
       expect(kept).to.deep.equal(input.slice(0, MAX_TAGS));
-      expect(warnings).to.deep.equal(['more than 64 tags; the rest are left out']);
+      expect(codes(findings)).to.deep.equal(['too-many-tags']);
     });
 
     it('counts 64 distinct tags, not repeats, against the cap', () => {
       const input = Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`);
-      const { kept, warnings } = tags([...input, ...input]);
+      const { kept, findings } = tags([...input, ...input]);
       expect(kept).to.deep.equal(input);
-      expect(warnings).to.deep.equal([]);
+      expect(findings).to.deep.equal([]);
     });
 
     it('does not count dropped tags against the cap', () => {
       const input = [...Array.from({ length: 10 }, (_, i) => `bad\n${i}`), ...Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`)];
-      const { kept, warnings } = tags(input);
+      const { kept, findings } = tags(input);
       expect(kept).to.have.length(MAX_TAGS);
-      expect(warnings).to.have.length(10);
+      expect(findings).to.have.length(10);
     });
   });
 });

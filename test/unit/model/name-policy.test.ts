@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
 import { nameRefusal, parseNamePolicy, type NamePolicy, type NameRule } from '../../../src/model/name-policy.js';
 import { planContainer } from '../../../src/model/plan.js';
@@ -230,7 +231,7 @@ describe('model/name-policy: derived names and tags', () => {
     const labels = { SERVICE_NAME: 'web', SERVICE_CONNECT: 'sidecar' };
     const plan = planContainer(withSettings(facts('user-network'), labels), options({ namePolicy: p, connect: { enabled: true } }));
     expect(plan.registrations.map((r) => r.Name)).to.deep.equal(['web']);
-    expect(plan.warnings.join('\n')).to.include('web-sidecar-proxy');
+    expect(codes(plan.findings)).to.include('sidecar-name-reserved');
     const mesh = withSettings(facts('user-network'), { ...labels, team: 'mesh' });
     expect(planContainer(mesh, options({ namePolicy: p, connect: { enabled: true } })).registrations.map((r) => r.Name)).to.deep.equal([
       'web',
@@ -244,7 +245,7 @@ describe('model/name-policy: derived names and tags', () => {
     const labels = { SERVICE_NAME: 'web', SERVICE_TAGS: 'traefik.enable=true,urlprefix-/admin,Traefik.http.routers.x.rule=Host(`a`),blue' };
     const plan = planContainer(withSettings(facts('user-network'), labels), options({ namePolicy: p, tags: ['traefik.operator'] }));
     expect(plan.registrations[0]!.Tags).to.deep.equal(['blue', 'traefik.operator']);
-    expect(plan.warnings.filter((w) => w.includes('tag'))).to.have.length(3);
+    expect(plan.findings.filter((f) => f.code === 'tag-reserved')).to.have.length(3);
     const edge = withSettings(facts('user-network'), { ...labels, team: 'edge' });
     expect(planContainer(edge, options({ namePolicy: p })).registrations[0]!.Tags).to.have.length(4);
   });

@@ -2,6 +2,8 @@
 // rules make SERVICE_* keys, the host's own addresses, cloud metadata, facts that make a parser
 // throw. Each costs the container at most its own registration, with a warning, and never throws.
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
+import type { Finding } from '../../../src/model/findings.js';
 import { readConfig, toSettings } from '../../../src/config.js';
 import { chooseAddress, ipLiteral, METADATA_ADDRESSES } from '../../../src/model/address.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
@@ -26,7 +28,7 @@ describe('odd values: IP literals with zone IDs', () => {
         const plan = planContainer(onePort({ SERVICE_IP: ip, SERVICE_CHECK_HTTP: '/' }), options({ anyServiceIp }));
         expect(plan.registrations.map((r) => r.Address)).to.deep.equal([OWN]);
         expect(plan.registrations[0]!.Checks.map((c) => c.HTTP)).to.include(`http://${OWN}:6379/`);
-        expect(plan.warnings.some((w) => w.includes('SERVICE_IP'))).to.equal(true);
+        expect(codes(plan.findings)).to.include('service-ip-refused');
       }
     });
   }
@@ -56,9 +58,9 @@ describe('odd values: planning never throws', () => {
     };
     const plan = planContainer(broken, options());
     expect(plan.registrations).to.deep.equal([]);
-    expect(plan.skipped).to.be.a('string');
-    expect(plan.warnings).to.have.length(1);
-    expect(plan.warnings[0]).to.include('SERVICE_IP').and.include('SERVICE_NAME');
+    expect(plan.skipped?.code).to.equal('plan-failed');
+    expect(plan.skipped!.text).to.include('SERVICE_IP').and.include('SERVICE_NAME');
+    expect(plan.findings).to.deep.equal([]);
     // Another container, planned with the same options, is untouched.
     expect(planContainer(onePort({ SERVICE_NAME: 'web' }), options()).registrations.map((r) => r.Name)).to.deep.equal(['web']);
   });
@@ -94,12 +96,12 @@ describe("odd values: the host's own addresses are never SERVICE_IP", () => {
   it('refuses every address of every host interface, inside the subnet and with --allow-any-service-ip', () => {
     for (const anyServiceIp of [false, true]) {
       for (const ip of ['10.201.1.50', '::ffff:10.201.1.50', '192.0.2.1']) {
-        const warnings: string[] = [];
-        expect(chooseAddress(facts('user-network'), ip, undefined, { hostAddresses, anyServiceIp }, warnings), ip).to.deep.equal({
+        const findings: Finding[] = [];
+        expect(chooseAddress(facts('user-network'), ip, undefined, { hostAddresses, anyServiceIp }, findings), ip).to.deep.equal({
           address: OWN,
           network: 'fixture-rec-a',
         });
-        expect(warnings).to.have.length(1);
+        expect(findings).to.have.length(1);
       }
     }
   });
@@ -123,12 +125,12 @@ describe("odd values: the host's own addresses are never SERVICE_IP", () => {
 describe('odd values: cloud metadata addresses, even with --allow-any-service-ip', () => {
   for (const ip of [...METADATA_ADDRESSES, '169.254.169.254', '::ffff:100.100.100.200', 'fd00:0ec2:0::254']) {
     it(`never registers SERVICE_IP ${ip}`, () => {
-      const warnings: string[] = [];
-      expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, warnings)).to.deep.equal({
+      const findings: Finding[] = [];
+      expect(chooseAddress(facts('user-network'), ip, undefined, { anyServiceIp: true }, findings)).to.deep.equal({
         address: OWN,
         network: 'fixture-rec-a',
       });
-      expect(warnings).to.have.length(1);
+      expect(findings).to.have.length(1);
     });
   }
   it('lists fd00:ec2::254 and 100.100.100.200', () => {

@@ -1,5 +1,6 @@
 // SERVICE_CONNECT through planContainer: what the labels of a recorded container add to its plan.
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
 import { DEFAULT_PROXY_LIMITS, MAX_SIDECARS, type ConnectOptions, type ProxyOptions } from '../../../src/model/connect.js';
 import { planContainer } from '../../../src/model/plan.js';
 import type { Registration } from '../../../src/model/registration.js';
@@ -32,7 +33,7 @@ const byId = (regs: Registration[], id: string): Registration => {
 describe('model/plan: planContainer with SERVICE_CONNECT', () => {
   it('registers the service, then its connect-proxy sidecar following it, on 21000 at the same address', () => {
     const plan = planContainer(onePort({ SERVICE_NAME: 'cache', SERVICE_CONNECT: 'sidecar' }), options({ connect: connectOn }));
-    expect(plan.warnings).to.deep.equal([]);
+    expect(plan.findings).to.deep.equal([]);
     expect(plan.registrations.map((r) => [r.ID, r.Name, r.Kind, r.Address, r.Port])).to.deep.equal([
       [PARENT, 'cache', undefined, '10.201.1.2', 6379],
       [SIDECAR, 'cache-sidecar-proxy', 'connect-proxy', '10.201.1.2', 21000],
@@ -82,9 +83,7 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
       { DestinationName: 'db', LocalBindPort: 5432 },
       { DestinationName: 'api', LocalBindPort: 9000, Datacenter: 'dc2' },
     ]);
-    expect(plan.warnings).to.deep.equal([
-      'port 6379: upstream "bad:6379" listens on port 6379, which the container or another upstream already uses; it is left out',
-    ]);
+    expect(codes(plan.findings)).to.deep.equal(['upstream-refused']);
   });
 
   it('registers nothing of Connect, with one warning, when the agent has Connect disabled', () => {
@@ -93,8 +92,8 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal([PARENT]);
       expect(plan.registrations[0]).to.not.have.property('Connect');
       expect(plan.proxies).to.deep.equal([]);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('the Consul agent has Connect disabled');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]?.code).to.equal('connect-disabled');
     }
   });
 
@@ -103,7 +102,7 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     expect(plan.registrations).to.have.length(1);
     expect(plan.registrations[0]).to.deep.include({ ID: PARENT, Connect: { Native: true } });
     expect(plan.proxies).to.deep.equal([]);
-    expect(plan.warnings).to.deep.equal([]);
+    expect(plan.findings).to.deep.equal([]);
   });
 
   it('gives each port its own sidecar on the next default port, and its proxy a name with the port', () => {
@@ -111,7 +110,7 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
       threePorts({ SERVICE_NAME: 'web', SERVICE_80_CONNECT: 'sidecar', SERVICE_8080_CONNECT: 'sidecar' }),
       options({ connect: withProxies }),
     );
-    expect(plan.warnings).to.deep.equal([]);
+    expect(plan.findings).to.deep.equal([]);
     expect(plan.registrations.map((r) => [r.ID, r.Port])).to.deep.equal([
       ['host1:fixture-rec-default-bridge:53:udp', 53],
       ['host1:fixture-rec-default-bridge:80', 80],
@@ -138,9 +137,7 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     expect(plan.registrations.filter((r) => r.Kind === 'connect-proxy').map((r) => [r.ID, r.Port])).to.deep.equal([
       ['host1:fixture-rec-default-bridge:8080-sidecar-proxy', 22000],
     ]);
-    expect(plan.warnings).to.deep.equal([
-      'port 80: the sidecar port 8080 is already used by this container; no sidecar is registered (give each sidecar its own SERVICE_<port>_CONNECT_PORT)',
-    ]);
+    expect(codes(plan.findings)).to.deep.equal(['sidecar-port-taken']);
   });
 
   it("keeps one sidecar's port and upstreams off those of another sidecar of the same container", () => {
@@ -163,17 +160,13 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     expect(upstreams('host1:fixture-rec-default-bridge:8080-sidecar-proxy')).to.deep.equal([
       { DestinationName: 'queue', LocalBindPort: 5672 },
     ]);
-    expect(plan.warnings).to.deep.equal([
-      'port 8080: upstream "db:5432" listens on port 5432, which the container or another upstream already uses; it is left out',
-    ]);
+    expect(codes(plan.findings)).to.deep.equal(['upstream-refused']);
     const defaults = planContainer(
       threePorts({ SERVICE_80_CONNECT: 'sidecar', SERVICE_80_CONNECT_UPSTREAMS: 'cache:21001', SERVICE_8080_CONNECT: 'sidecar' }),
       options({ connect: connectOn }),
     );
     expect(defaults.registrations.filter((r) => r.Kind === 'connect-proxy').map((r) => r.Port)).to.deep.equal([21000]);
-    expect(defaults.warnings).to.deep.equal([
-      'port 8080: the sidecar port 21001 is already used by this container; no sidecar is registered (give each sidecar its own SERVICE_<port>_CONNECT_PORT)',
-    ]);
+    expect(codes(defaults.findings)).to.deep.equal(['sidecar-port-taken']);
   });
 
   it(`gives the first ${MAX_SIDECARS} ports of a container a sidecar each, and warns about the rest`, () => {
@@ -188,8 +181,8 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     );
     expect(plan.proxies).to.have.length(MAX_SIDECARS);
     expect(plan.registrations).to.have.length(ports.length + MAX_SIDECARS);
-    expect(plan.warnings).to.have.length(2);
-    expect(plan.warnings[0]).to.match(new RegExp(`^port ${7000 + MAX_SIDECARS}: the container already has ${MAX_SIDECARS} sidecars`));
+    expect(plan.findings).to.have.length(2);
+    expect(plan.findings[0]).to.include({ code: 'too-many-sidecars', port: String(7000 + MAX_SIDECARS) });
   });
 
   it("reaches the agent through the gateway of the address's own network", () => {
@@ -203,7 +196,7 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
   it('uses the IPv6 gateway, in brackets, for a service registered on its IPv6 address', () => {
     const container = withSettings(facts('ipv6'), { SERVICE_IP_FAMILY: '6', SERVICE_CONNECT: 'sidecar' });
     const plan = planContainer(container, options({ connect: withProxies }));
-    expect(plan.warnings).to.deep.equal([]);
+    expect(plan.findings).to.deep.equal([]);
     const sidecar = plan.registrations[1]!;
     expect(sidecar).to.deep.include({ Address: 'fd00:201:6::2', Port: 21000 });
     expect(sidecar.Checks[0]!.TCP).to.equal('[fd00:201:6::2]:21000');
@@ -214,7 +207,8 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     const ignored = planContainer(onePort({ SERVICE_CONNECT: 'sidecar', SERVICE_IGNORE: 'true' }), options({ connect: withProxies }));
     expect(ignored).to.deep.include({ registrations: [], proxies: [] });
     const stopped = planContainer(withSettings(facts('stopped'), { SERVICE_CONNECT: 'sidecar' }), options({ connect: withProxies }));
-    expect(stopped).to.deep.include({ registrations: [], proxies: [], skipped: 'not running' });
+    expect(stopped).to.deep.include({ registrations: [], proxies: [] });
+    expect(stopped.skipped?.code).to.equal('not-running');
   });
 
   it("gives a port that asks for a sidecar's ID its default ID instead, and keeps the sidecar", () => {
@@ -225,6 +219,6 @@ describe('model/plan: planContainer with SERVICE_CONNECT', () => {
     expect(plan.registrations.map((r) => r.ID)).to.include.members(['web', 'web-sidecar-proxy', 'host1:fixture-rec-default-bridge:8080']);
     expect(plan.registrations.find((r) => r.ID === 'web-sidecar-proxy')!.Kind).to.equal('connect-proxy');
     expect(plan.proxies.map((p) => p.sidecarId)).to.deep.equal(['web-sidecar-proxy']);
-    expect(plan.warnings.filter((w) => w.startsWith('SERVICE_8080_ID'))).to.have.length(1);
+    expect(plan.findings.filter((f) => f.label === 'SERVICE_8080_ID')).to.have.length(1);
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
 import fc from 'fast-check';
 import type { ContainerFacts, PortFact } from '../../../src/model/facts.js';
 import { deregistrableById } from '../../../src/model/limits.js';
@@ -24,8 +25,8 @@ describe('model/plan: containment of hostile labels', () => {
       const plan = planContainer(f, options());
       const elapsed = performance.now() - started;
       expect(plan.registrations.map((r) => r.Port)).to.deep.equal(Array.from({ length: 64 }, (_, i) => i + 1));
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('65535 ports').and.include('lowest 64').and.include('--max-services');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]?.code).to.equal('too-many-ports');
       expect(plan.skipped).to.equal(undefined);
       // A sanity bound, not a benchmark: the work must not grow with the ports left out.
       expect(elapsed, `${elapsed.toFixed(0)} ms`).to.be.lessThan(1000);
@@ -34,18 +35,18 @@ describe('model/plan: containment of hostile labels', () => {
     it('keeps the number of services the operator asks for, the lowest ports first', () => {
       const plan = planContainer(threePorts(), options({ maxServices: 2 }));
       expect(plan.registrations.map((r) => r.Port)).to.deep.equal([53, 80]);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('has 3 ports').and.include('lowest 2').and.include('up to 80');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]?.code).to.equal('too-many-ports');
     });
 
     it('warns about nothing when the container has no more ports than allowed', () => {
-      expect(planContainer(threePorts(), options({ maxServices: 3 })).warnings).to.deep.equal([]);
+      expect(planContainer(threePorts(), options({ maxServices: 3 })).findings).to.deep.equal([]);
     });
 
     it('counts the SERVICE_PORTS ports too', () => {
       const plan = planContainer(onePort({ SERVICE_PORTS: '1,2,3,4' }), options({ maxServices: 2 }));
       expect(plan.registrations.map((r) => r.Port)).to.deep.equal([1, 2]);
-      expect(plan.warnings.join('\n')).to.include('has 5 ports');
+      expect(codes(plan.findings)).to.include('too-many-ports');
     });
   });
 
@@ -55,8 +56,8 @@ describe('model/plan: containment of hostile labels', () => {
       it(`registers SERVICE_ID ${label} under the default ID, with a warning`, () => {
         const plan = planContainer(onePort({ SERVICE_ID: id }), options());
         expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['host1:fixture-rec-user-network:6379']);
-        expect(plan.warnings).to.have.length(1);
-        expect(plan.warnings[0]).to.include('SERVICE_ID').and.include('"host1:fixture-rec-user-network:6379"');
+        expect(plan.findings).to.have.length(1);
+        expect(plan.findings[0]).to.include({ code: 'service-id-refused', label: 'SERVICE_ID' });
       });
     }
 
@@ -67,8 +68,8 @@ describe('model/plan: containment of hostile labels', () => {
         'host1:fixture-rec-default-bridge:80',
         'host1:fixture-rec-default-bridge:8080',
       ]);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('SERVICE_80_ID');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'service-id-refused', label: 'SERVICE_80_ID', port: '80' });
     });
 
     it('refuses a shared SERVICE_ID that is too long once the port is appended', () => {
@@ -134,38 +135,36 @@ describe('model/plan: containment of hostile labels', () => {
     it('leaves out just the port whose name is reserved for other containers, with a warning naming the port', () => {
       const plan = planContainer(threePorts(), options({ namePolicy: reserve(['busybox-80']) }));
       expect(plan.registrations.map((r) => r.Name)).to.deep.equal(['busybox-53', 'busybox-8080']);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0])
-        .to.match(/^port 80: /)
-        .and.include('"busybox-80"')
-        .and.include('not registered');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'service-name-reserved', port: '80' });
       expect(plan.skipped).to.equal(undefined);
     });
 
     it('registers the reserved name for a container the rule selects', () => {
       const plan = planContainer(threePorts({ team: 'payments' }), options({ namePolicy: reserve(['busybox-*']) }));
       expect(plan.registrations).to.have.length(3);
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
     });
 
     it('checks the DNS-safe name that would be registered', () => {
       const plan = planContainer(onePort({ SERVICE_NAME: 'pay_ments' }), options({ namePolicy: reserve(['pay-ments']) }));
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.warnings.join('\n')).to.include('"pay-ments"');
+      expect(codes(plan.findings)).to.deep.equal(['service-name-rewritten', 'service-name-reserved']);
+      expect(plan.findings[1]!.text).to.include('"pay-ments"');
     });
 
     it('skips the container, saying why, when the policy refuses every port', () => {
       const plan = planContainer(threePorts(), options({ namePolicy: reserve(['busybox-*']) }));
       expect(plan.registrations).to.deep.equal([]);
       expect(plan.jobs).to.deep.equal([]);
-      expect(plan.skipped).to.equal('every port is ignored or refused by the name policy');
-      expect(plan.warnings).to.have.length(3);
+      expect(plan.skipped?.code).to.equal('every-port-ignored');
+      expect(codes(plan.findings)).to.deep.equal(Array(3).fill('service-name-reserved'));
     });
 
     it('refuses every name when unlisted is deny and no rule selects the container', () => {
       const plan = planContainer(onePort(), options({ namePolicy: { rules: [], unlisted: 'deny' } }));
-      expect(plan.skipped).to.equal('every port is ignored or refused by the name policy');
-      expect(plan.warnings.join('\n')).to.include('unlisted');
+      expect(plan.skipped?.code).to.equal('every-port-ignored');
+      expect(codes(plan.findings)).to.deep.equal(['service-name-reserved']);
     });
   });
 
@@ -173,28 +172,28 @@ describe('model/plan: containment of hostile labels', () => {
     it(`ignores a label value longer than ${MAX_SETTING_LENGTH} characters, with a warning naming the label`, () => {
       const plan = planContainer(onePort({ SERVICE_NAME: 'x'.repeat(MAX_SETTING_LENGTH + 1) }), options());
       expect(plan.registrations.map((r) => r.Name)).to.deep.equal(['busybox']);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('"SERVICE_NAME"').and.include('4096').and.include('ignored');
-      expect(plan.warnings[0]!.length).to.be.lessThan(200);
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'setting-too-long', label: 'SERVICE_NAME' });
+      expect(plan.findings[0]!.text.length).to.be.lessThan(200);
     });
 
     it('ignores an over-long environment value too, the label of the same name still applying', () => {
       const plan = planContainer(onePort({ SERVICE_TAGS: 'a' }, { SERVICE_TAGS: 'b,'.repeat(3000) }), options());
       expect(plan.registrations[0]!.Tags).to.deep.equal(['a']);
-      expect(plan.warnings).to.have.length(1);
+      expect(plan.findings).to.have.length(1);
     });
 
     it(`reads a value of exactly ${MAX_SETTING_LENGTH} characters`, () => {
       const plan = planContainer(onePort({ SERVICE_ID: 'i'.repeat(MAX_SETTING_LENGTH) }), options());
       // Read, then refused as an ID (over 128): the warning is about the ID, not the length of the setting.
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('SERVICE_ID').and.include('longer than 128');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'service-id-refused', label: 'SERVICE_ID' });
     });
 
     it('ignores an over-long value in Meta too, with metaFromEnv false', () => {
       const plan = planContainer(onePort({ SERVICE_NOTE: 'n'.repeat(MAX_SETTING_LENGTH + 1) }), options({ metaFromEnv: false }));
       expect(plan.registrations[0]!.Meta).to.not.have.property('note');
-      expect(plan.warnings).to.have.length(1);
+      expect(plan.findings).to.have.length(1);
     });
   });
 
@@ -205,7 +204,7 @@ describe('model/plan: containment of hostile labels', () => {
       const tags = plan.registrations[0]!.Tags;
       expect(tags).to.have.length(65);
       expect(tags.at(-1)).to.equal('ops');
-      expect(plan.warnings).to.deep.equal(['more than 64 tags; the rest are left out']);
+      expect(codes(plan.findings)).to.deep.equal(['too-many-tags']);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
 import { planContainer } from '../../../src/model/plan.js';
 import type { Registration } from '../../../src/model/registration.js';
 import { facts, options, withSettings } from '../support/fixtures.js';
@@ -19,7 +20,7 @@ describe('model/plan: planContainer', () => {
     it('registers every exposed port of default-bridge under SERVICE_NAME-PORT, with its tags and its port-80 HTTP check', () => {
       const plan = planContainer(facts('default-bridge'), options());
       expect(plan.skipped).to.equal(undefined);
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
       expect(plan.containerId).to.equal('45b1a176cc1149128f617580f0d160f0ca9a60d6a741131a540acd309d90fa27');
       expect(plan.containerName).to.equal('fixture-rec-default-bridge');
       expect(plan.registrations.map((r) => [r.ID, r.Name, r.Address, r.Port])).to.deep.equal([
@@ -59,15 +60,14 @@ describe('model/plan: planContainer', () => {
 
     it('skips a stopped container as not running', () => {
       const plan = planContainer(facts('stopped'), options());
-      expect(plan).to.deep.include({ registrations: [], jobs: [], skipped: 'not running' });
+      expect(plan).to.deep.include({ registrations: [], jobs: [] });
+      expect(plan.skipped?.code).to.equal('not-running');
     });
 
     it('skips a running container without ports, saying how to declare them', () => {
       const plan = planContainer(withSettings(facts('no-expose')), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped)
-        .to.match(/exposes no ports/)
-        .and.match(/SERVICE_PORTS/);
+      expect(plan.skipped?.code).to.equal('no-ports');
     });
   });
 
@@ -120,15 +120,15 @@ describe('model/plan: planContainer', () => {
     it('makes a DNS-unsafe name safe and warns with both forms', () => {
       const plan = planContainer(withSettings(onePort(), { SERVICE_NAME: 'My_App.v2' }), options());
       expect(plan.registrations[0]!.Name).to.equal('My-App-v2');
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('"My_App.v2"').and.include('"My-App-v2"');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'service-name-rewritten', label: 'SERVICE_NAME' });
     });
 
     it('leaves out a port whose name has nothing DNS can serve, with a warning', () => {
       const plan = planContainer(withSettings(onePort(), { SERVICE_NAME: '___' }), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped).to.equal('every port is ignored');
-      expect(plan.warnings.join('\n')).to.match(/nothing Consul DNS can serve/);
+      expect(plan.skipped?.code).to.equal('every-port-ignored');
+      expect(codes(plan.findings)).to.deep.equal(['service-name-empty']);
     });
   });
 
@@ -160,8 +160,8 @@ describe('model/plan: planContainer', () => {
     it('registers nothing when two ports would share an ID, and says which', () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_80_ID: 'same', SERVICE_8080_ID: 'same' }), options());
       expect(plan.registrations).to.deep.equal([]);
-      expect(plan.skipped).to.equal('duplicate service ID same');
-      expect(plan.warnings.join('\n')).to.include('"same"');
+      expect(plan.skipped?.code).to.equal('duplicate-service-id');
+      expect(plan.skipped!.text).to.include('"same"');
     });
   });
 
@@ -169,7 +169,8 @@ describe('model/plan: planContainer', () => {
     for (const value of ['true', '1', 'yes', 'TRUE']) {
       it(`skips the container for SERVICE_IGNORE=${value} without a warning`, () => {
         const plan = planContainer(withSettings(onePort(), { SERVICE_IGNORE: value }), options());
-        expect(plan).to.deep.include({ registrations: [], skipped: 'SERVICE_IGNORE is set', warnings: [] });
+        expect(plan).to.deep.include({ registrations: [], findings: [] });
+        expect(plan.skipped?.code).to.equal('service-ignored');
       });
     }
 
@@ -184,8 +185,8 @@ describe('model/plan: planContainer', () => {
 
     it('takes a garbage SERVICE_IGNORE as true and warns', () => {
       const plan = planContainer(withSettings(onePort(), { SERVICE_IGNORE: 'maybe' }), options());
-      expect(plan.skipped).to.equal('SERVICE_IGNORE is set');
-      expect(plan.warnings).to.deep.equal(['SERVICE_IGNORE "maybe" is not true or false; taken as true']);
+      expect(plan.skipped?.code).to.equal('service-ignored');
+      expect(plan.findings.map((f) => [f.code, f.label])).to.deep.equal([['ignore-not-boolean', 'SERVICE_IGNORE']]);
     });
 
     it('leaves out only the port with SERVICE_<port>_IGNORE', () => {
@@ -203,19 +204,21 @@ describe('model/plan: planContainer', () => {
     it('warns about a garbage SERVICE_<port>_IGNORE and leaves that port out', () => {
       const plan = planContainer(withSettings(threePorts(), { SERVICE_80_IGNORE: 'perhaps' }), options());
       expect(plan.registrations.map((r) => r.Port)).to.deep.equal([53, 8080]);
-      expect(plan.warnings).to.deep.equal(['SERVICE_80_IGNORE "perhaps" is not true or false; taken as true']);
+      expect(plan.findings.map((f) => [f.code, f.port, f.label])).to.deep.equal([['ignore-not-boolean', '80', 'SERVICE_80_IGNORE']]);
     });
 
     it('says every port is ignored when each one is', () => {
       const plan = planContainer(withSettings(onePort(), { SERVICE_6379_IGNORE: 'on' }), options());
-      expect(plan).to.deep.include({ registrations: [], skipped: 'every port is ignored' });
+      expect(plan.registrations).to.deep.equal([]);
+      expect(plan.skipped?.code).to.equal('every-port-ignored');
     });
   });
 
   describe('--explicit', () => {
     it('skips a container without SERVICE_NAME', () => {
       const plan = planContainer(onePort(), options({ explicit: true }));
-      expect(plan).to.deep.include({ registrations: [], skipped: 'no SERVICE_NAME (explicit mode)' });
+      expect(plan.registrations).to.deep.equal([]);
+      expect(plan.skipped?.code).to.equal('explicit-unnamed');
     });
 
     it('registers only the ports that have a name', () => {
@@ -230,7 +233,7 @@ describe('model/plan: planContainer', () => {
 
     it('does not count a blank SERVICE_NAME as a name', () => {
       const plan = planContainer(withSettings(onePort(), { SERVICE_NAME: '  ' }), options({ explicit: true }));
-      expect(plan.skipped).to.equal('no SERVICE_NAME (explicit mode)');
+      expect(plan.skipped?.code).to.equal('explicit-unnamed');
     });
   });
 
@@ -281,7 +284,7 @@ describe('model/plan: planContainer', () => {
     it('collects each warning once even when several ports cause it', () => {
       const plan = planContainer(withSettings(threePorts(), { 'SERVICE_BAD.KEY': 'v' }), options());
       expect(plan.registrations).to.have.length(3);
-      expect(plan.warnings).to.have.length(1);
+      expect(plan.findings).to.have.length(1);
     });
   });
   describe('checks the registrar runs itself', () => {
@@ -291,7 +294,7 @@ describe('model/plan: planContainer', () => {
     it("with --enable-script-checks adds a script TTL check and a job with the container's ID and PID", () => {
       const f = withSettings(onePort(), { SERVICE_CHECK_SCRIPT: 'redis-cli -h $SERVICE_IP -p $SERVICE_PORT ping' });
       const plan = planContainer(f, options({ scriptChecks: true }));
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
       const reg = plan.registrations[0]!;
       expect(checkIds(reg)).to.deep.equal([`service:${reg.ID}:script`]);
       expect(reg.Checks[0]!.TTL).to.be.a('string');
@@ -316,8 +319,8 @@ describe('model/plan: planContainer', () => {
       expect(plan.registrations).to.have.length(1);
       expect(checkIds(plan.registrations[0]!)).to.deep.equal([`service:${plan.registrations[0]!.ID}:tcp`]);
       expect(plan.jobs).to.deep.equal([]);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.include('--enable-script-checks');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]?.code).to.equal('script-checks-disabled');
     });
 
     it("gives a job per port, each reporting to its own registration's check", () => {
@@ -346,7 +349,7 @@ describe('model/plan: planContainer', () => {
       const plan = planContainer({ ...onePort(), exposedPorts: ports, health: { ...HEALTH, intervalMs: 1 } }, options());
       expect(plan.jobs).to.have.length(16);
       expect(plan.jobs.every((j) => j.kind === 'docker-health' && j.intervalMs === 1_000)).to.equal(true);
-      expect(plan.warnings.filter((w) => w.includes('HEALTHCHECK'))).to.have.length(1);
+      expect(plan.findings.filter((f) => f.code === 'healthcheck-interval-clamped')).to.have.length(1);
     });
 
     it('does not mirror the Docker HEALTHCHECK with --no-docker-health', () => {
@@ -411,7 +414,7 @@ describe('model/plan: --ip-from-label', () => {
     const plan = (labels: Record<string, string>) =>
       planContainer(withSettings(base, { SERVICE_NAME: 'web', ...labels }), options({ ipFromLabel: 'lan.ip' }));
     expect(plan({ 'lan.ip': `${ip}/24` }).registrations[0]!.Address).to.equal(ip);
-    expect(plan({ 'lan.ip': '8.8.8.8' }).warnings.join()).to.include('SERVICE_IP "8.8.8.8"');
+    expect(codes(plan({ 'lan.ip': '8.8.8.8' }).findings)).to.include('service-ip-refused');
     expect(plan({ 'lan.ip': `${ip}/24`, SERVICE_IP: base.networks[0]!.ipv4 }).registrations[0]!.Address).to.equal(base.networks[0]!.ipv4);
   });
 });

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import type { Finding } from '../../../src/model/findings.js';
 import { servicePorts } from '../../../src/model/ports.js';
 
 describe('model/ports: servicePorts', () => {
   it('gives the exposed ports sorted by number then protocol', () => {
-    const warnings: string[] = [];
+    const findings: Finding[] = [];
     const ports = servicePorts(
       [
         { port: 8080, protocol: 'tcp' },
@@ -11,14 +12,14 @@ describe('model/ports: servicePorts', () => {
         { port: 53, protocol: 'tcp' },
       ],
       undefined,
-      warnings,
+      findings,
     );
     expect(ports).to.deep.equal([
       { port: 53, protocol: 'tcp' },
       { port: 53, protocol: 'udp' },
       { port: 8080, protocol: 'tcp' },
     ]);
-    expect(warnings).to.deep.equal([]);
+    expect(findings).to.deep.equal([]);
   });
 
   it('adds SERVICE_PORTS entries, tcp unless a protocol is written, without duplicating exposed ones', () => {
@@ -31,11 +32,11 @@ describe('model/ports: servicePorts', () => {
   });
 
   it('warns about entries that are not ports and keeps the others', () => {
-    const warnings: string[] = [];
-    const ports = servicePorts([], '0,65536,http,80/icmp,8080,65535', warnings);
+    const findings: Finding[] = [];
+    const ports = servicePorts([], '0,65536,http,80/icmp,8080,65535', findings);
     expect(ports.map((p) => p.port)).to.deep.equal([8080, 65535]);
-    expect(warnings).to.have.length(4);
-    expect(warnings[0]).to.equal('SERVICE_PORTS entry "0" is not a port; write e.g. SERVICE_PORTS=8080,53/udp');
+    expect(findings).to.have.length(4);
+    expect(findings[0]).to.include({ code: 'service-ports-entry-refused', label: 'SERVICE_PORTS' });
   });
 
   it('gives no ports when none are exposed or declared', () => {

@@ -49,7 +49,7 @@ describe('model/registrator-view', () => {
     expect(lines.some((l) => l.startsWith('port 6379: named bad-name here'))).to.equal(true);
     const capped = { ...onePort({}), exposedPorts: [1, 2, 3].map((port) => ({ port, protocol: 'tcp' as const })) };
     expect(differences(capped, options({ maxServices: 2 })).at(-1)).to.equal(
-      'port 3: Registrator registered it as redis-3; not registered here (see the warnings)',
+      'port 3: Registrator registered it as redis-3; not registered here (see the findings)',
     );
   });
 });

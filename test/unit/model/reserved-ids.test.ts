@@ -72,11 +72,8 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
     it("registers a container that asks for another's default ID under its own, with one warning naming the label and the other container", () => {
       const plan = planContainer(container('evil', 'one', { SERVICE_ID: 'host1:payments:6379' }), options());
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['host1:evil:6379']);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0])
-        .to.match(/^SERVICE_ID /)
-        .and.include('"payments"')
-        .and.include('"host1:evil:6379"');
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'service-id-reserved', label: 'SERVICE_ID', port: '6379' });
     });
 
     it('does the same for SERVICE_<port>_ID and a sidecar-shaped ID, and registers its other ports as asked', () => {
@@ -85,20 +82,20 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
         options(),
       );
       expect(plan.registrations.map((r) => r.ID).sort()).to.deep.equal(['host1:evil:53:udp', 'host1:evil:80', 'mine']);
-      expect(plan.warnings).to.have.length(1);
-      expect(plan.warnings[0]).to.match(/^SERVICE_80_ID /);
+      expect(plan.findings).to.have.length(1);
+      expect(plan.findings[0]).to.include({ code: 'service-id-reserved', label: 'SERVICE_80_ID', port: '80' });
     });
 
     it('lets a container name its own default ID, in any case, without a warning', () => {
       const plan = planContainer(container('self', 'one', { SERVICE_ID: 'HOST1:self:6379' }), options());
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['host1:self:6379']);
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
     });
 
     it('still appends the port to a shared SERVICE_ID itself (the derived ending is the registrar’s, not the label’s)', () => {
       const plan = planContainer(container('web', 'three', { SERVICE_ID: 'web' }), options());
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['web:53:udp', 'web:80', 'web:8080']);
-      expect(plan.warnings).to.deep.equal([]);
+      expect(plan.findings).to.deep.equal([]);
     });
 
     it("never gives one container's labels an ID the registrar made for another (property)", () => {

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { codes } from '../support/findings.js';
+import type { Finding } from '../../../src/model/findings.js';
 import { parseBool, readSettings, settingsForPort, splitList } from '../../../src/model/settings.js';
 
 describe('model/settings', () => {
@@ -85,18 +87,17 @@ describe('model/settings', () => {
 describe('model/settings: bounded reading', () => {
   it(`reads at most ${1024} SERVICE_* keys, labels first, with one warning`, () => {
     const labels = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`SERVICE_K${i}`, 'v']));
-    const warnings: string[] = [];
-    const s = readSettings({ SERVICE_NAME: 'from-env' }, labels, warnings);
+    const findings: Finding[] = [];
+    const s = readSettings({ SERVICE_NAME: 'from-env' }, labels, findings);
     expect(s.common.size).to.equal(1024);
     expect(s.common.has('name'), 'env comes after labels').to.equal(false);
-    expect(new Set(warnings)).to.have.property('size', 1);
+    expect([...new Set(codes(findings))]).to.deep.equal(['too-many-settings']);
   });
 
   it('names what is too long: the key or the value', () => {
-    const warnings: string[] = [];
-    readSettings({}, { [`SERVICE_${'K'.repeat(300)}`]: 'v', SERVICE_BIG: 'x'.repeat(5000) }, warnings);
-    expect(warnings.join('\n'))
-      .to.include('its name is longer than 256 characters')
-      .and.include('its value is longer than 4096 characters');
+    const findings: Finding[] = [];
+    readSettings({}, { [`SERVICE_${'K'.repeat(300)}`]: 'v', SERVICE_BIG: 'x'.repeat(5000) }, findings);
+    expect(codes(findings)).to.deep.equal(['setting-too-long', 'setting-too-long']);
+    expect(findings[1]?.label).to.equal('SERVICE_BIG');
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Finding } from '../../../src/model/findings.js';
 import type { Registration } from '../../../src/model/registration.js';
 import { ServiceIdClaims } from '../../../src/reconcile/claims.js';
 
@@ -8,9 +9,9 @@ describe('reconcile/claims: one container per service ID', () => {
   it('gives an ID to the first container that asks and refuses it to a second, with a warning', () => {
     const claims = new ServiceIdClaims();
     expect(claims.take('a', [reg('web')], [])).to.have.length(1);
-    const warnings: string[] = [];
-    expect(claims.take('b', [reg('web'), reg('other')], warnings).map((r) => r.ID)).to.deep.equal(['other']);
-    expect(warnings[0]).to.include('service ID "web" is also asked for by container a');
+    const findings: Finding[] = [];
+    expect(claims.take('b', [reg('web'), reg('other')], findings).map((r) => r.ID)).to.deep.equal(['other']);
+    expect(findings[0]).to.include({ code: 'service-id-claimed' });
     expect(claims.heldByOther('web', 'b')).to.equal(true);
     expect(claims.heldByOther('web', 'a')).to.equal(false);
   });

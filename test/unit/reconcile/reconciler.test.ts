@@ -55,8 +55,10 @@ function setUp(deregister: DeregisterMode = 'always', replaceRegistrator = false
     docker.containers.set(c.id, c);
     return c;
   };
-  const warnings = (container: string) => logs.filter((l) => l.level === 40 && l.container === container).map((l) => l.msg);
-  return { agent, docker, reconciler, run, warnings, logs };
+  // The codes logged as warnings for this container.
+  const findings = (container: string) =>
+    logs.filter((l) => l.level === 40 && l.event === 'finding' && l.container === container).map((l) => l.code as string);
+  return { agent, docker, reconciler, run, findings, logs };
 }
 
 describe('reconcile/reconciler with an in-memory agent', () => {
@@ -98,15 +100,15 @@ describe('reconcile/reconciler with an in-memory agent', () => {
   });
 
   it('never overwrites a foreign service that has the ID a label asks for, warns once, and never removes it', async () => {
-    const { agent, docker, reconciler, run, warnings } = setUp();
+    const { agent, docker, reconciler, run, findings } = setUp();
     agent.foreign('payments-1', { team: 'payments' });
     const c = run('thief', { SERVICE_ID: 'payments-1' });
     await reconciler.syncContainer(c.id);
     await reconciler.fullSync();
     expect(agent.services.get('payments-1')!.Meta).to.deep.equal({ team: 'payments' });
     expect(agent.writes).to.deep.equal([]);
-    expect(warnings('thief')).to.have.length(1);
-    expect(warnings('thief')[0]).to.include('"payments-1" already exists on the Consul agent');
+    expect(findings('thief')).to.have.length(1);
+    expect(findings('thief')).to.deep.equal(['foreign-id']);
     docker.containers.delete(c.id);
     await reconciler.fullSync();
     expect(agent.services.has('payments-1')).to.equal(true);
@@ -140,13 +142,13 @@ describe('reconcile/reconciler with an in-memory agent', () => {
   });
 
   it('gives an ID two containers ask for to the first, with a warning for the second, until the first lets go', async () => {
-    const { agent, docker, reconciler, run, warnings } = setUp();
+    const { agent, docker, reconciler, run, findings } = setUp();
     const a = run('a', { SERVICE_ID: 'db' });
     const b = run('b', { SERVICE_ID: 'db' });
     await reconciler.syncContainer(a.id);
     await reconciler.syncContainer(b.id);
     expect(agent.services.get('db')!.Meta.registrar_container).to.equal(a.id);
-    expect(warnings('b').join('\n')).to.include('also asked for by container');
+    expect(findings('b')).to.include('service-id-claimed');
     docker.containers.delete(a.id);
     await reconciler.syncContainer(a.id);
     await reconciler.syncContainer(b.id);
@@ -213,16 +215,16 @@ describe("reconcile/reconciler: another container's default ID", () => {
   const VICTIM_ID = `${HOST}:payments:6379`;
 
   it('registers the owner of a default ID under it when a container that asks for it started first, and the asker under its own', async () => {
-    const { agent, docker, reconciler, run, warnings } = setUp();
+    const { agent, docker, reconciler, run, findings } = setUp();
     const evil = run('evil', { SERVICE_ID: VICTIM_ID });
     await reconciler.syncContainer(evil.id, { seen: { name: 'evil', labels: evil.labels } });
     const victim = run('payments');
     await reconciler.syncContainer(victim.id, { seen: { name: 'payments', labels: {} } });
     expect(agent.services.get(VICTIM_ID)!.Meta.registrar_container).to.equal(victim.id);
     expect(agent.services.get(`${HOST}:evil:6379`)!.Meta.registrar_container).to.equal(evil.id);
-    expect(warnings('evil')).to.have.length(1);
-    expect(warnings('evil')[0]).to.include('SERVICE_ID').and.include('"payments"');
-    expect(warnings('payments')).to.deep.equal([]);
+    expect(findings('evil')).to.have.length(1);
+    expect(findings('evil')).to.deep.equal(['service-id-reserved']);
+    expect(findings('payments')).to.deep.equal([]);
     // The owner restarts: the ID is its own again, whatever the order of the syncs.
     docker.containers.set(victim.id, { ...victim, running: false });
     await reconciler.syncContainer(victim.id, { stopped: { name: 'payments', exitCode: 0, removed: false } });
@@ -231,7 +233,7 @@ describe("reconcile/reconciler: another container's default ID", () => {
     docker.containers.set(victim.id, victim);
     await reconciler.syncContainer(victim.id, { seen: { name: 'payments', labels: {} } });
     expect(agent.services.get(VICTIM_ID)!.Meta.registrar_container).to.equal(victim.id);
-    expect(warnings('evil')).to.have.length(1);
+    expect(findings('evil')).to.have.length(1);
   });
 
   for (const order of ['owner first', 'holder first', 'full pass'] as const) {
@@ -312,24 +314,24 @@ describe('reconcile/reconciler: problems of the whole host', () => {
 
 describe('reconcile/reconciler: the guard asks while Docker is asked', () => {
   it('after a start event, asks Consul once, in parallel with the inspect, and still refuses a foreign ID', async () => {
-    const { agent, reconciler, run, warnings } = setUp();
+    const { agent, reconciler, run, findings } = setUp();
     agent.foreign('payments-1');
     const c = run('thief', { SERVICE_6379_ID: 'payments-1' });
     await reconciler.syncContainer(c.id, { seen: { name: 'thief', labels: c.labels } });
     expect(agent.reads, 'one look-ahead, no question after the inspect').to.equal(1);
     expect(agent.writes).to.deep.equal([]);
-    expect(warnings('thief').join('\n')).to.include('"payments-1" already exists');
+    expect(findings('thief')).to.include('foreign-id');
   });
 
   it('asks again after the inspect for an ID the start event could not foresee (a SERVICE_ID from image ENV)', async () => {
-    const { agent, docker, reconciler, run, warnings } = setUp();
+    const { agent, docker, reconciler, run, findings } = setUp();
     agent.foreign('from-env');
     const c = run('envy');
     docker.containers.set(c.id, { ...c, env: { SERVICE_ID: 'from-env' } });
     await reconciler.syncContainer(c.id, { seen: { name: 'envy', labels: {} } });
     expect(agent.reads).to.equal(2);
     expect(agent.services.get('from-env')!.Meta).to.deep.equal({});
-    expect(warnings('envy').join('\n')).to.include('"from-env" already exists');
+    expect(findings('envy')).to.include('foreign-id');
   });
 });
 
@@ -407,7 +409,7 @@ describe('reconcile/reconciler: --replace-registrator', () => {
 
   it('adopts an entry under our own ID in place with the flag, and without it refuses with the fix', async () => {
     for (const replace of [true, false]) {
-      const { agent, reconciler, run, warnings } = setUp('always', replace);
+      const { agent, reconciler, run, findings } = setUp('always', replace);
       await registrators(agent, `${HOST}:web:6379`);
       const c = run('web', { SERVICE_NAME: 'web' });
       await reconciler.syncContainer(c.id);
@@ -415,7 +417,7 @@ describe('reconcile/reconciler: --replace-registrator', () => {
       if (replace) expect(meta.registrar_container).to.equal(c.id);
       else {
         expect(meta).to.deep.equal({});
-        expect(warnings('web').join()).to.include('--replace-registrator');
+        expect(findings('web')).to.include('registrator-id');
       }
     }
   });
