@@ -2,6 +2,7 @@
 // on br0 (containers get 10.99.N.x LAN addresses, no NAT), its own Consul server, and the registrar
 // running as a container from the offline image. Containers on one host find services on another
 // through Consul DNS and reach them on their native ports. scripts/cluster/up.sh builds it all.
+import { statSync } from 'node:fs';
 import { expect } from 'chai';
 import type Docker from 'dockerode';
 import { waitFor } from '../support/rig.js';
@@ -40,6 +41,9 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
     HostConfig: {
       NetworkMode: 'host',
       Binds: [`${host.socket}:/var/run/docker.sock:ro`],
+      // The image runs as a user of its own: the socket's group is all Docker exec needs; nsenter needs root.
+      GroupAdd: [String(statSync(host.socket).gid)],
+      ...(nsenter ? { User: '0' } : {}),
       // As docs/security.md advises: read-only root, no_new_privs (which nsenter checks then inherit).
       ReadonlyRootfs: true,
       SecurityOpt: ['no-new-privileges'],
