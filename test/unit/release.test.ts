@@ -27,7 +27,10 @@ describe('release basics', () => {
     for (const path of places) {
       // Any image reference of the registrar (not the test images under consul-registrar-test/, nor the service ID consul-registrar:<host ID>).
       const tags = [...file(path).matchAll(/(?<![\w/-])consul-registrar:([\w.-]+)/g)].map((m) => m[1]);
-      expect(tags.filter((t) => t !== version && t !== '<host'), path).to.deep.equal([]);
+      expect(
+        tags.filter((t) => t !== version && t !== '<host'),
+        path,
+      ).to.deep.equal([]);
     }
     expect(file('deploy/systemd/consul-registrar.service')).to.include(`IMAGE=consul-registrar:${version}`);
     expect(file('deploy/offline/build.sh')).to.include('tag=${1:-consul-registrar:$version}');
