@@ -31,6 +31,7 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
   const container = await host.docker.createContainer({
     name: 'consul-registrar',
     Image: REGISTRAR_IMAGE,
+    ...(nsenter ? { User: '0' } : {}),
     Env: [
       'REGISTRAR_ENABLE_SCRIPT_CHECKS=true',
       `REGISTRAR_SCRIPT_EXECUTOR=${nsenter ? 'nsenter' : 'docker'}`,
@@ -41,9 +42,8 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
     HostConfig: {
       NetworkMode: 'host',
       Binds: [`${host.socket}:/var/run/docker.sock:ro`],
-      // The image runs as a user of its own: the socket's group is all Docker exec needs; nsenter needs root.
+      // The image runs as a user of its own: the socket's group is all Docker exec needs (nsenter needs root, above).
       GroupAdd: [String(statSync(host.socket).gid)],
-      ...(nsenter ? { User: '0' } : {}),
       // As docs/security.md advises: read-only root, no_new_privs (which nsenter checks then inherit).
       ReadonlyRootfs: true,
       SecurityOpt: ['no-new-privileges'],
