@@ -17,10 +17,16 @@ import { Metrics } from './status/metrics.js';
 import { Registrar } from './registrar.js';
 import { TIMINGS } from './timings.js';
 import { probeHealth, registrarArgs } from './status/healthcheck.js';
+import { planArgs } from './inherited-args.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<number> {
-  const { command, values, notes, container } = readConfig(process.argv.slice(2), process.env);
+  const own = process.argv.slice(2);
+  let { command, values, notes, container } = readConfig(own, process.env);
+  if (command === 'plan' && process.pid !== 1) {
+    const running = runningRegistrarArgs();
+    if (running) ({ command, values, notes, container } = readConfig(planArgs(own, running), process.env));
+  }
   if (values.help === 'true') {
     process.stdout.write(helpText() + '\n');
     return 0;
@@ -81,18 +87,22 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** The arguments of the registrar at PID 1 (inside its container); undefined when PID 1 is something else. */
+function runningRegistrarArgs(): string[] | undefined {
+  try {
+    return registrarArgs(readFileSync('/proc/1/cmdline', 'utf8'));
+  } catch {
+    return undefined; // not Linux, or /proc not mounted
+  }
+}
+
 /**
  * Where the running registrar serves /healthz: the healthcheck's own --http-addr when it has one,
  * else the one the registrar at PID 1 was started with (flag or environment), else this process's settings.
  */
 function healthcheckAddr(argv: string[], own: string | undefined): string | undefined {
   if (argv.some((a) => a === '--http-addr' || a.startsWith('--http-addr='))) return own;
-  let args: string[] | undefined;
-  try {
-    args = registrarArgs(readFileSync('/proc/1/cmdline', 'utf8'));
-  } catch {
-    return own; // not Linux, or /proc not mounted
-  }
+  const args = runningRegistrarArgs();
   if (!args) return own;
   try {
     return toSettings(readConfig(args, process.env).values).httpAddr;

@@ -9,7 +9,8 @@ CLUSTER_DIR=$RIG_DIR/cluster              # docker data roots (images stay betwe
 CLUSTER_RUN=/run/consul-registrar-cluster # sockets, pid files, exec roots
 CLUSTER_LAN=crlan0
 CLUSTER_OBSERVER_IP=10.99.255.254
-REGISTRAR_IMAGE=${REGISTRAR_IMAGE:-consul-registrar:offline}
+# The image's one name and tag, as everywhere: consul-registrar:<package.json's version> (built by deploy/offline/build.sh).
+REGISTRAR_IMAGE=${REGISTRAR_IMAGE:-consul-registrar:$(node -p "require('$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/package.json').version")}
 
 host_ns() { echo "crhost$1"; }
 host_ip() { echo "10.99.$1.1"; }                   # br0: the host itself, gateway of its containers

@@ -11,6 +11,7 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -x httpd >/dev/null || missing+=(busybox-static) # no -q: an early exit would SIGPIPE busybox and fail the pipe
 command -v dig >/dev/null || missing+=(dnsutils)
+command -v docker-compose >/dev/null || missing+=(docker-compose) # runs the README's compose snippet (test/integration/drop-in)
 command -v iptables >/dev/null || missing+=(iptables)
 command -v openssl >/dev/null || missing+=(openssl) # certificates for the Consul TLS test
 command -v curl >/dev/null || missing+=(curl) # the rig asks daemons whether they answer

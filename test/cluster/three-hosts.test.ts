@@ -2,6 +2,7 @@
 // on br0 (containers get 10.99.N.x LAN addresses, no NAT), its own Consul server, and the registrar
 // running as a container from the offline image. Containers on one host find services on another
 // through Consul DNS and reach them on their native ports. scripts/cluster/up.sh builds it all.
+import { statSync } from 'node:fs';
 import { expect } from 'chai';
 import type Docker from 'dockerode';
 import { waitFor } from '../support/rig.js';
@@ -30,6 +31,7 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
   const container = await host.docker.createContainer({
     name: 'consul-registrar',
     Image: REGISTRAR_IMAGE,
+    ...(nsenter ? { User: '0' } : {}),
     Env: [
       'REGISTRAR_ENABLE_SCRIPT_CHECKS=true',
       `REGISTRAR_SCRIPT_EXECUTOR=${nsenter ? 'nsenter' : 'docker'}`,
@@ -41,6 +43,8 @@ async function startRegistrar(host: Host): Promise<Docker.Container> {
       NetworkMode: 'host',
       // nsenter puts each run into its container's cgroups first: it needs the host's hierarchy, writable.
       Binds: [`${host.socket}:/var/run/docker.sock:ro`, ...(nsenter ? ['/sys/fs/cgroup:/sys/fs/cgroup:rw'] : [])],
+      // The image runs as a user of its own: the socket's group is all Docker exec needs (nsenter needs root, above).
+      GroupAdd: [String(statSync(host.socket).gid)],
       // As docs/security.md advises: read-only root, no_new_privs (which nsenter checks then inherit).
       ReadonlyRootfs: true,
       SecurityOpt: ['no-new-privileges'],

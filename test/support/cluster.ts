@@ -6,10 +6,11 @@ import { Resolver } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { PACKAGE_VERSION } from './registrar-process.js';
 import { execOutput, IMAGE } from './rig.js';
 
 const SCRIPTS = fileURLToPath(new URL('../../scripts/cluster/', import.meta.url));
-export const REGISTRAR_IMAGE = process.env.REGISTRAR_IMAGE ?? 'consul-registrar:offline';
+export const REGISTRAR_IMAGE = process.env.REGISTRAR_IMAGE ?? `consul-registrar:${PACKAGE_VERSION}`;
 
 export class Host {
   readonly docker: Docker;

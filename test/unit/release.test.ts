@@ -19,5 +19,20 @@ describe('release basics', () => {
     expect(compose).to.match(new RegExp(`VERSION: ${version.replace(/\./g, '\\.')}\\b`));
     expect(compose, 'the obsolete top-level version key').not.to.match(/^version:/m);
     expect(file('deploy/Dockerfile')).to.include('org.opencontainers.image.version="${VERSION}"');
+    expect(file('deploy/offline/Dockerfile')).to.include('org.opencontainers.image.version="${VERSION}"');
+  });
+
+  it('names the image consul-registrar:<version> wherever an operator copies it from, and nothing else', () => {
+    const places = ['README.md', 'docker-compose.yml', 'deploy/Dockerfile', 'deploy/systemd/consul-registrar.service', 'docs/security.md'];
+    for (const path of places) {
+      // Any image reference of the registrar (not the test images under consul-registrar-test/, nor the service ID consul-registrar:<host ID>).
+      const tags = [...file(path).matchAll(/(?<![\w/-])consul-registrar:([\w.-]+)/g)].map((m) => m[1]);
+      expect(
+        tags.filter((t) => t !== version && t !== '<host'),
+        path,
+      ).to.deep.equal([]);
+    }
+    expect(file('deploy/systemd/consul-registrar.service')).to.include(`IMAGE=consul-registrar:${version}`);
+    expect(file('deploy/offline/build.sh')).to.include('tag=${1:-consul-registrar:$version}');
   });
 });
