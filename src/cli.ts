@@ -4,12 +4,16 @@
 // (bench/burst.ts reports both memory and CPU). The image's entrypoint passes the same flags.
 import './docker/defer-unused-modules.js'; // first: before anything imports dockerode
 import { readFileSync } from 'node:fs';
-import { ConfigError, helpText, readConfig, toSettings } from './config.js';
+import { ConfigError, helpText, readConfig, toSettings, type Settings } from './config.js';
 import { UnreachableError } from './config-error.js';
 import { createLogger } from './log.js';
 import { planContainer } from './model/plan.js';
 import { formatPlan, planJson } from './plan-report.js';
+import type { ContainerFacts } from './model/facts.js';
+import { forecastFirstPass } from './reconcile/first-pass.js';
+import { ownedAmong } from './reconcile/ownership.js';
 import { registratorEntries } from './reconcile/registrator.js';
+import type { AgentService } from './reconcile/service-agent.js';
 import { registratorDifferences } from './model/registrator-view.js';
 import { connect, type Reached, type RunContext } from './run-context.js';
 import { StatusServer } from './status/server.js';
@@ -44,8 +48,7 @@ async function main(): Promise<number> {
   const log = createLogger(settings.logLevel, settings.logFormat);
   for (const note of notes) log.info({ event: 'registrator-flag' }, note);
   // plan is a one-shot look: a daemon that does not answer is said at once, not waited for.
-  if (command === 'plan')
-    return plan(await connect(settings, log, undefined, true), settings.replaceRegistrator, values.json === 'true', container);
+  if (command === 'plan') return plan(await connect(settings, log, undefined, true), settings, values.json === 'true', container);
 
   // /healthz and /metrics answer from the start, saying what the registrar still waits for (every
   // series at 0, so an alert on registrar_dependency_up can fire); a stop signal while Docker or
@@ -111,34 +114,55 @@ function healthcheckAddr(argv: string[], own: string | undefined): string | unde
   }
 }
 
-/** `plan`: what each running container (or just `only`, a name or ID) would get, and why not, then exit. */
-async function plan(context: RunContext, replacing: boolean, json: boolean, only?: string): Promise<number> {
+/**
+ * `plan`: what each running container (or just `only`, a name or ID) would get, and why not, as the
+ * first full pass would decide it over what the agent has now, and what that pass would remove; then exit.
+ */
+async function plan(context: RunContext, settings: Settings, json: boolean, only?: string): Promise<number> {
   const ids = await context.source.runningIds();
-  const all = await Promise.all(ids.map((id) => context.source.inspect(id)));
-  const facts = only ? all.filter((f) => f && (f.name === only || (only.length >= 4 && f.id.startsWith(only)))) : all;
+  const all = (await Promise.all(ids.map((id) => context.source.inspect(id)))).filter((f) => f !== undefined);
+  const running = all.filter((f) => f.running);
+  const facts = only ? all.filter((f) => f.name === only || (only.length >= 4 && f.id.startsWith(only))) : all;
   if (only && facts.length === 0) {
     process.stderr.write(`consul-registrar: no running container named "${only}" (or with an ID starting so)\n`);
     return 1;
   }
-  // What Registrator left for these containers (what --replace-registrator takes over), and where
-  // each result differs from what Registrator registered.
   const services = await context.consul.servicesWithMeta({});
-  const byContainer = new Map<string, string[]>();
-  const differences = new Map<string, string[]>();
-  const plans = facts.flatMap((f) => {
-    if (!f) return [];
-    const own = planContainer(f, context.model);
-    byContainer.set(f.id, [...registratorEntries(services, f).keys()]);
-    differences.set(f.id, registratorDifferences(f, own, context.model));
-    return [own];
+  // Every running container is planned: which of two gets a shared ID, and what is removed, depends on all.
+  const plans = all.map((f) => planContainer(f, context.model));
+  const forecast = forecastFirstPass({
+    plans: plans.filter((p) => running.some((f) => f.id === p.containerId)),
+    running,
+    agent: services,
+    hostId: context.model.hostId,
+    replaceRegistrator: settings.replaceRegistrator,
+    capabilities: context.capabilities,
+    keeping: settings.deregister === 'on-success' ? await keptWhileStopped(context, services, running) : new Set(),
   });
-  const sorted = plans.sort((a, b) => a.containerName.localeCompare(b.containerName));
-  const registrator = { byContainer, differences, replacing };
+  // What Registrator left for these containers, and where each result differs from what Registrator registered.
+  const shown = new Set(facts.map((f) => f.id));
+  const registratorEntriesOf = new Map(facts.map((f) => [f.id, [...registratorEntries(services, f).keys()]]));
+  const differences = new Map(plans.map((p, i) => [p.containerId, registratorDifferences(all[i]!, p, context.model)]));
+  if (only) forecast.removals = forecast.removals.filter((r) => shown.has(r.containerId));
+  const sorted = plans.filter((p) => shown.has(p.containerId)).sort((a, b) => a.containerName.localeCompare(b.containerName));
+  const extras = { forecast, registratorEntries: registratorEntriesOf, differences, replacing: settings.replaceRegistrator };
   const text = json
-    ? planJson(sorted, context.model.registrarServiceId, registrator)
-    : formatPlan(sorted, context.model.registrarServiceId, registrator);
+    ? planJson(sorted, context.model.registrarServiceId, extras)
+    : formatPlan(sorted, context.model.registrarServiceId, extras);
   process.stdout.write(text + '\n');
   return 0;
+}
+
+/** --deregister on-success: the stopped containers owning services here that exited non-zero, which keep them. */
+async function keptWhileStopped(context: RunContext, services: AgentService[], running: ContainerFacts[]): Promise<Set<string>> {
+  const up = new Set(running.map((f) => f.id));
+  const owners = new Set(
+    ownedAmong(services, context.model.hostId)
+      .map((s) => s.containerId)
+      .filter((id) => id !== '' && !up.has(id)),
+  );
+  const stopped = await Promise.all([...owners].map((id) => context.source.inspect(id)));
+  return new Set(stopped.filter((f) => f !== undefined && !f.running && f.exitCode !== 0).map((f) => f!.id));
 }
 
 main().then(

@@ -1,16 +1,28 @@
 import type { ContainerPlan, ProxySpec, Registration } from './model/registration.js';
 import type { Finding } from './model/findings.js';
 import { printable } from './model/show.js';
+import type { ContainerForecast, Forecast, Removal, ServiceFinding } from './reconcile/first-pass.js';
+
+/** The codes of findings that mean a registration is not written (ownership-guard.ts, first-pass.ts). */
+const NOT_WRITTEN = new Set(['foreign-id', 'registrator-id', 'service-id-held', 'sidecar-parent-refused', 'service-id-claimed']);
 
 /**
  * `consul-registrar plan`: what each container would get in Consul, as lines for a person, and
  * with --ttl the registrar's own service, which every one of them follows.
  */
-export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string, registrator?: RegistratorEntries): string {
+export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string, extras?: PlanExtras): string {
   const own = registrarServiceId
     ? [`(the registrar itself)\n  ${registrarServiceId}  name consul-registrar: a TTL check it refreshes (--ttl)`]
     : [];
-  return [...plans.map((plan) => formatContainer(plan, registrator)), ...own].join('\n');
+  const removals = extras?.forecast?.removals ?? [];
+  const removed = removals.length
+    ? [
+        ["(removed by the first pass: this host ID's services that no running container wants)", ...removals.map(formatRemoval)]
+          .map(printable)
+          .join('\n'),
+      ]
+    : [];
+  return [...plans.map((plan) => formatContainer(plan, extras)), ...removed, ...own].join('\n');
 }
 
 /**
@@ -18,55 +30,73 @@ export function formatPlan(plans: ContainerPlan[], registrarServiceId?: string, 
  * exactly as it would be sent to Consul, its findings (the skip's first, when it is skipped), and
  * Registrator's entries found for it. Label text stays as written (JSON escapes control characters).
  */
-export function planJson(plans: ContainerPlan[], registrarServiceId?: string, registrator?: RegistratorEntries): string {
-  const containers = plans.map((plan) => ({
-    id: plan.containerId,
-    name: plan.containerName,
-    ...(plan.skipped ? { skipped: plan.skipped.text } : {}),
-    registrations: plan.registrations,
-    proxies: plan.proxies.map(shownProxy),
-    findings: [...(plan.skipped ? [plan.skipped] : []), ...plan.findings].map((f) => findingJson(plan.containerName, f)),
-    registratorEntries: registrator?.byContainer.get(plan.containerId) ?? [],
-    registratorDifferences: registrator?.differences?.get(plan.containerId) ?? [],
-  }));
+export function planJson(plans: ContainerPlan[], registrarServiceId?: string, extras?: PlanExtras): string {
+  const containers = plans.map((plan) => {
+    const { registrations, proxies, findings } = outcome(plan, extras?.forecast?.containers.get(plan.containerId));
+    return {
+      id: plan.containerId,
+      name: plan.containerName,
+      ...(plan.skipped ? { skipped: plan.skipped.text } : {}),
+      registrations,
+      proxies: proxies.map(shownProxy),
+      findings: allFindings(plan, findings).map((f) => findingJson(plan.containerName, f)),
+      registratorEntries: extras?.registratorEntries?.get(plan.containerId) ?? [],
+      registratorDifferences: extras?.differences?.get(plan.containerId) ?? [],
+    };
+  });
   return JSON.stringify(
-    { containers, ...(registrarServiceId ? { registrarServiceId } : {}), replaceRegistrator: registrator?.replacing ?? false },
+    {
+      containers,
+      removals: extras?.forecast?.removals ?? [],
+      ...(registrarServiceId ? { registrarServiceId } : {}),
+      replaceRegistrator: extras?.replacing ?? false,
+    },
     null,
     2,
   );
 }
 
-/**
- * Registrator's registrations of each container found on the agent, where the result differs from
- * what Registrator would have registered (both by container ID), and whether --replace-registrator is on.
- */
-export interface RegistratorEntries {
-  byContainer: Map<string, string[]>;
+/** What plan knows beside the model's plans; all by container ID. */
+export interface PlanExtras {
+  /** What the first full pass would do with them (reconcile/first-pass.ts); without it, the plans as the model made them. */
+  forecast?: Forecast;
+  /** Registrator's registrations of each container found on the agent. */
+  registratorEntries?: Map<string, string[]>;
+  /** Where each result differs from what Registrator would have registered. */
   differences?: Map<string, string[]>;
+  /** --replace-registrator. */
   replacing: boolean;
 }
 
-function formatContainer(plan: ContainerPlan, registrator?: RegistratorEntries): string {
+/** The registrations the run would send and the proxies it would start for them, with the findings of the pass. */
+function outcome(plan: ContainerPlan, forecast: ContainerForecast | undefined) {
+  if (forecast === undefined) return { registrations: plan.registrations, proxies: plan.proxies, findings: [] as ServiceFinding[] };
+  // A proxy only for a sidecar that is registered, as the reconciler starts them.
+  const sidecars = new Set(forecast.registrations.map((r) => r.ID));
+  return { ...forecast, proxies: plan.proxies.filter((p) => sidecars.has(p.sidecarId)) };
+}
+
+function formatContainer(plan: ContainerPlan, extras?: PlanExtras): string {
   const lines = [`${plan.containerName} (${plan.containerId.slice(0, 12)})`];
   if (plan.skipped) lines.push(`  skipped ${findingLine(plan.skipped)}`);
-  for (const reg of plan.registrations) lines.push(...formatRegistration(reg));
-  for (const proxy of plan.proxies.map(shownProxy)) {
+  const { registrations, proxies, findings } = outcome(plan, extras?.forecast?.containers.get(plan.containerId));
+  for (const reg of registrations) lines.push(...formatRegistration(reg));
+  for (const proxy of proxies.map(shownProxy)) {
     const env = Object.entries(proxy.env).map(([key, value]) => `${key}=${value}`);
     lines.push(
       `  proxy container ${proxy.name}: ${proxy.image} ${proxy.cmd.join(' ')}  network container:${plan.containerName}  env ${env.join(' ')}`,
     );
   }
-  for (const id of registrator?.byContainer.get(plan.containerId) ?? []) {
-    lines.push(
-      registrator!.replacing
-        ? `  replaces Registrator's ${id} once its own service for that port answers in DNS`
-        : `  Registrator's ${id} is on the agent: with --replace-registrator it would be replaced`,
-    );
-  }
-  for (const difference of registrator?.differences?.get(plan.containerId) ?? []) lines.push(`  differs from Registrator: ${difference}`);
-  for (const f of plan.findings) lines.push(`  warning ${findingLine(f)}`);
+  for (const finding of [...plan.findings, ...findings])
+    lines.push(`  ${NOT_WRITTEN.has(finding.code) ? 'not registered' : 'warning'} ${findingLine(finding)}`);
+  for (const difference of extras?.differences?.get(plan.containerId) ?? []) lines.push(`  differs from Registrator: ${difference}`);
   // Names, tags and paths come from labels: no control character reaches the operator's terminal.
   return lines.map(printable).join('\n');
+}
+
+/** The model's findings (the skip's first), then the first pass's. */
+function allFindings(plan: ContainerPlan, pass: ServiceFinding[]): ServiceFinding[] {
+  return [...(plan.skipped ? [plan.skipped] : []), ...plan.findings, ...pass];
 }
 
 /** A finding for a person: its code to look up in docs/findings.md, what happened, and the fix. */
@@ -75,8 +105,26 @@ function findingLine(f: Finding): string {
 }
 
 /** A finding for programs: every field present (null when it has none), so the shape never varies. */
-function findingJson(container: string, f: Finding) {
-  return { code: f.code, container, port: f.port ?? null, label: f.label ?? null, text: f.text, fix: f.fix ?? null };
+function findingJson(container: string, f: ServiceFinding) {
+  return {
+    code: f.code,
+    container,
+    port: f.port ?? null,
+    label: f.label ?? null,
+    serviceId: f.serviceId ?? null,
+    field: f.field ?? null,
+    text: f.text,
+    fix: f.fix ?? null,
+  };
+}
+
+function formatRemoval(removal: Removal): string {
+  const why =
+    removal.reason === 'container-not-running'
+      ? `its container ${removal.containerId.slice(0, 12)} is not running`
+      : `its container ${removal.containerId.slice(0, 12)} no longer asks for it`;
+  const how = removal.reaper ? " (its ID cannot be deregistered by name: marked critical for Consul's reaper)" : '';
+  return `  ${removal.serviceId}  name ${removal.name}: ${why}${how} [${removal.reason}]`;
 }
 
 /** A proxy as plan shows it: its token is never printed (it is the operator's secret, not the plan's). */

@@ -68,6 +68,15 @@ export function capabilitiesOf(version: Version): Capabilities {
   return { version, unsupportedCheckFields: unsupported };
 }
 
+/** What leaving out a check field this agent refuses means, for the operator. */
+export function droppedFieldNote(field: string, version: Version): string {
+  const what =
+    field === 'DisableRedirects'
+      ? 'HTTP checks therefore follow redirects (fixed in 1.9.17, 1.10.10, 1.11.5 and 1.12: CVE-2022-29153)'
+      : 'it is left out of every registration';
+  return `Consul ${version.join('.')} does not accept check field ${field}; ${what} (upgrade Consul to use it)`;
+}
+
 /** The registration as this agent accepts it, and the names of the fields that were left out. */
 export function fitToAgent(reg: Registration, caps: Capabilities): { body: Registration; dropped: string[] } {
   const dropped = new Set<string>();

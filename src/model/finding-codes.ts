@@ -212,6 +212,36 @@ export const FINDING_CODES = {
     "The agent has Registrator's registration of this container under this ID; the port is not registered.",
     'run with --replace-registrator to take it over',
   ),
+  'registrator-adopted': code(
+    'info',
+    operator,
+    "Registrator's registration of this container under the same ID is taken over in place, under this registrar's Meta; its checks start with the status Registrator's had.",
+    'nothing to do: with --replace-registrator=false it would be left alone',
+  ),
+  'registrator-entry-replaced': code(
+    'info',
+    operator,
+    "Registrator's registration of this container under another ID is removed once this registrar's service for that port answers in DNS.",
+    'nothing to do',
+  ),
+  'registrator-entry-kept': code(
+    'warn',
+    operator,
+    "Registrator's registration of this container under another ID stays: --replace-registrator is off, or nothing is registered here for that port.",
+    'run with --replace-registrator, or register the port',
+  ),
+  'default-id-taken-back': code(
+    'warn',
+    author,
+    "The container's own default ID was held by another running container through a SERVICE_ID label; it is registered for its owner now.",
+    "fix the other container's SERVICE_ID",
+  ),
+  'check-field-unsupported': code(
+    'warn',
+    operator,
+    "A check field the agent's Consul version does not accept is left out of the registration.",
+    'upgrade Consul to use it',
+  ),
   'meta-key-refused': code(
     'warn',
     author,

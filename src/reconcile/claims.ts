@@ -2,6 +2,7 @@ import type { Registration } from '../model/registration.js';
 import type { Finding } from '../model/findings.js';
 import { finding } from '../model/finding-codes.js';
 import { appPort } from './app-port.js';
+import { sidecarsFollowParents } from './sidecar-parents.js';
 
 /**
  * Which container holds each service ID. Two containers asking for one ID (the same SERVICE_ID)
@@ -12,27 +13,22 @@ export class ServiceIdClaims {
   private readonly holder = new Map<string, string>();
   private readonly held = new Map<string, Set<string>>();
 
-  /** The registrations this container may write; the refused ones are explained in `findings`. */
+  /**
+   * The registrations this container may write; the refused ones are explained in `findings`. A
+   * sidecar whose parent another container holds is neither granted nor held: the holder may want it.
+   */
   take(containerId: string, wanted: Registration[], findings: Finding[]): Registration[] {
-    const mine = this.held.get(containerId) ?? new Set<string>();
-    const wantedIds = new Set(wanted.map((r) => key(r.ID)));
-    for (const id of mine) {
-      if (!wantedIds.has(id)) {
-        mine.delete(id);
-        this.holder.delete(id);
-      }
-    }
-    const granted = wanted.filter((reg) => {
+    const free = wanted.filter((reg) => {
       const other = this.holder.get(key(reg.ID));
-      if (other !== undefined && other !== containerId) {
-        const text = `service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it`;
-        findings.push(finding('service-id-claimed', text, { port: appPort(reg) }));
-        return false;
-      }
-      this.holder.set(key(reg.ID), containerId);
-      mine.add(key(reg.ID));
-      return true;
+      if (other === undefined || other === containerId) return true;
+      const text = `service ID "${reg.ID}" is also asked for by container ${other.slice(0, 12)}, which keeps it`;
+      findings.push(finding('service-id-claimed', text, { port: appPort(reg) }));
+      return false;
     });
+    const granted = sidecarsFollowParents(free, findings);
+    const mine = new Set(granted.map((reg) => key(reg.ID)));
+    for (const id of this.held.get(containerId) ?? []) if (!mine.has(id)) this.holder.delete(id);
+    for (const id of mine) this.holder.set(id, containerId);
     if (mine.size > 0) this.held.set(containerId, mine);
     else this.held.delete(containerId);
     return granted;

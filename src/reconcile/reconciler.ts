@@ -10,11 +10,10 @@ import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { CheckJob, Registration } from '../model/registration.js';
 import type { ProxySpec } from '../model/registration.js';
 import type { Finding } from '../model/findings.js';
-import { finding, findingLevel } from '../model/finding-codes.js';
-import { appPort } from './app-port.js';
+import { findingLevel } from '../model/finding-codes.js';
 import { FindingCounts } from './finding-counts.js';
 import { ServiceIdClaims } from './claims.js';
-import { sidecarsFollowParents } from './sidecar-parents.js';
+import { guardOwnership } from './ownership-guard.js';
 import { diff } from './diff.js';
 import { startingPassing } from './adoption.js';
 import { withHash } from './hash.js';
@@ -25,7 +24,6 @@ import { OncePerContainer } from './once-per-container.js';
 import { holderOf, OWNER_META, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';
 import { deregistrableById, likelyIdPrefixes } from '../model/limits.js';
-import { isDefaultIdOf } from '../model/reserved-ids.js';
 import { isRegistratorEntryOf, registratorEntries, registratorIdExpression } from './registrator.js';
 
 export type DeregisterMode = 'always' | 'on-success';
@@ -253,10 +251,8 @@ export class Reconciler {
       }
       const plan = facts ? planContainer(facts, this.options.model) : undefined;
       const findings = [...(plan?.findings ?? []), ...(plan?.skipped ? [plan.skipped] : [])];
-      const claimed = sidecarsFollowParents(this.claims.take(id, plan?.registrations ?? [], findings), findings);
-      this.claims.take(id, claimed, []); // lets go of the sidecars whose parent another container holds
-      const guarded = await this.guardOwnership(id, claimed, owned, findings, known.snapshot, await lookAhead, facts);
-      const desired = sidecarsFollowParents(guarded, findings);
+      const claimed = this.claims.take(id, plan?.registrations ?? [], findings);
+      const desired = await this.guard(id, claimed, owned, findings, known.snapshot, await lookAhead, facts);
       this.reportFindings(id, name, findings);
       this.countFindings(this.findingCounts.set(id, facts?.running ? findings.map((f) => f.code) : []));
       const refusals = await this.apply(id, name, desired, owned);
@@ -337,11 +333,11 @@ export class Reconciler {
   }
 
   /**
-   * The ownership guard: a service ID the agent already has is taken over only when it carries
-   * this registrar's Meta (this host ID) and its container is gone. A foreign service (another
-   * tool's, another host ID's, the registrar's own) is never overwritten, so never removed either.
+   * The ownership guard (ownership-guard.ts) over what the agent has under the wanted IDs this
+   * container does not own yet: from the full pass's list, from the look-ahead a start event
+   * allowed, and only for IDs neither covers, one more question.
    */
-  private async guardOwnership(
+  private async guard(
     id: string,
     wanted: Registration[],
     owned: OwnedService[],
@@ -354,76 +350,61 @@ export class Reconciler {
     const fresh = wanted.filter((r) => !ownedIds.has(r.ID));
     if (fresh.length === 0) return wanted;
     const freshIds = new Set(fresh.map((r) => r.ID.toLowerCase()));
-    // What the agent has under those IDs: from the full pass's list, from the look-ahead a start
-    // event allowed, and only for IDs neither covers, one more question.
     const covered = (r: Registration) => early?.prefixes.some((p) => r.ID.toLowerCase().startsWith(p)) ?? false;
     const missing = snapshot ? [] : fresh.filter((r) => !covered(r)).map((r) => r.ID);
     const known = snapshot ?? early?.services ?? [];
     const asked = missing.length > 0 ? await this.consul.servicesWithIds(missing) : [];
     const existing = [...known, ...asked].filter((s) => freshIds.has(s.id.toLowerCase()));
-    const refused = new Set<string>();
-    for (const reg of fresh) {
-      // Compared regardless of case: the catalog takes "Payments-1" and "payments-1" for one service.
-      const other = existing.find((s) => s.id.toLowerCase() === reg.ID.toLowerCase());
-      if (other === undefined) continue;
-      const holder = holderOf(other.meta, this.options.model.hostId, id);
-      const same = other.id === reg.ID ? `"${reg.ID}"` : `"${reg.ID}" (as "${other.id}": Consul's catalog ignores case)`;
-      const registrators = holder.kind === 'foreign' && facts !== undefined && isRegistratorEntryOf(other, facts);
-      if (registrators && this.options.replaceRegistrator) {
-        // Written over in place, under our Meta; answering before, it answers on (adoption.ts).
-        if (await this.consul.answersInDns(other.id)) this.adoptedAnswering.add(reg.ID);
-        this.log.info({ event: 'adopted-registrator', containerId: id, serviceId: other.id }, `taking over Registrator's ${other.id}`);
-      } else if (registrators) {
-        findings.push(
-          finding(
-            'registrator-id',
-            `service ID ${same} is Registrator's registration of this container (no Meta, its address); ` +
-              'it is left as it is and nothing is registered for this port: run with --replace-registrator to take it over',
-            { port: appPort(reg) },
-          ),
-        );
-        refused.add(reg.ID);
-      } else if (holder.kind === 'foreign') {
-        findings.push(
-          finding(
-            'foreign-id',
-            `service ID ${same} already exists on the Consul agent and was not registered by this registrar (--host-id ${this.options.model.hostId}); ` +
-              'it is never overwritten or removed, and nothing is registered for this port: give the container its own SERVICE_ID',
-            { port: appPort(reg) },
-          ),
-        );
-        refused.add(reg.ID);
-      } else if (holder.kind === 'our-container') {
-        const squatter = await this.runningName(holder.containerId);
-        if (squatter === undefined) continue; // its container is gone: taken over
-        if (facts !== undefined && isDefaultIdOf(reg.ID, this.options.model.hostId, facts.name)) {
-          // Its own default ID, held through a label an earlier version let through: the owner wins.
-          this.log.warn(
-            {
-              event: 'default-id-taken-back',
-              container: facts.name,
-              containerId: id,
-              serviceId: other.id,
-              squatter,
-              squatterId: holder.containerId,
-            },
-            `container ${facts.name}: service ID ${same} is its default ID and was held by container ${squatter} (${holder.containerId.slice(0, 12)}) ` +
-              `through a SERVICE_ID label; it is registered for ${facts.name} now, and ${squatter} keeps its other services (fix ${squatter}'s SERVICE_ID)`,
-          );
-          continue;
-        }
-        findings.push(
-          finding(
-            'service-id-held',
-            `service ID ${same} belongs to running container ${holder.containerId.slice(0, 12)}, which keeps it; give each container its own SERVICE_ID`,
-            { port: appPort(reg) },
-          ),
-        );
-        refused.add(reg.ID);
-      }
+    const hostId = this.options.model.hostId;
+    const decision = guardOwnership({
+      containerId: id,
+      containerName: facts?.name,
+      wanted,
+      agent: existing,
+      hostId,
+      replaceRegistrator: this.options.replaceRegistrator ?? false,
+      isRegistrators: (s) => facts !== undefined && isRegistratorEntryOf(s, facts),
+      running: await this.runningHolders(existing, id),
+    });
+    for (const { serviceId, existingId } of decision.adopted) {
+      // Written over in place, under our Meta; answering before, it answers on (adoption.ts).
+      if (await this.consul.answersInDns(existingId)) this.adoptedAnswering.add(serviceId);
+      this.log.info(
+        { event: 'adopted-registrator', code: 'registrator-adopted', containerId: id, serviceId: existingId },
+        `taking over Registrator's ${existingId}`,
+      );
     }
-    this.hooks.metrics?.inc('registrar_ownership_refusals_total', refused.size);
-    return wanted.filter((r) => !refused.has(r.ID));
+    for (const { existingId, squatter, squatterId, finding } of decision.takenBack) {
+      const name = facts?.name ?? id;
+      this.log.warn(
+        {
+          event: 'default-id-taken-back',
+          code: finding.code,
+          container: name,
+          containerId: id,
+          serviceId: existingId,
+          squatter,
+          squatterId,
+        },
+        `container ${name}: ${finding.text} (${finding.fix})`,
+      );
+    }
+    findings.push(...[...decision.refused, ...decision.sidecars].map((r) => r.finding));
+    this.hooks.metrics?.inc('registrar_ownership_refusals_total', decision.refused.length);
+    return decision.write;
+  }
+
+  /** The running containers among those of this host that hold one of these services, by ID with their names. */
+  private async runningHolders(services: AgentService[], id: string): Promise<Map<string, string>> {
+    const hostId = this.options.model.hostId;
+    const holders = new Set(
+      services.flatMap((s) => {
+        const holder = holderOf(s.meta, hostId, id);
+        return holder.kind === 'our-container' && holder.containerId !== '' ? [holder.containerId] : [];
+      }),
+    );
+    const names = await Promise.all([...holders].map(async (c) => [c, await this.runningName(c)] as const));
+    return new Map(names.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
   }
 
   /**
@@ -474,7 +455,6 @@ export class Reconciler {
 
   /** The container's name while it runs; undefined once it is stopped or gone. */
   private async runningName(containerId: string): Promise<string | undefined> {
-    if (containerId === '') return undefined;
     const facts = await this.docker.inspect(containerId);
     return facts?.running ? facts.name : undefined;
   }

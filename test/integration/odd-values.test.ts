@@ -1,7 +1,8 @@
 // Odd label values on real dockerd and Consul: an IP literal with a zone ID (which took down `plan`
 // for the whole host), the host's own addresses as SERVICE_IP (inside a macvlan subnet, and a
 // --host-ip inside the bridge subnet), names derived from a reserved one, reserved tags,
-// --ip-from-label against image ENV, and the sidecar of a parent whose ID is refused.
+// --ip-from-label against image ENV, the sidecar of a parent whose ID is refused, and plan's forecast of
+// the first pass's refusals and removals.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,9 @@ import {
   cleanup,
   containerIp,
   createNetwork,
+  deregister,
   docker,
+  registerForeign,
   requireRig,
   runContainer,
   TEST_LABEL,
@@ -286,5 +289,57 @@ describe('odd values: a refused parent gets no sidecar (real dockerd, a private 
     expect(all[foreignId]!.Meta).to.deep.equal({ team: 'payments' });
     const proxies = await docker.listContainers({ all: true, filters: { label: [`consul-registrar.sidecar-for=${evilContainer.id}`] } });
     expect(proxies).to.deep.equal([]);
+  });
+});
+
+describe('odd values: plan predicts the refusal and the removal of the first pass (real dockerd and Consul)', function () {
+  this.timeout(60_000);
+  const hostId = uniqueName('oddplan');
+  const foreignId = uniqueName('payments');
+  let registrar: RegistrarProcess | undefined;
+
+  before(requireRig);
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await deregister(foreignId);
+    await cleanup([hostId]);
+  });
+
+  it('plan --json names the foreign ID the daemon refuses and the stale service it removes, and the daemon does exactly that', async () => {
+    await registerForeign({ ID: foreignId, Name: 'payments', Address: '192.0.2.10', Port: 8080, Meta: { team: 'payments' } });
+    // A service of this host ID whose container is long gone: the first pass removes it.
+    const stale = `${hostId}:${uniqueName('gone')}:80`;
+    await registerForeign({
+      ID: stale,
+      Name: 'gone',
+      Address: '192.0.2.11',
+      Port: 80,
+      Meta: { registrar_host: hostId, registrar_container: 'f'.repeat(64), registrar_hash: 'stale' },
+    });
+    const name = uniqueName('thief');
+    const container = await runContainer({ name, cmd: ['sleep', '300'], expose: ['80', '81'], labels: { SERVICE_80_ID: foreignId } });
+    const run = runCli(['plan', '--json', '--host-id', hostId]);
+    expect(run.status, run.stderr).to.equal(0);
+    const plan = JSON.parse(run.stdout) as {
+      containers: { name: string; registrations: { ID: string }[]; findings: { code: string; serviceId?: string }[] }[];
+      removals: { serviceId: string; reason: string }[];
+    };
+    const mine = plan.containers.find((c) => c.name === name)!;
+    expect(mine.findings.map((f) => [f.code, f.serviceId])).to.deep.equal([['foreign-id', foreignId]]);
+    expect(mine.registrations.map((r) => r.ID)).to.deep.equal([`${hostId}:${name}:81`]);
+    expect(plan.removals.map((r) => [r.serviceId, r.reason])).to.deep.equal([[stale, 'container-not-running']]);
+
+    registrar = new RegistrarProcess(['--host-id', hostId]);
+    const pass = await registrar.waitForLog('its first full pass', isFullPass, 20_000);
+    const upToPass = registrar.logs.filter((l) => l.time <= pass.time);
+    // Only the stale service was this host ID's before the daemon ran.
+    expect(upToPass.filter((l) => l.event === 'deregistered').map((l) => l.serviceId)).to.deep.equal(plan.removals.map((r) => r.serviceId));
+    const registered = await agentServices(`Meta.registrar_container == "${container.id}"`);
+    expect(Object.keys(registered)).to.deep.equal(mine.registrations.map((r) => r.ID));
+    expect((await agentServices(`ID == "${foreignId}"`))[foreignId]!.Meta, 'left as it is').to.deep.equal({ team: 'payments' });
+    expect(
+      upToPass.some((l) => l.event === 'finding' && l.code === 'foreign-id' && l.container === name),
+      'the refusal logged with the code plan gave',
+    ).to.equal(true);
   });
 });

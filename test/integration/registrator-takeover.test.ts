@@ -121,6 +121,19 @@ describe('--replace-registrator', function () {
         return answer !== 'error' && answer.includes(ip);
       });
 
+      // plan says what the run does: nothing for that port without the flag, the entry adopted in place with it.
+      const planned = (flag: string[]) => {
+        const out = JSON.parse(runCli(['plan', name, '--json', '--host-id', hostId, ...flag]).stdout) as {
+          containers: { registrations: { ID: string }[]; findings: { code: string; serviceId?: string }[] }[];
+        };
+        const [mine] = out.containers;
+        // The rig's Consul 1.8.7 refuses DisableRedirects: that finding is said too, and is not the guard's.
+        const guard = mine!.findings.filter((f) => f.code !== 'check-field-unsupported');
+        return { ids: mine!.registrations.map((r) => r.ID), findings: guard.map((f) => [f.code, f.serviceId]) };
+      };
+      expect(planned(['--replace-registrator=false'])).to.deep.equal({ ids: [], findings: [['registrator-id', same]] });
+      expect(planned(['--replace-registrator'])).to.deep.equal({ ids: [same], findings: [['registrator-adopted', same]] });
+
       const seen: (string[] | 'error')[] = [];
       let polling = true;
       const poll = (async () => {

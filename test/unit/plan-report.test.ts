@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Finding } from '../../src/model/findings.js';
 import { formatPlan, planJson } from '../../src/plan-report.js';
 import type { ContainerPlan, ProxySpec, Registration } from '../../src/model/registration.js';
+import type { Forecast } from '../../src/reconcile/first-pass.js';
 
 describe('plan-report: formatPlan', () => {
   it('names each check by what it probes: an address, a TTL, or the service an alias follows', () => {
@@ -72,7 +73,9 @@ describe('plan-report: label text is escaped', () => {
     expect(text.split('\n')).to.have.length(3);
     expect(text).to.include('a\\u001b[31mred');
   });
+});
 
+describe('plan-report: findings', () => {
   it('shows each finding with its code and fix, the skip first, and gives the skip its code in --json', () => {
     const plan = {
       containerId: 'c'.repeat(64),
@@ -97,14 +100,71 @@ describe('plan-report: label text is escaped', () => {
       ['ignore-not-boolean', 'SERVICE_IGNORE'],
     ]);
   });
+});
 
-  it("says which of Registrator's registrations would be replaced, or could be with --replace-registrator", () => {
-    const plan = { containerId: 'c'.repeat(64), containerName: 'web', registrations: [], jobs: [], proxies: [], findings: [] };
-    const byContainer = new Map([[plan.containerId, ['3f9a2c81b7d4:web:80']]]);
-    expect(formatPlan([plan], undefined, { byContainer, replacing: true })).to.include("replaces Registrator's 3f9a2c81b7d4:web:80");
-    expect(formatPlan([plan], undefined, { byContainer, replacing: false })).to.include('with --replace-registrator it would be replaced');
+describe('plan-report: what the first pass would do', () => {
+  it('shows what the first pass would do: registrations as sent, findings by code, and the removals', () => {
+    const plan = {
+      containerId: 'c'.repeat(64),
+      containerName: 'web',
+      registrations: [
+        { ID: 'pay-1', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 80, Meta: {}, Checks: [] },
+        { ID: 'h1:web:81', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 81, Meta: {}, Checks: [] },
+      ],
+      jobs: [],
+      proxies: [],
+      findings: [],
+    };
+    const forecast: Forecast = {
+      containers: new Map([
+        [
+          plan.containerId,
+          {
+            registrations: [plan.registrations[1]!],
+            findings: [
+              { code: 'foreign-id', serviceId: 'pay-1', port: '80', text: 'service ID "pay-1" already exists', fix: 'give it its own' },
+              { code: 'registrator-entry-replaced', serviceId: 'r:web:81', port: '81', text: "replaces Registrator's r:web:81" },
+            ],
+          },
+        ],
+      ]),
+      removals: [{ serviceId: 'h1:old:80', name: 'old', containerId: 'd'.repeat(64), reason: 'container-not-running' }],
+    };
+    const lines = formatPlan([plan], undefined, { forecast, replacing: true }).split('\n');
+    expect(lines.filter((l) => /^ {2}\S+ {2}name /.test(l)).map((l) => l.trim().split(' ')[0])).to.deep.equal(['h1:web:81', 'h1:old:80']);
+    expect(lines.filter((l) => l.startsWith('  not registered ')).map((l) => /\[([a-z-]+)\]/.exec(l)?.[1])).to.deep.equal(['foreign-id']);
+    expect(lines.some((l) => l.includes('[registrator-entry-replaced]'))).to.equal(true);
+    expect(lines.some((l) => l.startsWith('(removed by the first pass'))).to.equal(true);
+    expect(lines.at(-1)).to.match(/^ {2}h1:old:80 .*\[container-not-running\]$/);
+
+    const json = JSON.parse(planJson([plan], undefined, { forecast, replacing: true })) as {
+      containers: { registrations: { ID: string }[]; findings: { code: string; serviceId?: string }[] }[];
+      removals: { serviceId: string; reason: string }[];
+    };
+    expect(json.containers[0]!.registrations.map((r) => r.ID)).to.deep.equal(['h1:web:81']);
+    expect(json.containers[0]!.findings.map((f) => [f.code, f.serviceId])).to.deep.equal([
+      ['foreign-id', 'pay-1'],
+      ['registrator-entry-replaced', 'r:web:81'],
+    ]);
+    expect(json.removals.map((r) => [r.serviceId, r.reason])).to.deep.equal([['h1:old:80', 'container-not-running']]);
   });
 
+  it('starts no proxy for a sidecar the first pass would not register', () => {
+    const plan = {
+      containerId: 'c'.repeat(64),
+      containerName: 'web',
+      registrations: [],
+      jobs: [],
+      proxies: [{ sidecarId: 'pay-1-sidecar-proxy' } as ProxySpec],
+      findings: [],
+    };
+    const forecast: Forecast = { containers: new Map([[plan.containerId, { registrations: [], findings: [] }]]), removals: [] };
+    const json = JSON.parse(planJson([plan], undefined, { forecast, replacing: false })) as { containers: { proxies: unknown[] }[] };
+    expect(json.containers[0]!.proxies).to.deep.equal([]);
+  });
+});
+
+describe('plan-report: --json', () => {
   it('--json gives each container with its registrations as sent to Consul, its findings and Registrator entries', () => {
     const plan = {
       containerId: 'c'.repeat(64),
@@ -115,13 +175,24 @@ describe('plan-report: label text is escaped', () => {
       findings: [{ code: 'tag-refused', port: '80', text: 'a \u001b[31mwarning', fix: 'shorten it' }],
     };
     const parsed = JSON.parse(
-      planJson([plan], undefined, { byContainer: new Map([[plan.containerId, ['r:web:80']]]), replacing: false }),
+      planJson([plan], undefined, { registratorEntries: new Map([[plan.containerId, ['r:web:80']]]), replacing: false }),
     ) as {
       containers: { name: string; registrations: { ID: string }[]; findings: Finding[]; registratorEntries: string[] }[];
     };
     expect(parsed.containers[0]).to.deep.include({
       name: 'web',
-      findings: [{ code: 'tag-refused', container: 'web', port: '80', label: null, text: 'a \u001b[31mwarning', fix: 'shorten it' }],
+      findings: [
+        {
+          code: 'tag-refused',
+          container: 'web',
+          port: '80',
+          label: null,
+          serviceId: null,
+          field: null,
+          text: 'a \u001b[31mwarning',
+          fix: 'shorten it',
+        },
+      ],
       registratorEntries: ['r:web:80'],
     });
     expect(parsed.containers[0]!.registrations[0]!.ID).to.equal('h1:web:80');
