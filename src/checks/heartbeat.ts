@@ -1,14 +1,20 @@
 import type { Logger } from 'pino';
 import type { Part } from '../part.js';
-import type { ConsulAgent } from '../consul/agent.js';
 import { isUnknownCheck, statusOf } from '../consul/errors.js';
 import { describeError } from '../errors.js';
 import type { Registration } from '../model/registration.js';
+import type { TtlUpdater } from './ttl-report.js';
 
 /** --ttl and --ttl-refresh, in ms. */
 export interface RegistrarTtl {
   ttlMs: number;
   refreshMs: number;
+}
+
+/** What the heartbeat asks of the agent (consul/agent.ts in production, an in-memory agent in tests). */
+export interface HeartbeatAgent extends TtlUpdater {
+  register(reg: Registration): Promise<void>;
+  deregister(serviceId: string): Promise<void>;
 }
 
 /** The ID of the registrar's own service on its agent: one per host ID, so registrars sharing an agent keep theirs apart. */
@@ -31,7 +37,7 @@ export class Heartbeat implements Part {
   private stopped = false;
 
   constructor(
-    private readonly consul: ConsulAgent,
+    private readonly consul: HeartbeatAgent,
     private readonly serviceId: string,
     private readonly ttl: RegistrarTtl,
     private readonly log: Logger,
