@@ -143,15 +143,29 @@ export class Registrar {
     await this.stopped;
   }
 
-  /** Stops every part in reverse order; with --deregister-on-exit then removes every owned service. */
+  /**
+   * Stops every part in reverse order, each even when one before it failed to stop (a failure is
+   * logged once all have stopped); with --deregister-on-exit then removes every owned service.
+   */
   async stop(): Promise<void> {
-    for (const part of [...this.parts].reverse()) await part.stop();
-    if (this.settings.deregisterOnExit) {
-      const removed = await this.reconciler.removeAll();
-      await this.heartbeat?.remove().catch(() => undefined);
-      this.log.info({ removed }, `deregistered ${removed} services on exit`);
+    const failed: { part: string; err: string }[] = [];
+    for (const part of [...this.parts].reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        failed.push({ part: part.constructor.name, err: describeError(err) });
+      }
     }
-    this.ended();
+    for (const { part, err } of failed) this.log.error({ event: 'stop-failed', part, err }, `${part} did not stop cleanly: ${err}`);
+    try {
+      if (this.settings.deregisterOnExit) {
+        const removed = await this.reconciler.removeAll();
+        await this.heartbeat?.remove().catch(() => undefined);
+        this.log.info({ removed }, `deregistered ${removed} services on exit`);
+      }
+    } finally {
+      this.ended();
+    }
   }
 
   /** Asks for a full pass (tests and the benchmark use it to wait for one). */
