@@ -38,6 +38,8 @@ export class MemoryAgent implements ServiceAgent, RegistrarAgent {
   private restarts = 1;
   /** Calls of self(): what the agent watch polls. */
   selfCalls = 0;
+  /** While set, self() fails as an agent that does not answer. */
+  unreachable = false;
   /** Every TTL update it accepted, in order. */
   readonly ttlUpdates: { checkId: string; status: string; output: string }[] = [];
   readonly acl = new MemoryTokens();
@@ -103,6 +105,7 @@ export class MemoryAgent implements ServiceAgent, RegistrarAgent {
 
   async self(): Promise<{ nodeId: string }> {
     this.selfCalls++;
+    if (this.unreachable) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' });
     return { nodeId: this.nodeId };
   }
 

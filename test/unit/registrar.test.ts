@@ -9,7 +9,7 @@ import { containerSource } from '../../src/docker/inspect.js';
 import type { EngineProfile } from '../../src/docker/engine.js';
 import { Registrar } from '../../src/registrar.js';
 import type { RunContext } from '../../src/run-context.js';
-import { StatusServer } from '../../src/status/server.js';
+import { StatusServer, type StatusSources } from '../../src/status/server.js';
 import { MemoryAgent } from '../support/memory-agent.js';
 import { MemoryEngine } from '../support/memory-engine.js';
 import { options } from './support/fixtures.js';
@@ -44,6 +44,11 @@ class WitnessStatus extends StatusServer {
     private readonly fail: boolean,
   ) {
     super(undefined, { metrics: () => '', health: () => Promise.resolve({ ok: false }) }, pino({ level: 'silent' }));
+  }
+  /** What the registrar serves /healthz and /metrics from. */
+  served: StatusSources | undefined;
+  override serve(sources: StatusSources): void {
+    this.served = sources;
   }
   override stop(): void {
     this.seen = this.look();
@@ -195,6 +200,17 @@ describe('registrar wired over an in-memory agent and engine', () => {
     engine.event(id, 'health_status: starting');
     await until('mirror passing', () => r.agent.checkStatus.get(check) === 'passing', 500);
     expect(ran).to.include(id);
+  });
+
+  it('serves /healthz and /metrics from its running parts: not ok while the agent does not answer', async () => {
+    const { agent, engine, status } = await start();
+    engine.start(engine.create('user-network', { name: 'web', labels: { SERVICE_NAME: 'web' } }));
+    await until('registered', () => agent.services.size === 1);
+    expect(await status.served!.health()).to.deep.include({ ok: true, docker: true, consul: true });
+    expect(status.served!.metrics()).to.match(/^registrar_docker_events_total 1$/m);
+    agent.unreachable = true;
+    await until('noticed', () => /^registrar_dependency_up\{dependency="consul"\} 0$/m.test(status.served!.metrics()));
+    expect(await status.served!.health()).to.deep.include({ ok: false, consul: false });
   });
 
   it('stops every part in reverse start order, and one failing stop() leaves none of the others running', async () => {
