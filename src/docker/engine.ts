@@ -1,5 +1,4 @@
-import type Docker from 'dockerode';
-import { runPodmanHealthcheck } from './podman-health.js';
+import { runPodmanHealthcheck, type Dialer } from './podman-health.js';
 
 /** Which engine answers on DOCKER_HOST: dockerd, or Podman's Docker-compatible API service. */
 export type Engine = 'docker' | 'podman';
@@ -33,7 +32,7 @@ export interface EngineProfile {
 }
 
 /** The profile of the engine that answered, with Podman's own healthcheck call on this client. */
-export function engineProfile(engine: Engine, docker: Docker): EngineProfile {
+export function engineProfile(engine: Engine, docker: Dialer): EngineProfile {
   if (engine === 'docker') return { name: 'docker' };
   return {
     name: 'podman',
