@@ -72,7 +72,9 @@ export class Registrar {
       undefined,
       ownTokens ? new ProxyTokens(context.consul.acl, context.model.hostId, log) : undefined,
     );
-    this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log) : undefined;
+    // A heartbeat whose check the agent forgot means the agent lost the other services too: a full pass.
+    const lost = () => void this.passes.request();
+    this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log, lost) : undefined;
     this.reconciler = new Reconciler(
       context.source,
       context.consul,

@@ -41,6 +41,8 @@ export class Heartbeat implements Part {
     private readonly serviceId: string,
     private readonly ttl: RegistrarTtl,
     private readonly log: Logger,
+    /** Told when the agent no longer knew the check (it lost its state): the other services need a pass too. */
+    private readonly onLost: () => void = () => undefined,
   ) {
     this.checkId = `service:${serviceId}:ttl`;
   }
@@ -84,7 +86,8 @@ export class Heartbeat implements Part {
   }
 
   /**
-   * One at a time; a check the agent does not know (it lost its state) is registered again. One
+   * One at a time; a check the agent does not know (it lost its state) is registered again, and
+   * the caller told (an agent can lose its services and keep its node ID, which AgentWatch would not notice). One
    * warning per run of failures: a refusal repeats at every refresh.
    */
   private async refresh(): Promise<void> {
@@ -94,6 +97,7 @@ export class Heartbeat implements Part {
       await this.consul.updateTtl(this.checkId, 'passing', 'consul-registrar is running').catch(async (err: unknown) => {
         if (!isUnknownCheck(err) || this.stopped) throw err;
         await this.ensure();
+        this.onLost();
       });
       this.failing = false;
     } catch (err) {
