@@ -97,7 +97,7 @@ export class Heartbeat implements Part {
       await this.consul.updateTtl(this.checkId, 'passing', 'consul-registrar is running').catch(async (err: unknown) => {
         if (!isUnknownCheck(err) || this.stopped) throw err;
         await this.ensure();
-        this.onLost();
+        if (!this.stopped) this.onLost();
       });
       this.failing = false;
     } catch (err) {
