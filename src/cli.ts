@@ -74,7 +74,12 @@ async function main(): Promise<number> {
 
   const registrar = new Registrar(context, settings, log, status);
   log.info(
-    { hostId: context.model.hostId, hostIp: context.model.hostIp, engine: context.engine, consul: context.capabilities.version.join('.') },
+    {
+      hostId: context.model.hostId,
+      hostIp: context.model.hostIp,
+      engine: context.profile.name,
+      consul: context.capabilities.version.join('.'),
+    },
     `consul-registrar ${VERSION} started`,
   );
   let stopping: Promise<void> | undefined;

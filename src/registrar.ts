@@ -13,8 +13,6 @@ import { FullPasses } from './reconcile/full-passes.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { SidecarProxies } from './reconcile/sidecar-proxies.js';
 import { ProxyTokens } from './reconcile/proxy-tokens.js';
-import { DockerProxies } from './docker/proxies.js';
-import { runPodmanHealthcheck } from './docker/podman-health.js';
 import { healthOf } from './status/health.js';
 import { Metrics } from './status/metrics.js';
 import type { StatusServer } from './status/server.js';
@@ -35,7 +33,7 @@ export class Registrar {
   /** In start order: the agent watch first (it notices a lost agent), the Docker events last (they start the work). */
   private readonly parts: Part[];
   private ended!: () => void;
-  private readonly engine: RunContext['engine'];
+  private readonly profile: RunContext['profile'];
   private readonly stopped = new Promise<void>((resolve) => (this.ended = resolve));
 
   constructor(
@@ -45,7 +43,7 @@ export class Registrar {
     /** Started by the CLI before Docker and Consul were reached; the registrar's sources from now on. */
     status: StatusServer,
   ) {
-    this.engine = context.engine;
+    this.profile = context.profile;
     const lookAgain = (id: string) => void this.reconciler.syncContainer(id);
     const checkRunner = (this.checkRunner = new CheckRunner(
       settings.scriptExecutor,
@@ -53,7 +51,7 @@ export class Registrar {
       (id) => context.source.inspect(id),
       fallbackReporter(log),
       noShellReporter(log),
-      context.engine === 'podman' ? (id) => runPodmanHealthcheck(context.docker, id) : undefined,
+      context.profile.runHealthcheck,
       settings.dockerExecRate,
     ));
     this.scheduler = new CheckScheduler(
@@ -67,14 +65,16 @@ export class Registrar {
     );
     const ownTokens = context.model.connect?.proxy?.ownTokens === true;
     this.sidecars = new SidecarProxies(
-      new DockerProxies(context.docker, () => context.source.runningIds()),
+      context.proxies,
       context.model.hostId,
       log,
       lookAgain,
       undefined,
       ownTokens ? new ProxyTokens(context.consul.acl, context.model.hostId, log) : undefined,
     );
-    this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log) : undefined;
+    // A heartbeat whose check the agent forgot means the agent lost the other services too: a full pass.
+    const lost = () => void this.passes.request();
+    this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log, lost) : undefined;
     this.reconciler = new Reconciler(
       context.source,
       context.consul,
@@ -115,7 +115,7 @@ export class Registrar {
       {
         onContainer: (id, event) => this.onEvent(id, event),
         onConnected: () => void this.passes.request(),
-        auditEveryMs: context.engine === 'podman' ? 0 : settings.eventsAuditSeconds * 1000,
+        auditEveryMs: context.profile.auditOff ? 0 : settings.eventsAuditSeconds * 1000,
       },
       log,
     );
@@ -140,24 +140,34 @@ export class Registrar {
         "--script-executor nsenter: script checks run as the container's user without its seccomp and LSM profile; use it only where container authors are trusted (docs/security.md)",
       );
     }
-    if (this.engine === 'podman' && this.settings.eventsAuditSeconds > 0) {
-      this.log.info(
-        "Podman: --events-audit is off, as Podman's event log answers no closed window in the past (docs/podman.md); the full pass every --resync repairs what the stream misses",
-      );
-    }
+    if (this.profile.auditOff && this.settings.eventsAuditSeconds > 0) this.log.info(this.profile.auditOff);
     for (const part of this.parts) await part.start();
     await this.stopped;
   }
 
-  /** Stops every part in reverse order; with --deregister-on-exit then removes every owned service. */
+  /**
+   * Stops every part in reverse order, each even when one before it failed to stop (a failure is
+   * logged once all have stopped); with --deregister-on-exit then removes every owned service.
+   */
   async stop(): Promise<void> {
-    for (const part of [...this.parts].reverse()) await part.stop();
-    if (this.settings.deregisterOnExit) {
-      const removed = await this.reconciler.removeAll();
-      await this.heartbeat?.remove().catch(() => undefined);
-      this.log.info({ removed }, `deregistered ${removed} services on exit`);
+    const failed: { part: string; err: string }[] = [];
+    for (const part of [...this.parts].reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        failed.push({ part: part.constructor.name, err: describeError(err) });
+      }
     }
-    this.ended();
+    for (const { part, err } of failed) this.log.error({ event: 'stop-failed', part, err }, `${part} did not stop cleanly: ${err}`);
+    try {
+      if (this.settings.deregisterOnExit) {
+        const removed = await this.reconciler.removeAll();
+        await this.heartbeat?.remove().catch(() => undefined);
+        this.log.info({ removed }, `deregistered ${removed} services on exit`);
+      }
+    } finally {
+      this.ended();
+    }
   }
 
   /** Asks for a full pass (tests and the benchmark use it to wait for one). */

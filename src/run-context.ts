@@ -1,21 +1,27 @@
 import { networkInterfaces } from 'node:os';
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
-import { registrarServiceId, type RegistrarTtl } from './checks/heartbeat.js';
+import { registrarServiceId, type HeartbeatAgent, type RegistrarTtl } from './checks/heartbeat.js';
+import type { ExecApi } from './checks/docker-exec.js';
 import { ConfigError, validHostId, type Settings } from './config.js';
 import { UnreachableError } from './config-error.js';
 import { ConsulAgent, type AgentSelf } from './consul/agent.js';
 import { capabilitiesOf, parseVersion, ttlWorksOn, versionWarning, type Capabilities } from './consul/capabilities.js';
 import { connectConsul } from './consul/client.js';
 import { connectDocker } from './docker/client.js';
-import { engineOf, isRootless, type Engine, type EngineInfo } from './docker/engine.js';
-import { inspectFacts, runningContainerIds } from './docker/inspect.js';
+import { engineOf, engineProfile, isRootless, type EngineInfo, type EngineProfile } from './docker/engine.js';
+import type { EventSource } from './docker/events.js';
+import { containerSource, runningContainerIds } from './docker/inspect.js';
+import { DockerProxies } from './docker/proxies.js';
+import type { AgentIdentity } from './consul/agent-watch.js';
 import { describeError, isCertificateError } from './errors.js';
 import { ipLiteral } from './model/address.js';
 import type { PlanOptions } from './model/plan.js';
 import type { ConnectOptions } from './model/connect.js';
 import type { ContainerSource } from './reconcile/reconciler.js';
+import type { TokenApi } from './reconcile/proxy-tokens.js';
+import type { ServiceAgent } from './reconcile/service-agent.js';
+import type { ProxyEngine } from './reconcile/sidecar-proxies.js';
 import { TIMINGS } from './timings.js';
 
 /** Which of the two daemons has answered so far, for /healthz while the registrar starts. */
@@ -24,19 +30,30 @@ export interface Reached {
   consul: boolean;
 }
 
-/** What a run needs to know before its first pass: who we are and what the agent accepts. */
+/**
+ * Everything the registrar asks of the Consul agent, each part through the interface it declares:
+ * consul/agent.ts implements them all, an in-memory agent does in tests.
+ */
+export type RegistrarAgent = ServiceAgent & HeartbeatAgent & AgentIdentity & { readonly acl: TokenApi };
+
+/**
+ * What a run needs to know before its first pass: who we are and what the agent accepts, and the
+ * engine and the agent as the parts ask for them (the real clients, or in-memory ones in tests).
+ */
 export interface RunContext {
-  /** Docker with --docker-timeout on every request. */
-  docker: Docker;
+  /** Docker with --docker-timeout on every request: /healthz's ping. */
+  docker: { ping(): Promise<unknown> };
   /** Docker without it, for streams that are quiet by nature: events, a running exec. */
-  dockerStreams: Docker;
-  consul: ConsulAgent;
+  dockerStreams: EventSource & ExecApi;
+  consul: RegistrarAgent;
   source: ContainerSource;
+  /** The Connect proxy containers (docker/proxies.ts). */
+  proxies: ProxyEngine;
   /** How the model turns this host's containers into services. */
   model: PlanOptions;
   capabilities: Capabilities;
-  /** dockerd or Podman (docs/podman.md: what differs). */
-  engine: Engine;
+  /** dockerd or Podman, and what differs between them (docs/podman.md). */
+  profile: EngineProfile;
   /** The agent's node ID at start, to notice a restarted agent that lost its state. */
   consulNodeId: string;
   /** --ttl, when it is on (the one place that decides it): the registrar's own service and its timings. */
@@ -151,10 +168,11 @@ export async function connect(
     docker,
     dockerStreams,
     consul,
-    source: { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) },
+    source: containerSource(docker),
+    proxies: new DockerProxies(docker, () => runningContainerIds(docker)),
     model,
     capabilities: capabilitiesOf(version),
-    engine: info.engine,
+    profile: engineProfile(info.engine, docker),
     consulNodeId: self.nodeId,
     ...(ttl ? { ttl } : {}),
   };

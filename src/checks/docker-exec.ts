@@ -7,12 +7,31 @@ import { ExecBudget } from './exec-budget.js';
 import { timedOut, type Executor, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
 
+/** What an exec check asks of the engine (dockerode's calls): create an exec, start it, ask about it. */
+export interface ExecApi {
+  getContainer(id: string): { exec(options: Docker.ExecCreateOptions): Promise<ExecHandle> };
+  modem: { demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void };
+}
+
+/** One exec, as dockerode's Exec has it. */
+export interface ExecHandle {
+  start(options: { hijack: boolean; stdin: boolean }): Promise<Duplex>;
+  inspect(): Promise<ExecStatus>;
+}
+
+/** What Docker says about an exec's process. */
+export interface ExecStatus {
+  Running: boolean;
+  ExitCode: number | null;
+  Pid?: number;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What a run has got from Docker so far: what the deadline and the end of the run act on. */
 interface ExecState {
   containerId: string;
-  exec?: Docker.Exec;
+  exec?: ExecHandle;
   stream?: Duplex;
   /** Docker has said the process is no longer running. */
   stopped?: boolean;
@@ -36,7 +55,7 @@ export class DockerExecExecutor implements Executor {
   private readonly live = new Set<ExecState>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: ExecApi,
     private readonly budget: ExecBudget,
   ) {}
 
@@ -107,9 +126,9 @@ export class DockerExecExecutor implements Executor {
   }
 
   /** Kills the exec's process when it is visible here and really belongs to this container. */
-  private async kill(exec: Docker.Exec, containerId: string): Promise<boolean> {
+  private async kill(exec: ExecHandle, containerId: string): Promise<boolean> {
     try {
-      const { Pid, Running } = (await exec.inspect()) as { Pid?: number; Running?: boolean };
+      const { Pid, Running } = await exec.inspect();
       // An exec that has ended left its PID free for reuse, perhaps by the container's own process.
       if (!Running || !Pid || !existsSync(`/proc/${Pid}/cgroup`) || !readFileSync(`/proc/${Pid}/cgroup`, 'utf8').includes(containerId))
         return false;
@@ -122,7 +141,7 @@ export class DockerExecExecutor implements Executor {
 }
 
 /** Asks Docker about the exec every `everyMs` until it says the process is gone, at most `tries` times; its last answer. */
-async function inspectUntilStopped(exec: Docker.Exec, everyMs: number, tries = Infinity): Promise<Docker.ExecInspectInfo> {
+async function inspectUntilStopped(exec: ExecHandle, everyMs: number, tries = Infinity): Promise<ExecStatus> {
   for (let i = 1; ; i++) {
     const info = await exec.inspect();
     if (!info.Running || i >= tries) return info;

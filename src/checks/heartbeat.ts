@@ -1,14 +1,20 @@
 import type { Logger } from 'pino';
 import type { Part } from '../part.js';
-import type { ConsulAgent } from '../consul/agent.js';
 import { isUnknownCheck, statusOf } from '../consul/errors.js';
 import { describeError } from '../errors.js';
 import type { Registration } from '../model/registration.js';
+import type { TtlUpdater } from './ttl-report.js';
 
 /** --ttl and --ttl-refresh, in ms. */
 export interface RegistrarTtl {
   ttlMs: number;
   refreshMs: number;
+}
+
+/** What the heartbeat asks of the agent (consul/agent.ts in production, an in-memory agent in tests). */
+export interface HeartbeatAgent extends TtlUpdater {
+  register(reg: Registration): Promise<void>;
+  deregister(serviceId: string): Promise<void>;
 }
 
 /** The ID of the registrar's own service on its agent: one per host ID, so registrars sharing an agent keep theirs apart. */
@@ -31,10 +37,12 @@ export class Heartbeat implements Part {
   private stopped = false;
 
   constructor(
-    private readonly consul: ConsulAgent,
+    private readonly consul: HeartbeatAgent,
     private readonly serviceId: string,
     private readonly ttl: RegistrarTtl,
     private readonly log: Logger,
+    /** Told when the agent no longer knew the check (it lost its state): the other services need a pass too. */
+    private readonly onLost: () => void = () => undefined,
   ) {
     this.checkId = `service:${serviceId}:ttl`;
   }
@@ -78,7 +86,8 @@ export class Heartbeat implements Part {
   }
 
   /**
-   * One at a time; a check the agent does not know (it lost its state) is registered again. One
+   * One at a time; a check the agent does not know (it lost its state) is registered again, and
+   * the caller told (an agent can lose its services and keep its node ID, which AgentWatch would not notice). One
    * warning per run of failures: a refusal repeats at every refresh.
    */
   private async refresh(): Promise<void> {
@@ -88,6 +97,7 @@ export class Heartbeat implements Part {
       await this.consul.updateTtl(this.checkId, 'passing', 'consul-registrar is running').catch(async (err: unknown) => {
         if (!isUnknownCheck(err) || this.stopped) throw err;
         await this.ensure();
+        if (!this.stopped) this.onLost();
       });
       this.failing = false;
     } catch (err) {

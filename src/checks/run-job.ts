@@ -1,8 +1,7 @@
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ContainerFacts } from '../model/facts.js';
 import type { CheckJob } from '../model/registration.js';
-import { DockerExecExecutor } from './docker-exec.js';
+import { DockerExecExecutor, type ExecApi } from './docker-exec.js';
 import { ExecBudget } from './exec-budget.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
@@ -30,7 +29,7 @@ export class CheckRunner implements Part {
 
   constructor(
     choice: ExecutorChoice,
-    docker: Docker,
+    docker: ExecApi,
     private readonly inspect: (id: string) => Promise<ContainerFacts | undefined>,
     private readonly onFallback: (job: CheckJob, why: string) => void = () => undefined,
     /** Told once per container whose shell-syntax check found no /bin/sh. */

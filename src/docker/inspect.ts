@@ -1,10 +1,15 @@
-import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ContainerFacts } from '../model/facts.js';
 import { factsFromInspect } from './facts.js';
 
+/** What reading containers asks of the engine (dockerode's calls; an in-memory engine in tests). */
+export interface ContainerReads {
+  getContainer(id: string): { inspect(): Promise<ContainerInspectInfo> };
+  listContainers(options: { filters: { status: string[] } }): Promise<{ Id: string }[]>;
+}
+
 /** The container's facts now, or undefined when Docker no longer knows it (removed). */
-export async function inspectFacts(docker: Docker, id: string): Promise<ContainerFacts | undefined> {
+export async function inspectFacts(docker: ContainerReads, id: string): Promise<ContainerFacts | undefined> {
   const info = await inspectOrUndefined(docker, id);
   if (!info) return undefined;
   // `--network container:X` shares X's network namespace: X's networks are this one's too.
@@ -13,7 +18,7 @@ export async function inspectFacts(docker: Docker, id: string): Promise<Containe
   return factsFromInspect(info, shared ?? info);
 }
 
-async function inspectOrUndefined(docker: Docker, id: string): Promise<ContainerInspectInfo | undefined> {
+async function inspectOrUndefined(docker: ContainerReads, id: string): Promise<ContainerInspectInfo | undefined> {
   try {
     return await docker.getContainer(id).inspect();
   } catch (err) {
@@ -23,7 +28,15 @@ async function inspectOrUndefined(docker: Docker, id: string): Promise<Container
 }
 
 /** IDs of the containers Docker reports as running (paused ones included). */
-export async function runningContainerIds(docker: Docker): Promise<string[]> {
+export async function runningContainerIds(docker: ContainerReads): Promise<string[]> {
   const list = await docker.listContainers({ filters: { status: ['running', 'paused'] } });
   return list.map((c) => c.Id);
+}
+
+/** The reconciler's view of the engine (reconcile/reconciler.ts ContainerSource): facts by ID, and which run. */
+export function containerSource(docker: ContainerReads): {
+  inspect(id: string): Promise<ContainerFacts | undefined>;
+  runningIds(): Promise<string[]>;
+} {
+  return { inspect: (id) => inspectFacts(docker, id), runningIds: () => runningContainerIds(docker) };
 }

@@ -1,9 +1,12 @@
-// An in-memory Consul agent for unit tests of the reconciler (as Nomad's catalog_testing.go is for
-// its service client): it behaves like Consul 1.8 where the reconciler depends on it. Unknown
-// fields are a 400, IDs are kept as given, a re-registration keeps the status of checks it still
-// has, deregistering an unknown ID succeeds, and the state can be lost as a restarted dev agent's.
+// An in-memory Consul agent for unit tests of the reconciler and the whole registrar (as Nomad's
+// catalog_testing.go is for its service client): it behaves like Consul 1.8 where the registrar
+// depends on it. Unknown fields are a 400, IDs are kept as given, a re-registration keeps the
+// status of checks it still has, deregistering an unknown ID succeeds, a TTL update of an unknown
+// check is a 404, and the state can be lost as a restarted dev agent's.
 import type { Registration } from '../../src/model/registration.js';
+import type { TokenApi } from '../../src/reconcile/proxy-tokens.js';
 import type { AgentService, ServiceAgent } from '../../src/reconcile/service-agent.js';
+import type { RegistrarAgent } from '../../src/run-context.js';
 
 // Kind, Proxy and Connect: the fields of a Connect sidecar or Connect-native service (Consul 1.8 takes them).
 const SERVICE_FIELDS = new Set(['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks', 'Kind', 'Proxy', 'Connect']);
@@ -27,9 +30,19 @@ const CHECK_FIELDS = new Set([
   'AliasService',
 ]);
 
-export class MemoryAgent implements ServiceAgent {
+export class MemoryAgent implements ServiceAgent, RegistrarAgent {
   readonly services = new Map<string, Registration>();
   readonly checkStatus = new Map<string, string>();
+  /** Its node ID (/v1/agent/self): a restart that lost the state comes back as a new node. */
+  nodeId = 'memory-node-1';
+  private restarts = 1;
+  /** Calls of self(): what the agent watch polls. */
+  selfCalls = 0;
+  /** While set, self() fails as an agent that does not answer. */
+  unreachable = false;
+  /** Every TTL update it accepted, in order. */
+  readonly ttlUpdates: { checkId: string; status: string; output: string }[] = [];
+  readonly acl = new MemoryTokens();
   /** Look-ups of IDs by the ownership guard. */
   reads = 0;
   /** Every write, in order: what a test counts to see that nothing was written. */
@@ -90,15 +103,50 @@ export class MemoryAgent implements ServiceAgent {
     this.services.delete(serviceId);
   }
 
+  async self(): Promise<{ nodeId: string }> {
+    this.selfCalls++;
+    if (this.unreachable) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' });
+    return { nodeId: this.nodeId };
+  }
+
+  async updateTtl(checkId: string, status: string, output: string): Promise<void> {
+    const known = [...this.services.values()].some((s) => s.Checks.some((c) => c.CheckID === checkId && c.TTL !== undefined));
+    if (!known) throw refusal(404, `Unknown check ID "${checkId}". Ensure that the check ID is passed, not the check name.`);
+    this.ttlUpdates.push({ checkId, status, output });
+    this.checkStatus.set(checkId, status);
+  }
+
   /** A service registered by someone else (no ownership Meta unless given). */
   foreign(id: string, meta: Record<string, string> = {}): void {
     this.services.set(id, { ID: id, Name: id, Tags: [], Address: '192.0.2.1', Port: 1, Meta: meta, Checks: [] });
   }
 
-  /** The agent restarted without its state, as a dev agent does. */
-  loseState(): void {
+  /** The agent restarted without its state, as a dev agent does (as a new node, unless `sameNode`). */
+  loseState(sameNode = false): void {
     this.services.clear();
     this.checkStatus.clear();
+    if (!sameNode) this.nodeId = `memory-node-${++this.restarts}`;
+  }
+}
+
+/** Consul's ACL token API in memory: tokens by accessor, never checked against anything. */
+export class MemoryTokens implements TokenApi {
+  readonly tokens = new Map<string, { description: string; serviceIdentities: string[]; secretId: string }>();
+  private next = 1;
+
+  async create(request: { description: string; serviceIdentities: string[] }): Promise<{ accessorId: string; secretId: string }> {
+    const accessorId = `accessor-${this.next}`;
+    const secretId = `secret-${this.next++}`;
+    this.tokens.set(accessorId, { ...request, secretId });
+    return { accessorId, secretId };
+  }
+
+  async list(): Promise<{ accessorId: string; description: string }[]> {
+    return [...this.tokens].map(([accessorId, t]) => ({ accessorId, description: t.description }));
+  }
+
+  async delete(accessorId: string): Promise<void> {
+    this.tokens.delete(accessorId);
   }
 }
 
