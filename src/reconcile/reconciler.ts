@@ -169,7 +169,10 @@ export class Reconciler {
     const [running, all, checks] = await Promise.all([
       this.docker.runningIds(),
       this.consul.servicesWithMeta({}),
-      this.consul.checks().catch(() => undefined),
+      this.consul.checks().catch((err: unknown) => {
+        this.log.debug({ err: describeError(err) }, "the agent's checks could not be read; check-critical waits for the next pass");
+        return undefined;
+      }),
     ]);
     const owned = ownedAmong(all, this.options.model.hostId);
     const ownedByContainer = new Map<string, OwnedService[]>();
