@@ -132,13 +132,14 @@ async function plan(context: RunContext, settings: Settings, json: boolean, only
     process.stderr.write(`consul-registrar: no running container named "${only}" (or with an ID starting so)\n`);
     return 1;
   }
-  const services = await context.consul.servicesWithMeta({});
+  const [services, checks] = await Promise.all([context.consul.servicesWithMeta({}), context.consul.checks()]);
   // Every running container is planned: which of two gets a shared ID, and what is removed, depends on all.
   const plans = all.map((f) => planContainer(f, context.model));
   const forecast = forecastFirstPass({
     plans: plans.filter((p) => running.some((f) => f.id === p.containerId)),
     running,
     agent: services,
+    checks,
     hostId: context.model.hostId,
     replaceRegistrator: settings.replaceRegistrator,
     capabilities: context.capabilities,

@@ -7,7 +7,7 @@ import { isUnknownToken, statusOf } from './errors.js';
 import { AclTokens } from './acl.js';
 import { AgentHttp } from './http.js';
 import type { TokenSource } from './token.js';
-import type { AgentService } from './types.js';
+import type { AgentCheck, AgentService } from './types.js';
 
 interface AgentServiceJson {
   ID: string;
@@ -139,6 +139,20 @@ export class ConsulAgent {
       { Status: string }
     >;
     return Object.values(checks).every((c) => c.Status !== 'critical');
+  }
+
+  /** Every check on the agent, with its status and last output; one request. */
+  async checks(): Promise<AgentCheck[]> {
+    const checks = (await this.withToken((token) => this.client.agent.check.list(token ? { token } : {}))) as Record<
+      string,
+      { CheckID: string; ServiceID?: string; Status: string; Output?: string }
+    >;
+    return Object.values(checks).map((c) => ({
+      checkId: c.CheckID,
+      serviceId: c.ServiceID ?? '',
+      status: c.Status,
+      output: c.Output ?? '',
+    }));
   }
 
   /** The services whose whole ID matches this expression (case as written); one request. */

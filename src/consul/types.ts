@@ -6,3 +6,12 @@ export interface AgentService {
   port: number;
   meta: Record<string, string>;
 }
+
+/** A check as the local agent lists it (GET /v1/agent/checks). */
+export interface AgentCheck {
+  checkId: string;
+  /** The service it belongs to; empty for a node check. */
+  serviceId: string;
+  status: string;
+  output: string;
+}

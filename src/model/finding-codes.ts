@@ -334,6 +334,12 @@ export const FINDING_CODES = {
     "The image's HEALTHCHECK interval is outside what the registrar follows; its mirror uses the nearest bound.",
     'give HEALTHCHECK --interval a value between 1 s and 24 h',
   ),
+  'check-critical': code(
+    'warn',
+    author,
+    'The service is registered but its check on the agent is critical, so Consul DNS leaves it out until the check passes.',
+    "read the check's output, which says why it fails",
+  ),
   // Connect
   'connect-mode-unknown': code(
     'warn',

@@ -2,7 +2,8 @@
 // The same steps as reconciler.ts in the same order (claims, ownership guard, Registrator's
 // entries, fields the agent refuses, removals), over one list of the agent's services. Besides the
 // claims' and the guard's codes: registrator-entry-replaced, registrator-entry-kept and
-// check-field-unsupported (model/finding-codes.ts).
+// check-field-unsupported, and check-critical for a service already on the agent whose check is
+// critical (model/finding-codes.ts).
 import { droppedFieldNote, fitToAgent, type Capabilities } from '../consul/capabilities.js';
 import type { ContainerFacts } from '../model/facts.js';
 import type { Finding } from '../model/findings.js';
@@ -13,7 +14,8 @@ import { ServiceIdClaims } from './claims.js';
 import { guardOwnership } from './ownership-guard.js';
 import { ownedAmong } from './ownership.js';
 import { isRegistratorEntryOf, registratorEntries } from './registrator.js';
-import type { AgentService } from './service-agent.js';
+import { criticalCheckFindings } from './check-findings.js';
+import type { AgentCheck, AgentService } from './service-agent.js';
 
 /** A finding about one service of the container, or one field of it. */
 export type ServiceFinding = Finding & { serviceId?: string; field?: string };
@@ -49,6 +51,8 @@ export interface ForecastInput {
   hostId: string;
   replaceRegistrator: boolean;
   capabilities: Capabilities;
+  /** Every check on the agent (one read): the registrations whose check is critical get check-critical. */
+  checks?: AgentCheck[];
   /** Stopped containers that keep their services (--deregister on-success, exited non-zero). */
   keeping?: ReadonlySet<string>;
 }
@@ -84,6 +88,12 @@ export function forecastFirstPass(input: ForecastInput): Forecast {
       }
       return body;
     });
+    findings.push(
+      ...criticalCheckFindings(
+        input.checks ?? [],
+        registrations.map((r) => ({ id: r.ID, port: r.Port })),
+      ),
+    );
     containers.set(plan.containerId, { registrations, findings });
   }
   return { containers, removals: removals(input, containers, claims) };

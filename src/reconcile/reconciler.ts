@@ -12,6 +12,7 @@ import type { ProxySpec } from '../model/registration.js';
 import type { Finding } from '../model/findings.js';
 import { findingLevel } from '../model/finding-codes.js';
 import { FindingCounts } from './finding-counts.js';
+import { CheckFindings } from './check-findings.js';
 import { ServiceIdClaims } from './claims.js';
 import { guardOwnership } from './ownership-guard.js';
 import { diff } from './diff.js';
@@ -22,7 +23,7 @@ import { Semaphore } from '../semaphore.js';
 import type { Metrics } from '../status/metrics.js';
 import { OncePerContainer } from './once-per-container.js';
 import { holderOf, OWNER_META, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
-import type { AgentService, ServiceAgent } from './service-agent.js';
+import type { AgentCheck, AgentService, ServiceAgent } from './service-agent.js';
 import { deregistrableById, likelyIdPrefixes } from '../model/limits.js';
 import { isRegistratorEntryOf, registratorEntries, registratorIdExpression } from './registrator.js';
 
@@ -100,6 +101,9 @@ export class Reconciler {
   /** Findings already logged, by container, code, port and label (never by wording). */
   private readonly warned = new OncePerContainer();
   private readonly findingCounts = new FindingCounts();
+  private readonly checkFindings: CheckFindings;
+  /** Running containers' names as their last sync saw them, for the full pass's check findings. */
+  private readonly runningNames = new Map<string, string>();
   private readonly refused = new OncePerContainer();
   private readonly droppedFields = new Set<string>();
   /** The host-wide problem with Consul last seen, until a sync succeeds again. */
@@ -129,6 +133,7 @@ export class Reconciler {
   ) {
     this.queue = new KeyedQueue();
     this.passSlots = new Semaphore(options.concurrency);
+    this.checkFindings = new CheckFindings(log, hooks.metrics);
   }
 
   /** Brings one container's services up to date; Docker events call this. */
@@ -160,7 +165,15 @@ export class Reconciler {
     const writesBefore = this.writes;
     // One list of every service on the agent: what this host ID owns, and what the ownership guard
     // must not overwrite, without a request per container.
-    const [running, all] = await Promise.all([this.docker.runningIds(), this.consul.servicesWithMeta({})]);
+    // The checks once per pass (never per event): which owned services DNS leaves out. A failed read skips only that.
+    const [running, all, checks] = await Promise.all([
+      this.docker.runningIds(),
+      this.consul.servicesWithMeta({}),
+      this.consul.checks().catch((err: unknown) => {
+        this.log.debug({ err: describeError(err) }, "the agent's checks could not be read; check-critical waits for the next pass");
+        return undefined;
+      }),
+    ]);
     const owned = ownedAmong(all, this.options.model.hostId);
     const ownedByContainer = new Map<string, OwnedService[]>();
     for (const s of owned) {
@@ -171,6 +184,7 @@ export class Reconciler {
     const ids = new Set([...running, ...ownedByContainer.keys()]);
     for (const id of this.syncStarted.keys()) if (!ids.has(id)) this.syncStarted.delete(id); // gone containers
     for (const id of this.stopped) if (!ids.has(id)) this.stopped.delete(id);
+    for (const id of this.runningNames.keys()) if (!ids.has(id)) this.runningNames.delete(id);
     this.countFindings(this.findingCounts.prune(ids));
     let failed = 0;
     let late = 0;
@@ -194,12 +208,22 @@ export class Reconciler {
         }),
       ),
     );
+    if (checks) this.reportCriticalChecks(checks, running, ownedByContainer);
     if (late > 0)
       this.log.warn(
         { event: 'pass-deadline', late },
         `${late} containers took longer than ${deadlineMs} ms; the full pass went on without them`,
       );
     return { containers: ids.size, failed: failed + late, ms: Math.round(performance.now() - started) };
+  }
+
+  /** check-critical for the running containers' owned services (as the pass read them) whose check is critical. */
+  private reportCriticalChecks(checks: AgentCheck[], running: string[], owned: Map<string, OwnedService[]>): void {
+    const containers = running.flatMap((id) => {
+      const name = this.runningNames.get(id);
+      return name === undefined ? [] : [{ id, name, services: owned.get(id) ?? [] }];
+    });
+    this.checkFindings.update(checks, containers);
   }
 
   /** --deregister-on-exit: every service this registrar owns, removed. */
@@ -254,6 +278,8 @@ export class Reconciler {
       const claimed = this.claims.take(id, plan?.registrations ?? [], findings);
       const desired = await this.guard(id, claimed, owned, findings, known.snapshot, await lookAhead, facts);
       this.reportFindings(id, name, findings);
+      if (facts?.running) this.runningNames.set(id, name);
+      else this.runningNames.delete(id);
       this.countFindings(this.findingCounts.set(id, facts?.running ? findings.map((f) => f.code) : []));
       const refusals = await this.apply(id, name, desired, owned);
       if (this.options.replaceRegistrator && facts?.running) {

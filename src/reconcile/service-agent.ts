@@ -1,9 +1,9 @@
 // What reconciling needs from the local Consul agent, declared on this side so that the reconciler
 // is tested against an in-memory agent (test/support/memory-agent.ts) and consul/ implements it.
 import type { Registration } from '../model/registration.js';
-import type { AgentService } from '../consul/types.js';
+import type { AgentCheck, AgentService } from '../consul/types.js';
 
-export type { AgentService };
+export type { AgentCheck, AgentService };
 
 export interface ServiceAgent {
   /** Services whose Meta holds every one of these pairs. */
@@ -19,6 +19,8 @@ export interface ServiceAgent {
   servicesWithIdMatching(expression: string): Promise<AgentService[]>;
   /** Whether Consul DNS answers with this service: no check of it is critical. */
   answersInDns(serviceId: string): Promise<boolean>;
+  /** Every check on the agent with its status and output: read once per full pass, never per event. */
+  checks(): Promise<AgentCheck[]>;
   /** Registers or replaces a service with exactly its checks; a 4xx refusal has statusCode set. */
   register(reg: Registration): Promise<void>;
   /** Removes a service; one the agent does not have counts as removed. */

@@ -343,3 +343,46 @@ describe('odd values: plan predicts the refusal and the removal of the first pas
     ).to.equal(true);
   });
 });
+
+describe('odd values: a registered service whose check is critical is check-critical (real dockerd and Consul)', function () {
+  this.timeout(60_000);
+  const hostId = uniqueName('oddcheck');
+  let registrar: RegistrarProcess | undefined;
+
+  before(requireRig);
+  after(async () => {
+    await registrar?.stop('SIGKILL');
+    await cleanup([hostId]);
+  });
+
+  it('the daemon logs and counts check-critical at its full passes, and plan --json shows it', async () => {
+    const name = uniqueName('deaf');
+    // Nothing listens on 80: the TCP check is critical, and Consul DNS leaves the service out.
+    const container = await runContainer({
+      name,
+      cmd: ['sleep', '300'],
+      expose: ['80'],
+      labels: { SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '1s' },
+    });
+    registrar = new RegistrarProcess(['--host-id', hostId, '--resync', '2']);
+    const logged = await registrar.waitForLog(
+      'check-critical for the container',
+      (l) => l.event === 'finding' && l.code === 'check-critical' && l.containerId === container.id,
+      20_000,
+    );
+    expect([logged.level, logged.container, logged.port]).to.deep.equal([40, name, '80']);
+    const gauge = 'registrar_containers_with_finding{code="check-critical"}';
+    expect((await registrar.metrics()).get(gauge)).to.equal(1);
+
+    const run = runCli(['plan', '--json', '--host-id', hostId]);
+    expect(run.status, run.stderr).to.equal(0);
+    const plan = JSON.parse(run.stdout) as { containers: { name: string; findings: { code: string; port: string | null }[] }[] };
+    const mine = plan.containers.find((c) => c.name === name)!;
+    expect(mine.findings.filter((f) => f.code === 'check-critical').map((f) => f.port)).to.deep.equal(['80']);
+    // Logged once while it stays critical, over more passes.
+    await registrar.waitForLog('a later full pass', (l) => isFullPass(l) && l.time > logged.time + 2_500, 10_000);
+    expect(
+      registrar.logs.filter((l) => l.event === 'finding' && l.code === 'check-critical' && l.containerId === container.id),
+    ).to.have.length(1);
+  });
+});

@@ -5,7 +5,7 @@
 // check is a 404, and the state can be lost as a restarted dev agent's.
 import type { Registration } from '../../src/model/registration.js';
 import type { TokenApi } from '../../src/reconcile/proxy-tokens.js';
-import type { AgentService, ServiceAgent } from '../../src/reconcile/service-agent.js';
+import type { AgentCheck, AgentService, ServiceAgent } from '../../src/reconcile/service-agent.js';
 import type { RegistrarAgent } from '../../src/run-context.js';
 
 // Kind, Proxy and Connect: the fields of a Connect sidecar or Connect-native service (Consul 1.8 takes them).
@@ -65,6 +65,24 @@ export class MemoryAgent implements ServiceAgent, RegistrarAgent {
   async answersInDns(serviceId: string): Promise<boolean> {
     const reg = this.services.get(serviceId);
     return reg !== undefined && reg.Checks.every((c) => (this.checkStatus.get(c.CheckID) ?? c.Status ?? 'critical') !== 'critical');
+  }
+
+  /** Output of a check by ID, as the agent would report it (empty unless a test sets it). */
+  readonly checkOutput = new Map<string, string>();
+
+  /** Reads of every check (full passes only). */
+  checkReads = 0;
+
+  async checks(): Promise<AgentCheck[]> {
+    this.checkReads++;
+    return [...this.services.values()].flatMap((s) =>
+      s.Checks.map((c) => ({
+        checkId: c.CheckID,
+        serviceId: s.ID,
+        status: this.checkStatus.get(c.CheckID) ?? c.Status ?? 'critical',
+        output: this.checkOutput.get(c.CheckID) ?? '',
+      })),
+    );
   }
 
   async servicesWithIdMatching(expression: string): Promise<AgentService[]> {
