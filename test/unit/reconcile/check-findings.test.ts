@@ -7,26 +7,11 @@ import type { ContainerFacts } from '../../../src/model/facts.js';
 import { planContainer } from '../../../src/model/plan.js';
 import { criticalCheckFindings } from '../../../src/reconcile/check-findings.js';
 import { forecastFirstPass } from '../../../src/reconcile/first-pass.js';
-import { Reconciler, type ContainerSource } from '../../../src/reconcile/reconciler.js';
+import { Reconciler } from '../../../src/reconcile/reconciler.js';
 import { Metrics } from '../../../src/status/metrics.js';
 import { MemoryAgent } from '../../support/memory-agent.js';
 import { facts, options } from '../support/fixtures.js';
-
-interface LogRecord {
-  level: number;
-  event?: string;
-  [key: string]: unknown;
-}
-
-class MemoryDocker implements ContainerSource {
-  readonly containers = new Map<string, ContainerFacts>();
-  async inspect(id: string): Promise<ContainerFacts | undefined> {
-    return this.containers.get(id);
-  }
-  async runningIds(): Promise<string[]> {
-    return [...this.containers.values()].filter((c) => c.running).map((c) => c.id);
-  }
-}
+import { MemoryDocker, type LogRecord } from '../support/memory-docker.js';
 
 const LABELS = { SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '1s' };
 const run = (name: string, labels: Record<string, string> = LABELS): ContainerFacts => ({

@@ -5,26 +5,11 @@ import pino from 'pino';
 import { capabilitiesOf } from '../../../src/consul/capabilities.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
 import { FINDING_CODES } from '../../../src/model/finding-codes.js';
-import { Reconciler, type ContainerSource } from '../../../src/reconcile/reconciler.js';
+import { Reconciler } from '../../../src/reconcile/reconciler.js';
 import { Metrics } from '../../../src/status/metrics.js';
 import { MemoryAgent } from '../../support/memory-agent.js';
 import { facts, options } from '../support/fixtures.js';
-
-interface LogRecord {
-  level: number;
-  event?: string;
-  [key: string]: unknown;
-}
-
-class MemoryDocker implements ContainerSource {
-  readonly containers = new Map<string, ContainerFacts>();
-  async inspect(id: string): Promise<ContainerFacts | undefined> {
-    return this.containers.get(id);
-  }
-  async runningIds(): Promise<string[]> {
-    return [...this.containers.values()].filter((c) => c.running).map((c) => c.id);
-  }
-}
+import { MemoryDocker, type LogRecord } from '../support/memory-docker.js';
 
 function setUp() {
   const docker = new MemoryDocker();

@@ -5,28 +5,10 @@ import { expect } from 'chai';
 import pino from 'pino';
 import { capabilitiesOf } from '../../../src/consul/capabilities.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
-import { Reconciler, type ContainerSource, type DeregisterMode } from '../../../src/reconcile/reconciler.js';
+import { Reconciler, type DeregisterMode } from '../../../src/reconcile/reconciler.js';
 import { MemoryAgent } from '../../support/memory-agent.js';
 import { facts, options } from '../support/fixtures.js';
-
-interface LogRecord {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-/** Docker as the reconciler sees it: a map of containers the test edits. */
-class MemoryDocker implements ContainerSource {
-  readonly containers = new Map<string, ContainerFacts>();
-  inspects = 0;
-  async inspect(id: string): Promise<ContainerFacts | undefined> {
-    this.inspects++;
-    return this.containers.get(id);
-  }
-  async runningIds(): Promise<string[]> {
-    return [...this.containers.values()].filter((c) => c.running).map((c) => c.id);
-  }
-}
+import { MemoryDocker, type LogRecord } from '../support/memory-docker.js';
 
 const HOST = 'host1';
 const QUICK = { retries: 1, minMs: 1, maxMs: 1 };
