@@ -10,6 +10,7 @@ import { holderOf, type OwnedService } from './ownership.js';
 import { isRegistratorEntryOf } from './registrator.js';
 import type { RegistratorTakeover } from './registrator-takeover.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';
+import type { ContainerSource } from './reconciler-ports.js';
 import type { SyncLog } from './sync-log.js';
 import type { SyncMetrics } from './sync-metrics.js';
 
@@ -17,8 +18,8 @@ export interface OwnershipStepParts {
   consul: ServiceAgent;
   hostId: string;
   replaceRegistrator: boolean;
-  /** The container's name while it runs; undefined once it is stopped or gone. */
-  runningName: (containerId: string) => Promise<string | undefined>;
+  /** Asked whether the containers that hold a wanted ID run. */
+  docker: Pick<ContainerSource, 'inspect'>;
   takeover: RegistratorTakeover;
   log: SyncLog;
   metrics: SyncMetrics;
@@ -66,6 +67,11 @@ async function runningHolders(parts: OwnershipStepParts, services: AgentService[
       return holder.kind === 'our-container' && holder.containerId !== '' ? [holder.containerId] : [];
     }),
   );
-  const names = await Promise.all([...holders].map(async (c) => [c, await parts.runningName(c)] as const));
+  const names = await Promise.all(
+    [...holders].map(async (c) => {
+      const facts = await parts.docker.inspect(c);
+      return [c, facts?.running ? facts.name : undefined] as const;
+    }),
+  );
   return new Map(names.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
 }

@@ -57,6 +57,15 @@ export interface ReconcilerOptions {
   networkSettleMs?: number;
 }
 
+/** What one sync planned and wrote, for notify. */
+interface SyncOutcome {
+  plan: ContainerPlan | undefined;
+  desired: Registration[];
+  accepted: Registration[];
+  /** Consul's refusals by service ID. */
+  refusals: Map<string, string>;
+}
+
 export interface PassSummary {
   containers: number;
   failed: number;
@@ -105,10 +114,7 @@ export class Reconciler {
       consul,
       hostId: options.model.hostId,
       replaceRegistrator: options.replaceRegistrator ?? false,
-      runningName: async (c) => {
-        const facts = await this.docker.inspect(c);
-        return facts?.running ? facts.name : undefined;
-      },
+      docker,
       takeover: this.takeover,
       log: this.log,
       metrics: this.metrics,
@@ -124,9 +130,7 @@ export class Reconciler {
   async syncContainer(id: string, event: EventHints = {}): Promise<void> {
     const rules = { memory: this.ledger, clock: this.clock, settleMs: this.options.networkSettleMs };
     if (!(await shouldLook(id, event, rules))) return;
-    await this.queue.run(id, async () => {
-      await this.timedSync(id, event);
-    });
+    await this.queue.run(id, () => this.timedSync(id, event).then(() => undefined));
   }
 
   /**
@@ -300,25 +304,15 @@ export class Reconciler {
   }
 
   /** Tells the metrics, the checks, the proxies and the log what the container has on the agent now. */
-  private notify(
-    c: Named,
-    sync: { plan?: ContainerPlan | undefined; desired: Registration[]; accepted: Registration[]; refusals: Map<string, string> },
-  ) {
-    const { plan, desired, accepted, refusals } = sync;
+  private notify(c: Named, { plan, desired, accepted, refusals }: SyncOutcome): void {
     // Nothing left to guard for a container with no services (a stale re-read is only a repeat).
     if (desired.length === 0) this.ledger.forgetWrites(c.id);
     this.metrics.ownedServices(this.ledger.servicesNow(c.id, desired.length - refusals.size));
     const registered = new Set(accepted.flatMap((r) => r.Checks.map((check) => check.CheckID)));
-    this.hooks.jobs?.sync(
-      c.id,
-      (plan?.jobs ?? []).filter((job) => registered.has(job.checkId)),
-    );
+    this.hooks.jobs?.sync(c.id, plan?.jobs.filter((job) => registered.has(job.checkId)) ?? []);
     // A proxy only for a sidecar the agent has: `-sidecar-for` finds its configuration there.
     const sidecars = new Set(accepted.map((r) => r.ID));
-    void this.hooks.proxies?.sync(
-      c.id,
-      (plan?.proxies ?? []).filter((proxy) => sidecars.has(proxy.sidecarId)),
-    );
+    void this.hooks.proxies?.sync(c.id, plan?.proxies.filter((proxy) => sidecars.has(proxy.sidecarId)) ?? []);
     this.metrics.refused(refusals.size);
     for (const text of this.ledger.unloggedRefusals(c.id, [...refusals.values()])) this.log.refused(c, text);
     this.log.syncSucceeded();

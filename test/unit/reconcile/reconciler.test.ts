@@ -28,6 +28,8 @@ function setUp(deregister: DeregisterMode = 'always', replaceRegistrator = false
       concurrency: 4,
       writeRetry: QUICK,
       replaceRegistrator,
+      // A connect's wait, shortened: the rules themselves are in event-rules.test.ts with a fake clock.
+      networkSettleMs: 50,
     },
     log,
   );
