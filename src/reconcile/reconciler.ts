@@ -106,7 +106,7 @@ export class Reconciler {
     this.log = new SyncLog(logger);
     this.metrics = new SyncMetrics(hooks.metrics);
     this.checkFindings = new CheckFindings(logger, hooks.metrics);
-    this.write = retriedWrites((id) => this.ledger.wrote(id), options.writeRetry);
+    this.write = retriedWrites({ wrote: (id) => this.ledger.wrote(id), retry: options.writeRetry });
     this.fields = new UnsupportedFields(options.capabilities, logger);
     this.reaper = new Reaper(consul, this.write, logger);
     this.takeover = new RegistratorTakeover(consul, this.write, this.log);

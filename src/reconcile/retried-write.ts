@@ -14,7 +14,8 @@ const DEFAULT_RETRY: WriteRetry = { retries: TIMINGS.writeRetries, minMs: TIMING
 export type Write = (containerId: string, call: () => Promise<void>) => Promise<void>;
 
 /** Writes retried briefly on network errors and 5xx; a 4xx (a refusal) is thrown at once. */
-export function retriedWrites(wrote: (containerId: string) => void, retry: WriteRetry = DEFAULT_RETRY): Write {
+export function retriedWrites(options: { wrote: (containerId: string) => void; retry?: WriteRetry | undefined }): Write {
+  const { wrote, retry = DEFAULT_RETRY } = options;
   const { retries, minMs, maxMs } = retry;
   return async (containerId, call) => {
     await pRetry(call, { retries, minTimeout: minMs, maxTimeout: maxMs, shouldRetry: ({ error }) => !isRefusal(error) });
