@@ -175,7 +175,7 @@ describe('a three-node Swarm, the registrar on every node (scripts/swarm)', func
         A,
         ...['service', 'create', '-d', '--no-resolve-image', '--name', SERVICE, '--replicas', '3', '--replicas-max-per-node', '2'],
         ...['--network', NETWORK, '--container-label', 'SERVICE_PORTS=8080', '--container-label', 'SERVICE_CHECK_TCP=true'],
-        ...['--container-label', 'SERVICE_CHECK_INTERVAL=1s', '--stop-grace-period', '2s'],
+        ...['--container-label', 'SERVICE_CHECK_INTERVAL=1s', '--container-label', 'SERVICE_CHECK_TIMEOUT=1s', '--stop-grace-period', '2s'],
         // A HEALTHCHECK: Swarm counts a task started only once healthy, which start-first waits for.
         ...['--health-cmd', 'true', '--health-interval', '1s', '--publish', '18080:8080'],
         ...[IMAGE, 'httpd', '-f', '-p', '8080', '-h', '/www'],
