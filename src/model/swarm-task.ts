@@ -37,6 +37,8 @@ export interface SwarmTask {
 
 // Docker's IDs are 25 lower-case letters and digits; a label value beyond this is no engine's.
 const ID = /^[a-z0-9]{1,64}$/;
+// Swarm refuses service names longer than 63 characters: a longer label is no engine's (and no Meta value).
+const MAX_SERVICE = 63;
 
 /** The task identity of a container, or undefined when it is no Swarm task (or its labels are not the engine's). */
 export function swarmTask(labels: Record<string, string>): SwarmTask | undefined {
@@ -44,7 +46,7 @@ export function swarmTask(labels: Record<string, string>): SwarmTask | undefined
   const taskId = labels[SWARM_LABELS.task]?.trim() ?? '';
   const nodeId = labels[SWARM_LABELS.node]?.trim() ?? '';
   const taskName = labels[SWARM_LABELS.taskName]?.trim() ?? '';
-  if (service === '' || !ID.test(taskId) || !ID.test(nodeId)) return undefined;
+  if (service === '' || service.length > MAX_SERVICE || !ID.test(taskId) || !ID.test(nodeId)) return undefined;
   const name = dnsSafeName(service);
   if (name === '') return undefined;
   return { service, name, taskId, taskName, slot: slotOf(taskName, service, taskId), nodeId };

@@ -34,6 +34,7 @@ describe('model/swarm-task: a Swarm task container', () => {
     expect(swarmTask({ ...task().labels, [SWARM_LABELS.task]: '../x' })).to.equal(undefined);
     expect(swarmTask({ ...task().labels, [SWARM_LABELS.node]: 'A'.repeat(100) })).to.equal(undefined);
     expect(swarmTask({ ...task().labels, [SWARM_LABELS.service]: '__' })).to.equal(undefined);
+    expect(swarmTask({ ...task().labels, [SWARM_LABELS.service]: 'a'.repeat(64) })).to.equal(undefined);
   });
 
   it("registers it under the service's DNS-safe name, its swarmlan address, an ID holding the task ID, and Meta naming the task", () => {
