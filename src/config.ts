@@ -133,6 +133,12 @@ export const OPTIONS = {
     default: 'false',
     help: "let SERVICE_IP name addresses outside the container's own networks (loopback, link-local and multicast never)",
   },
+  'swarm-overlay': {
+    env: 'REGISTRAR_SWARM_OVERLAY',
+    type: 'boolean',
+    default: 'false',
+    help: "register a Swarm task's overlay network address (reachable only from that overlay); off: only routable networks (macvlan, ipvlan)",
+  },
   'check-http-methods': {
     env: 'REGISTRAR_CHECK_HTTP_METHODS',
     type: 'string',
@@ -360,6 +366,7 @@ export interface Settings {
   dockerHealth: boolean;
   maxServices: number;
   anyServiceIp: boolean;
+  swarmOverlay: boolean;
   ipFromLabel?: string;
   httpMethods: string[];
   metaFromEnv: boolean;
@@ -430,6 +437,7 @@ export function toSettings(v: RawConfig): Settings {
     dockerHealth: bool(v, 'docker-health'),
     maxServices: number(v, 'max-services', 1, true),
     anyServiceIp: bool(v, 'allow-any-service-ip'),
+    swarmOverlay: bool(v, 'swarm-overlay'),
     httpMethods: httpMethods(v),
     metaFromEnv: bool(v, 'meta-from-env'),
     ...namePolicy(optional('name-policy')),

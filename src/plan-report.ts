@@ -1,6 +1,7 @@
 import type { ContainerPlan, ProxySpec, Registration } from './model/registration.js';
 import type { Finding } from './model/findings.js';
 import { printable } from './model/show.js';
+import type { SwarmTask } from './model/swarm-task.js';
 import type { ContainerForecast, Forecast, Removal, ServiceFinding } from './reconcile/first-pass.js';
 
 /** The codes of findings that mean a registration is not written (ownership-guard.ts, first-pass.ts). */
@@ -36,6 +37,7 @@ export function planJson(plans: ContainerPlan[], registrarServiceId?: string, ex
     return {
       id: plan.containerId,
       name: plan.containerName,
+      ...(plan.swarmTask ? { swarmTask: plan.swarmTask } : {}),
       ...(plan.skipped ? { skipped: plan.skipped.text } : {}),
       registrations,
       proxies: proxies.map(shownProxy),
@@ -78,6 +80,7 @@ function outcome(plan: ContainerPlan, forecast: ContainerForecast | undefined) {
 
 function formatContainer(plan: ContainerPlan, extras?: PlanExtras): string {
   const lines = [`${plan.containerName} (${plan.containerId.slice(0, 12)})`];
+  if (plan.swarmTask) lines.push(`  ${swarmLine(plan.swarmTask)}`);
   if (plan.skipped) lines.push(`  skipped ${findingLine(plan.skipped)}`);
   const { registrations, proxies, findings } = outcome(plan, extras?.forecast?.containers.get(plan.containerId));
   for (const reg of registrations) lines.push(...formatRegistration(reg));
@@ -92,6 +95,12 @@ function formatContainer(plan: ContainerPlan, extras?: PlanExtras): string {
   for (const difference of extras?.differences?.get(plan.containerId) ?? []) lines.push(`  differs from Registrator: ${difference}`);
   // Names, tags and paths come from labels: no control character reaches the operator's terminal.
   return lines.map(printable).join('\n');
+}
+
+/** The Swarm task identity the model read from the container's labels. */
+function swarmLine(task: SwarmTask): string {
+  const slot = task.slot ? `slot ${task.slot}` : 'global (no slot)';
+  return `swarm task ${task.taskId} of service ${task.service} (registered as "${task.name}"), ${slot}, node ${task.nodeId}`;
 }
 
 /** The model's findings (the skip's first), then the first pass's. */

@@ -155,6 +155,7 @@ export async function connect(
     dockerHealth: settings.dockerHealth,
     maxServices: settings.maxServices,
     anyServiceIp: settings.anyServiceIp,
+    swarmOverlay: settings.swarmOverlay,
     httpMethods: settings.httpMethods,
     ...(info.rootless ? { rootless: true } : {}),
     metaFromEnv: settings.metaFromEnv,

@@ -64,23 +64,6 @@ host_net() {
   host_net_ready "$n" || { echo "cluster: host $n's network did not come up as planned" >&2; return 1; }
 }
 
-host_dockerd() {
-  local n=$1 dir=$CLUSTER_RUN/host$n
-  host_docker "$n" info >/dev/null 2>&1 && return 0
-  mkdir -p "$dir" "$CLUSTER_DIR/host$n/docker"
-  # Own UTS namespace: the host name (crhostN) is what the registrar takes as its host ID.
-  # nsenter, not `ip netns exec`: the latter's fresh /sys hides the cgroup mounts dockerd needs.
-  # Nothing shared with the machine's own dockerd: no /etc/docker/daemon.json, and its own
-  # containerd namespaces in case it uses a system containerd (a daemon cleans up its namespace).
-  echo '{}' > "$dir/daemon.json"
-  in_host "$n" unshare --uts sh -c 'hostname "$1" && shift && exec setsid dockerd "$@"' sh "$(host_ns "$n")" \
-    --config-file "$dir/daemon.json" --containerd-namespace "crhost$n" --containerd-plugins-namespace "crhost$n-plugins" \
-    -H "unix://$(host_sock "$n")" --pidfile "$dir/dockerd.pid" --exec-root "$dir/exec" \
-    --data-root "$CLUSTER_DIR/host$n/docker" --bridge=br0 --fixed-cidr="$(host_cidr "$n")" \
-    --iptables=false --ip-masq=false --dns "$(host_ip "$n")" --log-level warn \
-    >>"$CLUSTER_DIR/host$n/dockerd.log" 2>&1 </dev/null &
-}
-
 image_on() { # image_on N IMAGE: loads IMAGE from the root daemon into host N's when its ID differs
   local n=$1 image=$2
   [ "$(host_docker "$n" image inspect -f '{{.Id}}' "$image" 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' "$image")" ] && return 0
@@ -100,7 +83,7 @@ lan
 for n in $hosts; do host_net "$n"; done
 agents=()
 for n in $hosts; do "$here/agent.sh" "$n" start & agents+=($!); done
-for n in $hosts; do host_dockerd "$n"; done
+for n in $hosts; do "$here/dockerd.sh" "$n"; done
 "$here/../rig/proxy-image.sh" # in the root daemon, then loaded into each host's
 "$here/../../deploy/offline/build.sh" "$REGISTRAR_IMAGE" >&2
 for n in $hosts; do

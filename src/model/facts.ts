@@ -17,6 +17,8 @@ export interface NetworkFact {
   ipv6PrefixLength: number;
   /** The network's gateways (usually the Docker host itself): never a container's SERVICE_IP. */
   gateways: string[];
+  /** The network's driver (overlay, macvlan, ...) where the docker/ layer read it (Swarm tasks); '' or absent when not. */
+  driver?: string;
 }
 
 export interface ContainerFacts {

@@ -401,6 +401,13 @@ export const FINDING_CODES = {
     "The sidecar's own service was refused, so the sidecar is not registered either.",
     'fix the finding about its service',
   ),
+  // Swarm tasks
+  'swarm-overlay-skipped': code(
+    'warn',
+    operator,
+    "A Swarm task's only address is on an overlay network, which other hosts do not reach; it is not registered.",
+    'attach the service to a routable swarm-scoped macvlan or ipvlan network, or the operator sets --swarm-overlay',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -15,6 +15,7 @@ import { shown } from './show.js';
 import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
+import { swarmMeta, swarmNetworks, swarmTask } from './swarm-task.js';
 
 export interface PlanOptions extends AddressOptions {
   /** Identifies this host in service IDs and ownership Meta (--host-id). */
@@ -41,6 +42,8 @@ export interface PlanOptions extends AddressOptions {
   ipFromLabel?: string;
   /** Consul Connect: the agent's support and how proxies are run (SERVICE_CONNECT). */
   connect?: ConnectOptions;
+  /** Register a Swarm task's overlay address (--swarm-overlay); off, only its routable networks count. */
+  swarmOverlay?: boolean;
 }
 
 /** --ip-from-label: the label's address without a prefix length, checked like SERVICE_IP. */
@@ -75,9 +78,11 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const findings: Finding[] = [];
   const jobs: CheckJob[] = [];
   const proxies: ProxySpec[] = [];
+  const task = swarmTask(facts.labels ?? {});
   const plan = (registrations: Registration[], skipped?: Finding): ContainerPlan => ({
     containerId: facts.id,
     containerName: facts.name,
+    ...(task ? { swarmTask: task } : {}),
     registrations,
     jobs: registrations.length > 0 && !facts.paused ? jobs : [],
     proxies: registrations.length > 0 ? proxies : [],
@@ -105,8 +110,10 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     );
   }
 
+  const swarm = task ? swarmNetworks(facts, settings.common.get('network'), options.swarmOverlay ?? false) : { networks: facts.networks };
+  if ('skip' in swarm) return plan([], swarm.skip);
   const where = chooseAddress(
-    facts,
+    { ...facts, networks: swarm.networks },
     // A SERVICE_IP label, else the operator's --ip-from-label, and only then an image ENV's SERVICE_IP.
     labelSettings.common.get('ip') ?? ipFromLabel(facts.labels, options.ipFromLabel) ?? settings.common.get('ip'),
     settings.common.get('network'),
@@ -126,7 +133,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
     // As Registrator: a name shared by several ports gets the port appended, a port's own name does not.
-    const rawName = `${givenName || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
+    const rawName = `${givenName || task?.name || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
     const name = dnsSafeName(rawName);
     if (name === '') {
       findings.push(
@@ -181,6 +188,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
         Address: where.address,
         Port: port,
         Meta: {
+          ...(task ? swarmMeta(task) : {}), // the task's identity, unless its SERVICE_* labels give the same keys
           ...userMeta(settingsForPort(metaSettings, port), findings),
           [OWNER_META.host]: options.hostId,
           [OWNER_META.container]: facts.id,

@@ -1,6 +1,7 @@
 // What the model wants in Consul: the agent's service registration body, in Consul's own field
 // names so that nothing is lost in translation between the model, the diff and the HTTP call.
 import type { Finding } from './findings.js';
+import type { SwarmTask } from './swarm-task.js';
 
 export interface CheckDefinition {
   CheckID: string;
@@ -111,6 +112,8 @@ export interface ProxySpec {
 export interface ContainerPlan {
   containerId: string;
   containerName: string;
+  /** The Swarm task it is, when it is one (model/swarm-task.ts). */
+  swarmTask?: SwarmTask;
   registrations: Registration[];
   /** The checks of those registrations that the registrar runs itself, by check ID. */
   jobs: CheckJob[];

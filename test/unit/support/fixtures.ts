@@ -5,7 +5,7 @@ import type { ContainerFacts } from '../../../src/model/facts.js';
 import type { PlanOptions } from '../../../src/model/plan.js';
 
 export type FixtureName =
-  'default-bridge' | 'user-network' | 'two-networks' | 'host-mode' | 'no-expose' | 'ipv6' | 'shared-netns' | 'stopped';
+  'default-bridge' | 'user-network' | 'two-networks' | 'host-mode' | 'no-expose' | 'ipv6' | 'shared-netns' | 'stopped' | 'swarm-task';
 
 /** Recorded `docker inspect` JSON (test/fixtures/inspect), a fresh copy on every call. */
 export function inspect(name: FixtureName): ContainerInspectInfo {
