@@ -52,7 +52,12 @@ export class PrivateMemory {
 }
 
 /** Runs `work` over the items, `size` at a time; stops starting new ones once one fails or the run is aborted. */
-export async function pool<T, R>(items: T[], size: number, signal: AbortSignal, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  size: number,
+  signal: AbortSignal,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   let next = 0;
   let failed = false;
@@ -61,7 +66,7 @@ export async function pool<T, R>(items: T[], size: number, signal: AbortSignal, 
       signal.throwIfAborted();
       const i = next++;
       try {
-        results[i] = await work(items[i]!);
+        results[i] = await work(items[i]!, i);
       } catch (err) {
         failed = true;
         throw err;
