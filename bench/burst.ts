@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CONSUL, IMAGE, TEST_LABEL, agentServices, deregister, docker, requireRig, uniqueName, waitFor } from '../test/support/rig.js';
 import { isFullPass, RegistrarProcess, SHEBANG_FLAGS, type LogLine } from '../test/support/registrar-process.js';
-import { envInt, pool, PrivateMemory, usage } from './support.js';
+import { envInt, pool, PrivateMemory, usage, userClock } from './support.js';
 
 const N = envInt('BENCH_N', 50);
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
@@ -26,7 +26,9 @@ const FLOORS = {
   nodefloor: fileURLToPath(new URL('./floor.mjs', import.meta.url)),
 };
 const PARALLEL = envInt('BENCH_PARALLEL', 8);
-const M = envInt('BENCH_STARTUP_N', 1000);
+// 1,000 is the goal's figure, but Docker starts ~5 containers a second on this 2-core machine when loaded:
+// 1,000 would not fit the 6-minute run, so the default is 300 (BENCH_STARTUP_N=1000 for the full figure).
+const M = envInt('BENCH_STARTUP_N', 300);
 const M_PARALLEL = envInt('BENCH_M_PARALLEL', 16);
 // The whole run stops (and cleans up) past this, so a stuck phase cannot hang the machine.
 const BUDGET_S = envInt('BENCH_BUDGET_S', 480);
@@ -84,7 +86,7 @@ interface Results {
   rounds: ({ kind: Kind; round: number } & BurstResults)[];
   startup: Partial<Record<Kind, Startup>>;
   /** Our second start over the same M containers, all in place (nothing to write). */
-  restart: Startup;
+  restart?: Startup;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,42 +116,6 @@ async function followEvents(): Promise<{ start: Map<string, number>; die: Map<st
     if (!times.has(event.Actor.ID)) times.set(event.Actor.ID, event.timeNano / 1e6);
   });
   return { start, die, close: () => stream.destroy() };
-}
-
-/**
- * What a Consul client sees: a blocking query on one service's catalog entry, from an index taken
- * before the user's action, resolved with performance.now() when the entry is there (or gone).
- * `armed` resolves once the first answer is in, so the action can only come after it.
- */
-function catalogTurns(name: string, present: boolean, signal: AbortSignal): { armed: Promise<void>; at: Promise<number> } {
-  let arm!: () => void;
-  const armed = new Promise<void>((resolve) => (arm = resolve));
-  const at = (async () => {
-    let index = '0';
-    for (;;) {
-      signal.throwIfAborted();
-      const res = await fetch(`${CONSUL}/catalog/service/${name}?index=${index}&wait=30s`, { signal });
-      const now = performance.now();
-      const entries = (await res.json()) as unknown[];
-      if (index !== '0' && entries.length > 0 === present) return now;
-      if (index === '0') {
-        if (entries.length > 0 === present) throw new Error(`${name} was already ${present ? 'in' : 'out of'} the catalog`);
-        arm();
-      }
-      index = res.headers.get('x-consul-index') ?? index;
-    }
-  })();
-  at.catch(() => arm());
-  return { armed, at };
-}
-
-/** The user's action timed: the call returned → the catalog turned. */
-async function userClock(name: string, present: boolean, signal: AbortSignal, action: () => Promise<unknown>): Promise<number> {
-  const turn = catalogTurns(name, present, signal);
-  await turn.armed;
-  await action();
-  const returned = performance.now();
-  return (await turn.at) - returned;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +245,7 @@ async function startupPhase(signal: AbortSignal): Promise<Pick<Results, 'startup
   await pool(names, M_PARALLEL, signal, async (name) => {
     await docker.getContainer(await createContainer(name, name)).start();
   });
-  const startup: Results['startup'] = {};
+  const startup = measured.startup!;
   const one = async (kind: Kind, hostId: string): Promise<Startup> => {
     await expectRunning(M);
     const spawned = performance.now();
@@ -311,7 +277,7 @@ async function startupPhase(signal: AbortSignal): Promise<Pick<Results, 'startup
     }
     await clear(hostOf(kind, 'start'));
   }
-  return { startup, restart: restart! };
+  return { startup, ...(restart ? { restart } : {}) };
 }
 
 /** The rig is shared: tests' cleanup() removes every test container, ours included. */
@@ -340,17 +306,20 @@ function othersOnMachine(): string[] {
   );
 }
 
+/** What the run has measured so far: a run cut short still reports its bursts. */
+const measured: Partial<Results> & Pick<Results, 'rounds'> = { rounds: [], startup: {} };
+
 async function runBench(signal: AbortSignal): Promise<Results> {
   await requireRig();
   enterPhase('burst');
-  const rounds: Results['rounds'] = [];
+  const rounds = measured.rounds;
   // Interleaved round by round, so that a drift of the machine hits all three alike.
   for (let round = 1; round <= ROUNDS; round++)
     for (const kind of KINDS) rounds.push({ kind, round, ...(await burstPhase(signal, kind, round)) });
   enterPhase('startup');
-  const startup = await startupPhase(signal);
+  Object.assign(measured, await startupPhase(signal));
   enterPhase('cleanup');
-  return { rounds, ...startup };
+  return measured as Results;
 }
 
 function enterPhase(name: string): void {
@@ -437,7 +406,7 @@ function goals(r: Results): Goal[] {
   const [p99, p99Py] = [m('registrar', FIGURES[1]![1]), m('pyfloor', FIGURES[1]![1])];
   const [cpu, cpuPy] = [m('registrar', FIGURES[7]![1]), m('pyfloor', FIGURES[7]![1])];
   const rss = m('registrar', FIGURES[8]![1]);
-  const start = r.startup.registrar!.ms / r.startup.pyfloor!.ms;
+  const start = (r.startup.registrar?.ms ?? NaN) / (r.startup.pyfloor?.ms ?? NaN);
   return [
     {
       name: 'user p50 vs py floor',
@@ -473,8 +442,12 @@ function report(r: Results, totalS: number): string {
     '',
     `start-up over ${M} running containers, process spawned → all in the catalog (load ${loads.startup}):`,
     ...KINDS.map((k) => `  ${s(k)}`),
-    `  ${'ours again'.padEnd(12)} ${`${r.restart.ms}`.padStart(7)} ms to its pass's end (pass ${r.restart.passMs} ms, nothing to write), ` +
-      `${r.restart.cpuS.toFixed(2)} s CPU, peak RSS ${r.restart.peakRssMiB} MiB`,
+    ...(r.restart
+      ? [
+          `  ${'ours again'.padEnd(12)} ${`${r.restart.ms}`.padStart(7)} ms to its pass's end (pass ${r.restart.passMs} ms, nothing to write), ` +
+            `${r.restart.cpuS.toFixed(2)} s CPU, peak RSS ${r.restart.peakRssMiB} MiB`,
+        ]
+      : []),
     '',
     "goals (user's clock, against the Python floor):",
     ...goals(r).map((g) => `  ${g.name.padEnd(32)} ${g.value.padStart(9)}  ${g.limit.padEnd(20)} ${g.met ? 'MET' : 'NOT MET'}`),
@@ -502,6 +475,7 @@ async function main(): Promise<void> {
   } catch (err) {
     process.stderr.write(`bench failed: ${(err as Error).message}\n`);
     process.exitCode = 1;
+    if (KINDS.every((kind) => measured.rounds.some((r) => r.kind === kind))) results = measured as Results;
   } finally {
     abort.abort();
     // Let calls still in flight land (bounded) so that cleanup sees every container they made.
