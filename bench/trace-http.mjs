@@ -19,5 +19,6 @@ dc.subscribe('http.client.request.start', ({ request }) => {
 });
 dc.subscribe('http.client.response.finish', ({ request }) => {
   if (request.path.includes('/events')) return;
-  write({ step: `${request.method} ${request.path.split('?')[0]}`, sentAt: sent.get(request), query: request.path.split('?')[1] ?? '' });
+  const bytes = Number(request.getHeader('content-length') ?? 0);
+  write({ step: `${request.method} ${request.path.split('?')[0]}${bytes ? ` (${bytes} B)` : ''}`, sentAt: sent.get(request) });
 });

@@ -46,20 +46,26 @@ async function traceOne(registrar: RegistrarProcess, name: string): Promise<[str
   const lines = registrar.logs.slice(from).filter((l: LogLine) => l.time <= registered.time + 1);
   const read = lines.find((l) => l.step === 'event-read' && l.containerId === container.id);
   if (read) steps.push(['event read', at(read.time)]);
-  let n = 0;
+  // Requests sent before the event (a timer's) are not this start's; the same request twice is told apart by its count.
+  const count = new Map<string, number>();
   for (const l of lines) {
-    if (l.event !== 'trace' || l.step === 'event-read') continue;
-    const what = String(l.step);
-    if (typeof l.sentAt === 'number') steps.push([`#${++n} ${what} sent`, at(l.sentAt)]);
-    steps.push([`#${typeof l.sentAt === 'number' ? n : ++n} ${what} answered`, at(l.time)]);
+    if (l.event !== 'trace' || l.step === 'event-read' || (typeof l.sentAt === 'number' && l.sentAt < eventAt)) continue;
+    const step = String(l.step);
+    const n = (count.get(step) ?? 0) + 1;
+    count.set(step, n);
+    const what = n > 1 ? `${step} #${n}` : step;
+    if (typeof l.sentAt === 'number') steps.push([`${what} sent`, at(l.sentAt)]);
+    steps.push([`${what} answered`, at(l.time)]);
   }
   steps.push(['registered (log line)', at(registered.time)], ['in the catalog (blocking query)', at(seen)]);
   return steps;
 }
 
 function medianTable(kind: Kind, runs: [string, number][][]): string[] {
-  const names = runs[Math.floor(runs.length / 2)]!.map(([n]) => n);
+  const names = [...new Set(runs.flatMap((r) => r.map(([n]) => n)))];
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const at = (name: string) => median(runs.map((r) => r.find(([n]) => n === name)?.[1] ?? Infinity));
+  names.sort((a, b) => at(a) - at(b));
   return [
     `${kind}: median of ${runs.length} starts, ms since the start call returned (paths shortened)`,
     ...names.map((name) => {

@@ -3,8 +3,7 @@
 // every host and buys nothing measurable for work that waits on sockets (README, Performance).
 // Applied at run time it still holds for every function optimized later, i.e. all of them; the
 // young generation's size (--max-semi-space-size) cannot be changed once V8 runs, so only the
-// command line sets it. An explicit --opt or --no-opt on the command line or in NODE_OPTIONS wins.
+// command line sets it. An explicit --opt or --no-opt on node's command line wins.
 import { setFlagsFromString } from 'node:v8';
 
-const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-if (!given.some((flag) => /^--(no-)?(opt|turbofan)$/.test(flag))) setFlagsFromString('--no-opt');
+if (!process.execArgv.some((flag) => /^--(no-)?(opt|turbofan)$/.test(flag))) setFlagsFromString('--no-opt');
