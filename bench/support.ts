@@ -1,6 +1,7 @@
 // Measuring tools shared by the benchmarks.
 import { readFileSync } from 'node:fs';
 import { cpuSeconds, memoryMiB } from '../test/support/proc.js';
+import { CONSUL } from '../test/support/rig.js';
 
 export function envInt(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -52,7 +53,12 @@ export class PrivateMemory {
 }
 
 /** Runs `work` over the items, `size` at a time; stops starting new ones once one fails or the run is aborted. */
-export async function pool<T, R>(items: T[], size: number, signal: AbortSignal, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  size: number,
+  signal: AbortSignal,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   let next = 0;
   let failed = false;
@@ -61,7 +67,7 @@ export async function pool<T, R>(items: T[], size: number, signal: AbortSignal, 
       signal.throwIfAborted();
       const i = next++;
       try {
-        results[i] = await work(items[i]!);
+        results[i] = await work(items[i]!, i);
       } catch (err) {
         failed = true;
         throw err;
@@ -73,4 +79,40 @@ export async function pool<T, R>(items: T[], size: number, signal: AbortSignal, 
   const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (rejected) throw rejected.reason;
   return results;
+}
+
+/**
+ * What a Consul client sees: a blocking query on one service's catalog entry, from an index taken
+ * before the user's action, resolved with performance.now() when the entry is there (or gone).
+ * `armed` resolves once the first answer is in, so the action can only come after it.
+ */
+export function catalogTurns(name: string, present: boolean, signal: AbortSignal): { armed: Promise<void>; at: Promise<number> } {
+  let arm!: () => void;
+  const armed = new Promise<void>((resolve) => (arm = resolve));
+  const at = (async () => {
+    let index = '0';
+    for (;;) {
+      signal.throwIfAborted();
+      const res = await fetch(`${CONSUL}/catalog/service/${name}?index=${index}&wait=30s`, { signal });
+      const now = performance.now();
+      const entries = (await res.json()) as unknown[];
+      if (index !== '0' && entries.length > 0 === present) return now;
+      if (index === '0') {
+        if (entries.length > 0 === present) throw new Error(`${name} was already ${present ? 'in' : 'out of'} the catalog`);
+        arm();
+      }
+      index = res.headers.get('x-consul-index') ?? index;
+    }
+  })();
+  at.catch(() => arm());
+  return { armed, at };
+}
+
+/** The user's action timed: the call returned → the catalog turned. */
+export async function userClock(name: string, present: boolean, signal: AbortSignal, action: () => Promise<unknown>): Promise<number> {
+  const turn = catalogTurns(name, present, signal);
+  await turn.armed;
+  await action();
+  const returned = performance.now();
+  return (await turn.at) - returned;
 }

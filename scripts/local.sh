@@ -14,6 +14,7 @@ cat >&2 <<'TXT'
 In another shell:
   dig @127.0.0.1 -p 8600 hello.service.consul A SRV     # the container's own IP and port 80
   docker stop hello                                     # gone from Consul at once
-  node dist/cli.js plan                                 # what each container would get
+  dist/cli.js plan                                      # what each container would get
 TXT
-exec node "$here/../dist/cli.js" "$@"
+# Run as its own program, so that the node flags of its shebang apply (see src/cli.ts).
+exec "$here/../dist/cli.js" "$@"

@@ -1,8 +1,10 @@
 #!/usr/bin/env -S node --no-opt --max-semi-space-size=1
 // The flags above: the registrar's work is waiting on sockets, and V8's optimizing compiler and a
 // large young generation cost ~10 MiB of resident memory on every host for no measurable gain
-// (bench/burst.ts reports both memory and CPU). The image's entrypoint passes the same flags.
-import './docker/defer-unused-modules.js'; // first: before anything imports dockerode
+// (bench/burst.ts reports both memory and CPU). The image's entrypoint passes the same flags, and
+// node-flags.ts applies what can still be applied when it was started some other way.
+import './node-flags.js'; // first: before any of the registrar's code runs hot
+import './docker/defer-unused-modules.js'; // next: before anything imports dockerode
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, readConfig, toSettings, type Settings } from './config.js';
 import { UnreachableError } from './config-error.js';

@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** The node flags the CLI's shebang asks for, so the tests run it as an operator's shell would. */
+export const SHEBANG_FLAGS =
+  /^#!.*\bnode\b(.*)$/m.exec(readFileSync(CLI, 'utf8').split('\n')[0]!)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+/** BENCH_NODE_FLAGS adds to them; REGISTRAR_NODE_FLAGS (set, even empty) replaces them, to measure a flag's worth. */
 const NODE_FLAGS = [
-  ...(/^#!.*\bnode\b(.*)$/m.exec(readFileSync(CLI, 'utf8').split('\n')[0]!)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? []),
+  ...(process.env.REGISTRAR_NODE_FLAGS !== undefined ? process.env.REGISTRAR_NODE_FLAGS.split(' ').filter(Boolean) : SHEBANG_FLAGS),
   ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
 ];
 
@@ -41,15 +44,17 @@ export class RegistrarProcess {
   /**
    * `wrapper`: a command the registrar runs under, e.g. ['setpriv', '--no-new-privs', '--'] as a
    * hardened deployment would. `script`: another program in its place (the benchmark's floor,
-   * bench/floor.mjs), run with the CLI's node flags and exactly `args`.
+   * bench/floor.mjs), run with the CLI's node flags and exactly `args`; a `.py` script runs under
+   * python3 with no node flags (bench/floor.py).
    */
   constructor(args: string[], env: Record<string, string> = {}, wrapper: string[] = [], script?: string) {
     // Several registrars may run at once in a test: each serves /metrics on a port of its own.
     const http = script || args.includes('--http-addr') ? [] : ['--http-addr', '127.0.0.1:0'];
     // Debug, unless the test chooses: routine full passes, which tests wait for (isFullPass), log at debug.
     const level = script || args.includes('--log-level') || env.REGISTRAR_LOG_LEVEL ? [] : ['--log-level', 'debug'];
-    const [program, ...prefix] = [...wrapper, process.execPath];
-    const run = [...NODE_FLAGS, ...(script ? [script] : [CLI])];
+    const python = script?.endsWith('.py') ?? false;
+    const [program, ...prefix] = [...wrapper, python ? 'python3' : process.execPath];
+    const run = python ? [script!] : [...NODE_FLAGS, ...(script ? [script] : [CLI])];
     this.child = spawn(program, [...prefix, ...run, ...http, ...level, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
