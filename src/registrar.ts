@@ -5,7 +5,7 @@ import { AgentWatch } from './consul/agent-watch.js';
 import { CheckScheduler } from './checks/scheduler.js';
 import { Heartbeat } from './checks/heartbeat.js';
 import { CheckRunner, fallbackReporter, noShellReporter } from './checks/run-job.js';
-import { ttlReporter } from './checks/ttl-report.js';
+import { TtlReporter } from './checks/ttl-report.js';
 import { DockerEventWatcher, isHealthEvent, networkHint, startHint, stoppedHint, type ContainerEvent } from './docker/events.js';
 import type { RunContext } from './run-context.js';
 import type { Part } from './part.js';
@@ -26,6 +26,7 @@ export class Registrar {
   readonly metrics = new Metrics();
   readonly scheduler: CheckScheduler;
   private readonly checkRunner: CheckRunner;
+  private readonly ttlReports: TtlReporter;
   private readonly reconciler: Reconciler;
   private readonly sidecars: SidecarProxies;
   private readonly passes: FullPasses;
@@ -54,9 +55,10 @@ export class Registrar {
       context.profile.runHealthcheck,
       settings.dockerExecRate,
     ));
+    this.ttlReports = new TtlReporter(context.consul, lookAgain, (job) => this.scheduler.isCurrent(job));
     this.scheduler = new CheckScheduler(
       checkRunner.run,
-      ttlReporter(context.consul, lookAgain),
+      this.ttlReports.report,
       {
         concurrency: settings.scriptConcurrency,
         onLateness: (seconds) => this.metrics.observe('registrar_check_lateness_seconds', seconds),
@@ -73,7 +75,10 @@ export class Registrar {
       ownTokens ? new ProxyTokens(context.consul.acl, context.model.hostId, log) : undefined,
     );
     // A heartbeat whose check the agent forgot means the agent lost the other services too: a full pass.
-    const lost = () => void this.passes.request();
+    const lost = () => {
+      this.ttlReports.reset();
+      void this.passes.request();
+    };
     this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log, lost) : undefined;
     this.reconciler = new Reconciler(
       context.source,
@@ -190,6 +195,7 @@ export class Registrar {
    * failure is the refreshes' to report), then a full pass.
    */
   private async afterAgentRecovered(): Promise<void> {
+    this.ttlReports.reset();
     await this.heartbeat?.ensure().catch(() => undefined);
     await this.passes.request();
   }

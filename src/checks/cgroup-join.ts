@@ -1,4 +1,4 @@
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 
 /**
  * Where a check's process must go to count as the container's: one `cgroup.procs` file per
@@ -44,18 +44,33 @@ export function cannotJoin(targets: CgroupTargets): string | undefined {
 }
 
 /**
+ * The targets as this registrar can use them, or why it cannot join the container's device control:
+ * checked once per container's cgroups (an access(2) per run costs CPU at 100 checks a second).
+ * A hierarchy not mounted here (the `0::` line of a v1 host, whose tree is elsewhere) is dropped:
+ * its write would fail at every run, an exception each time, for no bound.
+ */
+export function usableTargets(targets: CgroupTargets): CgroupTargets | { problem: string } {
+  const problem = cannotJoin(targets);
+  if (problem) return { problem };
+  return { files: targets.files.filter((file) => file === targets.required || existsSync(file)), required: targets.required };
+}
+
+/**
  * Moves process PID into every target. Call it before the process runs anything of the
  * container's (see the gate in nsenter.ts): what it forks afterwards inherits them. Returns false
- * when the required one failed, so that the run must not go on.
+ * when the required one failed, so that the run must not go on; `onFailedWrite` hears of any that
+ * failed (whoever cached the targets checks them again).
  */
-export function joinCgroups(pid: number, targets: CgroupTargets): boolean {
+export function joinCgroups(pid: number, targets: CgroupTargets, onFailedWrite: () => void = () => undefined): boolean {
   let joined = false;
+  const text = String(pid);
   for (const file of targets.files) {
     try {
-      writeFileSync(file, String(pid));
+      writeFileSync(file, text);
       if (file === targets.required) joined = true;
     } catch {
-      // a hierarchy not mounted here is no bound to keep; the required one is checked below
+      // a hierarchy gone from here is no bound to keep; the required one is checked below
+      onFailedWrite();
     }
   }
   return joined;

@@ -7,13 +7,21 @@ import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
 import { descendants, killGroup, untilGroupGone } from './process-group.js';
-import { cannotJoin, cgroupTargets, joinCgroups, type CgroupTargets } from './cgroup-join.js';
+import { cgroupTargets, joinCgroups, usableTargets, type CgroupTargets } from './cgroup-join.js';
 
 /** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
 export interface Entry {
   identity: Identity;
   env: NodeJS.ProcessEnv;
   cgroups: CgroupTargets;
+  /** A cgroup write failed: the container's targets are checked again at its next run. */
+  recheckCgroups: () => void;
+}
+
+/** What is read once per container process: its PATH, and its cgroups as last seen with the targets they give. */
+interface Known {
+  env: NodeJS.ProcessEnv;
+  cgroups?: { text: string; targets: CgroupTargets | { problem: string } };
 }
 
 /**
@@ -31,7 +39,7 @@ export class NsenterExecutor {
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
   private readonly sh = findExecutable('sh');
-  private readonly known = new Map<string, Pick<Entry, 'env'> | { problem: string }>();
+  private readonly known = new Map<string, Known | { problem: string }>();
   /** Process groups of the runs not yet finished. */
   private readonly live = new Set<number>();
 
@@ -52,6 +60,7 @@ export class NsenterExecutor {
     if (!this.setpriv && !REGISTRAR_HAS_NO_NEW_PRIVS) {
       return { problem: 'setpriv (util-linux) is not installed, and the registrar does not run with no_new_privs itself' };
     }
+    // Read at every run: it tells that the PID is still the container's (a PID can be reused).
     const cgroups = containerCgroups(job.pid, job.containerId);
     if (cgroups === undefined) {
       return {
@@ -67,20 +76,26 @@ export class NsenterExecutor {
       this.known.set(key, found);
     }
     if ('problem' in found) return found;
-    const targets = cgroupTargets(cgroups);
-    const unjoinable = cannotJoin(targets);
-    if (unjoinable) return { problem: unjoinable };
+    // Where to join, and whether it can, only when the container's cgroups changed or a write failed.
+    if (found.cgroups?.text !== cgroups)
+      found.cgroups = { text: cgroups, targets: usableTargets(cgroupTargets(cgroups.trim().split('\n'))) };
+    const known = found;
+    const targets = found.cgroups.targets;
+    if ('problem' in targets) {
+      known.cgroups = undefined; // a refusal is checked again at each run: the operator may fix the mount
+      return targets;
+    }
     // Read at every run (one small file): a main process that starts as root and drops to its user
     // later (gosu, su-exec) is run as that user once it has, never as the root it was.
     const identity = processIdentity(job.pid);
     if ('problem' in identity) return identity;
     // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
-    return { identity, env: { ...found.env, ...job.env }, cgroups: targets };
+    return { identity, env: { ...found.env, ...job.env }, cgroups: targets, recheckCgroups: () => (known.cgroups = undefined) };
   }
 
   /** The check's environment, read once per container process: reading environ on every run costs CPU. */
-  private lookUp(job: CheckJob): Pick<Entry, 'env'> | { problem: string } {
+  private lookUp(job: CheckJob): Known | { problem: string } {
     if (!sameUserNamespace(job.pid))
       return { problem: 'it runs in a user namespace of its own (userns-remap), where its uid is not the same' };
     const path = containerPath(job.pid);
@@ -114,9 +129,10 @@ export class NsenterExecutor {
     // the container's cgroups (its device control above all) before any of the container's code
     // runs; moved after, a check could open a device node its container's root made (a host disk)
     // in the moment before. Everything it forks inherits them, so no child is moved one by one.
-    const child = spawn(this.sh!, ['-c', 'read -r _ && exec "$@"', 'sh', ...command], {
+    // Its stderr goes into the stdout pipe (2>&1, set before the exec): one pipe and stream less per run.
+    const child = spawn(this.sh!, ['-c', 'read -r _ && exec "$@" 2>&1', 'sh', ...command], {
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'ignore'],
       env: entry.env,
     });
     // detached: the run is a process group of its own (pgid = the gate's pid), which kill(-pgid) ends whole.
@@ -124,11 +140,10 @@ export class NsenterExecutor {
     if (pgid) this.live.add(pgid);
     child.stdin.on('error', () => undefined); // a gate already gone: its exit says the rest
     // Without its device control the run must not start: the gate sees end of input and exits.
-    const joined = pgid !== undefined && joinCgroups(pgid, entry.cgroups);
+    const joined = pgid !== undefined && joinCgroups(pgid, entry.cgroups, entry.recheckCgroups);
     child.stdin.end(joined ? '\n' : '');
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
-    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
     const exited = new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
@@ -151,8 +166,7 @@ export class NsenterExecutor {
       }
       if (!joined) return NOT_JOINED;
       if (first !== 'timeout') return outcomeOf(first, output.text());
-      child.stdout.destroy(); // a process that left the group may still hold them
-      child.stderr.destroy();
+      child.stdout.destroy(); // a process that left the group may still hold it
       return timedOut(job, 'killed');
     });
     // Finished once nsenter has exited and no live process is left in its group.
@@ -230,14 +244,14 @@ function findExecutable(name: string): string | undefined {
 }
 
 /**
- * The lines of /proc/PID/cgroup when this registrar may enter PID as the container's process (see
+ * The text of /proc/PID/cgroup when this registrar may enter PID as the container's process (see
  * canEnter); undefined otherwise. Read once per run: it also tells joinCgroups where to go.
  */
-function containerCgroups(pid: number | undefined, containerId: string): string[] | undefined {
+function containerCgroups(pid: number | undefined, containerId: string): string | undefined {
   if (pid === undefined || pid <= 0 || process.getuid?.() !== 0 || !hasNsenterCapabilities()) return undefined;
   try {
     const text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    return text.includes(containerId) ? text.trim().split('\n') : undefined;
+    return text.includes(containerId) ? text : undefined;
   } catch {
     return undefined;
   }

@@ -118,6 +118,11 @@ export class CheckScheduler implements Part {
     return [...(this.byContainer.get(containerId) ?? [])].map((id) => this.entries.get(id)!.job);
   }
 
+  /** Whether `job` is the one now scheduled under its check ID (not removed, nor replaced by a changed one). */
+  isCurrent(job: CheckJob): boolean {
+    return this.entries.get(job.checkId)?.job === job;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -7,6 +7,7 @@ import type { Finding } from './findings.js';
 import { finding } from './finding-codes.js';
 import { shown } from './show.js';
 import { TIMINGS } from '../timings.js';
+import { checkTtlMs } from './check-ttl.js';
 
 export interface ScriptContext {
   containerId: string;
@@ -65,7 +66,7 @@ export function scriptCheck(r: ScriptRequest, findings: Finding[]): { check: Che
     check: {
       CheckID: checkId,
       Name: shell ? 'script (/bin/sh -c)' : `script ${argv[0]}`,
-      TTL: `${2 * intervalMs + timeoutMs}ms`,
+      TTL: `${checkTtlMs({ intervalMs, timeoutMs })}ms`,
       Notes: `runs inside the container: ${shell ? `/bin/sh -c ${argv[2]}` : argv.join(' ')}`,
       ...(common.Status ? { Status: common.Status } : {}),
       ...(common.DeregisterCriticalServiceAfter ? { DeregisterCriticalServiceAfter: common.DeregisterCriticalServiceAfter } : {}),

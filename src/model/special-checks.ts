@@ -1,10 +1,14 @@
 // Checks that follow something other than the service itself: the container's own HEALTHCHECK,
 // the registrar's liveness (--ttl), a paused container.
 import { TIMINGS } from '../timings.js';
+import { checkTtlMs } from './check-ttl.js';
 import type { HealthFact } from './facts.js';
 import type { CheckDefinition, CheckJob } from './registration.js';
 import type { Finding } from './findings.js';
 import { finding } from './finding-codes.js';
+
+// How long a mirror's engine read may take; with the interval it makes the TTL (check-ttl.ts).
+const MIRROR_TIMEOUT_MS = 10_000;
 
 /**
  * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
@@ -35,7 +39,7 @@ export function dockerHealthCheck(
     check: {
       CheckID: checkId,
       Name: 'Docker HEALTHCHECK',
-      TTL: `${2 * intervalMs + 10_000}ms`,
+      TTL: `${checkTtlMs({ intervalMs, timeoutMs: MIRROR_TIMEOUT_MS })}ms`,
       Notes: "mirrors the container's Docker HEALTHCHECK",
     },
     job: {
@@ -47,7 +51,7 @@ export function dockerHealthCheck(
       env: {},
       argv: [],
       intervalMs,
-      timeoutMs: 10_000,
+      timeoutMs: MIRROR_TIMEOUT_MS,
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cannotJoin, cgroupTargets, joinCgroups } from '../../../src/checks/cgroup-join.js';
+import { cannotJoin, cgroupTargets, joinCgroups, usableTargets } from '../../../src/checks/cgroup-join.js';
 
 // /proc/PID/cgroup of a container on a cgroup v1 host with the hybrid tree, and on a v2 host.
 const V1 = [
@@ -57,5 +57,26 @@ describe('checks/cgroup-join', () => {
     const blocked = cgroupTargets(V1, root);
     blocked.files[0] = blocked.required = join(root, 'devices/docker/abc');
     expect(joinCgroups(4242, blocked)).to.equal(false);
+  });
+
+  it('keeps the targets mounted here, once per container, and tells of a write that fails later', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cg-'));
+    for (const dir of ['devices/docker/abc', 'memory/docker/abc']) {
+      mkdirSync(join(root, dir), { recursive: true });
+      writeFileSync(join(root, dir, 'cgroup.procs'), '');
+    }
+    expect(usableTargets(cgroupTargets(V2, root)))
+      .to.have.property('problem')
+      .that.is.a('string');
+    const usable = usableTargets(cgroupTargets(V1, root));
+    expect(usable).to.deep.equal({
+      files: [join(root, 'devices/docker/abc/cgroup.procs'), join(root, 'memory/docker/abc/cgroup.procs')],
+      required: join(root, 'devices/docker/abc/cgroup.procs'),
+    });
+    let failed = 0;
+    expect(joinCgroups(4242, usable as ReturnType<typeof cgroupTargets>, () => failed++)).to.equal(true);
+    expect(failed).to.equal(0);
+    expect(joinCgroups(4242, cgroupTargets(V1, root), () => failed++)).to.equal(true);
+    expect(failed).to.equal(2); // no pids or cpu,cpuacct hierarchy here
   });
 });
