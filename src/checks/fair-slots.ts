@@ -56,6 +56,8 @@ export class FairSlots {
   /** Owners holding, overdue or waiting; an owner with none of these is forgotten (its usage is kept). */
   private readonly owners = new Map<string, Owner>();
   private readonly usage = new Map<string, Usage>();
+  /** Size the usage map may reach before it is swept again. */
+  private sweepAt = 0;
   /** Owners waiting, in the order their turn comes. */
   private readonly turn: string[] = [];
   private readonly ownerMax: number;
@@ -192,9 +194,11 @@ export class FairSlots {
   private addUsage(owner: string, ms: number): void {
     const now = this.clock.now();
     this.usage.set(owner, { ms: this.usageOf(owner, now) + ms, at: now });
-    // Bounded: containers come and go; what is forgotten has faded below a millisecond.
-    if (this.usage.size > 2 * this.owners.size + 256) {
+    // Bounded: containers come and go; what is forgotten has faded below a millisecond. The next sweep waits
+    // until the map has doubled, so a host with many checked containers does not sweep at every release.
+    if (this.usage.size > Math.max(this.sweepAt, 2 * this.owners.size + 256)) {
       for (const id of this.usage.keys()) if (!this.owners.has(id) && this.usageOf(id, now) < 1) this.usage.delete(id);
+      this.sweepAt = 2 * this.usage.size;
     }
   }
 
