@@ -19,3 +19,20 @@ host_sock() { echo "$CLUSTER_RUN/host$1/docker.sock"; }
 host_docker() { local n=$1; shift; timeout 60 docker -H "unix://$(host_sock "$n")" "$@"; }
 in_host() { local n=$1; shift; nsenter --net="/var/run/netns/$(host_ns "$n")" "$@"; }
 mkdir -p "$CLUSTER_DIR" "$CLUSTER_RUN"
+
+# observer_bridge NAME MAC IP: a bridge in the root namespace carrying the tests' observer address.
+# A bridge left alone takes its ports' lowest MAC, hence a fixed one. The root namespace's dockerd
+# sets FORWARD to DROP, and bridged frames go through it.
+observer_bridge() {
+  local name=$1 mac=$2 ip=$3
+  if ! ip link show "$name" >/dev/null 2>&1; then
+    ip link add "$name" type bridge
+    ip link set "$name" address "$mac"
+    ip addr add "$ip/16" dev "$name"
+    ip link set "$name" up
+  fi
+  for t in iptables ip6tables; do
+    command -v $t >/dev/null || continue
+    $t -C FORWARD -i "$name" -o "$name" -j ACCEPT 2>/dev/null || $t -I FORWARD -i "$name" -o "$name" -j ACCEPT
+  done
+}

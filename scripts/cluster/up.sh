@@ -13,20 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 "$here/../rig/up.sh"
 
-lan() {
-  if ! ip link show "$CLUSTER_LAN" >/dev/null 2>&1; then
-    ip link add "$CLUSTER_LAN" type bridge
-    ip link set "$CLUSTER_LAN" address 02:00:0a:63:ff:fe # a bridge left alone takes its ports' lowest MAC
-    ip addr add "$CLUSTER_OBSERVER_IP/16" dev "$CLUSTER_LAN"
-    ip link set "$CLUSTER_LAN" up
-  fi
-  # The root namespace's dockerd sets FORWARD to DROP, and bridged frames go through it.
-  for t in iptables ip6tables; do
-    command -v $t >/dev/null || continue
-    $t -C FORWARD -i "$CLUSTER_LAN" -o "$CLUSTER_LAN" -j ACCEPT 2>/dev/null ||
-      $t -I FORWARD -i "$CLUSTER_LAN" -o "$CLUSTER_LAN" -j ACCEPT
-  done
-}
+lan() { observer_bridge "$CLUSTER_LAN" 02:00:0a:63:ff:fe "$CLUSTER_OBSERVER_IP"; }
 
 host_net_ready() { # the last steps of host_net done, and the host's veth on the LAN
   # Output compared whole, never piped into `grep -q`: ip writes a line at a time, grep's early exit

@@ -8,18 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 "$here/../cluster/up.sh"
 
-second_lan() {
-  if ! ip link show "$SWARM_LAN" >/dev/null 2>&1; then
-    ip link add "$SWARM_LAN" type bridge
-    ip link set "$SWARM_LAN" address 02:00:0a:61:ff:fe
-    ip addr add "$SWARM_OBSERVER_IP/16" dev "$SWARM_LAN"
-    ip link set "$SWARM_LAN" up
-  fi
-  for t in iptables ip6tables; do
-    command -v $t >/dev/null || continue
-    $t -C FORWARD -i "$SWARM_LAN" -o "$SWARM_LAN" -j ACCEPT 2>/dev/null || $t -I FORWARD -i "$SWARM_LAN" -o "$SWARM_LAN" -j ACCEPT
-  done
-}
+second_lan() { observer_bridge "$SWARM_LAN" 02:00:0a:61:ff:fe "$SWARM_OBSERVER_IP"; }
 
 eth1() { # eth1 N: host N's second veth on crlan1, with a macvlan shim its own agent reaches its tasks through
   local n=$1
