@@ -8,7 +8,8 @@ import { parseBool, splitList } from './model/settings.js';
 import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 import { DEFAULT_MAX_SERVICES } from './model/limits.js';
-import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
+import { parseNamePolicy } from './model/name-policy.js';
+import type { ModelSettings } from './model/plan.js';
 import { DEFAULT_PROXY_LIMITS } from './model/connect.js';
 import type { ProxyLimits } from './model/registration.js';
 import { readSettingFile } from './setting-file.js';
@@ -343,27 +344,19 @@ export function helpText(): string {
 export interface Settings {
   docker: DockerSettings;
   consul: ConsulSettings;
+  /** How containers become services; the run adds what it learns at start (run-context.ts). */
+  model: ModelSettings;
+  /** --host-id; the run falls back to Docker's host name. */
   hostId?: string;
+  /** --host-ip; the run falls back to the Consul agent's address. */
   hostIp?: string;
-  network?: string;
-  ipFamily: IpFamily;
-  explicit: boolean;
-  tags: string[];
   resyncSeconds: number;
   deregister: DeregisterMode;
   deregisterOnExit: boolean;
   replaceRegistrator: boolean;
-  scriptChecks: boolean;
   scriptExecutor: ExecutorChoice;
   scriptConcurrency: number;
   dockerExecRate: number;
-  dockerHealth: boolean;
-  maxServices: number;
-  anyServiceIp: boolean;
-  ipFromLabel?: string;
-  httpMethods: string[];
-  metaFromEnv: boolean;
-  namePolicy?: NamePolicy;
   /** --ttl and --ttl-refresh, when --ttl is set. */
   registrarTtl?: RegistrarTtl;
   agentPollSeconds: number;
@@ -384,7 +377,12 @@ export interface ConnectProxySettings {
   limits: ProxyLimits;
 }
 
-/** Typed, checked settings; a ConfigError names the flag and variable to fix. */
+/** Every setting at its default: what a run with no flags and no environment would use. */
+export function defaultSettings(): Settings {
+  return toSettings(readConfig([], {}).values);
+}
+
+/** Typed, checked settings, each part's own settings object; a ConfigError names the flag and variable to fix. */
 export function toSettings(v: RawConfig): Settings {
   const optional = (name: OptionName) => (v[name] === undefined || v[name] === '' ? undefined : v[name]);
   const settings: Settings = {
@@ -408,31 +406,28 @@ export function toSettings(v: RawConfig): Settings {
         tlsServerName: optional('consul-tls-server-name'),
       }),
     },
-    ...defined({
-      hostId: optional('host-id'),
-      hostIp: hostIp(optional('host-ip')),
-      network: optional('network'),
-      httpAddr: optional('http-addr'),
-      ipFromLabel: optional('ip-from-label'),
-    }),
+    model: {
+      ...defined({ network: optional('network'), ipFromLabel: optional('ip-from-label') }),
+      ipFamily: ipFamily(v),
+      anyServiceIp: bool(v, 'allow-any-service-ip'),
+      explicit: bool(v, 'explicit'),
+      tags: splitList(v.tags ?? ''),
+      scriptChecks: bool(v, 'enable-script-checks'),
+      dockerHealth: bool(v, 'docker-health'),
+      maxServices: number(v, 'max-services', 1, true),
+      metaFromEnv: bool(v, 'meta-from-env'),
+      httpMethods: httpMethods(v),
+      ...namePolicy(optional('name-policy')),
+    },
+    ...defined({ hostId: optional('host-id'), hostIp: hostIp(optional('host-ip')), httpAddr: optional('http-addr') }),
     ...registrarTtl(v),
-    ipFamily: ipFamily(v),
-    explicit: bool(v, 'explicit'),
-    tags: splitList(v.tags ?? ''),
     resyncSeconds: number(v, 'resync', 0),
     deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
     deregisterOnExit: bool(v, 'deregister-on-exit'),
     replaceRegistrator: bool(v, 'replace-registrator'),
-    scriptChecks: bool(v, 'enable-script-checks'),
     scriptExecutor: oneOf(v, 'script-executor', ['auto', 'docker', 'nsenter'] as const),
     scriptConcurrency: number(v, 'script-concurrency', 1, true),
     dockerExecRate: number(v, 'docker-exec-rate', 0.1, false, 1000),
-    dockerHealth: bool(v, 'docker-health'),
-    maxServices: number(v, 'max-services', 1, true),
-    anyServiceIp: bool(v, 'allow-any-service-ip'),
-    httpMethods: httpMethods(v),
-    metaFromEnv: bool(v, 'meta-from-env'),
-    ...namePolicy(optional('name-policy')),
     ...connectProxy(v, optional),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
     eventsAuditSeconds: number(v, 'events-audit', 0, false, 86_400),
@@ -519,7 +514,7 @@ function httpMethods(v: RawConfig): string[] {
   return methods;
 }
 
-function namePolicy(path: string | undefined): Pick<Settings, 'namePolicy'> {
+function namePolicy(path: string | undefined): Pick<ModelSettings, 'namePolicy'> {
   if (path === undefined) return {};
   const text = readSettingFile(path, where('name-policy')).toString('utf8');
   try {

@@ -142,25 +142,14 @@ export async function connect(
     );
   }
   const model: PlanOptions = {
+    ...settings.model,
     hostId,
     // The agent's address only when it is one a service can be registered under.
     ...hostIpOf(settings.hostIp ?? self.address),
     get hostAddresses() {
       return hostAddresses();
     },
-    ipFamily: settings.ipFamily,
-    explicit: settings.explicit,
-    tags: settings.tags,
-    scriptChecks: settings.scriptChecks,
-    dockerHealth: settings.dockerHealth,
-    maxServices: settings.maxServices,
-    anyServiceIp: settings.anyServiceIp,
-    httpMethods: settings.httpMethods,
     ...(info.rootless ? { rootless: true } : {}),
-    metaFromEnv: settings.metaFromEnv,
-    ...(settings.namePolicy ? { namePolicy: settings.namePolicy } : {}),
-    ...(settings.network ? { network: settings.network } : {}),
-    ...(settings.ipFromLabel ? { ipFromLabel: settings.ipFromLabel } : {}),
     ...(ttl ? { registrarServiceId: ttl.serviceId } : {}),
     connect: connectOptions(settings, self, log),
   };

@@ -2,7 +2,7 @@ import type { ContainerFacts } from './facts.js';
 import type { CheckJob, ContainerPlan, ProxySpec, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { applyConnect, type ConnectOptions } from './connect.js';
-import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js';
+import { chooseAddress, parseIpFamily, type AddressOptions, type IpFamily } from './address.js';
 import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
 import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
@@ -16,19 +16,25 @@ import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
 
-export interface PlanOptions extends AddressOptions {
-  /** Identifies this host in service IDs and ownership Meta (--host-id). */
-  hostId: string;
+/**
+ * What the operator chose for the model, one field per flag: config.ts builds it, and the run adds
+ * only what it learns at start (HostFacts), so no layer copies these fields one by one.
+ */
+export interface ModelSettings {
+  /** The network to use when a container is on several (--network). */
+  network?: string;
+  /** Which of a dual-stack network's addresses to register (--ip-family, label SERVICE_IP_FAMILY). */
+  ipFamily: IpFamily;
+  /** SERVICE_IP may name an address outside the container's own networks (--allow-any-service-ip). */
+  anyServiceIp: boolean;
   /** Register only services that are given a SERVICE_NAME (--explicit). */
   explicit: boolean;
   /** Tags added to every service (--tags). */
   tags: string[];
   /** Run SERVICE_CHECK_SCRIPT commands inside containers (--enable-script-checks). */
   scriptChecks: boolean;
-  /** Mirror Docker HEALTHCHECK results as TTL checks (on unless --no-docker-health). */
+  /** Mirror Docker HEALTHCHECK results as TTL checks (on unless --docker-health=false). */
   dockerHealth: boolean;
-  /** The registrar's own service, whose health every service follows (--ttl). */
-  registrarServiceId?: string;
   /** Services one container may have (--max-services); the lowest ports are kept. */
   maxServices: number;
   /** Service Meta from image ENV too, not only from labels (--meta-from-env). */
@@ -39,9 +45,19 @@ export interface PlanOptions extends AddressOptions {
   namePolicy?: NamePolicy;
   /** A label whose value (an address, or address/prefix) stands for SERVICE_IP (--ip-from-label, Registrator's -useIpFromLabel). */
   ipFromLabel?: string;
+}
+
+/** What a run learns at start about this host and its agent. */
+export interface HostFacts extends Pick<AddressOptions, 'hostIp' | 'hostAddresses' | 'rootless'> {
+  /** Identifies this host in service IDs and ownership Meta (--host-id, else Docker's host name). */
+  hostId: string;
+  /** The registrar's own service, whose health every service follows (--ttl). */
+  registrarServiceId?: string;
   /** Consul Connect: the agent's support and how proxies are run (SERVICE_CONNECT). */
   connect?: ConnectOptions;
 }
+
+export type PlanOptions = ModelSettings & HostFacts;
 
 /** --ip-from-label: the label's address without a prefix length, checked like SERVICE_IP. */
 function ipFromLabel(labels: Record<string, string>, label: string | undefined): string | undefined {
