@@ -103,7 +103,9 @@ export const OPTIONS = {
     env: 'REGISTRAR_REPLACE_REGISTRATOR',
     type: 'boolean',
     default: 'false',
-    help: "take over what Registrator registered for this host's running containers: ours first, then Registrator's entry removed (or, under the same ID, adopted)",
+    help:
+      "take over what Registrator registered for this host's running containers: " +
+      "ours first, then Registrator's entry removed (or, under the same ID, adopted)",
   },
   'enable-script-checks': {
     env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS',
@@ -115,7 +117,9 @@ export const OPTIONS = {
     env: 'REGISTRAR_SCRIPT_EXECUTOR',
     type: 'string',
     default: 'auto',
-    help: "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)",
+    help:
+      "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), " +
+      'or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)',
   },
   'max-services': {
     env: 'REGISTRAR_MAX_SERVICES',
@@ -126,7 +130,9 @@ export const OPTIONS = {
   'ip-from-label': {
     env: 'REGISTRAR_IP_FROM_LABEL',
     type: 'string',
-    help: "a label whose value (address or address/prefix) is used as the container's SERVICE_IP, checked the same way (Registrator's -useIpFromLabel)",
+    help:
+      "a label whose value (address or address/prefix) is used as the container's " +
+      "SERVICE_IP, checked the same way (Registrator's -useIpFromLabel)",
   },
   'allow-any-service-ip': {
     env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP',
@@ -154,7 +160,9 @@ export const OPTIONS = {
   'connect-proxy-image': {
     env: 'REGISTRAR_CONNECT_PROXY_IMAGE',
     type: 'string',
-    help: "run a Connect proxy container (this image) for every SERVICE_CONNECT=sidecar service, in its container's network namespace; default: none, the operator runs proxies",
+    help:
+      'run a Connect proxy container (this image) for every SERVICE_CONNECT=sidecar service, ' +
+      "in its container's network namespace; default: none, the operator runs proxies",
   },
   'connect-proxy-command': {
     env: 'REGISTRAR_CONNECT_PROXY_COMMAND',
@@ -493,7 +501,8 @@ function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
   const refreshMs = given ? Math.round(number(v, 'ttl-refresh', 0.5) * 1000) : Math.max(500, Math.round(ttlMs / 3));
   if (refreshMs >= ttlMs) {
     throw new ConfigError(
-      `${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`,
+      `${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ` +
+        `${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`,
     );
   }
   return { registrarTtl: { ttlMs, refreshMs } };
