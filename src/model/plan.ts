@@ -8,7 +8,7 @@ import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
 import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
-import { defaultServiceName, dnsSafeName } from './names.js';
+import { serviceName } from './service-name.js';
 import { servicePorts } from './ports.js';
 import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
@@ -141,22 +141,11 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
-    // As Registrator: a name shared by several ports gets the port appended, a port's own name does not.
-    const rawName = `${givenName || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
-    const name = dnsSafeName(rawName);
-    if (name === '') {
-      findings.push(
-        finding('service-name-empty', `service name ${shown(rawName)} has nothing Consul DNS can serve`, { port, label: 'SERVICE_NAME' }),
-      );
-      continue;
-    }
-    if (name !== rawName)
-      findings.push(
-        finding('service-name-rewritten', `service name ${shown(rawName)} is not DNS-safe; registered as "${name}"`, {
-          port,
-          label: 'SERVICE_NAME',
-        }),
-      );
+    const name = serviceName(
+      { port, given: givenName, ownName: !!own?.get('name'), several, image: facts.image, labels: facts.labels, containerName: facts.name },
+      findings,
+    );
+    if (name === undefined) continue;
     const refusedName = options.namePolicy && nameRefusal(options.namePolicy, name, facts);
     if (refusedName) {
       findings.push(
