@@ -8,7 +8,8 @@ import { parseBool, splitList } from './model/settings.js';
 import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
 import { DEFAULT_MAX_SERVICES } from './model/limits.js';
-import { parseNamePolicy, type NamePolicy } from './model/name-policy.js';
+import { parseNamePolicy } from './model/name-policy.js';
+import type { ModelSettings } from './model/plan.js';
 import { DEFAULT_PROXY_LIMITS } from './model/connect.js';
 import type { ProxyLimits } from './model/registration.js';
 import { readSettingFile } from './setting-file.js';
@@ -102,7 +103,9 @@ export const OPTIONS = {
     env: 'REGISTRAR_REPLACE_REGISTRATOR',
     type: 'boolean',
     default: 'false',
-    help: "take over what Registrator registered for this host's running containers: ours first, then Registrator's entry removed (or, under the same ID, adopted)",
+    help:
+      "take over what Registrator registered for this host's running containers: " +
+      "ours first, then Registrator's entry removed (or, under the same ID, adopted)",
   },
   'enable-script-checks': {
     env: 'REGISTRAR_ENABLE_SCRIPT_CHECKS',
@@ -114,7 +117,9 @@ export const OPTIONS = {
     env: 'REGISTRAR_SCRIPT_EXECUTOR',
     type: 'string',
     default: 'auto',
-    help: "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)",
+    help:
+      "docker or auto (Docker's exec API: the container's user, capabilities, seccomp), " +
+      'or nsenter (trusted container authors only: ~10x cheaper; root, --pid host)',
   },
   'max-services': {
     env: 'REGISTRAR_MAX_SERVICES',
@@ -125,7 +130,9 @@ export const OPTIONS = {
   'ip-from-label': {
     env: 'REGISTRAR_IP_FROM_LABEL',
     type: 'string',
-    help: "a label whose value (address or address/prefix) is used as the container's SERVICE_IP, checked the same way (Registrator's -useIpFromLabel)",
+    help:
+      "a label whose value (address or address/prefix) is used as the container's " +
+      "SERVICE_IP, checked the same way (Registrator's -useIpFromLabel)",
   },
   'allow-any-service-ip': {
     env: 'REGISTRAR_ALLOW_ANY_SERVICE_IP',
@@ -159,7 +166,9 @@ export const OPTIONS = {
   'connect-proxy-image': {
     env: 'REGISTRAR_CONNECT_PROXY_IMAGE',
     type: 'string',
-    help: "run a Connect proxy container (this image) for every SERVICE_CONNECT=sidecar service, in its container's network namespace; default: none, the operator runs proxies",
+    help:
+      'run a Connect proxy container (this image) for every SERVICE_CONNECT=sidecar service, ' +
+      "in its container's network namespace; default: none, the operator runs proxies",
   },
   'connect-proxy-command': {
     env: 'REGISTRAR_CONNECT_PROXY_COMMAND',
@@ -349,28 +358,19 @@ export function helpText(): string {
 export interface Settings {
   docker: DockerSettings;
   consul: ConsulSettings;
+  /** How containers become services; the run adds what it learns at start (run-context.ts). */
+  model: ModelSettings;
+  /** --host-id; the run falls back to Docker's host name. */
   hostId?: string;
+  /** --host-ip; the run falls back to the Consul agent's address. */
   hostIp?: string;
-  network?: string;
-  ipFamily: IpFamily;
-  explicit: boolean;
-  tags: string[];
   resyncSeconds: number;
   deregister: DeregisterMode;
   deregisterOnExit: boolean;
   replaceRegistrator: boolean;
-  scriptChecks: boolean;
   scriptExecutor: ExecutorChoice;
   scriptConcurrency: number;
   dockerExecRate: number;
-  dockerHealth: boolean;
-  maxServices: number;
-  anyServiceIp: boolean;
-  swarmOverlay: boolean;
-  ipFromLabel?: string;
-  httpMethods: string[];
-  metaFromEnv: boolean;
-  namePolicy?: NamePolicy;
   /** --ttl and --ttl-refresh, when --ttl is set. */
   registrarTtl?: RegistrarTtl;
   agentPollSeconds: number;
@@ -391,7 +391,12 @@ export interface ConnectProxySettings {
   limits: ProxyLimits;
 }
 
-/** Typed, checked settings; a ConfigError names the flag and variable to fix. */
+/** Every setting at its default: what a run with no flags and no environment would use. */
+export function defaultSettings(): Settings {
+  return toSettings(readConfig([], {}).values);
+}
+
+/** Typed, checked settings, each part's own settings object; a ConfigError names the flag and variable to fix. */
 export function toSettings(v: RawConfig): Settings {
   const optional = (name: OptionName) => (v[name] === undefined || v[name] === '' ? undefined : v[name]);
   const settings: Settings = {
@@ -415,32 +420,29 @@ export function toSettings(v: RawConfig): Settings {
         tlsServerName: optional('consul-tls-server-name'),
       }),
     },
-    ...defined({
-      hostId: optional('host-id'),
-      hostIp: hostIp(optional('host-ip')),
-      network: optional('network'),
-      httpAddr: optional('http-addr'),
-      ipFromLabel: optional('ip-from-label'),
-    }),
+    model: {
+      ...defined({ network: optional('network'), ipFromLabel: optional('ip-from-label') }),
+      ipFamily: ipFamily(v),
+      anyServiceIp: bool(v, 'allow-any-service-ip'),
+      explicit: bool(v, 'explicit'),
+      tags: splitList(v.tags ?? ''),
+      scriptChecks: bool(v, 'enable-script-checks'),
+      dockerHealth: bool(v, 'docker-health'),
+      maxServices: number(v, 'max-services', 1, true),
+      swarmOverlay: bool(v, 'swarm-overlay'),
+      metaFromEnv: bool(v, 'meta-from-env'),
+      httpMethods: httpMethods(v),
+      ...namePolicy(optional('name-policy')),
+    },
+    ...defined({ hostId: optional('host-id'), hostIp: hostIp(optional('host-ip')), httpAddr: optional('http-addr') }),
     ...registrarTtl(v),
-    ipFamily: ipFamily(v),
-    explicit: bool(v, 'explicit'),
-    tags: splitList(v.tags ?? ''),
     resyncSeconds: number(v, 'resync', 0),
     deregister: oneOf(v, 'deregister', ['always', 'on-success'] as const),
     deregisterOnExit: bool(v, 'deregister-on-exit'),
     replaceRegistrator: bool(v, 'replace-registrator'),
-    scriptChecks: bool(v, 'enable-script-checks'),
     scriptExecutor: oneOf(v, 'script-executor', ['auto', 'docker', 'nsenter'] as const),
     scriptConcurrency: number(v, 'script-concurrency', 1, true),
     dockerExecRate: number(v, 'docker-exec-rate', 0.1, false, 1000),
-    dockerHealth: bool(v, 'docker-health'),
-    maxServices: number(v, 'max-services', 1, true),
-    anyServiceIp: bool(v, 'allow-any-service-ip'),
-    swarmOverlay: bool(v, 'swarm-overlay'),
-    httpMethods: httpMethods(v),
-    metaFromEnv: bool(v, 'meta-from-env'),
-    ...namePolicy(optional('name-policy')),
     ...connectProxy(v, optional),
     agentPollSeconds: number(v, 'agent-poll', 0.1),
     eventsAuditSeconds: number(v, 'events-audit', 0, false, 86_400),
@@ -506,7 +508,8 @@ function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
   const refreshMs = given ? Math.round(number(v, 'ttl-refresh', 0.5) * 1000) : Math.max(500, Math.round(ttlMs / 3));
   if (refreshMs >= ttlMs) {
     throw new ConfigError(
-      `${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`,
+      `${where('ttl-refresh')} (${refreshMs / 1000} s) must be shorter than ` +
+        `${where('ttl')} (${ttlMs / 1000} s), or the check expires between refreshes`,
     );
   }
   return { registrarTtl: { ttlMs, refreshMs } };
@@ -527,7 +530,7 @@ function httpMethods(v: RawConfig): string[] {
   return methods;
 }
 
-function namePolicy(path: string | undefined): Pick<Settings, 'namePolicy'> {
+function namePolicy(path: string | undefined): Pick<ModelSettings, 'namePolicy'> {
   if (path === undefined) return {};
   const text = readSettingFile(path, where('name-policy')).toString('utf8');
   try {

@@ -153,7 +153,8 @@ function formatRegistration(reg: Registration): string[] {
       (u) => `${u.DestinationName}${u.Datacenter ? `@${u.Datacenter}` : ''} on 127.0.0.1:${u.LocalBindPort}`,
     );
     lines.push(
-      `    sidecar of ${reg.Proxy.DestinationServiceID} (to ${reg.Proxy.LocalServiceAddress}:${reg.Proxy.LocalServicePort})${upstreams.length ? `, upstreams ${upstreams.join(', ')}` : ''}`,
+      `    sidecar of ${reg.Proxy.DestinationServiceID} (to ` +
+        `${reg.Proxy.LocalServiceAddress}:${reg.Proxy.LocalServicePort})${upstreams.length ? `, upstreams ${upstreams.join(', ')}` : ''}`,
     );
   }
   for (const check of reg.Checks) {

@@ -140,9 +140,10 @@ export class Registrar {
 
   /** Starts every part; resolves once stop() has stopped them all. */
   async start(): Promise<void> {
-    if (this.settings.scriptChecks && this.settings.scriptExecutor === 'nsenter') {
+    if (this.settings.model.scriptChecks && this.settings.scriptExecutor === 'nsenter') {
       this.log.warn(
-        "--script-executor nsenter: script checks run as the container's user without its seccomp and LSM profile; use it only where container authors are trusted (docs/security.md)",
+        "--script-executor nsenter: script checks run as the container's user without its seccomp " +
+          'and LSM profile; use it only where container authors are trusted (docs/security.md)',
       );
     }
     if (this.profile.auditOff && this.settings.eventsAuditSeconds > 0) this.log.info(this.profile.auditOff);

@@ -82,7 +82,8 @@ export async function connect(
   }
   if (connection.token && tokenInTheClear(connection.baseUrl)) {
     log.warn(
-      `the Consul token goes over plain HTTP to ${new URL(connection.baseUrl).host}, which is not this machine: use https:// (CONSUL_HTTP_SSL, CONSUL_CACERT) or the local agent on 127.0.0.1`,
+      `the Consul token goes over plain HTTP to ${new URL(connection.baseUrl).host}, which is not ` +
+        `this machine: use https:// (CONSUL_HTTP_SSL, CONSUL_CACERT) or the local agent on 127.0.0.1`,
     );
   }
   const retry = <T>(what: string, fix: string, tlsFix: string, call: () => Promise<T>) =>
@@ -123,7 +124,8 @@ export async function connect(
   if (!version) throw new Error(`cannot read the Consul agent's version "${self.version}"`);
   if (info.rootless) {
     log.warn(
-      `rootless ${info.engine === 'podman' ? 'Podman' : 'Docker'}: its container networks are not reachable from other hosts, so only host-network containers are registered (docs/podman.md)`,
+      `rootless ${info.engine === 'podman' ? 'Podman' : 'Docker'}: its container networks are not ` +
+        `reachable from other hosts, so only host-network containers are registered (docs/podman.md)`,
     );
   }
   const warning = versionWarning(version);
@@ -138,30 +140,19 @@ export async function connect(
     settings.registrarTtl && ttlWorksOn(version) ? { ...settings.registrarTtl, serviceId: registrarServiceId(hostId) } : undefined;
   if (settings.registrarTtl && !ttl) {
     log.warn(
-      `--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`,
+      `--ttl is off: on Consul ${self.version} an alias check of a missing service passes, so ` +
+        `services would not turn critical when the registrar is gone (upgrade Consul to 1.8 or later)`,
     );
   }
   const model: PlanOptions = {
+    ...settings.model,
     hostId,
     // The agent's address only when it is one a service can be registered under.
     ...hostIpOf(settings.hostIp ?? self.address),
     get hostAddresses() {
       return hostAddresses();
     },
-    ipFamily: settings.ipFamily,
-    explicit: settings.explicit,
-    tags: settings.tags,
-    scriptChecks: settings.scriptChecks,
-    dockerHealth: settings.dockerHealth,
-    maxServices: settings.maxServices,
-    anyServiceIp: settings.anyServiceIp,
-    swarmOverlay: settings.swarmOverlay,
-    httpMethods: settings.httpMethods,
     ...(info.rootless ? { rootless: true } : {}),
-    metaFromEnv: settings.metaFromEnv,
-    ...(settings.namePolicy ? { namePolicy: settings.namePolicy } : {}),
-    ...(settings.network ? { network: settings.network } : {}),
-    ...(settings.ipFromLabel ? { ipFromLabel: settings.ipFromLabel } : {}),
     ...(ttl ? { registrarServiceId: ttl.serviceId } : {}),
     connect: connectOptions(settings, self, log),
   };
@@ -185,19 +176,22 @@ function connectOptions(settings: Settings, self: AgentSelf, log: Logger): Conne
   if (!proxy) return { enabled: self.connect };
   if (!self.connect) {
     log.warn(
-      '--connect-proxy-image is set but the Consul agent has Connect disabled: no sidecar is registered or started (enable it with connect { enabled = true })',
+      '--connect-proxy-image is set but the Consul agent has Connect disabled: no ' +
+        'sidecar is registered or started (enable it with connect { enabled = true })',
     );
   }
   const [agentScheme, agentPort] = self.httpPort > 0 ? (['http', self.httpPort] as const) : (['https', self.httpsPort] as const);
   if (proxy.consulAddr === undefined && self.clientAddrs.length > 0 && self.clientAddrs.every(isLoopback)) {
     log.warn(
-      `the Consul agent listens only on ${self.clientAddrs.join(' ')}, which proxy containers cannot reach: start it with -client '127.0.0.1 <the Docker bridge's gateway>' (client_addr), or set --connect-proxy-consul-addr`,
+      `the Consul agent listens only on ${self.clientAddrs.join(' ')}, which proxy containers cannot reach: start ` +
+        `it with -client '127.0.0.1 <the Docker bridge's gateway>' (client_addr), or set --connect-proxy-consul-addr`,
     );
   }
   if (self.acls && proxy.token) {
     log.warn(
       { event: 'shared-proxy-token' },
-      '--connect-proxy-token: every Connect proxy on this host shares one ACL token, which each app beside a proxy can read and use as any service the token may write: only for hosts whose container authors are trusted (without it, each proxy gets a token for its own service)',
+      '--connect-proxy-token: every Connect proxy on this host shares one ACL token, which each app beside a proxy can read and use as any ' +
+        'service the token may write: only for hosts whose container authors are trusted (without it, each proxy gets a token for its own service)',
     );
   }
   return {

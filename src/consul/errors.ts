@@ -8,7 +8,10 @@ import { describeError } from '../errors.js';
 export function hostWideProblem(err: unknown): string | undefined {
   const status = statusOf(err);
   if (isUnknownToken(err)) {
-    return "Consul does not know the registrar's ACL token (revoked or expired): set a valid one with --consul-token / CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE";
+    return (
+      "Consul does not know the registrar's ACL token (revoked or expired): " +
+      'set a valid one with --consul-token / CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE'
+    );
   }
   if (status === 429) return 'Consul is rate-limiting the registrar (429); the next pass retries';
   if (status !== undefined && status >= 500) return `the Consul agent fails (${status}); the next pass retries`;

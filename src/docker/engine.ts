@@ -37,7 +37,8 @@ export function engineProfile(engine: Engine, docker: Dialer): EngineProfile {
   return {
     name: 'podman',
     auditOff:
-      "Podman: --events-audit is off, as Podman's event log answers no closed window in the past (docs/podman.md); the full pass every --resync repairs what the stream misses",
+      "Podman: --events-audit is off, as Podman's event log answers no closed window in the " +
+      'past (docs/podman.md); the full pass every --resync repairs what the stream misses',
     runHealthcheck: (id) => runPodmanHealthcheck(docker, id),
   };
 }

@@ -215,7 +215,8 @@ export const FINDING_CODES = {
   'registrator-adopted': code(
     'info',
     operator,
-    "Registrator's registration of this container under the same ID is taken over in place, under this registrar's Meta; its checks start with the status Registrator's had.",
+    "Registrator's registration of this container under the same ID is taken over in place, " +
+      "under this registrar's Meta; its checks start with the status Registrator's had.",
     'nothing to do: with --replace-registrator=false it would be left alone',
   ),
   'registrator-entry-replaced': code(

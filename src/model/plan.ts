@@ -2,13 +2,13 @@ import type { ContainerFacts } from './facts.js';
 import type { CheckJob, ContainerPlan, ProxySpec, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { applyConnect, type ConnectOptions } from './connect.js';
-import { chooseAddress, parseIpFamily, type AddressOptions } from './address.js';
+import { chooseAddress, parseIpFamily, type AddressOptions, type IpFamily } from './address.js';
 import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
 import { boundedTags, idProblem } from './limits.js';
 import { userMeta } from './meta.js';
 import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
-import { defaultServiceName, dnsSafeName } from './names.js';
+import { serviceName } from './service-name.js';
 import { servicePorts } from './ports.js';
 import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
@@ -17,21 +17,29 @@ import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
 import { swarmMeta, swarmNetworks, swarmTask } from './swarm-task.js';
 
-export interface PlanOptions extends AddressOptions {
-  /** Identifies this host in service IDs and ownership Meta (--host-id). */
-  hostId: string;
+/**
+ * What the operator chose for the model, one field per flag: config.ts builds it, and the run adds
+ * only what it learns at start (HostFacts), so no layer copies these fields one by one.
+ */
+export interface ModelSettings {
+  /** The network to use when a container is on several (--network). */
+  network?: string;
+  /** Which of a dual-stack network's addresses to register (--ip-family, label SERVICE_IP_FAMILY). */
+  ipFamily: IpFamily;
+  /** SERVICE_IP may name an address outside the container's own networks (--allow-any-service-ip). */
+  anyServiceIp: boolean;
   /** Register only services that are given a SERVICE_NAME (--explicit). */
   explicit: boolean;
   /** Tags added to every service (--tags). */
   tags: string[];
   /** Run SERVICE_CHECK_SCRIPT commands inside containers (--enable-script-checks). */
   scriptChecks: boolean;
-  /** Mirror Docker HEALTHCHECK results as TTL checks (on unless --no-docker-health). */
+  /** Mirror Docker HEALTHCHECK results as TTL checks (on unless --docker-health=false). */
   dockerHealth: boolean;
-  /** The registrar's own service, whose health every service follows (--ttl). */
-  registrarServiceId?: string;
   /** Services one container may have (--max-services); the lowest ports are kept. */
   maxServices: number;
+  /** Register a Swarm task's overlay address (--swarm-overlay); off, only its routable networks count. */
+  swarmOverlay: boolean;
   /** Service Meta from image ENV too, not only from labels (--meta-from-env). */
   metaFromEnv: boolean;
   /** HTTP methods a check label may ask for (--check-http-methods), upper case. */
@@ -40,11 +48,19 @@ export interface PlanOptions extends AddressOptions {
   namePolicy?: NamePolicy;
   /** A label whose value (an address, or address/prefix) stands for SERVICE_IP (--ip-from-label, Registrator's -useIpFromLabel). */
   ipFromLabel?: string;
+}
+
+/** What a run learns at start about this host and its agent. */
+export interface HostFacts extends Pick<AddressOptions, 'hostIp' | 'hostAddresses' | 'rootless'> {
+  /** Identifies this host in service IDs and ownership Meta (--host-id, else Docker's host name). */
+  hostId: string;
+  /** The registrar's own service, whose health every service follows (--ttl). */
+  registrarServiceId?: string;
   /** Consul Connect: the agent's support and how proxies are run (SERVICE_CONNECT). */
   connect?: ConnectOptions;
-  /** Register a Swarm task's overlay address (--swarm-overlay); off, only its routable networks count. */
-  swarmOverlay?: boolean;
 }
+
+export type PlanOptions = ModelSettings & HostFacts;
 
 /** --ip-from-label: the label's address without a prefix length, checked like SERVICE_IP. */
 function ipFromLabel(labels: Record<string, string>, label: string | undefined): string | undefined {
@@ -110,7 +126,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     );
   }
 
-  const swarm = task ? swarmNetworks(facts, settings.common.get('network'), options.swarmOverlay ?? false) : { networks: facts.networks };
+  const swarm = task ? swarmNetworks(facts, settings.common.get('network'), options.swarmOverlay) : { networks: facts.networks };
   if ('skip' in swarm) return plan([], swarm.skip);
   const where = chooseAddress(
     { ...facts, networks: swarm.networks },
@@ -132,22 +148,19 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
-    // As Registrator: a name shared by several ports gets the port appended, a port's own name does not.
-    const rawName = `${givenName || task?.name || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
-    const name = dnsSafeName(rawName);
-    if (name === '') {
-      findings.push(
-        finding('service-name-empty', `service name ${shown(rawName)} has nothing Consul DNS can serve`, { port, label: 'SERVICE_NAME' }),
-      );
-      continue;
-    }
-    if (name !== rawName)
-      findings.push(
-        finding('service-name-rewritten', `service name ${shown(rawName)} is not DNS-safe; registered as "${name}"`, {
-          port,
-          label: 'SERVICE_NAME',
-        }),
-      );
+    const name = serviceName(
+      {
+        port,
+        given: givenName || task?.name,
+        ownName: !!own?.get('name'),
+        several,
+        image: facts.image,
+        labels: facts.labels,
+        containerName: facts.name,
+      },
+      findings,
+    );
+    if (name === undefined) continue;
     const refusedName = options.namePolicy && nameRefusal(options.namePolicy, name, facts);
     if (refusedName) {
       findings.push(

@@ -80,7 +80,8 @@ export function registratorDifferences(
       );
     } else if (kinds.join(',') !== (their.check ?? '')) {
       differences.push(
-        `port ${ours.Port}: checks ${kinds.join(', ') || '(none)'} here, ${their.check ?? '(none)'} by Registrator (it registers only the first kind)`,
+        `port ${ours.Port}: checks ${kinds.join(', ') || '(none)'} here, ` +
+          `${their.check ?? '(none)'} by Registrator (it registers only the first kind)`,
       );
     }
   }

@@ -70,7 +70,9 @@ export class SidecarProxies implements Part {
     this.refused = true;
     this.log.error(
       { event: 'proxy-tokens-refused' },
-      'Consul ACLs are on and the registrar\'s token may not create ACL tokens (acl = "write"): no Connect proxy is started, sidecars are registered for proxies the operator runs (docs/connect.md gives the policy; --connect-proxy-token shares one token, for hosts whose container authors are trusted)',
+      'Consul ACLs are on and the registrar\'s token may not create ACL tokens (acl = "write"): no Connect proxy is started, ' +
+        'sidecars are registered for proxies the operator runs (docs/connect.md gives the policy; ' +
+        '--connect-proxy-token shares one token, for hosts whose container authors are trusted)',
     );
   }
 
@@ -154,7 +156,8 @@ export class SidecarProxies implements Part {
       this.timers.add(timer);
       this.log.warn(
         { event: 'proxy-backoff', containerId: spec.appId, sidecar: spec.sidecarId, waitMs: wait },
-        `the proxy of ${spec.sidecarId} keeps ending within ${TIMINGS.proxyStableMs / 1000} s; started again in ${Math.round(wait / 1000)} s (docker logs of the proxy say why)`,
+        `the proxy of ${spec.sidecarId} keeps ending within ${TIMINGS.proxyStableMs / 1000} ` +
+          `s; started again in ${Math.round(wait / 1000)} s (docker logs of the proxy say why)`,
       );
       return;
     }

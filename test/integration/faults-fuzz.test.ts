@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { defaultSettings } from '../../src/config.js';
 import { inspectFacts } from '../../src/docker/inspect.js';
 import { planContainer } from '../../src/model/plan.js';
 import { aimed, settings } from '../support/label-arbitrary.js';
@@ -67,19 +68,7 @@ describe('faults: random labels on real containers', function () {
     });
 
     const plans = await Promise.all(
-      ids.map(async (id) =>
-        planContainer((await inspectFacts(engine, id))!, {
-          hostId,
-          explicit: false,
-          tags: [],
-          hostIp: '127.0.0.1',
-          scriptChecks: false,
-          dockerHealth: true,
-          maxServices: 64,
-          metaFromEnv: true,
-          httpMethods: ['GET', 'HEAD'],
-        }),
-      ),
+      ids.map(async (id) => planContainer((await inspectFacts(engine, id))!, { ...defaultSettings().model, hostId, hostIp: '127.0.0.1' })),
     );
     // Compared regardless of case: two containers asking for "critical" and "Critical" get one service
     // (Consul's catalog merges IDs that differ only in case, so the registrar gives it to one of them).

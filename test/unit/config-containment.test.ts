@@ -40,19 +40,19 @@ describe('config: containment settings', () => {
 
   it('defaults to 64 services, SERVICE_IP on own networks only, GET and HEAD, Meta from env, and no name policy', () => {
     const s = settings();
-    expect(s).to.deep.include({ maxServices: 64, anyServiceIp: false, httpMethods: ['GET', 'HEAD'], metaFromEnv: true });
-    expect(s).to.not.have.property('namePolicy');
+    expect(s.model).to.deep.include({ maxServices: 64, anyServiceIp: false, httpMethods: ['GET', 'HEAD'], metaFromEnv: true });
+    expect(s.model).to.not.have.property('namePolicy');
   });
 
   describe('flags', () => {
     it('reads --max-services, --allow-any-service-ip, --check-http-methods and --meta-from-env=false', () => {
       const argv = ['--max-services', '3', '--allow-any-service-ip', '--check-http-methods', 'get, head,Post', '--meta-from-env=false'];
       const s = settings(argv);
-      expect(s).to.deep.include({ maxServices: 3, anyServiceIp: true, httpMethods: ['GET', 'HEAD', 'POST'], metaFromEnv: false });
+      expect(s.model).to.deep.include({ maxServices: 3, anyServiceIp: true, httpMethods: ['GET', 'HEAD', 'POST'], metaFromEnv: false });
     });
 
     it('reads --name-policy FILE as a parsed policy', () => {
-      expect(settings(['--name-policy', policyFile]).namePolicy).to.deep.equal(POLICY);
+      expect(settings(['--name-policy', policyFile]).model.namePolicy).to.deep.equal(POLICY);
     });
 
     it('lets the flags beat the environment variables', () => {
@@ -61,7 +61,7 @@ describe('config: containment settings', () => {
         REGISTRAR_ALLOW_ANY_SERVICE_IP: 'true',
         REGISTRAR_META_FROM_ENV: 'false',
       });
-      expect(s).to.deep.include({ maxServices: 5, anyServiceIp: false, metaFromEnv: true });
+      expect(s.model).to.deep.include({ maxServices: 5, anyServiceIp: false, metaFromEnv: true });
     });
   });
 
@@ -73,15 +73,15 @@ describe('config: containment settings', () => {
         REGISTRAR_CHECK_HTTP_METHODS: 'GET,OPTIONS',
         REGISTRAR_META_FROM_ENV: 'no',
       });
-      expect(s).to.deep.include({ maxServices: 128, anyServiceIp: true, httpMethods: ['GET', 'OPTIONS'], metaFromEnv: false });
+      expect(s.model).to.deep.include({ maxServices: 128, anyServiceIp: true, httpMethods: ['GET', 'OPTIONS'], metaFromEnv: false });
     });
 
     it('reads REGISTRAR_NAME_POLICY as a parsed policy', () => {
-      expect(settings([], { REGISTRAR_NAME_POLICY: policyFile }).namePolicy).to.deep.equal(POLICY);
+      expect(settings([], { REGISTRAR_NAME_POLICY: policyFile }).model.namePolicy).to.deep.equal(POLICY);
     });
 
     it('takes an empty REGISTRAR_NAME_POLICY as no policy', () => {
-      expect(settings([], { REGISTRAR_NAME_POLICY: '' })).to.not.have.property('namePolicy');
+      expect(settings([], { REGISTRAR_NAME_POLICY: '' }).model).to.not.have.property('namePolicy');
     });
   });
 

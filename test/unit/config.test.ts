@@ -25,8 +25,10 @@ describe('config', () => {
       const s = settings();
       expect(s.docker).to.deep.equal({ host: 'unix:///var/run/docker.sock', tlsVerify: false, timeoutMs: 10_000 });
       expect(s.consul).to.deep.equal({ addr: '127.0.0.1:8500', ssl: false, skipVerify: false, timeoutMs: 10_000 });
-      expect(s).to.deep.include({ explicit: false, tags: [], resyncSeconds: 30, deregister: 'always', concurrency: 8, logLevel: 'info' });
-      expect(s).to.not.have.any.keys('hostId', 'hostIp', 'network');
+      expect(s.model).to.deep.include({ explicit: false, tags: [] });
+      expect(s).to.deep.include({ resyncSeconds: 30, deregister: 'always', concurrency: 8, logLevel: 'info' });
+      expect(s).to.not.have.any.keys('hostId', 'hostIp');
+      expect(s.model).to.not.have.any.keys('network');
     });
 
     it('runs the run command by default and accepts plan', () => {
@@ -74,30 +76,25 @@ describe('config', () => {
       });
       expect(s.docker).to.deep.equal({ host: 'tcp://docker:2376', tlsVerify: true, certPath: '/certs', timeoutMs: 10_000 });
       expect(s.consul).to.deep.include({ ssl: true, skipVerify: true, token: 'secret' });
-      expect(s).to.deep.include({
-        hostId: 'node-1',
-        hostIp: '192.0.2.1',
-        network: 'backend',
-        explicit: true,
-        tags: ['a', 'b'],
-        deregister: 'on-success',
-      });
+      expect(s).to.deep.include({ hostId: 'node-1', hostIp: '192.0.2.1', deregister: 'on-success' });
+      expect(s.model).to.deep.include({ network: 'backend', explicit: true, tags: ['a', 'b'] });
     });
 
     it('leaves optional settings out rather than empty', () => {
       const s = settings(['--host-id', '', '--network=']);
-      expect(s).to.not.have.any.keys('hostId', 'hostIp', 'network');
+      expect(s).to.not.have.any.keys('hostId', 'hostIp');
+      expect(s.model).to.not.have.any.keys('network');
       expect(s.consul).to.not.have.any.keys('token', 'tokenFile', 'caCert');
     });
   });
 
   describe('boolean flags', () => {
     it('reads a bare --flag as true', () => {
-      expect(settings(['--explicit']).explicit).to.equal(true);
+      expect(settings(['--explicit']).model.explicit).to.equal(true);
     });
 
     it('reads --flag=false as false, over a true environment variable', () => {
-      expect(settings(['--explicit=false'], { REGISTRAR_EXPLICIT: 'true' }).explicit).to.equal(false);
+      expect(settings(['--explicit=false'], { REGISTRAR_EXPLICIT: 'true' }).model.explicit).to.equal(false);
       expect(settings(['--consul-ssl-verify=false']).consul.skipVerify).to.equal(true);
     });
 
@@ -106,7 +103,7 @@ describe('config', () => {
     });
 
     it("does not take a string flag's =value for a boolean", () => {
-      expect(settings(['--tags=a,b']).tags).to.deep.equal(['a', 'b']);
+      expect(settings(['--tags=a,b']).model.tags).to.deep.equal(['a', 'b']);
     });
   });
 
@@ -139,9 +136,9 @@ describe('config', () => {
     }
 
     it('takes the IP family as the SERVICE_IP_FAMILY label does: 6, ipv6, IPv4', () => {
-      expect(settings([], { REGISTRAR_IP_FAMILY: '6' }).ipFamily).to.equal('ipv6');
-      expect(settings(['--ip-family', 'IPv4'], { REGISTRAR_IP_FAMILY: '6' }).ipFamily).to.equal('ipv4');
-      expect(settings().ipFamily).to.equal('ipv4');
+      expect(settings([], { REGISTRAR_IP_FAMILY: '6' }).model.ipFamily).to.equal('ipv6');
+      expect(settings(['--ip-family', 'IPv4'], { REGISTRAR_IP_FAMILY: '6' }).model.ipFamily).to.equal('ipv4');
+      expect(settings().model.ipFamily).to.equal('ipv4');
     });
 
     it('takes --ttl and --ttl-refresh, refreshing three times per TTL unless told', () => {

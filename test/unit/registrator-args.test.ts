@@ -51,8 +51,8 @@ describe('registrator-args: Registrator command lines', () => {
     );
     expect(s.hostId).to.equal('node-7');
     expect(s.hostIp).to.equal('10.1.2.3');
-    expect(s.tags).to.deep.equal(['a', 'b']);
-    expect(s.explicit).to.equal(true);
+    expect(s.model.tags).to.deep.equal(['a', 'b']);
+    expect(s.model.explicit).to.equal(true);
     expect(s.deregister).to.equal('on-success');
     expect(s.registrarTtl).to.deep.equal({ ttlMs: 30_000, refreshMs: 10_000 });
     expect(s.consul.addr).to.equal('127.0.0.1:8500');

@@ -5,7 +5,7 @@ import type { ContainerFacts, PortFact } from '../../../src/model/facts.js';
 import { planContainer, type PlanOptions } from '../../../src/model/plan.js';
 import type { CheckDefinition } from '../../../src/model/registration.js';
 import { aimed, settings } from '../../support/label-arbitrary.js';
-import { facts, inspect, type FixtureName } from '../support/fixtures.js';
+import { facts, inspect, options, type FixtureName } from '../support/fixtures.js';
 
 const RUNS = 300;
 const DNS_NAME = /^[a-zA-Z0-9-]{1,63}$/;
@@ -126,23 +126,24 @@ const container: fc.Arbitrary<ContainerFacts> = fc
       ...(health ? { health } : {}),
     };
   });
-const planOptions: fc.Arbitrary<PlanOptions> = fc.record(
-  {
-    hostId: fc.constantFrom('host1', 'node-7.example'),
-    explicit: fc.constantFrom(false, false, false, true),
-    tags: fc.array(fc.constantFrom('a', 'b', 'prod', ' x '), { maxLength: 3 }),
-    network: fc.constantFrom('fixture-rec-a', 'fixture-rec-b', 'bridge', 'other'),
-    hostIp: fc.constantFrom('192.0.2.10', 'fd00::10'),
-    maxServices: fc.constantFrom(64, 2),
-    metaFromEnv: fc.boolean(),
-    httpMethods: fc.constant(['GET', 'HEAD']),
-    anyServiceIp: fc.boolean(),
-    scriptChecks: fc.boolean(),
-    dockerHealth: fc.boolean(),
-    registrarServiceId: fc.constantFrom('consul-registrar:host1'),
-  },
-  { requiredKeys: ['hostId', 'explicit', 'tags', 'scriptChecks', 'dockerHealth', 'maxServices', 'metaFromEnv', 'httpMethods'] },
-);
+const planOptions: fc.Arbitrary<PlanOptions> = fc
+  .record(
+    {
+      hostId: fc.constantFrom('host1', 'node-7.example'),
+      explicit: fc.constantFrom(false, false, false, true),
+      tags: fc.array(fc.constantFrom('a', 'b', 'prod', ' x '), { maxLength: 3 }),
+      network: fc.constantFrom('fixture-rec-a', 'fixture-rec-b', 'bridge', 'other'),
+      hostIp: fc.constantFrom('192.0.2.10', 'fd00::10'),
+      maxServices: fc.constantFrom(64, 2),
+      metaFromEnv: fc.boolean(),
+      anyServiceIp: fc.boolean(),
+      scriptChecks: fc.boolean(),
+      dockerHealth: fc.boolean(),
+      registrarServiceId: fc.constantFrom('consul-registrar:host1'),
+    },
+    { requiredKeys: ['hostId', 'explicit', 'tags', 'scriptChecks', 'dockerHealth', 'maxServices', 'metaFromEnv'] },
+  )
+  .map((chosen) => options(chosen));
 
 const durationsOf = (checks: CheckDefinition[]) =>
   checks.flatMap((c) => DURATION_FIELDS.filter((f) => c[f] !== undefined).map((f) => ({ check: c.CheckID, field: f, value: c[f]! })));

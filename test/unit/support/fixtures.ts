@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ContainerInspectInfo } from 'dockerode';
 import { factsFromInspect } from '../../../src/docker/facts.js';
 import type { ContainerFacts } from '../../../src/model/facts.js';
+import { defaultSettings } from '../../../src/config.js';
 import type { PlanOptions } from '../../../src/model/plan.js';
 
 export type FixtureName =
@@ -24,16 +25,8 @@ export function withSettings(base: ContainerFacts, labels: Record<string, string
   return { ...base, labels, env };
 }
 
-export const options = (overrides: Partial<PlanOptions> = {}): PlanOptions => ({
-  hostId: 'host1',
-  explicit: false,
-  tags: [],
-  // As the CLI's defaults: --enable-script-checks off, Docker HEALTHCHECK mirroring on.
-  scriptChecks: false,
-  dockerHealth: true,
-  // As the CLI's defaults for the containment settings.
-  maxServices: 64,
-  metaFromEnv: true,
-  httpMethods: ['GET', 'HEAD'],
-  ...overrides,
-});
+/** The model's settings as the CLI's defaults make them (no flags, no environment), with this host. */
+const DEFAULTS: PlanOptions = { ...defaultSettings().model, hostId: 'host1' };
+
+/** Plan options: the defaults with what a test changes. */
+export const options = (overrides: Partial<PlanOptions> = {}): PlanOptions => ({ ...DEFAULTS, ...overrides });
