@@ -401,6 +401,19 @@ export const FINDING_CODES = {
     "The sidecar's own service was refused, so the sidecar is not registered either.",
     'fix the finding about its service',
   ),
+  // Tagged addresses, weights and the Registrator fork's keys
+  'tagged-addresses-not-boolean': code(
+    'warn',
+    author,
+    'SERVICE_TAGGED_ADDRESSES is neither on nor off; the tagged addresses are registered.',
+    'write SERVICE_TAGGED_ADDRESSES=off to leave them out, or remove the label',
+  ),
+  'wan-address-refused': code(
+    'warn',
+    author,
+    "SERVICE_WAN_ADDRESS is not ip:port, or its address is one SERVICE_IP's policy refuses; the published port, if any, is used.",
+    'write ip:port ([ipv6]:port) with an address of the host or of the container networks',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -15,6 +15,7 @@ import { shown } from './show.js';
 import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
+import { taggedAddresses } from './tagged-addresses.js';
 
 export interface PlanOptions extends AddressOptions {
   /** Identifies this host in service IDs and ownership Meta (--host-id). */
@@ -173,6 +174,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     }
     if (options.registrarServiceId) checks.push(registrarAliveCheck(id, options.registrarServiceId));
     if (facts.paused) checks.push(pausedCheck(id));
+    const tagged = taggedAddresses({ facts, address: where.address, port, protocol, settings: s, options, findings });
     const connect = applyConnect({
       parent: {
         ID: id,
@@ -186,6 +188,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
           [OWNER_META.container]: facts.id,
         },
         Checks: checks,
+        ...(tagged ? { TaggedAddresses: tagged } : {}),
       },
       settings: s,
       index: proxiesAsked(registrations),

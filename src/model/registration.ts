@@ -52,6 +52,8 @@ export interface Registration {
   };
   /** SERVICE_CONNECT=native: the application speaks Connect's mTLS itself. */
   Connect?: { Native: true };
+  /** `lan`/`wan` (and their _ipv4/_ipv6 forms): the container's own pair and the one published on the host. */
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
 }
 
 /**

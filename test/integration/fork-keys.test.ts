@@ -1,0 +1,83 @@
+// The Consul fields other registrars offer and the fayrus/registrator fork's keys, on real dockerd
+// and Consul: a published port as the wan tagged address in the catalog and in health answers.
+import { expect } from 'chai';
+import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
+import { bridgeGateway, cleanup, consulJson, docker, IMAGE, requireRig, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
+
+interface Pair {
+  Address: string;
+  Port: number;
+}
+
+const consul = async <T>(path: string): Promise<T> => (await consulJson(path)) as T;
+
+/** A container whose port 80 is published on a host port the engine picks. */
+async function runPublished(name: string, labels: Record<string, string>): Promise<number> {
+  const container = await docker.createContainer({
+    name,
+    Image: IMAGE,
+    Cmd: ['sleep', '300'],
+    Labels: { [TEST_LABEL]: '1', ...labels },
+    ExposedPorts: { '80/tcp': {} },
+    HostConfig: { NetworkMode: 'bridge', PortBindings: { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '' }] } },
+  });
+  await container.start();
+  const bound = (await container.inspect()).NetworkSettings.Ports['80/tcp']?.[0]?.HostPort;
+  if (!bound) throw new Error(`${name}: the engine published port 80 on no host port`);
+  return Number(bound);
+}
+
+describe('fork keys and Consul fields on real Docker and Consul', function () {
+  this.timeout(120_000);
+  const hostId = uniqueName('fork');
+  let registrar: RegistrarProcess | undefined;
+  let hostIp = '';
+
+  before(async () => {
+    await requireRig();
+    await cleanup([hostId]);
+    hostIp = await bridgeGateway();
+    registrar = new RegistrarProcess(['--host-id', hostId, '--host-ip', hostIp, '--resync', '2']);
+    await registrar.waitForLog('its first full pass', isFullPass);
+  });
+  after(async () => {
+    await registrar?.stop();
+    await cleanup([hostId]);
+  });
+
+  describe('tagged addresses', () => {
+    it('gives a published port as the wan tagged address in the catalog and in /v1/health/service, and leaves them out when off', async () => {
+      const [name, off] = [uniqueName('wan'), uniqueName('nowan')];
+      const hostPort = await runPublished(name, { SERVICE_NAME: name });
+      await runPublished(off, { SERVICE_NAME: off, SERVICE_TAGGED_ADDRESSES: 'off' });
+      const wan = { Address: hostIp, Port: hostPort };
+      const [entry] = await waitFor(
+        'the catalog entry with its wan address',
+        async () => {
+          const entries = await consul<{ ServiceAddress: string; ServicePort: number; ServiceTaggedAddresses?: Record<string, Pair> }[]>(
+            `/catalog/service/${name}`,
+          );
+          return entries[0]?.ServiceTaggedAddresses?.wan ? entries : undefined;
+        },
+        20_000,
+      );
+      expect(entry!.ServiceTaggedAddresses).to.deep.include({
+        wan,
+        wan_ipv4: wan,
+        lan: { Address: entry!.ServiceAddress, Port: 80 },
+        lan_ipv4: { Address: entry!.ServiceAddress, Port: 80 },
+      });
+      expect(entry!.ServicePort, 'the service itself stays on its own port').to.equal(80);
+      const health = await consul<{ Service: { TaggedAddresses?: Record<string, Pair> } }[]>(`/health/service/${name}`);
+      expect(health[0]!.Service.TaggedAddresses?.wan).to.deep.equal(wan);
+
+      const [plain] = await waitFor('the service without tagged addresses', async () => {
+        const entries = await consul<{ ServiceTaggedAddresses?: Record<string, Pair> }[]>(`/catalog/service/${off}`);
+        return entries.length > 0 ? entries : undefined;
+      });
+      // Consul fills lan_ipv4/wan_ipv4 in with the service address itself; ours are not there.
+      expect(plain!.ServiceTaggedAddresses?.wan?.Port ?? 80).to.equal(80);
+      expect(plain!.ServiceTaggedAddresses ?? {}).to.not.have.property('lan');
+    });
+  });
+});
