@@ -414,6 +414,12 @@ export const FINDING_CODES = {
     "SERVICE_WAN_ADDRESS is not ip:port, or its address is one SERVICE_IP's policy refuses; the published port, if any, is used.",
     'write ip:port ([ipv6]:port) with an address of the host or of the container networks',
   ),
+  'weight-refused': code(
+    'warn',
+    author,
+    'SERVICE_WEIGHT_PASSING is not a whole number from 1 to 65535, or SERVICE_WEIGHT_WARNING one from 0 to 65535; 1 is used.',
+    'write a whole number in that range',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

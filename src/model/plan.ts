@@ -16,6 +16,7 @@ import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
 import { taggedAddresses } from './tagged-addresses.js';
+import { serviceWeights } from './weights.js';
 
 export interface PlanOptions extends AddressOptions {
   /** Identifies this host in service IDs and ownership Meta (--host-id). */
@@ -175,6 +176,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     if (options.registrarServiceId) checks.push(registrarAliveCheck(id, options.registrarServiceId));
     if (facts.paused) checks.push(pausedCheck(id));
     const tagged = taggedAddresses({ facts, address: where.address, port, protocol, settings: s, options, findings });
+    const weights = serviceWeights(s, port, findings);
     const connect = applyConnect({
       parent: {
         ID: id,
@@ -189,6 +191,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
         },
         Checks: checks,
         ...(tagged ? { TaggedAddresses: tagged } : {}),
+        ...(weights ? { Weights: weights } : {}),
       },
       settings: s,
       index: proxiesAsked(registrations),

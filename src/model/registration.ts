@@ -54,6 +54,8 @@ export interface Registration {
   Connect?: { Native: true };
   /** `lan`/`wan` (and their _ipv4/_ipv6 forms): the container's own pair and the one published on the host. */
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  /** The SRV weights Consul DNS gives the service when passing and when warning. */
+  Weights?: { Passing: number; Warning: number };
 }
 
 /**

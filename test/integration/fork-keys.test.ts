@@ -2,7 +2,19 @@
 // and Consul: a published port as the wan tagged address in the catalog and in health answers.
 import { expect } from 'chai';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
-import { bridgeGateway, cleanup, consulJson, docker, IMAGE, requireRig, TEST_LABEL, uniqueName, waitFor } from '../support/rig.js';
+import {
+  bridgeGateway,
+  cleanup,
+  consulJson,
+  dnsSrv,
+  docker,
+  runContainer,
+  IMAGE,
+  requireRig,
+  TEST_LABEL,
+  uniqueName,
+  waitFor,
+} from '../support/rig.js';
 
 interface Pair {
   Address: string;
@@ -78,6 +90,29 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
       // Consul fills lan_ipv4/wan_ipv4 in with the service address itself; ours are not there.
       expect(plain!.ServiceTaggedAddresses?.wan?.Port ?? 80).to.equal(80);
       expect(plain!.ServiceTaggedAddresses ?? {}).to.not.have.property('lan');
+    });
+  });
+
+  describe('weights', () => {
+    it('gives SERVICE_WEIGHT_PASSING as the SRV weight of a passing instance in Consul DNS', async () => {
+      const [heavy, plain] = [uniqueName('heavy'), uniqueName('light')];
+      await runContainer({
+        name: heavy,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        labels: { SERVICE_NAME: heavy, SERVICE_WEIGHT_PASSING: '37' },
+      });
+      await runContainer({
+        name: plain,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        labels: { SERVICE_NAME: plain, SERVICE_WEIGHT_PASSING: '0' },
+      });
+      const [answer] = await waitFor('an SRV answer', async () => ((await dnsSrv(heavy)).length > 0 ? dnsSrv(heavy) : undefined), 20_000);
+      expect(answer).to.include({ port: 80, weight: 37 });
+      const [refused] = await waitFor('an SRV answer', async () => ((await dnsSrv(plain)).length > 0 ? dnsSrv(plain) : undefined), 20_000);
+      expect(refused!.weight, 'a refused weight keeps the default').to.equal(1);
+      await registrar!.waitForLog('the weight-refused finding', (l) => l.code === 'weight-refused' && l.container === plain);
     });
   });
 });

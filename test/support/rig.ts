@@ -269,7 +269,7 @@ export async function dnsAnswer(name: string): Promise<string[] | 'error'> {
   }
 }
 
-export async function dnsSrv(name: string): Promise<{ port: number; name: string }[]> {
+export async function dnsSrv(name: string): Promise<{ port: number; name: string; weight: number; priority: number }[]> {
   return resolver.resolveSrv(`${name}.service.consul`).catch(() => []);
 }
 
