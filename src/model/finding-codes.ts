@@ -420,6 +420,12 @@ export const FINDING_CODES = {
     'SERVICE_WEIGHT_PASSING is not a whole number from 1 to 65535, or SERVICE_WEIGHT_WARNING one from 0 to 65535; 1 is used.',
     'write a whole number in that range',
   ),
+  'tag-override-not-boolean': code(
+    'warn',
+    author,
+    'SERVICE_ENABLE_TAG_OVERRIDE is neither true nor false; tags are not left to others.',
+    'write SERVICE_ENABLE_TAG_OVERRIDE=true or remove the label',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

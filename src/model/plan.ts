@@ -177,6 +177,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     if (facts.paused) checks.push(pausedCheck(id));
     const tagged = taggedAddresses({ facts, address: where.address, port, protocol, settings: s, options, findings });
     const weights = serviceWeights(s, port, findings);
+    const tagOverride = enableTagOverride(s, port, findings);
     const connect = applyConnect({
       parent: {
         ID: id,
@@ -192,6 +193,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
         Checks: checks,
         ...(tagged ? { TaggedAddresses: tagged } : {}),
         ...(weights ? { Weights: weights } : {}),
+        ...(tagOverride ? { EnableTagOverride: true as const } : {}),
       },
       settings: s,
       index: proxiesAsked(registrations),
@@ -317,6 +319,22 @@ function addressOptions(settings: SettingMap, options: PlanOptions, findings: Fi
     }),
   );
   return options;
+}
+
+/** SERVICE_ENABLE_TAG_OVERRIDE (the fork's key): true or false, anything else is false with a finding. */
+function enableTagOverride(settings: SettingMap, port: number, findings: Finding[]): boolean {
+  const value = settings.get('enable_tag_override');
+  if (value === undefined) return false;
+  const parsed = parseBool(value);
+  if (parsed === undefined) {
+    findings.push(
+      finding('tag-override-not-boolean', `SERVICE_ENABLE_TAG_OVERRIDE ${shown(value)} is not true or false; taken as false`, {
+        port,
+        label: 'SERVICE_ENABLE_TAG_OVERRIDE',
+      }),
+    );
+  }
+  return parsed === true;
 }
 
 /** SERVICE_IGNORE: any value but a false one ignores (Registrator ignores even "false"; we do not). */

@@ -56,6 +56,8 @@ export interface Registration {
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
   /** The SRV weights Consul DNS gives the service when passing and when warning. */
   Weights?: { Passing: number; Warning: number };
+  /** SERVICE_ENABLE_TAG_OVERRIDE: tags others write to the catalog entry stay (Consul's anti-entropy leaves them). */
+  EnableTagOverride?: true;
 }
 
 /**

@@ -1,10 +1,12 @@
 // The Consul fields other registrars offer and the fayrus/registrator fork's keys, on real dockerd
 // and Consul: a published port as the wan tagged address in the catalog and in health answers.
 import { expect } from 'chai';
-import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
+import { isFullPass, RegistrarProcess, runCli } from '../support/registrar-process.js';
 import {
+  agentServices,
   bridgeGateway,
   cleanup,
+  CONSUL,
   consulJson,
   dnsSrv,
   docker,
@@ -113,6 +115,46 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
       const [refused] = await waitFor('an SRV answer', async () => ((await dnsSrv(plain)).length > 0 ? dnsSrv(plain) : undefined), 20_000);
       expect(refused!.weight, 'a refused weight keeps the default').to.equal(1);
       await registrar!.waitForLog('the weight-refused finding', (l) => l.code === 'weight-refused' && l.container === plain);
+    });
+  });
+
+  describe("the fayrus/registrator fork's keys and flags", () => {
+    it('accepts -ip-from-container with one info line', () => {
+      const run = runCli(['-ip-from-container', '--host-id', hostId, 'plan', '--json']);
+      expect(run.status, run.stderr).to.equal(0);
+      const notes = run.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { event?: string; msg?: string })
+        .filter((l) => l.event === 'registrator-flag' && l.msg?.includes('-ip-from-container'));
+      expect(notes).to.have.length(1);
+    });
+
+    it('SERVICE_ENABLE_TAG_OVERRIDE=true: tags another tool writes to the catalog entry stay through full passes', async () => {
+      const name = uniqueName('override');
+      await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        labels: { SERVICE_NAME: name, SERVICE_TAGS: 'mine', SERVICE_ENABLE_TAG_OVERRIDE: 'true' },
+      });
+      const id = `${hostId}:${name}:80`;
+      const service = await waitFor('registered', async () => (await agentServices(`Service == "${name}"`))[id], 20_000);
+      expect((service as unknown as { EnableTagOverride?: boolean }).EnableTagOverride).to.equal(true);
+      const self = await consul<{ Config: { NodeName: string } }>('/agent/self');
+      const res = await fetch(`${CONSUL}/catalog/register`, {
+        method: 'PUT',
+        body: JSON.stringify({
+          Node: self.Config.NodeName,
+          SkipNodeUpdate: true,
+          Service: { ID: id, Service: name, Tags: ['theirs'], Address: service.Address, Port: 80, EnableTagOverride: true },
+        }),
+      });
+      expect(res.ok, await res.text()).to.equal(true);
+      const passes = registrar!.logs.filter(isFullPass).length;
+      await registrar!.waitForLog('two more full passes', () => registrar!.logs.filter(isFullPass).length >= passes + 2, 20_000);
+      const [entry] = await consul<{ ServiceTags: string[] }[]>(`/catalog/service/${name}`);
+      expect(entry!.ServiceTags).to.deep.equal(['theirs']);
     });
   });
 });

@@ -30,6 +30,7 @@ const KEYS = [
   'wan_address',
   'weight_passing',
   'weight_warning',
+  'enable_tag_override',
   'version',
   'owner',
   'registrar_host',
