@@ -10,7 +10,7 @@ import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
 import { defaultServiceName, dnsSafeName } from './names.js';
 import { servicePorts } from './ports.js';
-import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
+import { ownSetting, parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
 import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
@@ -122,13 +122,12 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const portsInUse = new Set(allPorts.map((p) => p.port)); // sidecars and upstreams must not take one
   const gateway = gatewayOf(facts, where.network, where.address);
   for (const { port, protocol } of ports) {
-    const own = settings.perPort.get(port);
-    const s = settingsForPort(settings, port);
+    const s = settingsForPort(settings, port, protocol);
     if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
     // As Registrator: a name shared by several ports gets the port appended, a port's own name does not.
-    const rawName = `${givenName || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !own?.get('name') ? `-${port}` : ''}`;
+    const rawName = `${givenName || defaultServiceName(facts.image, facts.labels, facts.name)}${several && !ownSetting(settings, port, protocol, 'name') ? `-${port}` : ''}`;
     const name = dnsSafeName(rawName);
     if (name === '') {
       findings.push(
@@ -154,7 +153,15 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     const suffix = `${port}${protocol === 'tcp' ? '' : `:${protocol}`}`;
     const fallback = `${options.hostId}:${facts.name}:${suffix}`;
     const id = serviceId(
-      { port, suffix, own: own?.get('id'), shared: settings.common.get('id'), several, fallback, hostId: options.hostId },
+      {
+        port,
+        suffix,
+        own: ownSetting(settings, port, protocol, 'id'),
+        shared: settings.common.get('id'),
+        several,
+        fallback,
+        hostId: options.hostId,
+      },
       findings,
     );
     const built = buildChecks({
@@ -186,7 +193,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
         Address: where.address,
         Port: port,
         Meta: {
-          ...userMeta(settingsForPort(metaSettings, port), findings),
+          ...userMeta(settingsForPort(metaSettings, port, protocol), findings),
           [OWNER_META.host]: options.hostId,
           [OWNER_META.container]: facts.id,
         },

@@ -156,5 +156,20 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
       const [entry] = await consul<{ ServiceTags: string[] }[]>(`/catalog/service/${name}`);
       expect(entry!.ServiceTags).to.deep.equal(['theirs']);
     });
+
+    it('SERVICE_<port>_<proto>_NAME names that port over SERVICE_<port>_NAME and SERVICE_NAME', async () => {
+      const name = uniqueName('proto');
+      await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['80', '81'],
+        labels: { SERVICE_NAME: `${name}-all`, SERVICE_80_NAME: `${name}-port`, SERVICE_80_tcp_NAME: `${name}-tcp` },
+      });
+      const id = `${hostId}:${name}:80`;
+      const service = await waitFor('registered', async () => (await agentServices(`Service == "${name}-tcp"`))[id], 20_000);
+      expect(service.Port).to.equal(80);
+      const other = await waitFor('port 81', async () => (await agentServices(`Service == "${name}-all-81"`))[`${hostId}:${name}:81`]);
+      expect(other.Port).to.equal(81);
+    });
   });
 });
