@@ -66,8 +66,10 @@ const key = fc
     fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
     fc.option(port, { freq: 3 }),
     casing,
+    // The fork's per-protocol form, SERVICE_<port>_<proto>_<KEY>, now and then.
+    fc.option(fc.constantFrom('tcp', 'udp', 'sctp', 'TCP'), { freq: 4 }),
   )
-  .map(([k, p, c]) => `SERVICE_${c(p === null ? k : `${p}_${k}`)}`);
+  .map(([k, p, c, proto]) => `SERVICE_${c(p === null ? k : `${p}_${proto === null ? '' : `${proto}_`}${k}`)}`);
 export const settings = fc.dictionary(key, value, { maxKeys: 12 });
 // The keys whose values matter most, given well-aimed values more often than the random pool would.
 export const aimed = fc.record(
