@@ -44,6 +44,11 @@ const ACCEPTED: Record<string, { takesValue: boolean; note: string }> = {
     takesValue: true,
     note: '-retry-interval: ignored, Docker and Consul are retried without end, backing off up to 15 s',
   },
+  // The fayrus/registrator fork's way to ask for what this registrar always does.
+  'ip-from-container': {
+    takesValue: false,
+    note: "-ip-from-container: nothing to change, every container is registered under its own address (the fork's flag)",
+  },
 };
 
 /**

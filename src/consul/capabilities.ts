@@ -4,7 +4,8 @@ import type { CheckDefinition, Registration } from '../model/registration.js';
  * What the local agent accepts. Consul answers 400 to a registration with any JSON field it does
  * not know, so fields newer than the agent are left out rather than sent. Versions are from
  * Consul's CHANGELOG; a field not listed here is accepted by every version we support (≥ 1.6.1,
- * the first with ?replace-existing-checks).
+ * the first with ?replace-existing-checks): so are the service fields TaggedAddresses (1.5), Weights (1.2.3)
+ * and EnableTagOverride (0.6).
  */
 const CHECK_FIELD_SINCE: Partial<Record<keyof CheckDefinition, Version[]>> = {
   SuccessBeforePassing: [[1, 7, 0]],

@@ -1,5 +1,5 @@
 import type { ContainerInspectInfo } from 'dockerode';
-import type { ContainerFacts, HealthFact, NetworkFact, PortFact, Protocol } from '../model/facts.js';
+import type { ContainerFacts, HealthFact, NetworkFact, PortFact, Protocol, PublishedPortFact } from '../model/facts.js';
 
 /**
  * Reads the facts the model needs out of `docker inspect` JSON. `networksOf` is the inspect data
@@ -23,7 +23,25 @@ export function factsFromInspect(info: ContainerInspectInfo, networksOf: Contain
     user: info.Config.User ?? '',
     ...healthFact(info),
     ...(info.HostConfig.CgroupParent ? { cgroupParent: info.HostConfig.CgroupParent } : {}),
+    ...publishedPorts(info.NetworkSettings.Ports),
   };
+}
+
+type PortBindings = Record<string, { HostIp?: string; HostPort?: string }[] | null | undefined> | undefined;
+
+/** The engine's actual bindings (not HostConfig's requests: a port asked as "0" gets its number here). */
+function publishedPorts(ports: PortBindings): { publishedPorts?: PublishedPortFact[] } {
+  const published = Object.entries(ports ?? {}).flatMap(([key, bindings]) => {
+    const [port, protocol = 'tcp'] = key.split('/');
+    const n = Number(port);
+    if (!Number.isInteger(n) || n <= 0) return [];
+    return (bindings ?? []).flatMap((b) => {
+      const hostPort = Number(b.HostPort);
+      const fact = { port: n, protocol: protocol as Protocol, hostIp: b.HostIp ?? '', hostPort };
+      return Number.isInteger(hostPort) && hostPort > 0 && hostPort <= 65535 ? [fact] : [];
+    });
+  });
+  return published.length === 0 ? {} : { publishedPorts: published };
 }
 
 const DOCKER_DEFAULT_HEALTH_INTERVAL_MS = 30_000;

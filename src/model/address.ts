@@ -178,6 +178,16 @@ function serviceIpRefusal(ip: string, facts: ContainerFacts, options: AddressOpt
   return "is outside the container's own networks (the operator allows that with --allow-any-service-ip)";
 }
 
+/**
+ * Why SERVICE_WAN_ADDRESS may not name this IP, or undefined when it may: SERVICE_IP's policy, except
+ * that the host's own addresses are allowed, since a published port is reached on one of them.
+ */
+export function wanAddressRefusal(ip: string, facts: ContainerFacts, options: AddressOptions): string | undefined {
+  if (ipLiteral(ip) === 0) return 'is not an IP address (a zone ID such as %eth0 is not accepted either)';
+  if (isHostAddress(ip, options) && !NEVER.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return undefined;
+  return serviceIpRefusal(ip, facts, options);
+}
+
 /** Whether the address is the --host-ip or any address of any host interface, in any spelling. */
 function isHostAddress(ip: string, options: AddressOptions): boolean {
   const host = new BlockList();

@@ -8,6 +8,15 @@ export interface PortFact {
   protocol: Protocol;
 }
 
+/** A container port published on the host (NetworkSettings.Ports): where clients outside the container networks reach it. */
+export interface PublishedPortFact {
+  port: number;
+  protocol: Protocol;
+  /** The host address it is bound to: '0.0.0.0' or '::' for every address. */
+  hostIp: string;
+  hostPort: number;
+}
+
 export interface NetworkFact {
   name: string;
   ipv4: string; // '' when the network gave none
@@ -45,6 +54,8 @@ export interface ContainerFacts {
   health?: HealthFact;
   /** HostConfig.CgroupParent, when one was given: its proxies sit under the same parent. */
   cgroupParent?: string;
+  /** Its ports published on the host, as the engine bound them (absent: none). */
+  publishedPorts?: PublishedPortFact[];
 }
 
 export interface HealthFact {

@@ -409,6 +409,31 @@ export const FINDING_CODES = {
     "A Swarm task's only address is on an overlay network, which other hosts do not reach; it is not registered.",
     'attach the service to a routable swarm-scoped macvlan or ipvlan network, or the operator sets --swarm-overlay',
   ),
+  // Tagged addresses, weights and the Registrator fork's keys
+  'tagged-addresses-not-boolean': code(
+    'warn',
+    author,
+    'SERVICE_TAGGED_ADDRESSES is neither on nor off; the tagged addresses are registered.',
+    'write SERVICE_TAGGED_ADDRESSES=off to leave them out, or remove the label',
+  ),
+  'wan-address-refused': code(
+    'warn',
+    author,
+    "SERVICE_WAN_ADDRESS is not ip:port, or its address is one SERVICE_IP's policy refuses; the published port, if any, is used.",
+    'write ip:port ([ipv6]:port) with an address of the host or of the container networks',
+  ),
+  'weight-refused': code(
+    'warn',
+    author,
+    'SERVICE_WEIGHT_PASSING is not a whole number from 1 to 65535, or SERVICE_WEIGHT_WARNING one from 0 to 65535; 1 is used.',
+    'write a whole number in that range',
+  ),
+  'tag-override-not-boolean': code(
+    'warn',
+    author,
+    'SERVICE_ENABLE_TAG_OVERRIDE is neither true nor false; tags are not left to others.',
+    'write SERVICE_ENABLE_TAG_OVERRIDE=true or remove the label',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -5,7 +5,8 @@ import { finding } from './finding-codes.js';
 import { printable } from './show.js';
 
 /** SERVICE_* keys with a meaning of their own; every other key becomes Consul service Meta. */
-const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'ip_family', 'network', 'ports']);
+const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'ip_family', 'network', 'ports', 'tagged_addresses', 'wan_address']);
+const WEIGHTS = new Set(['weight_passing', 'weight_warning', 'enable_tag_override']);
 // Consul's limits on service Meta (agent/structs ValidateServiceMetadata).
 const KEY = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_VALUE = 512;
@@ -17,7 +18,7 @@ export function userMeta(settings: SettingMap, findings: Finding[]): Record<stri
   const meta: Record<string, string> = {};
   let count = 0;
   for (const [key, value] of settings) {
-    if (KNOWN.has(key) || key.startsWith('check_')) continue;
+    if (KNOWN.has(key) || WEIGHTS.has(key) || key.startsWith('check_')) continue;
     const label = printable(`SERVICE_${key.toUpperCase()}`);
     if (!KEY.test(key) || RESERVED.some((prefix) => key.startsWith(prefix))) {
       findings.push(

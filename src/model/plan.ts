@@ -10,12 +10,14 @@ import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
 import { serviceName } from './service-name.js';
 import { servicePorts } from './ports.js';
-import { parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
+import { ownSetting, parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
 import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
 import { swarmMeta, swarmNetworks, swarmTask } from './swarm-task.js';
+import { taggedAddresses } from './tagged-addresses.js';
+import { serviceWeights } from './weights.js';
 
 /**
  * What the operator chose for the model, one field per flag: config.ts builds it, and the run adds
@@ -143,8 +145,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const portsInUse = new Set(allPorts.map((p) => p.port)); // sidecars and upstreams must not take one
   const gateway = gatewayOf(facts, where.network, where.address);
   for (const { port, protocol } of ports) {
-    const own = settings.perPort.get(port);
-    const s = settingsForPort(settings, port);
+    const s = settingsForPort(settings, port, protocol);
     if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
@@ -152,7 +153,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       {
         port,
         given: givenName || task?.name,
-        ownName: !!own?.get('name'),
+        ownName: !!ownSetting(settings, port, protocol, 'name'),
         several,
         image: facts.image,
         labels: facts.labels,
@@ -172,7 +173,15 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     const suffix = `${port}${protocol === 'tcp' ? '' : `:${protocol}`}`;
     const fallback = `${options.hostId}:${facts.name}:${suffix}`;
     const id = serviceId(
-      { port, suffix, own: own?.get('id'), shared: settings.common.get('id'), several, fallback, hostId: options.hostId },
+      {
+        port,
+        suffix,
+        own: ownSetting(settings, port, protocol, 'id'),
+        shared: settings.common.get('id'),
+        several,
+        fallback,
+        hostId: options.hostId,
+      },
       findings,
     );
     const built = buildChecks({
@@ -193,6 +202,9 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     }
     if (options.registrarServiceId) checks.push(registrarAliveCheck(id, options.registrarServiceId));
     if (facts.paused) checks.push(pausedCheck(id));
+    const tagged = taggedAddresses({ facts, address: where.address, port, protocol, settings: s, options, findings });
+    const weights = serviceWeights(s, port, findings);
+    const tagOverride = enableTagOverride(s, port, findings);
     const connect = applyConnect({
       parent: {
         ID: id,
@@ -202,11 +214,14 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
         Port: port,
         Meta: {
           ...(task ? swarmMeta(task) : {}), // the task's identity, unless its SERVICE_* labels give the same keys
-          ...userMeta(settingsForPort(metaSettings, port), findings),
+          ...userMeta(settingsForPort(metaSettings, port, protocol), findings),
           [OWNER_META.host]: options.hostId,
           [OWNER_META.container]: facts.id,
         },
         Checks: checks,
+        ...(tagged ? { TaggedAddresses: tagged } : {}),
+        ...(weights ? { Weights: weights } : {}),
+        ...(tagOverride ? { EnableTagOverride: true as const } : {}),
       },
       settings: s,
       index: proxiesAsked(registrations),
@@ -332,6 +347,22 @@ function addressOptions(settings: SettingMap, options: PlanOptions, findings: Fi
     }),
   );
   return options;
+}
+
+/** SERVICE_ENABLE_TAG_OVERRIDE (the fork's key): true or false, anything else is false with a finding. */
+function enableTagOverride(settings: SettingMap, port: number, findings: Finding[]): boolean {
+  const value = settings.get('enable_tag_override');
+  if (value === undefined) return false;
+  const parsed = parseBool(value);
+  if (parsed === undefined) {
+    findings.push(
+      finding('tag-override-not-boolean', `SERVICE_ENABLE_TAG_OVERRIDE ${shown(value)} is not true or false; taken as false`, {
+        port,
+        label: 'SERVICE_ENABLE_TAG_OVERRIDE',
+      }),
+    );
+  }
+  return parsed === true;
 }
 
 /** SERVICE_IGNORE: any value but a false one ignores (Registrator ignores even "false"; we do not). */

@@ -53,6 +53,12 @@ export interface Registration {
   };
   /** SERVICE_CONNECT=native: the application speaks Connect's mTLS itself. */
   Connect?: { Native: true };
+  /** `lan`/`wan` (and their _ipv4/_ipv6 forms): the container's own pair and the one published on the host. */
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+  /** The SRV weights Consul DNS gives the service when passing and when warning. */
+  Weights?: { Passing: number; Warning: number };
+  /** SERVICE_ENABLE_TAG_OVERRIDE: tags others write to the catalog entry stay (Consul's anti-entropy leaves them). */
+  EnableTagOverride?: true;
 }
 
 /**

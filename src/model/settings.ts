@@ -64,11 +64,28 @@ function forPort(perPort: Map<number, Map<string, string>>, port: number): Map<s
   return settings;
 }
 
-/** The settings that apply to one port's service: the port's own keys over the common ones. */
-export function settingsForPort(settings: ServiceSettings, port: number): SettingMap {
+// The fayrus/registrator fork's per-protocol keys: SERVICE_80_tcp_NAME, kept in the port's map as "tcp_name".
+const PER_PROTOCOL = /^(tcp|udp|sctp)_(.+)$/;
+
+/**
+ * The settings that apply to one port's service: the port and protocol's own keys (the fork's
+ * SERVICE_<port>_<proto>_<KEY>) over the port's own keys over the common ones.
+ */
+export function settingsForPort(settings: ServiceSettings, port: number, protocol?: string): SettingMap {
   const own = settings.perPort.get(port);
   if (!own) return settings.common;
-  return new Map([...settings.common, ...own]);
+  const plain = [...own].filter(([key]) => !PER_PROTOCOL.test(key));
+  const proto = [...own].flatMap(([key, value]): [string, string][] => {
+    const m = PER_PROTOCOL.exec(key);
+    return m && m[1] === protocol ? [[m[2]!, value]] : [];
+  });
+  return new Map([...settings.common, ...plain, ...proto]);
+}
+
+/** A port's own value of a key: its protocol's over the port's (for the rules that look only at a port's own keys). */
+export function ownSetting(settings: ServiceSettings, port: number, protocol: string, key: string): string | undefined {
+  const own = settings.perPort.get(port);
+  return own?.get(`${protocol}_${key}`) ?? own?.get(key);
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);

@@ -26,6 +26,11 @@ const KEYS = [
   'check_success_before_passing',
   'check_failures_before_critical',
   'check_script',
+  'tagged_addresses',
+  'wan_address',
+  'weight_passing',
+  'weight_warning',
+  'enable_tag_override',
   'version',
   'owner',
   'registrar_host',
@@ -45,6 +50,7 @@ const value = fc.oneof(
   fc.constantFrom('passing', 'warning', 'critical', 'Critical', 'healthy', 'GET', 'head'),
   fc.constantFrom('80', '53/udp', '80,53/udp,0,70000,x', '8080/sctp', '65535', '00080'),
   fc.constantFrom('10.99.1.5', 'fd00::5', '10.99.1', 'bridge', 'fixture-rec-a', 'fixture-rec-b', 'nope'),
+  fc.constantFrom('10.99.1.5:80', '[fd00::5]:443', '169.254.169.254:80', '10.99.1.5:0', '10', '65536', '-1'),
   fc.constantFrom('web', 'My_App.v2', '___', '日本', 'a'.repeat(80), '-x-', 'x'.repeat(600)),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
@@ -60,8 +66,10 @@ const key = fc
     fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
     fc.option(port, { freq: 3 }),
     casing,
+    // The fork's per-protocol form, SERVICE_<port>_<proto>_<KEY>, now and then.
+    fc.option(fc.constantFrom('tcp', 'udp', 'sctp', 'TCP'), { freq: 4 }),
   )
-  .map(([k, p, c]) => `SERVICE_${c(p === null ? k : `${p}_${k}`)}`);
+  .map(([k, p, c, proto]) => `SERVICE_${c(p === null ? k : `${p}_${proto === null ? '' : `${proto}_`}${k}`)}`);
 export const settings = fc.dictionary(key, value, { maxKeys: 12 });
 // The keys whose values matter most, given well-aimed values more often than the random pool would.
 export const aimed = fc.record(
@@ -74,6 +82,8 @@ export const aimed = fc.record(
     SERVICE_CHECK_INTERVAL: duration,
     SERVICE_CHECK_TIMEOUT: duration,
     SERVICE_CHECK_DEREGISTER_AFTER: duration,
+    SERVICE_WAN_ADDRESS: fc.constantFrom('10.99.1.5:8080', '127.0.0.1:80', 'x'),
+    SERVICE_WEIGHT_PASSING: fc.oneof(value, fc.constantFrom('1', '10', '65535')),
   },
   { requiredKeys: [] },
 );

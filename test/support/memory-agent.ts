@@ -8,8 +8,12 @@ import type { TokenApi } from '../../src/reconcile/proxy-tokens.js';
 import type { AgentCheck, AgentService, ServiceAgent } from '../../src/reconcile/service-agent.js';
 import type { RegistrarAgent } from '../../src/run-context.js';
 
-// Kind, Proxy and Connect: the fields of a Connect sidecar or Connect-native service (Consul 1.8 takes them).
-const SERVICE_FIELDS = new Set(['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks', 'Kind', 'Proxy', 'Connect']);
+// Kind, Proxy and Connect: the fields of a Connect sidecar or Connect-native service; TaggedAddresses, Weights and
+// EnableTagOverride: fields of every service (Consul 1.8 takes them all).
+const SERVICE_FIELDS = new Set([
+  ...['ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'Checks', 'Kind', 'Proxy', 'Connect'],
+  ...['TaggedAddresses', 'Weights', 'EnableTagOverride'],
+]);
 const CHECK_FIELDS = new Set([
   'CheckID',
   'Name',

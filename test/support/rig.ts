@@ -237,7 +237,7 @@ const CONSUL_REQUEST_MS = 5_000;
  * GET on the rig's agent, each on a connection of its own: once, under Podman's churn, every pooled
  * request of a test's fetch came back ECONNRESET for 10 s, and a test's reads are too few to need a pool.
  */
-async function consulJson(path: string): Promise<unknown> {
+export async function consulJson(path: string): Promise<unknown> {
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpGet(`${CONSUL}${path}`, { agent: false, timeout: CONSUL_REQUEST_MS }, (res) => {
       const chunks: Buffer[] = [];
@@ -269,7 +269,7 @@ export async function dnsAnswer(name: string): Promise<string[] | 'error'> {
   }
 }
 
-export async function dnsSrv(name: string): Promise<{ port: number; name: string }[]> {
+export async function dnsSrv(name: string): Promise<{ port: number; name: string; weight: number; priority: number }[]> {
   return resolver.resolveSrv(`${name}.service.consul`).catch(() => []);
 }
 

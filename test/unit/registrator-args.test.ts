@@ -105,4 +105,10 @@ describe('registrator-args: Registrator command lines', () => {
   it('says which flag lacks its value', () => {
     expect(() => translate(['-resync'])).to.throw(ConfigError, /-resync needs a value/);
   });
+
+  it("accepts the fayrus/registrator fork's -ip-from-container with one note, as what is always done", () => {
+    const t = translate(['-ip-from-container', 'consul://consul:8500']);
+    expect(t.args).to.not.include('-ip-from-container');
+    expect(t.notes.filter((n) => n.includes('-ip-from-container'))).to.have.length(1);
+  });
 });
