@@ -65,7 +65,8 @@ export class NsenterExecutor {
     if (cgroups === undefined) {
       return {
         problem:
-          "the container's process is not visible here, or not the container's (does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)",
+          "the container's process is not visible here, or not the container's " +
+          '(does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)',
       };
     }
     const key = `${job.containerId}:${job.pid}`;

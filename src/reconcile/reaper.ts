@@ -47,7 +47,8 @@ export class Reaper {
     this.log.warn(
       { containerId, serviceId: service.id },
       `service ID ${JSON.stringify(service.id)} cannot be deregistered through Consul's HTTP API (it reads as a path); ` +
-        'it is marked critical and Consul removes it about a minute later. If it stays, restart the Consul agent after removing its file from <data_dir>/services',
+        'it is marked critical and Consul removes it about a minute later. ' +
+        'If it stays, restart the Consul agent after removing its file from <data_dir>/services',
     );
   }
 }
