@@ -231,6 +231,34 @@ describe('a three-node Swarm, the registrar on every node (scripts/swarm)', func
     expect(await staleEntries()).to.equal(0);
   });
 
+  it('leaves a stop-first update of a single task no longer out of DNS than the engine leaves it stopped, plus its check', async () => {
+    await docker(A, 'service', 'scale', '-d', `${SERVICE}=1`);
+    const [old] = await settled(1);
+    const poll = pollDns();
+    await docker(A, 'service', 'update', '-d', '--update-order', 'stop-first', '--env-add', 'V=3', SERVICE);
+    await waitFor(
+      'the update completed',
+      async () => ((await docker(A, 'service', 'inspect', '-f', '{{.UpdateStatus.State}}', SERVICE)) === 'completed' ? true : undefined),
+      120_000,
+      250,
+    );
+    const [now] = await settled(1);
+    const result = await poll.end();
+    // Swarm keeps a shut-down task's container (task history), so its end is Docker's own record.
+    const ended = Date.parse((await old!.host.docker.getContainer(old!.id).inspect()).State.FinishedAt);
+    const engineGapMs = now!.startedAt - ended;
+    figure(
+      `stop-first update of 1 task: the engine ran none for ${engineGapMs} ms; C's DNS answered none for ` +
+        `${result.longestGapMs} ms (${result.empty} of ${result.queries} queries); the difference is the new task's way to passing`,
+    );
+    expect(now!.id).to.not.equal(old!.id);
+    // Ours on top of the engine's: the new task's start to passing in DNS, 1.2–3.5 s in the first test.
+    expect(result.longestGapMs).to.be.below(engineGapMs + 5_000);
+    await docker(A, 'service', 'scale', '-d', `${SERVICE}=3`);
+    await settled(3);
+    expect(await staleEntries()).to.equal(0);
+  });
+
   it("takes a stopped worker's tasks out of the healthy answers, and leaves nothing stale once they are rescheduled", async () => {
     const onB = (await tasks([B])).map((t) => t.address);
     expect(onB.length, 'tasks on host 2 before it is stopped').to.be.above(0);
