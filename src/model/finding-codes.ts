@@ -434,6 +434,12 @@ export const FINDING_CODES = {
     'SERVICE_ENABLE_TAG_OVERRIDE is neither true nor false; tags are not left to others.',
     'write SERVICE_ENABLE_TAG_OVERRIDE=true or remove the label',
   ),
+  'port-range-refused': code(
+    'warn',
+    author,
+    'A SERVICE_<N>-<M>_* key names no range of ports from 1 to 65535 (low to high), or a key other than IGNORE; it is ignored.',
+    'write SERVICE_<low>-<high>_IGNORE=true with both ports from 1 to 65535',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -10,6 +10,7 @@ import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
 import { serviceName } from './service-name.js';
 import { servicePorts } from './ports.js';
+import { ignoredRanges, rangeFor } from './port-ranges.js';
 import { ownSetting, parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
 import type { Finding } from './findings.js';
@@ -116,6 +117,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const metaSettings = options.metaFromEnv ? settings : labelSettings;
   if (ignored(settings.common, 'SERVICE_IGNORE', findings))
     return plan([], finding('service-ignored', 'SERVICE_IGNORE is set', { label: 'SERVICE_IGNORE' }));
+  const ranges = ignoredRanges(settings, findings);
   const allPorts = servicePorts(facts.exposedPorts, settings.common.get('ports'), findings);
   if (allPorts.length === 0) return plan([], finding('no-ports', 'exposes no ports'));
   const ports = allPorts.slice(0, options.maxServices);
@@ -146,7 +148,9 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const gateway = gatewayOf(facts, where.network, where.address);
   for (const { port, protocol } of ports) {
     const s = settingsForPort(settings, port, protocol);
-    if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
+    // A port's own IGNORE over a range's over SERVICE_IGNORE: the more specific key wins.
+    const range = ownSetting(settings, port, protocol, 'ignore') === undefined ? rangeFor(ranges, port) : undefined;
+    if (range ? ignored(range.settings, range.label, findings, port) : ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
     const name = serviceName(
