@@ -214,7 +214,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       parent: {
         ID: id,
         Name: name,
-        Tags: [...new Set([...labelTags(s, port, facts, options, findings), ...operatorTags(port, facts, options, findings)])],
+        Tags: [...new Set([...labelTags(s, facts, options, findings), ...operatorTags(facts, options, findings)])],
         Address: where.address,
         Port: port,
         Meta: {
@@ -275,16 +275,16 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
 }
 
 /** SERVICE_TAGS with template fields filled in, bounded, without the tags the name policy reserves for other containers. */
-function labelTags(s: SettingMap, port: number, facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
-  const tags = boundedTags(templatedTags(splitList(s.get('tags') ?? ''), facts, { port, label: 'SERVICE_TAGS' }, findings), findings);
+function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
+  const tags = boundedTags(templatedTags(splitList(s.get('tags') ?? ''), facts, 'SERVICE_TAGS', findings), findings);
   return options.namePolicy ? allowedTags(options.namePolicy, tags, facts, findings) : tags;
 }
 
 /** --tags as given; one with template fields takes the container's facts, so it is bounded and policed like SERVICE_TAGS. */
-function operatorTags(port: number, facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
+function operatorTags(facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
   const templates = options.tags.filter(hasTemplate);
   if (templates.length === 0) return options.tags;
-  const filled = boundedTags(templatedTags(templates, facts, { port, label: '--tags' }, findings), findings);
+  const filled = boundedTags(templatedTags(templates, facts, '--tags', findings), findings);
   const allowed = options.namePolicy ? allowedTags(options.namePolicy, filled, facts, findings) : filled;
   return [...options.tags.filter((tag) => !hasTemplate(tag)), ...allowed];
 }

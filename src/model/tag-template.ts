@@ -47,13 +47,8 @@ function fieldValue(field: string, facts: ContainerFacts): string | undefined {
   return Object.hasOwn(facts.labels, label[1]!) ? facts.labels[label[1]!]! : '';
 }
 
-/** Tags with their fields filled in, empty results dropped; one finding for the first unsupported field. */
-export function templatedTags(
-  tags: string[],
-  facts: ContainerFacts,
-  where: { port: number; label: string },
-  findings: Finding[],
-): string[] {
+/** Tags with their fields filled in, empty results dropped; one finding (for every port alike) for the first unsupported field. */
+export function templatedTags(tags: string[], facts: ContainerFacts, label: string, findings: Finding[]): string[] {
   let unsupported: string | undefined;
   const filled = tags.map((tag) => {
     if (!hasTemplate(tag)) return tag;
@@ -65,9 +60,9 @@ export function templatedTags(
     findings.push(
       finding(
         'tag-template-unsupported',
-        `${where.label} holds ${shown(unsupported, 60)}, which is not {{.Name}}, {{.Config.Hostname}}, {{.Config.Image}} ` +
+        `${label} holds ${shown(unsupported, 60)}, which is not {{.Name}}, {{.Config.Hostname}}, {{.Config.Image}} ` +
           `or {{index .Config.Labels "key"}}; it is kept as written`,
-        where,
+        { label },
       ),
     );
   }

@@ -54,6 +54,9 @@ describe("model/tag-template: the fork's Go-template fields in tags", () => {
     const found = findings(labels).filter((f) => f.code === 'tag-template-unsupported');
     expect(found.map((f) => f.label)).to.deep.equal(['SERVICE_TAGS']);
     expect(findings({}, { tags: ['{{.State}}'] }).map((f) => [f.code, f.label])).to.deep.equal([['tag-template-unsupported', '--tags']]);
+    const several = { ...container(labels), exposedPorts: [80, 81, 82].map((port) => ({ port, protocol: 'tcp' as const })) };
+    const all = planContainer(several, options()).findings.filter((f) => f.code === 'tag-template-unsupported');
+    expect(all, 'one for the container, not one per port').to.have.length(1);
   });
 
   it('keeps unterminated braces as text, and reads a label key with no escapes only', () => {
