@@ -10,6 +10,7 @@ export function factsFromInspect(info: ContainerInspectInfo, networksOf: Contain
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
     image: info.Config.Image,
+    ...(info.Config.Hostname ? { hostname: info.Config.Hostname } : {}),
     running: info.State.Running,
     paused: info.State.Paused,
     exitCode: info.State.ExitCode,

@@ -34,6 +34,8 @@ export interface ContainerFacts {
   id: string;
   name: string; // without Docker's leading '/'
   image: string; // the reference the container was created from (Config.Image)
+  /** Config.Hostname, for the fork's tag templates; absent when the engine gave none. */
+  hostname?: string;
   running: boolean;
   paused: boolean;
   exitCode: number;

@@ -434,6 +434,18 @@ export const FINDING_CODES = {
     'SERVICE_ENABLE_TAG_OVERRIDE is neither true nor false; tags are not left to others.',
     'write SERVICE_ENABLE_TAG_OVERRIDE=true or remove the label',
   ),
+  'port-range-refused': code(
+    'warn',
+    author,
+    'A SERVICE_<N>-<M>_* key names no range of ports from 1 to 65535 (low to high), or a key other than IGNORE; it is ignored.',
+    'write SERVICE_<low>-<high>_IGNORE=true with both ports from 1 to 65535',
+  ),
+  'tag-template-unsupported': code(
+    'warn',
+    author,
+    'A tag holds a {{ }} field other than .Name, .Config.Hostname, .Config.Image or index .Config.Labels "key"; it is kept as written.',
+    'use only those four fields, or remove the braces',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -10,6 +10,7 @@ import { allowedTags, nameRefusal, type NamePolicy } from './name-policy.js';
 import { reservedIdProblem } from './reserved-ids.js';
 import { serviceName } from './service-name.js';
 import { servicePorts } from './ports.js';
+import { ignoredRanges, rangeFor } from './port-ranges.js';
 import { ownSetting, parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
 import { shown } from './show.js';
 import type { Finding } from './findings.js';
@@ -17,6 +18,7 @@ import { distinctFindings, finding } from './finding-codes.js';
 import { nearMissKeys } from './unknown-keys.js';
 import { swarmMeta, swarmNetworks, swarmTask } from './swarm-task.js';
 import { taggedAddresses } from './tagged-addresses.js';
+import { hasTemplate, templatedTags } from './tag-template.js';
 import { serviceWeights } from './weights.js';
 
 /**
@@ -116,6 +118,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const metaSettings = options.metaFromEnv ? settings : labelSettings;
   if (ignored(settings.common, 'SERVICE_IGNORE', findings))
     return plan([], finding('service-ignored', 'SERVICE_IGNORE is set', { label: 'SERVICE_IGNORE' }));
+  const ranges = ignoredRanges(settings, findings);
   const allPorts = servicePorts(facts.exposedPorts, settings.common.get('ports'), findings);
   if (allPorts.length === 0) return plan([], finding('no-ports', 'exposes no ports'));
   const ports = allPorts.slice(0, options.maxServices);
@@ -146,7 +149,9 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   const gateway = gatewayOf(facts, where.network, where.address);
   for (const { port, protocol } of ports) {
     const s = settingsForPort(settings, port, protocol);
-    if (ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
+    // A port's own IGNORE over a range's over SERVICE_IGNORE: the more specific key wins.
+    const range = ownSetting(settings, port, protocol, 'ignore') === undefined ? rangeFor(ranges, port) : undefined;
+    if (range ? ignored(range.settings, range.label, findings, port) : ignored(s, `SERVICE_${port}_IGNORE`, findings, port)) continue;
     const givenName = s.get('name')?.trim();
     if (!givenName && options.explicit) continue;
     const name = serviceName(
@@ -209,7 +214,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       parent: {
         ID: id,
         Name: name,
-        Tags: [...new Set([...labelTags(s, facts, options, findings), ...options.tags])],
+        Tags: [...new Set([...labelTags(s, facts, options, findings), ...operatorTags(facts, options, findings)])],
         Address: where.address,
         Port: port,
         Meta: {
@@ -269,10 +274,19 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   return plan(registrations);
 }
 
-/** SERVICE_TAGS, bounded, without the tags the name policy reserves for other containers. */
+/** SERVICE_TAGS with template fields filled in, bounded, without the tags the name policy reserves for other containers. */
 function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
-  const tags = boundedTags(splitList(s.get('tags') ?? ''), findings);
+  const tags = boundedTags(templatedTags(splitList(s.get('tags') ?? ''), facts, 'SERVICE_TAGS', findings), findings);
   return options.namePolicy ? allowedTags(options.namePolicy, tags, facts, findings) : tags;
+}
+
+/** --tags as given; one with template fields takes the container's facts, so it is bounded and policed like SERVICE_TAGS. */
+function operatorTags(facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
+  const templates = options.tags.filter(hasTemplate);
+  if (templates.length === 0) return options.tags;
+  const filled = boundedTags(templatedTags(templates, facts, '--tags', findings), findings);
+  const allowed = options.namePolicy ? allowedTags(options.namePolicy, filled, facts, findings) : filled;
+  return [...options.tags.filter((tag) => !hasTemplate(tag)), ...allowed];
 }
 
 /** The names of a container's SERVICE_* labels and variables, for a finding (its values may be anything). */

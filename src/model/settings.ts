@@ -12,11 +12,14 @@ export type SettingMap = ReadonlyMap<string, string>;
 export interface ServiceSettings {
   common: SettingMap;
   perPort: ReadonlyMap<number, SettingMap>;
+  /** The fork's SERVICE_<N>-<M>_<KEY> keys by their "N-M" text, unchecked (model/port-ranges reads them). */
+  ranges: ReadonlyMap<string, SettingMap>;
 }
 
 const PREFIX = 'SERVICE_';
 const LOWER_PREFIX = PREFIX.toLowerCase();
 const PER_PORT = /^(\d{1,5})_(.+)$/;
+const PER_RANGE = /^(\d+-\d+)_(.+)$/;
 /** Longer SERVICE_* values are ignored: nothing the registrar reads needs more, and work stays bounded. */
 export const MAX_SETTING_LENGTH = 4096;
 const MAX_KEY_LENGTH = 256;
@@ -27,6 +30,7 @@ export const MAX_SETTINGS = 1024;
 export function readSettings(env: Record<string, string>, labels: Record<string, string>, findings: Finding[] = []): ServiceSettings {
   const common = new Map<string, string>();
   const perPort = new Map<number, Map<string, string>>();
+  const ranges = new Map<string, Map<string, string>>();
   let read = 0;
   // Labels first: when there are too many, the ones the operator's tooling wrote are kept.
   for (const source of [labels, env]) {
@@ -46,11 +50,16 @@ export function readSettings(env: Record<string, string>, labels: Record<string,
       }
       const key = asciiLower(rawKey.slice(PREFIX.length));
       const portMatch = PER_PORT.exec(key);
-      const [target, name] = portMatch ? [forPort(perPort, Number(portMatch[1])), portMatch[2]!] : [common, key];
+      const rangeMatch = portMatch ? null : PER_RANGE.exec(key);
+      const [target, name] = portMatch
+        ? [forPort(perPort, Number(portMatch[1])), portMatch[2]!]
+        : rangeMatch
+          ? [forPort(ranges, rangeMatch[1]!), rangeMatch[2]!]
+          : [common, key];
       if (name !== '' && (source === labels || !target.has(name))) target.set(name, value); // labels win over env
     }
   }
-  return { common, perPort };
+  return { common, perPort, ranges };
 }
 
 /** A-Z to a-z and nothing else (String's toLowerCase follows Unicode: K, the Kelvin sign, becomes k). */
@@ -58,7 +67,7 @@ export function asciiLower(text: string): string {
   return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
-function forPort(perPort: Map<number, Map<string, string>>, port: number): Map<string, string> {
+function forPort<K>(perPort: Map<K, Map<string, string>>, port: K): Map<string, string> {
   let settings = perPort.get(port);
   if (!settings) perPort.set(port, (settings = new Map<string, string>()));
   return settings;

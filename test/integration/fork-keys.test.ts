@@ -171,5 +171,51 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
       const other = await waitFor('port 81', async () => (await agentServices(`Service == "${name}-all-81"`))[`${hostId}:${name}:81`]);
       expect(other.Port).to.equal(81);
     });
+
+    it("SERVICE_<N>-<M>_IGNORE leaves the range's ports out, a port's own key winning, and a range high to low is refused", async () => {
+      const name = uniqueName('range');
+      await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['80', '8000', '8001', '8002'],
+        labels: { SERVICE_NAME: name, 'SERVICE_8000-8002_IGNORE': 'true', SERVICE_8001_IGNORE: 'false', 'SERVICE_90-89_IGNORE': 'true' },
+      });
+      await registrar!.waitForLog('the port-range-refused finding', (l) => l.code === 'port-range-refused' && l.container === name);
+      const ports = await waitFor(
+        'ports 80 and 8001',
+        async () => {
+          const found = Object.values(await agentServices(`Service matches "^${name}-"`)).map((s) => s.Port);
+          return found.length >= 2 ? found.sort((a, b) => a - b) : undefined;
+        },
+        20_000,
+      );
+      const passes = registrar!.logs.filter(isFullPass).length;
+      await registrar!.waitForLog('another full pass', () => registrar!.logs.filter(isFullPass).length > passes, 20_000);
+      expect(ports).to.deep.equal([80, 8001]);
+      expect(Object.keys(await agentServices(`Service matches "^${name}-"`))).to.have.length(2);
+    });
+
+    it('SERVICE_TAGS fills in the four template fields from the container itself, and keeps any other as written', async () => {
+      const name = uniqueName('tpl');
+      const container = await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        env: { SECRET: 'never' },
+        labels: {
+          SERVICE_NAME: name,
+          team: 'ops',
+          SERVICE_TAGS: 'h={{.Config.Hostname}},n={{.Name}},i={{.Config.Image}},t={{index .Config.Labels "team"}},{{.Config.Env}}',
+        },
+      });
+      const id = `${hostId}:${name}:80`;
+      const service = await waitFor('registered', async () => (await agentServices(`Service == "${name}"`))[id], 20_000);
+      const hostname = (await container.inspect()).Config.Hostname;
+      expect(service.Tags).to.deep.equal([`h=${hostname}`, `n=${name}`, `i=${IMAGE}`, 't=ops', '{{.Config.Env}}']);
+      await registrar!.waitForLog(
+        'the tag-template-unsupported finding',
+        (l) => l.code === 'tag-template-unsupported' && l.container === name,
+      );
+    });
   });
 });
