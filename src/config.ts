@@ -7,7 +7,7 @@ import { ipLiteral, parseIpFamily, type IpFamily } from './model/address.js';
 import { parseBool, splitList } from './model/settings.js';
 import type { RegistrarTtl } from './checks/heartbeat.js';
 import type { DeregisterMode } from './reconcile/reconciler.js';
-import { DEFAULT_MAX_SERVICES } from './model/limits.js';
+import { DEFAULT_MAX_SERVICES } from './model/caps.js';
 import { parseNamePolicy } from './model/name-policy.js';
 import type { ModelSettings } from './model/plan.js';
 import { DEFAULT_PROXY_LIMITS } from './model/connect.js';
@@ -515,7 +515,7 @@ function registrarTtl(v: RawConfig): Pick<Settings, 'registrarTtl'> {
   return { registrarTtl: { ttlMs, refreshMs } };
 }
 
-/** A host ID that can stand in service IDs (model/limits.ts) and cannot be confused with their other parts. */
+/** A host ID that can stand in service IDs (model/service-id.ts) and cannot be confused with their other parts. */
 export function validHostId(hostId: string): boolean {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(hostId) && !/^\.+$/.test(hostId);
 }

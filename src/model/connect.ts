@@ -3,7 +3,7 @@
 // same port), SERVICE_CONNECT=native marks the service Connect-native. Pure.
 import type { CheckDefinition, ProxyLimits, ProxySpec, ProxyUpstream, Registration } from './registration.js';
 import { hostPort } from './address.js';
-import { idProblem } from './limits.js';
+import { idProblem } from './service-id.js';
 import { SIDECAR_SUFFIX } from './reserved-ids.js';
 import { dnsSafeName } from './names.js';
 import { splitList, type SettingMap } from './settings.js';

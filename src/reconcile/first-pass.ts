@@ -8,7 +8,7 @@ import { droppedFieldNote, fitToAgent, type Capabilities } from '../consul/capab
 import type { ContainerFacts } from '../model/facts.js';
 import type { Finding } from '../model/findings.js';
 import { finding } from '../model/finding-codes.js';
-import { deregistrableById } from '../model/limits.js';
+import { deregistrableById } from '../model/service-id.js';
 import type { ContainerPlan, Registration } from '../model/registration.js';
 import { ServiceIdClaims } from './claims.js';
 import { guardOwnership } from './ownership-guard.js';

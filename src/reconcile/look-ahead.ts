@@ -2,7 +2,7 @@
 // after a start event, the services under the IDs it is likely to ask for (the ownership guard's
 // look-ahead), in one request. Only IDs neither the look-ahead nor a full pass's list covers cost
 // one more question, once the plan is known.
-import { likelyIdPrefixes } from '../model/limits.js';
+import { likelyIdPrefixes } from '../model/service-id.js';
 import type { Registration } from '../model/registration.js';
 import { OWNER_META, ownedAmong, ownedServices, type OwnedService } from './ownership.js';
 import type { AgentService, ServiceAgent } from './service-agent.js';

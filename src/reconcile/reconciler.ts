@@ -7,7 +7,7 @@ import type { ContainerFacts } from '../model/facts.js';
 import { planContainer, type PlanOptions } from '../model/plan.js';
 import type { ContainerPlan, Registration } from '../model/registration.js';
 import type { Finding } from '../model/findings.js';
-import { deregistrableById } from '../model/limits.js';
+import { deregistrableById } from '../model/service-id.js';
 import type { Metrics } from '../status/metrics.js';
 import { Semaphore } from '../semaphore.js';
 import { CheckFindings } from './check-findings.js';

@@ -15,7 +15,7 @@ import {
   type ConnectRequest,
   type ProxyOptions,
 } from '../../../src/model/connect.js';
-import { MAX_ID_LENGTH } from '../../../src/model/limits.js';
+import { MAX_ID_LENGTH } from '../../../src/model/service-id.js';
 import type { Registration } from '../../../src/model/registration.js';
 
 /** Settings as settingsForPort gives them: lower-case keys without SERVICE_. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { codes } from '../support/findings.js';
 import fc from 'fast-check';
 import type { ContainerFacts, PortFact } from '../../../src/model/facts.js';
-import { deregistrableById } from '../../../src/model/limits.js';
+import { deregistrableById } from '../../../src/model/service-id.js';
 import type { NamePolicy } from '../../../src/model/name-policy.js';
 import { planContainer } from '../../../src/model/plan.js';
 import { MAX_SETTING_LENGTH } from '../../../src/model/settings.js';
