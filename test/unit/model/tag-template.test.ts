@@ -3,7 +3,7 @@ import type { ContainerFacts } from '../../../src/model/facts.js';
 import { parseNamePolicy } from '../../../src/model/name-policy.js';
 import { planContainer, type PlanOptions } from '../../../src/model/plan.js';
 import { evaluateTag } from '../../../src/model/tag-template.js';
-import { MAX_TAG_LENGTH } from '../../../src/model/limits.js';
+import { MAX_TAG_LENGTH } from '../../../src/model/caps.js';
 import { facts, inspect, options, withSettings } from '../support/fixtures.js';
 import { factsFromInspect } from '../../../src/docker/facts.js';
 
