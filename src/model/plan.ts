@@ -12,7 +12,8 @@ import { reservedIdProblem } from './reserved-ids.js';
 import { serviceName } from './service-name.js';
 import { servicePorts } from './ports.js';
 import { ignoredRanges, rangeFor } from './port-ranges.js';
-import { ownSetting, parseBool, readSettings, settingsForPort, splitList, type SettingMap } from './settings.js';
+import { ownSetting, parseBool, readSettings, settingsForPort, type SettingMap } from './settings.js';
+import { splitTags } from './tag-list.js';
 import { shown } from './show.js';
 import type { Finding } from './findings.js';
 import { distinctFindings, finding } from './finding-codes.js';
@@ -275,9 +276,14 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
   return plan(registrations);
 }
 
-/** SERVICE_TAGS with template fields filled in, bounded, without the tags the name policy reserves for other containers. */
+/**
+ * SERVICE_TAGS with template fields filled in, then split (as the fork does: a label's value may hold commas),
+ * bounded, without the tags the name policy reserves for other containers.
+ */
 function labelTags(s: SettingMap, facts: ContainerFacts, options: PlanOptions, findings: Finding[]): string[] {
-  const tags = boundedTags(templatedTags(splitList(s.get('tags') ?? ''), facts, 'SERVICE_TAGS', findings), findings);
+  const raw = s.get('tags') ?? '';
+  const filled = hasTemplate(raw) ? templatedTags([raw], facts, 'SERVICE_TAGS', findings) : [raw];
+  const tags = boundedTags(filled.flatMap(splitTags), findings);
   return options.namePolicy ? allowedTags(options.namePolicy, tags, facts, findings) : tags;
 }
 

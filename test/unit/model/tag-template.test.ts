@@ -94,3 +94,15 @@ describe("model/tag-template: the fork's Go-template fields in tags", () => {
     expect(factsFromInspect(info).hostname).to.equal(info.Config.Hostname);
   });
 });
+
+describe('model/tag-template: SERVICE_TAGS is filled in first, then split, as the fork does', () => {
+  it("splits a label's value that holds commas into tags, and reads a label key with a comma", () => {
+    expect(tags({ SERVICE_TAGS: 'x,{{index .Config.Labels "team"}}', team: 'ops,dev' })).to.deep.equal(['x', 'ops', 'dev']);
+    expect(tags({ SERVICE_TAGS: '{{index .Config.Labels "a,b"}}', 'a,b': 'v' })).to.deep.equal(['v']);
+  });
+
+  it('keeps a comma written \\, inside its tag', () => {
+    expect(tags({ SERVICE_TAGS: 'a\\,b,c' })).to.deep.equal(['a,b', 'c']);
+    expect(tags({ SERVICE_TAGS: ',,\\,,' })).to.deep.equal([',']);
+  });
+});
