@@ -1,12 +1,13 @@
 // What gliderlabs/registrator (with -internal, its Consul backend) would have registered for a
 // container, so that `plan` can say where this registrar's result differs: what a migrating
-// operator checks before switching. Read from Registrator's bridge.go and consul.go.
+// operator checks before switching. Read from Registrator's bridge.go and consul.go. The port loop
+// and the comparison are shared with the fayrus/registrator fork's view (fork-view.ts).
 import type { ContainerFacts } from './facts.js';
 import { registratorImageName } from './names.js';
 import type { ContainerPlan } from './registration.js';
-import { readSettings, settingsForPort } from './settings.js';
+import { readSettings, settingsForPort, type SettingMap } from './settings.js';
 
-interface RegistratorService {
+export interface ViewService {
   port: number;
   name: string;
   tags: string[];
@@ -14,8 +15,18 @@ interface RegistratorService {
   check?: string;
 }
 
+/** How one Registrator reads a port's settings and tags; undefined tags: it would not register the port. */
+export interface Dialect {
+  who: string;
+  checkKinds: readonly (readonly [string, string])[];
+  settings(port: number, protocol: string): { s: SettingMap; ownName: boolean };
+  tags(s: SettingMap, port: number, protocol: string): string[] | undefined;
+  /** Tags compared as a set (the fork registers them in an order of its own). */
+  unorderedTags?: boolean;
+}
+
 // Registrator's order (consul.go buildCheck); "cmd" and "script" were run by Consul on the host.
-const CHECK_KINDS = [
+export const CHECK_KINDS = [
   ['check_http', 'http'],
   ['check_https', 'https'],
   ['check_cmd', 'script'],
@@ -24,21 +35,40 @@ const CHECK_KINDS = [
   ['check_tcp', 'tcp'],
 ] as const;
 
+export interface ViewOptions {
+  explicit: boolean;
+  tags: string[];
+}
+
 /** Registrator's services for a running container, port by port. */
-export function registratorServices(facts: ContainerFacts, options: { explicit: boolean; tags: string[] }): RegistratorService[] {
+export function registratorServices(facts: ContainerFacts, options: ViewOptions): ViewService[] {
+  return viewServices(facts, options, registratorDialect(facts, options));
+}
+
+function registratorDialect(facts: ContainerFacts, options: ViewOptions): Dialect {
   const settings = readSettings(facts.env, facts.labels);
+  return {
+    who: 'Registrator',
+    checkKinds: CHECK_KINDS,
+    settings: (port) => ({ s: settingsForPort(settings, port), ownName: settings.perPort.get(port)?.has('name') ?? false }),
+    tags: (s, _port, protocol) => [...splitRaw(s.get('tags')), ...options.tags, ...(protocol === 'udp' ? ['udp'] : [])],
+  };
+}
+
+/** The services one Registrator would register, port by port, read its way. */
+export function viewServices(facts: ContainerFacts, options: ViewOptions, dialect: Dialect): ViewService[] {
   const defaultName = registratorImageName(facts.image);
   const several = facts.exposedPorts.length > 1;
-  const services: RegistratorService[] = [];
+  const services: ViewService[] = [];
   for (const { port, protocol } of facts.exposedPorts) {
-    const s = settingsForPort(settings, port);
+    const { s, ownName } = dialect.settings(port, protocol);
     if ((s.get('ignore') ?? '') !== '') continue; // any value at all, "false" too
     const given = s.get('name') ?? '';
     if (given === '' && options.explicit) continue;
-    const ownName = settings.perPort.get(port)?.has('name') ?? false;
+    const tags = dialect.tags(s, port, protocol);
+    if (tags === undefined) continue;
     const name = `${given || defaultName}${several && !ownName ? `-${port}` : ''}`;
-    const tags = [...splitRaw(s.get('tags')), ...options.tags, ...(protocol === 'udp' ? ['udp'] : [])];
-    const check = CHECK_KINDS.find(([key]) => (s.get(key) ?? '') !== '')?.[1];
+    const check = dialect.checkKinds.find(([key]) => (s.get(key) ?? '') !== '')?.[1];
     services.push({ port, name, tags, ...(check ? { check } : {}) });
   }
   return services;
@@ -50,45 +80,44 @@ function splitRaw(value: string | undefined): string[] {
 }
 
 /** Where this registrar's plan differs from what Registrator would have registered, one line each. */
-export function registratorDifferences(
-  facts: ContainerFacts,
-  plan: ContainerPlan,
-  options: { explicit: boolean; tags: string[] },
-): string[] {
+export function registratorDifferences(facts: ContainerFacts, plan: ContainerPlan, options: ViewOptions): string[] {
   if (!facts.running) return [];
-  const theirs = registratorServices(facts, options);
+  return compareServices(plan, registratorServices(facts, options), registratorDialect(facts, options));
+}
+
+/** Where the plan differs from one Registrator's services, one line each. */
+export function compareServices(plan: ContainerPlan, theirs: ViewService[], dialect: Dialect): string[] {
+  const { who } = dialect;
   const differences: string[] = [];
+  const tagText = (tags: string[]) => (dialect.unorderedTags ? [...tags].sort() : tags).join(',');
   for (const ours of plan.registrations) {
     const their = theirs.find((t) => t.port === ours.Port);
     if (!their) {
-      differences.push(`port ${ours.Port}: registered here as ${ours.Name}; Registrator would not register it`);
+      differences.push(`port ${ours.Port}: registered here as ${ours.Name}; ${who} would not register it`);
       continue;
     }
-    if (their.name !== ours.Name)
-      differences.push(`port ${ours.Port}: named ${ours.Name} here, ${their.name || '(nothing)'} by Registrator`);
-    if (their.tags.join(',') !== ours.Tags.join(',')) {
-      differences.push(
-        `port ${ours.Port}: tags ${ours.Tags.join(',') || '(none)'} here, ${their.tags.join(',') || '(none)'} by Registrator`,
-      );
+    if (their.name !== ours.Name) differences.push(`port ${ours.Port}: named ${ours.Name} here, ${their.name || '(nothing)'} by ${who}`);
+    if (tagText(their.tags) !== tagText(ours.Tags)) {
+      differences.push(`port ${ours.Port}: tags ${ours.Tags.join(',') || '(none)'} here, ${their.tags.join(',') || '(none)'} by ${who}`);
     }
     const kinds = ours.Checks.map((c) => c.CheckID.slice(c.CheckID.lastIndexOf(':') + 1)).filter((k) =>
-      CHECK_KINDS.some(([, kind]) => kind === k),
+      dialect.checkKinds.some(([, kind]) => kind === k),
     );
     if (their.check === 'script') {
       differences.push(
-        `port ${ours.Port}: the script check runs inside the container, reported through a TTL check (Consul ran it on the host for Registrator)`,
+        `port ${ours.Port}: the script check runs inside the container, reported through a TTL check (Consul ran it on the host for ${who})`,
       );
     } else if (kinds.join(',') !== (their.check ?? '')) {
       differences.push(
         `port ${ours.Port}: checks ${kinds.join(', ') || '(none)'} here, ` +
-          `${their.check ?? '(none)'} by Registrator (it registers only the first kind)`,
+          `${their.check ?? '(none)'} by ${who} (it registers only the first kind)`,
       );
     }
   }
   for (const their of theirs) {
     if (!plan.registrations.some((r) => r.Port === their.port)) {
       const why = plan.skipped ? ` (${plan.skipped.text})` : ' (see the findings)';
-      differences.push(`port ${their.port}: Registrator registered it as ${their.name}; not registered here${why}`);
+      differences.push(`port ${their.port}: ${who} registered it as ${their.name}; not registered here${why}`);
     }
   }
   return differences;

@@ -3,7 +3,14 @@
 
 /** The tags of one SERVICE_TAGS value, in the order written. */
 export function splitTags(value: string): string[] {
-  const tags: string[] = [];
+  return tagPieces(value)
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+}
+
+/** The pieces between unescaped commas, as written (spaces and empty pieces kept). */
+export function tagPieces(value: string): string[] {
+  const pieces: string[] = [];
   let current = '';
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
@@ -11,12 +18,12 @@ export function splitTags(value: string): string[] {
       current += ',';
       i++;
     } else if (c === ',') {
-      tags.push(current);
+      pieces.push(current);
       current = '';
     } else {
       current += c;
     }
   }
-  tags.push(current);
-  return tags.map((t) => t.trim()).filter((t) => t !== '');
+  pieces.push(current);
+  return pieces;
 }
