@@ -17,6 +17,7 @@ import { ownedAmong } from './reconcile/ownership.js';
 import { registratorEntries } from './reconcile/registrator.js';
 import type { AgentService } from './reconcile/service-agent.js';
 import { registratorDifferences } from './model/registrator-view.js';
+import { forkDifferences } from './model/fork-view.js';
 import { connect, type Reached, type RunContext } from './run-context.js';
 import { StatusServer } from './status/server.js';
 import { Metrics } from './status/metrics.js';
@@ -150,10 +151,20 @@ async function plan(context: RunContext, settings: Settings, json: boolean, only
   // What Registrator left for these containers, and where each result differs from what Registrator registered.
   const shown = new Set(facts.map((f) => f.id));
   const registratorEntriesOf = new Map(facts.map((f) => [f.id, [...registratorEntries(services, f).keys()]]));
-  const differences = new Map(plans.map((p, i) => [p.containerId, registratorDifferences(all[i]!, p, context.model)]));
+  const compareWith = settings.compareWith ?? 'registrator';
+  const compared = (asked: boolean, view: typeof registratorDifferences) =>
+    new Map(plans.map((p, i) => [p.containerId, asked ? view(all[i]!, p, context.model) : []]));
+  const differences = compared(compareWith !== 'fork', registratorDifferences);
+  const forkDifferencesOf = compared(compareWith !== 'registrator', forkDifferences);
   if (only) forecast.removals = forecast.removals.filter((r) => shown.has(r.containerId));
   const sorted = plans.filter((p) => shown.has(p.containerId)).sort((a, b) => a.containerName.localeCompare(b.containerName));
-  const extras = { forecast, registratorEntries: registratorEntriesOf, differences, replacing: settings.replaceRegistrator };
+  const extras = {
+    forecast,
+    registratorEntries: registratorEntriesOf,
+    differences,
+    forkDifferences: forkDifferencesOf,
+    replacing: settings.replaceRegistrator,
+  };
   const text = json
     ? planJson(sorted, context.model.registrarServiceId, extras)
     : formatPlan(sorted, context.model.registrarServiceId, extras);

@@ -267,6 +267,12 @@ export const OPTIONS = {
     help: 'json, pretty (lines for a person), or auto: pretty when stderr is a terminal',
   },
   json: { env: 'REGISTRAR_JSON', type: 'boolean', default: 'false', help: 'plan: print JSON instead of lines for a person' },
+  'compare-with': {
+    env: 'REGISTRAR_COMPARE_WITH',
+    type: 'string',
+    default: 'registrator',
+    help: 'plan: say where the result differs from gliderlabs Registrator 7 (registrator), the fayrus/registrator fork (fork), or both',
+  },
   help: { env: '', type: 'boolean', help: 'print this help and exit (also -h)' },
   version: { env: '', type: 'boolean', help: 'print the version and exit' },
 } satisfies Record<string, OptionSpec>;
@@ -381,7 +387,11 @@ export interface Settings {
   httpAddr?: string;
   /** --connect-proxy-*: when set, the registrar runs sidecar proxy containers. */
   connectProxy?: ConnectProxySettings;
+  /** plan --compare-with: whose registrations the plan is compared with (always set by toSettings). */
+  compareWith?: CompareWith;
 }
+
+export type CompareWith = 'registrator' | 'fork' | 'both';
 
 export interface ConnectProxySettings {
   image: string;
@@ -449,6 +459,7 @@ export function toSettings(v: RawConfig): Settings {
     concurrency: number(v, 'concurrency', 1, true),
     logLevel: oneOf(v, 'log-level', ['trace', 'debug', 'info', 'warn', 'error'] as const),
     logFormat: oneOf(v, 'log-format', ['auto', 'json', 'pretty'] as const),
+    compareWith: oneOf(v, 'compare-with', ['registrator', 'fork', 'both'] as const),
   };
   if (settings.hostId !== undefined && !validHostId(settings.hostId)) {
     throw new ConfigError(

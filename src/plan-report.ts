@@ -44,6 +44,7 @@ export function planJson(plans: ContainerPlan[], registrarServiceId?: string, ex
       findings: allFindings(plan, findings).map((f) => findingJson(plan.containerName, f)),
       registratorEntries: extras?.registratorEntries?.get(plan.containerId) ?? [],
       registratorDifferences: extras?.differences?.get(plan.containerId) ?? [],
+      forkDifferences: extras?.forkDifferences?.get(plan.containerId) ?? [],
     };
   });
   return JSON.stringify(
@@ -66,6 +67,8 @@ export interface PlanExtras {
   registratorEntries?: Map<string, string[]>;
   /** Where each result differs from what Registrator would have registered. */
   differences?: Map<string, string[]>;
+  /** Where each result differs from what the fayrus/registrator fork would register (--compare-with fork or both). */
+  forkDifferences?: Map<string, string[]>;
   /** --replace-registrator. */
   replacing: boolean;
 }
@@ -93,6 +96,7 @@ function formatContainer(plan: ContainerPlan, extras?: PlanExtras): string {
   for (const finding of [...plan.findings, ...findings])
     lines.push(`  ${NOT_WRITTEN.has(finding.code) ? 'not registered' : 'warning'} ${findingLine(finding)}`);
   for (const difference of extras?.differences?.get(plan.containerId) ?? []) lines.push(`  differs from Registrator: ${difference}`);
+  for (const difference of extras?.forkDifferences?.get(plan.containerId) ?? []) lines.push(`  differs from the fork: ${difference}`);
   // Names, tags and paths come from labels: no control character reaches the operator's terminal.
   return lines.map(printable).join('\n');
 }

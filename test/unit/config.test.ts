@@ -237,3 +237,12 @@ describe('config', () => {
     });
   });
 });
+
+describe('config: plan --compare-with', () => {
+  it('compares with Registrator unless told, takes fork or both from the flag or REGISTRAR_COMPARE_WITH, and refuses others', () => {
+    expect(settings().compareWith).to.equal('registrator');
+    expect(settings(['--compare-with', 'fork']).compareWith).to.equal('fork');
+    expect(settings([], { REGISTRAR_COMPARE_WITH: 'both' }).compareWith).to.equal('both');
+    expect(() => settings(['--compare-with', 'consul'])).to.throw(ConfigError, /--compare-with \/ REGISTRAR_COMPARE_WITH/);
+  });
+});

@@ -287,3 +287,31 @@ describe('plan-report: Connect', () => {
     expect(plan.proxies[0]!.env.CONSUL_HTTP_TOKEN, 'the plan itself keeps the token').to.equal(SECRET);
   });
 });
+
+describe('plan-report: the comparisons with Registrator and the fork', () => {
+  it('prints each comparison asked for as its own lines, and gives both fields in --json', () => {
+    const plan = {
+      containerId: 'd'.repeat(64),
+      containerName: 'web',
+      registrations: [{ ID: 'h1:web:80', Name: 'web', Tags: [], Address: '10.99.1.5', Port: 80, Meta: {}, Checks: [] }],
+      jobs: [],
+      proxies: [],
+      findings: [],
+    };
+    const extras = {
+      differences: new Map([[plan.containerId, ['port 80: named web here, nginx by Registrator']]]),
+      forkDifferences: new Map([[plan.containerId, ['port 80: tags a here, b by the fork']]]),
+      replacing: false,
+    };
+    expect(formatPlan([plan], undefined, extras).split('\n').slice(-2)).to.deep.equal([
+      '  differs from Registrator: port 80: named web here, nginx by Registrator',
+      '  differs from the fork: port 80: tags a here, b by the fork',
+    ]);
+    const parsed = JSON.parse(planJson([plan], undefined, extras)) as {
+      containers: { registratorDifferences: string[]; forkDifferences: string[] }[];
+    };
+    expect(parsed.containers[0]!.forkDifferences).to.deep.equal(['port 80: tags a here, b by the fork']);
+    const none = JSON.parse(planJson([plan], undefined, { replacing: false })) as typeof parsed;
+    expect(none.containers[0]!.forkDifferences).to.deep.equal([]);
+  });
+});
