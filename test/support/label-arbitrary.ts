@@ -54,6 +54,9 @@ const value = fc.oneof(
   fc.constantFrom('web', 'My_App.v2', '___', '日本', 'a'.repeat(80), '-x-', 'x'.repeat(600)),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
+  // The fork's template tags, escaped commas and tagged-address values.
+  fc.constantFrom('{{.Name}}', 'h={{ .Config.Hostname }},i={{.Config.Image}}', '{{index .Config.Labels "team"}}', '{{.Config.Env}}'),
+  fc.constantFrom('{{', '{{}}', '{{.Name', 'a\\,b,{{.Name}}', '\\,', 'lan=10.99.1.5:80', 'wan=[fd00::5]:443,lan=x'),
 );
 const casing = fc.constantFrom(
   (k: string) => k.toUpperCase(),
@@ -70,7 +73,16 @@ const key = fc
     fc.option(fc.constantFrom('tcp', 'udp', 'sctp', 'TCP'), { freq: 4 }),
   )
   .map(([k, p, c, proto]) => `SERVICE_${c(p === null ? k : `${p}_${proto === null ? '' : `${proto}_`}${k}`)}`);
-export const settings = fc.dictionary(key, value, { maxKeys: 12 });
+// The fork's port-range form, SERVICE_<N>-<M>_<KEY>: ranges low to high, high to low, out of bounds, half written.
+const span = fc.oneof(
+  fc.tuple(port, port).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
+  fc.constantFrom('1-65535', '90-80', '0-100', '80-', '-80', '1-99999', '80-80'),
+);
+const rangeKey = fc
+  .tuple(span, fc.constantFrom('ignore', 'IGNORE', 'name', 'tags', 'tcp_ignore'))
+  .map(([range, k]) => `SERVICE_${range}_${k}`);
+const anyKey = fc.oneof({ weight: 6, arbitrary: key }, { weight: 1, arbitrary: rangeKey });
+export const settings = fc.dictionary(anyKey, value, { maxKeys: 12 });
 // The keys whose values matter most, given well-aimed values more often than the random pool would.
 export const aimed = fc.record(
   {
@@ -84,6 +96,11 @@ export const aimed = fc.record(
     SERVICE_CHECK_DEREGISTER_AFTER: duration,
     SERVICE_WAN_ADDRESS: fc.constantFrom('10.99.1.5:8080', '127.0.0.1:80', 'x'),
     SERVICE_WEIGHT_PASSING: fc.oneof(value, fc.constantFrom('1', '10', '65535')),
+    SERVICE_WEIGHT_WARNING: fc.oneof(value, fc.constantFrom('0', '1', '3')),
+    SERVICE_TAGS: fc.oneof(value, fc.constantFrom('a,b', 'x={{.Name}},{{index .Config.Labels "team"}}', '{{.Config.Env}},{{')),
+    SERVICE_TAGGED_ADDRESSES: fc.constantFrom('off', 'on', 'false', 'maybe'),
+    SERVICE_ENABLE_TAG_OVERRIDE: fc.constantFrom('true', '1', 'True', 'no'),
+    team: fc.constantFrom('ops', 'a,b', '{{.Name}}'),
   },
   { requiredKeys: [] },
 );

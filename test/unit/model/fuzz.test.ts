@@ -5,6 +5,9 @@ import type { ContainerFacts, PortFact } from '../../../src/model/facts.js';
 import { planContainer, type PlanOptions } from '../../../src/model/plan.js';
 import type { CheckDefinition } from '../../../src/model/registration.js';
 import { aimed, settings } from '../../support/label-arbitrary.js';
+import { forkDifferences } from '../../../src/model/fork-view.js';
+import { registratorDifferences } from '../../../src/model/registrator-view.js';
+import { formatPlan, planJson } from '../../../src/plan-report.js';
 import { facts, inspect, options, type FixtureName } from '../support/fixtures.js';
 
 const RUNS = 300;
@@ -209,6 +212,35 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
           else expect(o.dockerHealth && f.health !== undefined).to.equal(true);
           expect(job.intervalMs, `${job.checkId} interval`).to.be.greaterThan(0);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('model-fuzz: random labels (port ranges, per-protocol keys, templates, weights, tagged addresses) through plan', function () {
+  this.timeout(20_000);
+  it('never throws: the plan, both comparisons and both reports, every difference one printable line', () => {
+    fc.assert(
+      fc.property(container, planOptions, (f, o) => {
+        const plan = planContainer(f, o);
+        expect(plan.skipped?.code, 'the guard in planContainer is never needed').to.not.equal('plan-failed');
+        const views = { explicit: o.explicit, tags: o.tags };
+        const extras = {
+          differences: new Map([[f.id, registratorDifferences(f, plan, views)]]),
+          forkDifferences: new Map([[f.id, forkDifferences(f, plan, views)]]),
+          replacing: false,
+        };
+        for (const line of [...extras.differences.get(f.id)!, ...extras.forkDifferences.get(f.id)!]) {
+          expect(line).to.match(/^port \d+: /);
+        }
+        const text = formatPlan([plan], undefined, extras);
+        expect(
+          text.split('\n').every((l) => !/[\u0000-\u001f]/.test(l)),
+          'no control character reaches the terminal',
+        ).to.equal(true);
+        const json = JSON.parse(planJson([plan], undefined, extras)) as { containers: { forkDifferences: string[] }[] };
+        expect(json.containers[0]!.forkDifferences).to.deep.equal(extras.forkDifferences.get(f.id));
       }),
       { numRuns: RUNS },
     );
