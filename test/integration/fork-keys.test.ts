@@ -218,4 +218,32 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
       );
     });
   });
+
+  describe('plan --compare-with', () => {
+    it("lists where the fork would register a container labelled its way differently, and Registrator's view only when asked", async () => {
+      const name = uniqueName('cmp');
+      await runContainer({
+        name,
+        cmd: ['sleep', '300'],
+        expose: ['80'],
+        env: { SERVICE_80_tcp_NAME: `${name}-tcp` },
+        labels: { SERVICE_80_NAME: `${name}-port`, SERVICE_TAGS: 'n={{.Name}}', SERVICE_ENABLE_TAG_OVERRIDE: 'yes' },
+      });
+      const run = runCli(['--host-id', hostId, 'plan', name, '--json', '--compare-with', 'fork']);
+      expect(run.status, run.stderr).to.equal(0);
+      const [entry] = (JSON.parse(run.stdout) as { containers: { registratorDifferences: string[]; forkDifferences: string[] }[] })
+        .containers;
+      // The image's env is read before the labels: the fork takes the label, this registrar the protocol's key.
+      expect(entry!.forkDifferences).to.include(`port 80: named ${name}-tcp here, ${name}-port by the fork`);
+      expect(entry!.forkDifferences).to.include(`port 80: tags n=${name} here, n=/${name} by the fork`);
+      expect(entry!.forkDifferences.some((l) => l.startsWith('port 80: EnableTagOverride on here, off by the fork'))).to.equal(true);
+      expect(entry!.registratorDifferences).to.deep.equal([]);
+
+      const both = runCli(['--host-id', hostId, 'plan', name], { REGISTRAR_COMPARE_WITH: 'both' });
+      expect(both.status, both.stderr).to.equal(0);
+      const lines = both.stdout.split('\n');
+      expect(lines).to.include(`  differs from the fork: port 80: named ${name}-tcp here, ${name}-port by the fork`);
+      expect(lines.some((l) => l.startsWith('  differs from Registrator: port 80: '))).to.equal(true);
+    });
+  });
 });
