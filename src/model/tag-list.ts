@@ -1,5 +1,5 @@
-// SERVICE_TAGS as both Registrators split it: at each comma, except one written "\," which stays in
-// the tag as a plain comma. Pieces are trimmed and empty ones dropped, as for every list here.
+// SERVICE_TAGS as the fayrus/registrator fork splits it, after filling its template in: at each comma,
+// except one written "\," which stays in the tag as a plain comma. Pieces are trimmed and empty ones dropped.
 
 /** The tags of one SERVICE_TAGS value, in the order written. */
 export function splitTags(value: string): string[] {
