@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync,
 import { join } from 'node:path';
 import { processIdentity, type Identity } from './identity.js';
 import { within } from '../deadline.js';
+import { TIMINGS } from '../timings.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
@@ -173,7 +174,7 @@ export class NsenterExecutor {
     // Finished once nsenter has exited and no live process is left in its group.
     const finished = outcome
       .then(() => exited)
-      .then(() => (pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, 1000)) : undefined))
+      .then(() => (pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, TIMINGS.checkGonePollMaxMs)) : undefined))
       .finally(() => pgid && this.live.delete(pgid));
     return { outcome, finished };
   }

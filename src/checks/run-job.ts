@@ -146,7 +146,7 @@ function oncePerReason(tell: (job: CheckJob, why: string) => void): (job: CheckJ
 export function healthProbeOverdue(facts: ContainerFacts, now: number): boolean {
   const health = facts.health!;
   const last = health.lastProbeAt ?? Date.parse(facts.startedAt);
-  return !(now - last <= health.intervalMs + 1_000);
+  return !(now - last <= health.intervalMs + TIMINGS.healthProbeSlackMs);
 }
 
 export function healthOutcome(facts: ContainerFacts | undefined): Outcome {
