@@ -25,6 +25,9 @@ interface Known {
   cgroups?: { text: string; targets: CgroupTargets | { problem: string } };
 }
 
+/** Why a container whose main process is root gets its checks through Docker exec instead. */
+export const ROOT_USER_PROBLEM = "it runs as root, whose capabilities nsenter cannot limit to the container's";
+
 /**
  * Runs the command in the container's mount, UTS, IPC, network and PID namespaces with nsenter:
  * about eight times cheaper than an exec through dockerd (docs/security.md). Needs root, CAP_SYS_ADMIN + CAP_SYS_PTRACE
@@ -92,7 +95,7 @@ export class NsenterExecutor {
     const identity = processIdentity(job.pid);
     if ('problem' in identity) return identity;
     // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
-    if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
+    if (identity.uid === 0) return { problem: ROOT_USER_PROBLEM };
     return { identity, env: { ...found.env, ...job.env }, cgroups: targets, recheckCgroups: () => (known.cgroups = undefined) };
   }
 
