@@ -148,7 +148,7 @@ export class Registrar {
           'and LSM profile; use it only where container authors are trusted (docs/security.md)',
       );
     }
-    if (this.profile.auditOff && this.settings.eventsAuditSeconds > 0) this.log.info(this.profile.auditOff);
+    if (this.profile.auditOff && this.settings.eventsAuditSeconds > 0) this.log.info({ event: 'events-audit-off' }, this.profile.auditOff);
     for (const part of this.parts) await part.start();
     await this.stopped;
   }

@@ -158,7 +158,7 @@ describe('reconcile/reconciler with an in-memory agent', () => {
     expect(agent.services.has(`${HOST}:ok:6379`)).to.equal(true);
     const errors = logs.filter((l) => l.level === 50);
     expect(errors).to.have.length(1);
-    expect(errors[0]!.msg).to.include('Consul answered 403');
+    expect(errors[0]).to.include({ event: 'refused', container: 'no' });
   });
 
   it('leaves out check fields the agent does not accept instead of being refused', async () => {
@@ -268,7 +268,7 @@ describe('reconcile/reconciler: IDs that differ only in case', () => {
     docker.containers.set(c.id, c);
     await reconciler.syncContainer(c.id);
     expect(agent.writes).to.deep.equal([]);
-    expect(logs.map((l) => l.msg).join('\n')).to.include("Consul's catalog ignores case");
+    expect(logs.filter((l) => l.event === 'finding' && l.container === 'thief').map((l) => l.code)).to.deep.equal(['foreign-id']);
   });
 });
 
@@ -286,7 +286,7 @@ describe('reconcile/reconciler: problems of the whole host', () => {
       const lines = logs.filter((l) => l.level >= 40);
       expect(lines, JSON.stringify(lines.map((l) => l.msg))).to.have.length(1);
       expect(lines[0]!.hostWide).to.equal(true);
-      expect(lines[0]!.msg).to.not.include('SERVICE_');
+      expect(lines[0]).to.include({ event: 'consul-problem' }).and.not.have.property('containerId');
       expect(reconciler.consulProblem).to.be.a('string');
       agent.refuse = undefined;
       expect(await reconciler.fullSync()).to.include({ failed: 0 });
