@@ -45,6 +45,8 @@ interface LogLine {
   msg?: string;
   serviceId?: string;
   dependency?: string;
+  cause?: string;
+  flag?: string;
   err?: string;
 }
 
@@ -184,7 +186,7 @@ describe("the README's drop-in snippets for Registrator, as written", function (
       200,
     );
     expect(line.err).to.include('EACCES');
-    expect(line.msg).to.include('--group-add');
+    expect(line.cause).to.equal('permission');
   });
 
   /** Removes the snippet's container of an earlier run (only one from the test image: never anyone else's). */
