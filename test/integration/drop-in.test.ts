@@ -118,9 +118,7 @@ describe("the README's drop-in snippets for Registrator, as written", function (
         async () => (await checksOf(id)).length > 0 && (await checksOf(id)).every((c) => c.Status === 'passing'),
       );
       expect(await dnsAnswer(service), 'answers in Consul DNS').to.deep.equal([ip]);
-      const takeover = (await logLines(container)).filter(
-        (l) => l.event === 'registrator-flag' && l.msg?.includes('--replace-registrator'),
-      );
+      const takeover = (await logLines(container)).filter((l) => l.event === 'registrator-flag' && l.flag === '--replace-registrator');
       expect(takeover, 'the takeover said once').to.have.length(1);
       // plan in the running container sees its flags (PID 1's): the takeover is on there too.
       const { stdout } = await run('docker', ['exec', container, 'consul-registrar', 'plan', name, '--json']);
