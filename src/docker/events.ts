@@ -175,11 +175,11 @@ export class DockerEventWatcher implements Part {
         } finally {
           this.stream = undefined; // nothing to audit until the next stream
         }
-        if (!this.stopped) this.log.warn('Docker event stream ended; reconnecting');
+        if (!this.stopped) this.log.warn({ event: 'events-lost' }, 'Docker event stream ended; reconnecting');
       } catch (err) {
         if (this.stopped) break;
         this.log.warn(
-          { err: (err as Error).message },
+          { event: 'events-lost', err: (err as Error).message },
           'Docker event stream failed; reconnecting (is dockerd running and DOCKER_HOST right?)',
         );
       }
