@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
   }
   const log = createLogger(settings.logLevel, settings.logFormat);
-  for (const note of notes) log.info({ event: 'registrator-flag' }, note);
+  for (const note of notes) log.info({ event: 'registrator-flag', flag: note.flag }, note.text);
   // plan is a one-shot look: a daemon that does not answer is said at once, not waited for.
   if (command === 'plan') return plan(await connect(settings, log, undefined, true), settings, values.json === 'true', container);
 

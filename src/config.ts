@@ -15,7 +15,7 @@ import type { ProxyLimits } from './model/registration.js';
 import { readSettingFile } from './setting-file.js';
 import { ConfigError } from './config-error.js';
 import type { LogFormat } from './log.js';
-import { translateRegistratorArgs } from './registrator-args.js';
+import { translateRegistratorArgs, type Note } from './registrator-args.js';
 import { nearestName } from './nearest-name.js';
 import { TIMINGS } from './timings.js';
 
@@ -289,7 +289,7 @@ export { ConfigError };
 export function readConfig(
   argv: string[],
   env: NodeJS.ProcessEnv,
-): { command: string; values: RawConfig; notes: string[]; container?: string } {
+): { command: string; values: RawConfig; notes: Note[]; container?: string } {
   const translated = translateRegistratorArgs(argv, env, (name) => (OPTIONS as Record<string, OptionSpec>)[name]?.type === 'string');
   argv = translated.args;
   env = { ...env, ...translated.env };

@@ -80,19 +80,21 @@ export class Registrar {
       void this.passes.request();
     };
     this.heartbeat = context.ttl ? new Heartbeat(context.consul, context.ttl.serviceId, context.ttl, log, lost) : undefined;
-    this.reconciler = new Reconciler(
-      context.source,
-      context.consul,
-      {
+    this.reconciler = new Reconciler({
+      docker: context.source,
+      consul: context.consul,
+      options: {
         model: context.model,
         deregister: settings.deregister,
         capabilities: context.capabilities,
         concurrency: settings.concurrency,
         replaceRegistrator: settings.replaceRegistrator,
       },
-      log,
-      { jobs: this.scheduler, proxies: this.sidecars, metrics: this.metrics },
-    );
+      logger: log,
+      jobs: this.scheduler,
+      proxies: this.sidecars,
+      metrics: this.metrics,
+    });
     this.passes = new FullPasses(() => this.fullSync(), settings.resyncSeconds, this.metrics, log);
     const agentWatch = new AgentWatch(
       context.consul,
@@ -146,7 +148,7 @@ export class Registrar {
           'and LSM profile; use it only where container authors are trusted (docs/security.md)',
       );
     }
-    if (this.profile.auditOff && this.settings.eventsAuditSeconds > 0) this.log.info(this.profile.auditOff);
+    if (this.profile.auditOff && this.settings.eventsAuditSeconds > 0) this.log.info({ event: 'events-audit-off' }, this.profile.auditOff);
     for (const part of this.parts) await part.start();
     await this.stopped;
   }

@@ -6,10 +6,16 @@ import { ConfigError } from './config-error.js';
  * host switches by changing the image and nothing else. Each Registrator flag maps to its
  * equivalent, or is accepted with a note saying what happens instead.
  */
+/** One line logged at start: what a Registrator flag does here; `flag` is the log's stable field. */
+export interface Note {
+  /** The flag (or, for the TLS variables, the backend) the note is about, as written: `-internal`, `--replace-registrator`. */
+  flag: string;
+  text: string;
+}
+
 export interface Translated {
   args: string[];
-  /** One line each, logged at start: what a Registrator flag does here. */
-  notes: string[];
+  notes: Note[];
   /** Environment variables Registrator reads under other names, to be used unless ours are set. */
   env: Record<string, string>;
 }
@@ -81,7 +87,7 @@ export function translateRegistratorArgs(argv: string[], env: NodeJS.ProcessEnv,
     else if (ACCEPTED[name]) {
       const { takesValue, note } = ACCEPTED[name];
       if (takesValue) value();
-      if (inline !== 'false') out.notes.push(note);
+      if (inline !== 'false') out.notes.push({ flag: `-${name}`, text: note });
     } else {
       out.args.push(arg);
       if (arg.startsWith('--') && inline === undefined && ownTakesValue(name) && i + 1 < argv.length) out.args.push(argv[++i]!);
@@ -99,10 +105,12 @@ export function translateRegistratorArgs(argv: string[], env: NodeJS.ProcessEnv,
 function takeOverByDefault(out: Translated, env: NodeJS.ProcessEnv): void {
   if (env.REGISTRAR_REPLACE_REGISTRATOR !== undefined || out.args.some((a) => /^--?replace-registrator(=|$)/.test(a))) return;
   out.args.push('--replace-registrator');
-  out.notes.push(
-    "Registrator's command line: --replace-registrator is on, so Registrator's registrations of running containers are taken over " +
+  out.notes.push({
+    flag: '--replace-registrator',
+    text:
+      "Registrator's command line: --replace-registrator is on, so Registrator's registrations of running containers are taken over " +
       '(--replace-registrator=false or REGISTRAR_REPLACE_REGISTRATOR=false turns it off)',
-  );
+  });
 }
 
 function merge(into: Translated, from: Translated): void {
@@ -130,7 +138,12 @@ function backendArgs(uri: string, env: NodeJS.ProcessEnv): Translated {
       if (env.CONSUL_TLSKEY && !env.CONSUL_CLIENT_KEY) renamed.CONSUL_CLIENT_KEY = env.CONSUL_TLSKEY;
       const notes =
         Object.keys(renamed).length > 0
-          ? ["CONSUL_TLSCERT / CONSUL_TLSKEY (Registrator's names) read as CONSUL_CLIENT_CERT / CONSUL_CLIENT_KEY"]
+          ? [
+              {
+                flag: 'consul-tls://',
+                text: "CONSUL_TLSCERT / CONSUL_TLSKEY (Registrator's names) read as CONSUL_CLIENT_CERT / CONSUL_CLIENT_KEY",
+              },
+            ]
           : [];
       return { args: [`--consul-addr=https://${url.host || '127.0.0.1:8501'}`], notes, env: renamed };
     }

@@ -77,11 +77,13 @@ export async function connect(
   const consul = new ConsulAgent(connection);
   if (settings.consul.skipVerify && connection.baseUrl.startsWith('https:')) {
     log.warn(
+      { event: 'tls-unverified' },
       "--consul-ssl-verify=false / CONSUL_HTTP_SSL_VERIFY=false: Consul's TLS certificate is not verified; give CONSUL_CACERT instead outside tests",
     );
   }
   if (connection.token && tokenInTheClear(connection.baseUrl)) {
     log.warn(
+      { event: 'token-in-clear' },
       `the Consul token goes over plain HTTP to ${new URL(connection.baseUrl).host}, which is not ` +
         `this machine: use https:// (CONSUL_HTTP_SSL, CONSUL_CACERT) or the local agent on 127.0.0.1`,
     );
@@ -97,8 +99,8 @@ export async function connect(
           maxTimeout: TIMINGS.connectRetryMaxMs,
           onFailedAttempt: ({ error, attemptNumber }) =>
             log.warn(
-              { event: 'retrying', dependency: what, attempt: attemptNumber, err: describeError(error) },
-              isCertificateError(error)
+              { event: 'retrying', dependency: what, cause: connectionCause(error), attempt: attemptNumber, err: describeError(error) },
+              connectionCause(error) === 'tls-certificate'
                 ? `${what}'s TLS certificate not accepted; retrying (${tlsFix})`
                 : `${what} not reachable; retrying (${fixFor(error, fix, tlsFix)})`,
             ),
@@ -212,10 +214,17 @@ function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }
 
+/** Why a connection failed, for the retry line's `cause`: the certificate, the socket's permissions, or anything else. */
+function connectionCause(err: unknown): 'tls-certificate' | 'permission' | 'unreachable' {
+  if (isCertificateError(err)) return 'tls-certificate';
+  return (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission' : 'unreachable';
+}
+
 /** What to check for a failed connection: the certificate, the socket's permissions (the image runs as a user of its own), or the address. */
 function fixFor(err: unknown, fix: string, tlsFix: string): string {
-  if (isCertificateError(err)) return tlsFix;
-  if ((err as NodeJS.ErrnoException).code === 'EACCES') {
+  const cause = connectionCause(err);
+  if (cause === 'tls-certificate') return tlsFix;
+  if (cause === 'permission') {
     return `permission denied: run the registrar with the socket's group, e.g. docker run --group-add $(stat -c %g /var/run/docker.sock); ${fix}`;
   }
   return fix;

@@ -60,6 +60,25 @@ export const TIMINGS = {
   /** …first this long, doubling with each quick failure up to the maximum (Docker's own restart policy doubles from 100 ms). */
   proxyRestartFirstMs: 1_000,
   proxyRestartMaxMs: 60_000,
+  /** A mirrored HEALTHCHECK's engine read may take this long; with the interval it makes the check's TTL (check-ttl.ts). */
+  healthMirrorTimeoutMs: 10_000,
+  /** A mirrored HEALTHCHECK's probe is overdue once none came within its interval plus this slack (one may be running now). */
+  healthProbeSlackMs: 1_000,
+  /** A check run is counted late (registrar_check_late_total) once it starts this long after its time, or a tenth of its interval. */
+  checkLateMinMs: 1_000,
+  /** A Docker exec's stream can end a moment before Docker records the exit code: ask every 25 ms, about half a second in all. */
+  execExitPollMs: 25,
+  execExitPolls: 21,
+  /** After a check's timeout, whether its processes are gone is asked at most this often (sooner for shorter intervals). */
+  checkGonePollMaxMs: 1_000,
+  /** A process group just sent SIGKILL is looked at again first after this long (a killed process takes a moment to die). */
+  groupKillFirstWaitMs: 10,
+  /** The status server gives a client this long for its headers and its request: probes and scrapers are quick. */
+  statusRequestTimeoutMs: 5_000,
+  /** The image's `healthcheck` command waits this long for /healthz: within the images' 5 s probe timeout. */
+  healthcheckProbeMs: 3_000,
+  /** Docker's clock may be a little off ours: the event audit's first window starts this long after the subscription. */
+  eventAuditSkewMs: 1_000,
   /** Graceful stop: exit even if something hangs, inside `docker stop`'s 10 s and the tests' 5 s bound. */
   stopDeadlineMs: 4_500,
 } as const;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { within } from '../deadline.js';
+import { TIMINGS } from '../timings.js';
 import type { CheckJob } from '../model/registration.js';
 import { ExecBudget } from './exec-budget.js';
 import { timedOut, type Executor, type Running } from './executor.js';
@@ -114,7 +115,7 @@ export class DockerExecExecutor implements Executor {
       stream.on('error', () => resolve());
     });
     // The stream can end a moment before Docker records the exit code.
-    const info = await inspectUntilStopped(exec, 25, 21);
+    const info = await inspectUntilStopped(exec, TIMINGS.execExitPollMs, TIMINGS.execExitPolls);
     state.stopped = !info.Running;
     return outcomeOf(info.Running ? null : info.ExitCode, output.text());
   }
@@ -122,7 +123,7 @@ export class DockerExecExecutor implements Executor {
   /** Resolves once Docker says the exec's process is gone (or it never started, or its container is gone). */
   private async untilStopped(state: ExecState, job: CheckJob): Promise<void> {
     if (!state.exec || state.stopped) return;
-    await inspectUntilStopped(state.exec, Math.min(job.intervalMs, 1000)).catch(() => undefined);
+    await inspectUntilStopped(state.exec, Math.min(job.intervalMs, TIMINGS.checkGonePollMaxMs)).catch(() => undefined);
   }
 
   /** Kills the exec's process when it is visible here and really belongs to this container. */

@@ -102,9 +102,10 @@ export class Heartbeat implements Part {
       this.failing = false;
     } catch (err) {
       if (!this.failing) {
-        const fix = statusOf(err) === 403 ? 'give the ACL token service:write on consul-registrar' : 'retrying every refresh';
+        const status = statusOf(err);
+        const fix = status === 403 ? 'give the ACL token service:write on consul-registrar' : 'retrying every refresh';
         this.log.warn(
-          { err: describeError(err), serviceId: this.serviceId },
+          { event: 'ttl-refresh-failed', status, err: describeError(err), serviceId: this.serviceId },
           `--ttl: cannot refresh ${this.serviceId}, so this host's services turn critical when its TTL runs out; ${fix}`,
         );
       }

@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync,
 import { join } from 'node:path';
 import { processIdentity, type Identity } from './identity.js';
 import { within } from '../deadline.js';
+import { TIMINGS } from '../timings.js';
 import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
@@ -23,6 +24,9 @@ interface Known {
   env: NodeJS.ProcessEnv;
   cgroups?: { text: string; targets: CgroupTargets | { problem: string } };
 }
+
+/** Why a container whose main process is root gets its checks through Docker exec instead. */
+export const ROOT_USER_PROBLEM = "it runs as root, whose capabilities nsenter cannot limit to the container's";
 
 /**
  * Runs the command in the container's mount, UTS, IPC, network and PID namespaces with nsenter:
@@ -91,7 +95,7 @@ export class NsenterExecutor {
     const identity = processIdentity(job.pid);
     if ('problem' in identity) return identity;
     // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
-    if (identity.uid === 0) return { problem: "it runs as root, whose capabilities nsenter cannot limit to the container's" };
+    if (identity.uid === 0) return { problem: ROOT_USER_PROBLEM };
     return { identity, env: { ...found.env, ...job.env }, cgroups: targets, recheckCgroups: () => (known.cgroups = undefined) };
   }
 
@@ -173,7 +177,7 @@ export class NsenterExecutor {
     // Finished once nsenter has exited and no live process is left in its group.
     const finished = outcome
       .then(() => exited)
-      .then(() => (pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, 1000)) : undefined))
+      .then(() => (pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, TIMINGS.checkGonePollMaxMs)) : undefined))
       .finally(() => pgid && this.live.delete(pgid));
     return { outcome, finished };
   }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { TIMINGS } from '../timings.js';
 
 // A run never has more processes worth following than this; a fork bomb is the container's pids limit's.
 const MAX_TRACKED = 1024;
@@ -76,7 +77,7 @@ export function killGroup(pgid: number): void {
  * racing it included), so it never runs another instruction of its own.
  */
 export async function untilGroupGone(pgid: number, tracked: readonly number[], everyMs: number): Promise<void> {
-  for (let wait = 10; ; wait = Math.min(wait * 2, everyMs)) {
+  for (let wait: number = TIMINGS.groupKillFirstWaitMs; ; wait = Math.min(wait * 2, everyMs)) {
     killGroup(pgid);
     if (!groupHasLiveMember(pgid, tracked)) return;
     await new Promise((resolve) => setTimeout(resolve, wait));

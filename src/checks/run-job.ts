@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ContainerFacts } from '../model/facts.js';
+import { finding } from '../model/finding-codes.js';
 import type { CheckJob } from '../model/registration.js';
 import { DockerExecExecutor, type ExecApi } from './docker-exec.js';
 import { ExecBudget } from './exec-budget.js';
@@ -90,11 +91,8 @@ export class CheckRunner implements Part {
   /** A check written for a shell in an image without one: say so plainly (Docker and nsenter say it their own ways). */
   private explainNoShell(job: CheckJob, outcome: Outcome): Outcome {
     if (outcome.status !== 'critical' || !/\/bin\/sh\b.*no such file|no such file.*\/bin\/sh\b/is.test(outcome.output)) return outcome;
-    const why =
-      'its script check is written for a shell (a pipe, &&, a redirection, a $VARIABLE...) but the image has no /bin/sh: ' +
-      'write it as one plain command, or give the image a shell';
-    this.onNoShell(job, why);
-    return { status: 'critical', output: why };
+    this.onNoShell(job, NO_SHELL_OUTPUT);
+    return { status: 'critical', output: NO_SHELL_OUTPUT };
   }
 
   /** Also at exit: the CLI's stop deadline may end the process while another part's stop hangs. */
@@ -111,11 +109,18 @@ export class CheckRunner implements Part {
   }
 }
 
+const NO_SHELL = finding(
+  'script-check-no-shell',
+  'its script check is written for a shell (a pipe, &&, a redirection, a $VARIABLE...) but the image has no /bin/sh',
+);
+/** What the check says in Consul, and the warning's words, for a shell-syntax check in an image without a shell. */
+export const NO_SHELL_OUTPUT = `${NO_SHELL.text}: ${NO_SHELL.fix}`;
+
 /** Tells the operator, once per container, that its shell-syntax check found no shell. */
 export function noShellReporter(log: Logger): (job: CheckJob, why: string) => void {
   return oncePerReason((job, why) =>
     log.warn(
-      { event: 'label-warning', containerId: job.containerId, checkId: job.checkId },
+      { event: 'label-warning', code: NO_SHELL.code, containerId: job.containerId, checkId: job.checkId },
       `container ${job.containerId.slice(0, 12)}: ${why}`,
     ),
   );
@@ -125,7 +130,13 @@ export function noShellReporter(log: Logger): (job: CheckJob, why: string) => vo
 export function fallbackReporter(log: Logger): (job: CheckJob, why: string) => void {
   return oncePerReason((job, why) =>
     log.info(
-      { containerId: job.containerId, checkId: job.checkId, reason: why },
+      {
+        event: 'finding',
+        code: finding('script-executor-fallback', why).code,
+        containerId: job.containerId,
+        checkId: job.checkId,
+        reason: why,
+      },
       `script checks of container ${job.containerId.slice(0, 12)} run through Docker exec, not nsenter: ${why}`,
     ),
   );
@@ -146,7 +157,7 @@ function oncePerReason(tell: (job: CheckJob, why: string) => void): (job: CheckJ
 export function healthProbeOverdue(facts: ContainerFacts, now: number): boolean {
   const health = facts.health!;
   const last = health.lastProbeAt ?? Date.parse(facts.startedAt);
-  return !(now - last <= health.intervalMs + 1_000);
+  return !(now - last <= health.intervalMs + TIMINGS.healthProbeSlackMs);
 }
 
 export function healthOutcome(facts: ContainerFacts | undefined): Outcome {

@@ -194,7 +194,7 @@ export class CheckScheduler implements Part {
     }
     const lateBy = this.now() - due;
     this.stats.runs++;
-    if (lateBy > Math.max(1000, entry.job.intervalMs / 10)) this.stats.late++;
+    if (lateBy > Math.max(TIMINGS.checkLateMinMs, entry.job.intervalMs / 10)) this.stats.late++;
     this.onLateness?.(lateBy / 1000);
     let running: Running;
     try {

@@ -162,8 +162,7 @@ export class DockerEventWatcher implements Part {
       try {
         const stream = await this.docker.getEvents({ filters: FILTERS });
         this.stream = stream;
-        // Docker's clock may be a little off ours: the first window starts a second after the subscription.
-        this.auditFrom = this.now() + 1000;
+        this.auditFrom = this.now() + TIMINGS.eventAuditSkewMs;
         if (this.stopped) break;
         // The backoff starts over only once a stream has stayed up: a dockerd that accepts and drops
         // at once would otherwise cost a full pass every 250 ms.
@@ -176,11 +175,11 @@ export class DockerEventWatcher implements Part {
         } finally {
           this.stream = undefined; // nothing to audit until the next stream
         }
-        if (!this.stopped) this.log.warn('Docker event stream ended; reconnecting');
+        if (!this.stopped) this.log.warn({ event: 'events-lost' }, 'Docker event stream ended; reconnecting');
       } catch (err) {
         if (this.stopped) break;
         this.log.warn(
-          { err: (err as Error).message },
+          { event: 'events-lost', err: (err as Error).message },
           'Docker event stream failed; reconnecting (is dockerd running and DOCKER_HOST right?)',
         );
       }

@@ -446,6 +446,19 @@ export const FINDING_CODES = {
     'A tag holds a {{ }} field other than .Name, .Config.Hostname, .Config.Image or index .Config.Labels "key"; it is kept as written.',
     'use only those four fields, or remove the braces',
   ),
+  // Running script checks (told when a check runs, so not in `plan`)
+  'script-check-no-shell': code(
+    'warn',
+    author,
+    'A script check written for a shell (a pipe, &&, a redirection, a $VARIABLE...) runs in an image with no /bin/sh; it stays critical.',
+    'write it as one plain command, or give the image a shell',
+  ),
+  'script-executor-fallback': code(
+    'info',
+    operator,
+    "--script-executor nsenter must not run this container's script checks (the line's reason says why); they run through Docker exec.",
+    'nothing is needed for the checks to run; to run them through nsenter, remove the reason given',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

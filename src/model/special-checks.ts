@@ -7,9 +7,6 @@ import type { CheckDefinition, CheckJob } from './registration.js';
 import type { Finding } from './findings.js';
 import { finding } from './finding-codes.js';
 
-// How long a mirror's engine read may take; with the interval it makes the TTL (check-ttl.ts).
-const MIRROR_TIMEOUT_MS = 10_000;
-
 /**
  * Mirrors the container's Docker HEALTHCHECK, which the engine already runs: no exec is added.
  * Healthy is passing; unhealthy, and starting (no probe has passed yet), are critical. The image
@@ -39,7 +36,7 @@ export function dockerHealthCheck(
     check: {
       CheckID: checkId,
       Name: 'Docker HEALTHCHECK',
-      TTL: `${checkTtlMs({ intervalMs, timeoutMs: MIRROR_TIMEOUT_MS })}ms`,
+      TTL: `${checkTtlMs({ intervalMs, timeoutMs: TIMINGS.healthMirrorTimeoutMs })}ms`,
       Notes: "mirrors the container's Docker HEALTHCHECK",
     },
     job: {
@@ -51,7 +48,7 @@ export function dockerHealthCheck(
       env: {},
       argv: [],
       intervalMs,
-      timeoutMs: MIRROR_TIMEOUT_MS,
+      timeoutMs: TIMINGS.healthMirrorTimeoutMs,
     },
   };
 }

@@ -57,6 +57,19 @@ export interface ReconcilerOptions {
   networkSettleMs?: number;
 }
 
+/** Everything a Reconciler works with, by name; the last three are optional listeners. */
+export interface ReconcilerParts {
+  docker: ContainerSource;
+  consul: ServiceAgent;
+  options: ReconcilerOptions;
+  logger: Logger;
+  /** Told each container's script-check jobs after a sync. */
+  jobs?: CheckJobs;
+  /** Told each container's sidecar proxies after a sync. */
+  proxies?: ProxyKeeper;
+  metrics?: Metrics;
+}
+
 /** What one sync planned and wrote, for notify. */
 interface SyncOutcome {
   plan: ContainerPlan | undefined;
@@ -93,19 +106,22 @@ export class Reconciler {
   private readonly reaper: Reaper;
   private readonly takeover: RegistratorTakeover;
   private readonly ownership: OwnershipStepParts;
+  private readonly docker: ContainerSource;
+  private readonly consul: ServiceAgent;
+  private readonly options: ReconcilerOptions;
+  private readonly hooks: Pick<ReconcilerParts, 'jobs' | 'proxies'>;
 
-  constructor(
-    private readonly docker: ContainerSource,
-    private readonly consul: ServiceAgent,
-    private readonly options: ReconcilerOptions,
-    logger: Logger,
-    private readonly hooks: { jobs?: CheckJobs; proxies?: ProxyKeeper; metrics?: Metrics } = {},
-  ) {
+  constructor(parts: ReconcilerParts) {
+    const { docker, consul, options, logger } = parts;
+    this.docker = docker;
+    this.consul = consul;
+    this.options = options;
+    this.hooks = { jobs: parts.jobs, proxies: parts.proxies };
     this.passSlots = new Semaphore(options.concurrency);
     this.clock = options.clock ?? realClock;
     this.log = new SyncLog(logger);
-    this.metrics = new SyncMetrics(hooks.metrics);
-    this.checkFindings = new CheckFindings(logger, hooks.metrics);
+    this.metrics = new SyncMetrics(parts.metrics);
+    this.checkFindings = new CheckFindings(logger, parts.metrics);
     this.write = retriedWrites({ wrote: (id) => this.ledger.wrote(id), retry: options.writeRetry });
     this.fields = new UnsupportedFields(options.capabilities, logger);
     this.reaper = new Reaper(consul, this.write, logger);

@@ -127,9 +127,10 @@ export class SidecarProxies implements Part {
         await this.engine.remove(proxy.id);
         this.ended.delete(proxy.id);
         if (proxy.tokenAccessor) await this.revoke(proxy.tokenAccessor, appId);
+        const reason = removalReason(proxy, want?.fingerprint);
         this.log.info(
-          { event: 'proxy-removed', containerId: appId, proxy: proxy.id, sidecar: proxy.sidecarId },
-          `removed proxy ${proxy.id.slice(0, 12)} of ${proxy.sidecarId} (${why(proxy, want?.fingerprint)})`,
+          { event: 'proxy-removed', reason, containerId: appId, proxy: proxy.id, sidecar: proxy.sidecarId },
+          `removed proxy ${proxy.id.slice(0, 12)} of ${proxy.sidecarId} (${REMOVAL_WORDS[reason]})`,
         );
       }
       for (const { spec, fingerprint } of wanted.values()) await this.startProxy(spec, fingerprint);
@@ -262,8 +263,14 @@ function fingerprint(spec: ProxySpec): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function why(proxy: ProxyFact, wanted: string | undefined): string {
-  if (wanted === undefined) return 'no sidecar asks for it';
-  if (proxy.fingerprint !== wanted) return 'its app restarted or its settings changed';
-  return 'it ended';
+/** Why a proxy is removed: the log's stable `reason`, and what the line says for each. */
+const REMOVAL_WORDS = {
+  unwanted: 'no sidecar asks for it',
+  changed: 'its app restarted or its settings changed',
+  ended: 'it ended',
+} as const;
+
+function removalReason(proxy: ProxyFact, wanted: string | undefined): keyof typeof REMOVAL_WORDS {
+  if (wanted === undefined) return 'unwanted';
+  return proxy.fingerprint !== wanted ? 'changed' : 'ended';
 }

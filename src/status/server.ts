@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Part } from '../part.js';
+import { TIMINGS } from '../timings.js';
 
 export interface StatusSources {
   /** Prometheus text for /metrics. */
@@ -42,18 +43,21 @@ export class StatusServer implements Part {
 export function startStatusServer(addr: string, sources: StatusSources, log: Logger): Server {
   const { host, port } = splitAddr(addr);
   // Small and bounded: a few scrapers and probes, nothing more (a flood of clients must not cost memory).
-  const server = createServer({ maxHeaderSize: 8 * 1024, requestTimeout: 5_000, headersTimeout: 5_000 }, (req, res) => {
-    void (async () => {
-      if (req.url === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(sources.metrics());
-      } else if (req.url === '/healthz') {
-        const health = await sources.health();
-        res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health) + '\n');
-      } else {
-        res.writeHead(404).end('try /healthz or /metrics\n');
-      }
-    })().catch(() => res.writeHead(500).end());
-  });
+  const server = createServer(
+    { maxHeaderSize: 8 * 1024, requestTimeout: TIMINGS.statusRequestTimeoutMs, headersTimeout: TIMINGS.statusRequestTimeoutMs },
+    (req, res) => {
+      void (async () => {
+        if (req.url === '/metrics') {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(sources.metrics());
+        } else if (req.url === '/healthz') {
+          const health = await sources.health();
+          res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health) + '\n');
+        } else {
+          res.writeHead(404).end('try /healthz or /metrics\n');
+        }
+      })().catch(() => res.writeHead(500).end());
+    },
+  );
   server.maxConnections = 64;
   server.on('error', (err) =>
     log.error({ err: err.message }, `cannot serve /healthz and /metrics on ${addr}; set --http-addr (REGISTRAR_HTTP_ADDR)`),

@@ -1,12 +1,14 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
 import { expect } from 'chai';
+import { NO_SHELL_OUTPUT } from '../../src/checks/run-job.js';
 import { cpuSeconds } from '../support/proc.js';
 import { isFullPass, RegistrarProcess } from '../support/registrar-process.js';
 import {
   checksOf,
   cleanup,
   deregister,
+  docker,
   ENGINE,
   execIn,
   noShellImage,
@@ -117,11 +119,11 @@ for (const executor of ['docker', 'nsenter'] as const) {
       expect(passing.Output.trim()).to.equal('port 7400');
       const failing = await waitFor('the shell-less one critical, saying why', async () => {
         const c = await statusOf(`${hostId}:${withoutShell}:7400`, 'script');
-        return c?.Status === 'critical' && c.Output.includes('no /bin/sh') && c;
+        return c?.Status === 'critical' && c.Output === NO_SHELL_OUTPUT && c;
       });
-      expect(failing.Output).to.include('write it as one plain command');
-      const warning = await registrar.waitForLog('the warning', (l) => l.event === 'label-warning' && String(l.msg).includes('no /bin/sh'));
-      expect(warning.containerId).to.be.a('string');
+      expect(failing.Output).to.equal(NO_SHELL_OUTPUT);
+      const warning = await registrar.waitForLog('the warning', (l) => l.event === 'label-warning' && l.code === 'script-check-no-shell');
+      expect(warning.containerId).to.equal((await docker.getContainer(withoutShell).inspect()).Id);
     });
 
     it('lets TTL checks go critical on their own when the registrar is killed', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { ROOT_USER_PROBLEM } from '../../src/checks/nsenter.js';
 import { isFullPass, RegistrarProcess, type LogLine } from '../support/registrar-process.js';
 import {
   agentServices,
@@ -380,12 +381,12 @@ for (const [executor, wrapper] of EXECUTORS) {
       expect(output).to.match(/^0$/m);
       expect(/^CapEff:\s*(\S+)/m.exec(output)?.[1]).to.equal(containerCaps);
       if (executor === 'nsenter') {
+        const { Id } = await docker.getContainer(name).inspect();
         const fallback = await registrar.waitForLog(
           'why nsenter was not used',
-          (l) => typeof l.reason === 'string' && String(l.containerId).length > 0 && l.msg.includes('Docker exec'),
+          (l) => l.code === 'script-executor-fallback' && l.containerId === Id,
         );
-        expect(fallback.reason).to.include('root');
-        expect(name).to.be.a('string');
+        expect(fallback.reason).to.equal(ROOT_USER_PROBLEM);
       }
     });
 

@@ -125,8 +125,8 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
       const notes = run.stderr
         .split('\n')
         .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { event?: string; msg?: string })
-        .filter((l) => l.event === 'registrator-flag' && l.msg?.includes('-ip-from-container'));
+        .map((l) => JSON.parse(l) as { event?: string; flag?: string })
+        .filter((l) => l.event === 'registrator-flag' && l.flag === '-ip-from-container');
       expect(notes).to.have.length(1);
     });
 

@@ -195,7 +195,7 @@ describe('registrar wired over an in-memory agent and engine', () => {
     });
     const r = await start({ profile: podman, settings: { eventsAuditSeconds: 60 } });
     const engine = r.engine;
-    expect(r.logs.some((l) => l.msg === 'no audit on this engine')).to.equal(true);
+    expect(r.logs.some((l) => l.event === 'events-audit-off')).to.equal(true);
     const id = engine.create('user-network', { name: 'pod', labels: { SERVICE_NAME: 'pod' }, healthIntervalMs: 86_400_000 });
     engine.start(id);
     const check = `service:${HOST}:pod:6379:docker-health`;

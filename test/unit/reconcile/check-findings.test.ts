@@ -28,19 +28,19 @@ function setUp() {
   const logs: LogRecord[] = [];
   const metrics = new Metrics();
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) });
-  const reconciler = new Reconciler(
+  const reconciler = new Reconciler({
     docker,
-    agent,
-    {
+    consul: agent,
+    options: {
       model: options({ hostId: 'host1' }),
       deregister: 'always',
       capabilities: capabilitiesOf([1, 8, 7]),
       concurrency: 2,
       writeRetry: { retries: 1, minMs: 1, maxMs: 1 },
     },
-    log,
-    { metrics },
-  );
+    logger: log,
+    metrics,
+  });
   const critical = () => logs.filter((l) => l.event === 'finding' && l.code === 'check-critical');
   const gauge = () => {
     const line = metrics

@@ -17,19 +17,19 @@ function setUp() {
   const metrics = new Metrics();
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) });
   const model = options({ hostId: 'host1' });
-  const reconciler = new Reconciler(
+  const reconciler = new Reconciler({
     docker,
-    new MemoryAgent(),
-    {
+    consul: new MemoryAgent(),
+    options: {
       model,
       deregister: 'always',
       capabilities: capabilitiesOf([1, 8, 7]),
       concurrency: 2,
       writeRetry: { retries: 1, minMs: 1, maxMs: 1 },
     },
-    log,
-    { metrics },
-  );
+    logger: log,
+    metrics,
+  });
   const run = (id: string, base: ContainerFacts, labels: Record<string, string> = {}): ContainerFacts => {
     const c: ContainerFacts = { ...base, id: id.padEnd(64, '0'), name: id, labels, env: {} };
     docker.containers.set(c.id, c);

@@ -21,18 +21,18 @@ class Docker implements ContainerSource {
 function setUp() {
   const agent = new MemoryAgent();
   const docker = new Docker();
-  const reconciler = new Reconciler(
+  const reconciler = new Reconciler({
     docker,
-    agent,
-    {
+    consul: agent,
+    options: {
       model: options({ hostId: 'host1', connect: { enabled: true } }),
       deregister: 'always',
       capabilities: capabilitiesOf([1, 8, 7]),
       concurrency: 4,
       writeRetry: { retries: 1, minMs: 1, maxMs: 1 },
     },
-    pino({ level: process.env.DBG ? 'debug' : 'silent' }),
-  );
+    logger: pino({ level: process.env.DBG ? 'debug' : 'silent' }),
+  });
   const run = (name: string, labels: Record<string, string>): ContainerFacts => {
     const c: ContainerFacts = { ...facts('user-network'), id: name.padEnd(64, '0'), name, labels, env: {} };
     docker.containers.set(c.id, c);

@@ -233,7 +233,7 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
         'run host1:web:8080-sidecar-proxy',
       ]);
       expect(second.fact.fingerprint).to.not.equal(first.fact.fingerprint);
-      expect(events('proxy-removed')[0]!.msg).to.include('its app restarted or its settings changed');
+      expect(events('proxy-removed')[0]!.reason).to.equal('changed');
 
       clock.now += TIMINGS.proxyStableMs;
       await keeper.sync(APP, [spec({ appStartedAt: '2026-11-27T18:00:00.000000000Z', image: 'envoyproxy/envoy:v1.31' })]);
@@ -252,7 +252,7 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
         `remove ${first.fact.id}`,
         'run host1:web:8080-sidecar-proxy',
       ]);
-      expect(events('proxy-removed')[0]!.msg).to.include('(it ended)');
+      expect(events('proxy-removed')[0]!.reason).to.equal('ended');
     });
 
     it('removes the proxies of an app whose sidecars are gone, and then asks Docker nothing more of it', async () => {
@@ -262,7 +262,7 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
       await keeper.sync(APP, []);
       expect(engine.containers).to.deep.equal([]);
       expect(engine.writes.at(-1)).to.equal(`remove ${id}`);
-      expect(events('proxy-removed')[0]!.msg).to.include('no sidecar asks for it');
+      expect(events('proxy-removed')[0]!.reason).to.equal('unwanted');
       const calls = engine.calls.length;
       await keeper.sync(APP, []);
       expect(engine.calls).to.have.length(calls);
@@ -295,7 +295,7 @@ describe('reconcile/sidecar-proxies: SidecarProxies', () => {
         const failed = events('proxy-failed');
         expect(failed, failing).to.have.length(1);
         expect(failed[0]).to.deep.include({ level: 40, containerId: APP });
-        expect(failed[0]!.msg).to.include(`docker ${failing} failed`);
+        expect(failed[0]!.err, 'the failing call is the cause logged').to.include(`docker ${failing} failed`);
         clock.now += TIMINGS.proxyStableMs;
         await keeper.sync(APP, [spec()]);
         expect(
