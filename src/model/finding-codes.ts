@@ -446,6 +446,18 @@ export const FINDING_CODES = {
     'A tag holds a {{ }} field other than .Name, .Config.Hostname, .Config.Image or index .Config.Labels "key"; it is kept as written.',
     'use only those four fields, or remove the braces',
   ),
+  'alias-refused': code(
+    'warn',
+    author,
+    'An alias in SERVICE_ALIASES is not DNS-safe or is reserved by the name policy; the service and its other aliases stay.',
+    'write aliases of letters, digits and dashes (up to 63), that the name policy allows this container',
+  ),
+  'too-many-aliases': code(
+    'warn',
+    author,
+    'A port asks for more aliases than one port may have, or more than --max-services leaves room for; the rest are left out.',
+    'ask for fewer aliases, or (the operator) raise --max-services',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

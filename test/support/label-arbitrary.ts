@@ -31,6 +31,7 @@ const KEYS = [
   'weight_passing',
   'weight_warning',
   'enable_tag_override',
+  'aliases',
   'version',
   'owner',
   'registrar_host',
@@ -84,6 +85,7 @@ export const aimed = fc.record(
     SERVICE_CHECK_DEREGISTER_AFTER: duration,
     SERVICE_WAN_ADDRESS: fc.constantFrom('10.99.1.5:8080', '127.0.0.1:80', 'x'),
     SERVICE_WEIGHT_PASSING: fc.oneof(value, fc.constantFrom('1', '10', '65535')),
+    SERVICE_ALIASES: fc.oneof(value, fc.constantFrom('www', 'www,web-alt', 'WWW,www,busybox', 'a,b,c,d,e,f,g,h,i,j', 'ok,my_site')),
   },
   { requiredKeys: [] },
 );
