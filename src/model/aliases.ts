@@ -86,6 +86,18 @@ export function aliasService(primary: Registration, alias: string): Registration
 }
 
 /**
+ * The primary an alias service of the registrar's follows; undefined for any other registration. Only
+ * the registrar makes IDs ending in `:alias:<name>` (model/reserved-ids), with this one check.
+ */
+export function aliasPrimary(reg: Registration): string | undefined {
+  const at = reg.ID.toLowerCase().lastIndexOf(ALIAS_INFIX);
+  if (at <= 0) return undefined;
+  const primary = reg.ID.slice(0, at);
+  const follows = reg.Checks.some((c) => c.AliasService === primary && c.CheckID === `service:${reg.ID}:primary`);
+  return follows ? primary : undefined;
+}
+
+/**
  * Each primary followed by its aliases, within --max-services: the ports' own services count first
  * (aliases never cost a port its service), then aliases in port order while room is left.
  */

@@ -458,6 +458,12 @@ export const FINDING_CODES = {
     'A port asks for more aliases than one port may have, or more than --max-services leaves room for; the rest are left out.',
     'ask for fewer aliases, or (the operator) raise --max-services',
   ),
+  'alias-primary-refused': code(
+    'warn',
+    author,
+    "The alias's own service was refused, so the alias is not registered either.",
+    'fix the finding about its service',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -1,5 +1,6 @@
 // SERVICE_<port>_ALIASES: more names for a port's service, each a service of its own that follows the primary.
 import { expect } from 'chai';
+import { aliasPrimary } from '../../../src/model/aliases.js';
 import { MAX_ALIASES_PER_PORT } from '../../../src/model/caps.js';
 import { parseNamePolicy } from '../../../src/model/name-policy.js';
 import { planContainer, type PlanOptions } from '../../../src/model/plan.js';
@@ -109,5 +110,12 @@ describe('model/aliases: SERVICE_<port>_ALIASES', () => {
     const plan = three({ SERVICE_80_IGNORE: 'true', SERVICE_80_ALIASES: 'www' });
     expect(names(plan.registrations)).to.not.include('www');
     expect(codes(plan.findings)).to.deep.equal([]);
+  });
+
+  it('tells an alias registration’s primary, and no other registration’s', () => {
+    const plan = one({ SERVICE_6379_ID: 'x:alias:y.z', SERVICE_ALIASES: 'www' }, { connect: { enabled: true } });
+    expect(plan.registrations.map(aliasPrimary)).to.deep.equal([undefined, 'x:alias:y.z']);
+    const sidecar = one({ SERVICE_CONNECT: 'sidecar' }, { connect: { enabled: true } });
+    expect(sidecar.registrations.map(aliasPrimary)).to.deep.equal([undefined, undefined]);
   });
 });
