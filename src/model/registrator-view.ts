@@ -1,6 +1,7 @@
 // What gliderlabs/registrator (with -internal, its Consul backend) would have registered for a
 // container, so that `plan` can say where this registrar's result differs: what a migrating
 // operator checks before switching. Read from Registrator's bridge.go and consul.go.
+import { aliasPrimary } from './aliases.js';
 import type { ContainerFacts } from './facts.js';
 import { registratorImageName } from './names.js';
 import type { ContainerPlan } from './registration.js';
@@ -59,6 +60,10 @@ export function registratorDifferences(
   const theirs = registratorServices(facts, options);
   const differences: string[] = [];
   for (const ours of plan.registrations) {
+    if (aliasPrimary(ours) !== undefined) {
+      differences.push(`port ${ours.Port}: also registered as ${ours.Name} here (SERVICE_ALIASES); Registrator registers no aliases`);
+      continue;
+    }
     const their = theirs.find((t) => t.port === ours.Port);
     if (!their) {
       differences.push(`port ${ours.Port}: registered here as ${ours.Name}; Registrator would not register it`);

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { aliasPrimary } from '../../../src/model/aliases.js';
 import { MAX_ALIASES_PER_PORT } from '../../../src/model/caps.js';
+import { registratorDifferences } from '../../../src/model/registrator-view.js';
 import { parseNamePolicy } from '../../../src/model/name-policy.js';
 import { planContainer, type PlanOptions } from '../../../src/model/plan.js';
 import type { Registration } from '../../../src/model/registration.js';
@@ -117,5 +118,12 @@ describe('model/aliases: SERVICE_<port>_ALIASES', () => {
     expect(plan.registrations.map(aliasPrimary)).to.deep.equal([undefined, 'x:alias:y.z']);
     const sidecar = one({ SERVICE_CONNECT: 'sidecar' }, { connect: { enabled: true } });
     expect(sidecar.registrations.map(aliasPrimary)).to.deep.equal([undefined, undefined]);
+  });
+
+  it('plan says once that Registrator registers no aliases, and nothing else differs for them', () => {
+    const container = { ...withSettings(facts('user-network'), { SERVICE_NAME: 'web', SERVICE_ALIASES: 'www' }), name: 'app' };
+    const differences = registratorDifferences(container, planContainer(container, options()), { explicit: false, tags: [] });
+    expect(differences.filter((d) => d.includes('www'))).to.have.length(1);
+    expect(differences.filter((d) => d.includes('SERVICE_ALIASES'))).to.have.length(1);
   });
 });
