@@ -74,13 +74,13 @@ export function aliasService(primary: Registration, alias: string): Registration
   return {
     ID: id,
     Name: alias,
-    Tags: primary.Tags,
+    Tags: [...primary.Tags], // copies: a later step that changes one service's fields must not change the other's
     Address: primary.Address,
     Port: primary.Port,
-    Meta: primary.Meta,
+    Meta: { ...primary.Meta },
     Checks: [{ CheckID: `service:${id}:primary`, Name: `follows ${primary.ID}`, AliasService: primary.ID }],
-    ...(primary.TaggedAddresses ? { TaggedAddresses: primary.TaggedAddresses } : {}),
-    ...(primary.Weights ? { Weights: primary.Weights } : {}),
+    ...(primary.TaggedAddresses ? { TaggedAddresses: { ...primary.TaggedAddresses } } : {}),
+    ...(primary.Weights ? { Weights: { ...primary.Weights } } : {}),
     ...(primary.EnableTagOverride ? { EnableTagOverride: true as const } : {}),
   };
 }
