@@ -6,6 +6,8 @@ import { shown, UNPRINTABLE } from './show.js';
 
 /** Services one container may have unless the operator says otherwise (--max-services). */
 export const DEFAULT_MAX_SERVICES = 64;
+/** Further names one port's service may have (SERVICE_<port>_ALIASES); each is a service of its own. */
+export const MAX_ALIASES_PER_PORT = 8;
 export const MAX_TAGS = 64;
 export const MAX_TAG_LENGTH = 256;
 

@@ -459,6 +459,24 @@ export const FINDING_CODES = {
     "--script-executor nsenter must not run this container's script checks (the line's reason says why); they run through Docker exec.",
     'nothing is needed for the checks to run; to run them through nsenter, remove the reason given',
   ),
+  'alias-refused': code(
+    'warn',
+    author,
+    'An alias in SERVICE_ALIASES is not DNS-safe or is reserved by the name policy; the service and its other aliases stay.',
+    'write aliases of letters, digits and dashes (up to 63), that the name policy allows this container',
+  ),
+  'too-many-aliases': code(
+    'warn',
+    author,
+    'A port asks for more aliases than one port may have, or more than --max-services leaves room for; the rest are left out.',
+    'ask for fewer aliases, or (the operator) raise --max-services',
+  ),
+  'alias-primary-refused': code(
+    'warn',
+    author,
+    "The alias's own service was refused, so the alias is not registered either.",
+    'fix the finding about its service',
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -5,7 +5,19 @@ import { finding } from './finding-codes.js';
 import { printable } from './show.js';
 
 /** SERVICE_* keys with a meaning of their own; every other key becomes Consul service Meta. */
-const KNOWN = new Set(['name', 'id', 'tags', 'ignore', 'ip', 'ip_family', 'network', 'ports', 'tagged_addresses', 'wan_address']);
+const KNOWN = new Set([
+  'name',
+  'id',
+  'tags',
+  'ignore',
+  'ip',
+  'ip_family',
+  'network',
+  'ports',
+  'tagged_addresses',
+  'wan_address',
+  'aliases',
+]);
 const WEIGHTS = new Set(['weight_passing', 'weight_warning', 'enable_tag_override']);
 // Consul's limits on service Meta (agent/structs ValidateServiceMetadata).
 const KEY = /^[A-Za-z0-9_-]{1,128}$/;

@@ -2,6 +2,7 @@ import type { ContainerFacts } from './facts.js';
 import type { CheckJob, ContainerPlan, ProxySpec, Registration } from './registration.js';
 import { OWNER_META } from './registration.js';
 import { applyConnect, type ConnectOptions } from './connect.js';
+import { aliasNames, aliasService, withAliases } from './aliases.js';
 import { chooseAddress, parseIpFamily, type AddressOptions, type IpFamily } from './address.js';
 import { buildChecks, dockerHealthCheck, pausedCheck, registrarAliveCheck } from './checks.js';
 import { boundedTags } from './caps.js';
@@ -147,6 +148,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
 
   const several = allPorts.length > 1; // before the cap: lowering --max-services must not rename services
   const registrations: Registration[] = [];
+  const aliasesOf = new Map<Registration, Registration[]>(); // placed after their primaries once every port is planned
   const portsInUse = new Set(allPorts.map((p) => p.port)); // sidecars and upstreams must not take one
   const gateway = gatewayOf(facts, where.network, where.address);
   for (const { port, protocol } of ports) {
@@ -256,10 +258,26 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
     }
     const sidecar = refusedSidecar ? undefined : connect.sidecar;
     registrations.push(connect.parent, ...(sidecar ? [sidecar] : []));
+    const aliases = aliasNames({
+      port,
+      value: s.get('aliases'),
+      own: ownSetting(settings, port, protocol, 'aliases') !== undefined,
+      several,
+      primaryName: name,
+      namePolicy: options.namePolicy,
+      facts,
+      findings,
+    });
+    if (aliases.length > 0)
+      aliasesOf.set(
+        connect.parent,
+        aliases.map((alias) => aliasService(connect.parent, alias)),
+      );
     if (connect.proxy && sidecar) proxies.push(connect.proxy);
     jobs.push(...portJobs);
   }
-  const duplicate = registrations.find((r, i) => registrations.findIndex((o) => o.ID.toLowerCase() === r.ID.toLowerCase()) !== i);
+  const services = withAliases(registrations, aliasesOf, options.maxServices, findings);
+  const duplicate = services.find((r, i) => services.findIndex((o) => o.ID.toLowerCase() === r.ID.toLowerCase()) !== i);
   if (duplicate) {
     return plan(
       [],
@@ -273,7 +291,7 @@ function planUnguarded(facts: ContainerFacts, options: PlanOptions): ContainerPl
       finding('every-port-ignored', options.namePolicy ? 'every port is ignored or refused by the name policy' : 'every port is ignored'),
     );
   }
-  return plan(registrations);
+  return plan(services);
 }
 
 /**

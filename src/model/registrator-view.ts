@@ -2,6 +2,7 @@
 // container, so that `plan` can say where this registrar's result differs: what a migrating
 // operator checks before switching. Read from Registrator's bridge.go and consul.go. The port loop
 // and the comparison are shared with the fayrus/registrator fork's view (fork-view.ts).
+import { aliasPrimary } from './aliases.js';
 import type { ContainerFacts } from './facts.js';
 import { registratorImageName } from './names.js';
 import type { ContainerPlan } from './registration.js';
@@ -91,6 +92,10 @@ export function compareServices(plan: ContainerPlan, theirs: ViewService[], dial
   const differences: string[] = [];
   const tagText = (tags: string[]) => (dialect.unorderedTags ? [...tags].sort() : tags).join(',');
   for (const ours of plan.registrations) {
+    if (aliasPrimary(ours) !== undefined) {
+      differences.push(`port ${ours.Port}: also registered as ${ours.Name} here (SERVICE_ALIASES); ${who} registers no aliases`);
+      continue;
+    }
     const their = theirs.find((t) => t.port === ours.Port);
     if (!their) {
       differences.push(`port ${ours.Port}: registered here as ${ours.Name}; ${who} would not register it`);

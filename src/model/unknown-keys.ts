@@ -14,7 +14,7 @@ export const SETTING_NAMES: ReadonlySet<string> = new Set([
   ...['check_ttl', 'check_script', 'check_cmd', 'check_docker', 'check_interval', 'check_timeout', 'check_initial_status'],
   ...['check_deregister_after', 'check_tls_skip_verify', 'check_tls_server_name'],
   ...['check_success_before_passing', 'check_failures_before_critical'],
-  ...['tagged_addresses', 'wan_address', 'weight_passing', 'weight_warning', 'enable_tag_override'],
+  ...['tagged_addresses', 'wan_address', 'weight_passing', 'weight_warning', 'enable_tag_override', 'aliases'],
 ]);
 
 /** A finding for each key that is no setting but one edit from one. */

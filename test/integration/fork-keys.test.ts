@@ -6,8 +6,10 @@ import {
   agentServices,
   bridgeGateway,
   cleanup,
+  checksOf,
   CONSUL,
   consulJson,
+  dnsA,
   dnsSrv,
   docker,
   runContainer,
@@ -216,6 +218,44 @@ describe('fork keys and Consul fields on real Docker and Consul', function () {
         'the tag-template-unsupported finding',
         (l) => l.code === 'tag-template-unsupported' && l.container === name,
       );
+    });
+
+    it('SERVICE_80_ALIASES: Consul DNS answers each alias with the container, checks passing, and all leave when it stops', async () => {
+      const name = uniqueName('alias');
+      // The agent is shared: the aliases carry the test's unique name, as "www" and "web-alt" would collide between runs.
+      const [www, alt] = [`www-${name}`, `web-alt-${name}`];
+      const container = await runContainer({
+        name,
+        cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+        expose: ['80'],
+        labels: { SERVICE_NAME: name, SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '1s', SERVICE_80_ALIASES: `${www},${alt}` },
+      });
+      const address = (await container.inspect()).NetworkSettings.Networks.bridge!.IPAddress;
+      const id = `${hostId}:${name}:80`;
+      for (const alias of [name, www, alt]) {
+        const answer = await waitFor(
+          `${alias}.service.consul`,
+          async () => ((await dnsA(alias)).length > 0 ? dnsA(alias) : undefined),
+          20_000,
+        );
+        expect(answer, alias).to.deep.equal([address]);
+      }
+      const [srv] = await dnsSrv(www);
+      expect(srv).to.include({ port: 80 });
+      for (const alias of [www, alt]) {
+        const checks = await checksOf(`${id}:alias:${alias}`);
+        expect(checks.map((c) => [c.CheckID, c.Status])).to.deep.equal([[`service:${id}:alias:${alias}:primary`, 'passing']]);
+      }
+      const services = await agentServices(`Meta.registrar_host == "${hostId}" and Port == 80 and Address == "${address}"`);
+      expect(Object.keys(services).sort()).to.deep.equal([id, `${id}:alias:${alt}`, `${id}:alias:${www}`]);
+
+      await container.stop({ t: 1 });
+      await waitFor(
+        'every service of the container gone',
+        async () => Object.keys(await agentServices(`Meta.registrar_container == "${container.id}"`)).length === 0,
+        20_000,
+      );
+      for (const alias of [name, www, alt]) await waitFor(`no answer for ${alias}`, async () => (await dnsA(alias)).length === 0, 5_000);
     });
   });
 

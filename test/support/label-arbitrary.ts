@@ -31,6 +31,7 @@ const KEYS = [
   'weight_passing',
   'weight_warning',
   'enable_tag_override',
+  'aliases',
   'version',
   'owner',
   'registrar_host',
@@ -101,6 +102,7 @@ export const aimed = fc.record(
     SERVICE_TAGGED_ADDRESSES: fc.constantFrom('off', 'on', 'false', 'maybe'),
     SERVICE_ENABLE_TAG_OVERRIDE: fc.constantFrom('true', '1', 'True', 'no'),
     team: fc.constantFrom('ops', 'a,b', '{{.Name}}'),
+    SERVICE_ALIASES: fc.oneof(value, fc.constantFrom('www', 'www,web-alt', 'WWW,www,busybox', 'a,b,c,d,e,f,g,h,i,j', 'ok,my_site')),
   },
   { requiredKeys: [] },
 );

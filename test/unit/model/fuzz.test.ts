@@ -175,6 +175,15 @@ describe('model-fuzz: random SERVICE_* labels and env through planContainer', fu
             expect(goParseDuration(d.value).syntax, `${d.check} ${d.field} "${d.value}" is in Go's duration syntax`).to.equal(true);
           }
         }
+        // An alias follows a primary of the same plan, at its address and port, and is never Connect.
+        for (const r of plan.registrations.filter((s) => s.ID.includes(':alias:') && s.Checks[0]?.AliasService !== undefined)) {
+          const primary = plan.registrations.find((p) => p.ID === r.Checks[0]!.AliasService);
+          expect(primary, `the primary of ${r.ID}`).to.not.equal(undefined);
+          expect(r.ID).to.equal(`${primary!.ID}:alias:${r.Name.toLowerCase()}`);
+          expect([r.Address, r.Port, r.Kind, r.Connect]).to.deep.equal([primary!.Address, primary!.Port, undefined, undefined]);
+        }
+        const services = plan.registrations.filter((r) => r.Kind === undefined).length;
+        expect(services, '--max-services').to.be.at.most(o.maxServices);
       }),
       { numRuns: RUNS },
     );

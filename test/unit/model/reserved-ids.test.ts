@@ -23,6 +23,7 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
       'HOST1:Payments:8080',
       'host1:payments:53:udp',
       'host1:payments:8080-sidecar-proxy',
+      'host1:payments:8080:alias:www',
       'host1:x',
     ]) {
       it(`refuses ${JSON.stringify(id)}, in the namespace of this host's default IDs`, () => {
@@ -35,13 +36,35 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
       expect(reservedIdProblem('host1:payments:8080', HOST)).to.include('"payments"');
     });
 
-    for (const id of ['payments-sidecar-proxy', 'payments-SIDECAR-PROXY', 'payments:8080', 'payments:53:udp', 'x:sctp', 'a:UDP']) {
+    for (const id of [
+      'payments-sidecar-proxy',
+      'payments-SIDECAR-PROXY',
+      'payments:8080',
+      'payments:53:udp',
+      'x:sctp',
+      'a:UDP',
+      'web:alias:www',
+      'web:ALIAS:Web-2',
+    ]) {
       it(`refuses ${JSON.stringify(id)}, which ends as the IDs the registrar derives`, () => {
         expect(reservedIdProblem(id, HOST)).to.be.a('string').and.include('ends in');
       });
     }
 
-    for (const id of ['payments-1', 'redis', 'web.v2', 'api:v2', 'host1-payments', 'host10:x', 'sidecar-proxy', 'x:123456', 'udp']) {
+    for (const id of [
+      'payments-1',
+      'redis',
+      'web.v2',
+      'api:v2',
+      'host1-payments',
+      'host10:x',
+      'sidecar-proxy',
+      'x:123456',
+      'udp',
+      'alias',
+      'web:alias',
+      'web-alias-www',
+    ]) {
       it(`lets a label ask for ${JSON.stringify(id)}`, () => {
         expect(reservedIdProblem(id, HOST)).to.equal(undefined);
       });
@@ -50,7 +73,13 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
 
   describe('isDefaultIdOf', () => {
     it("recognises the container's own default IDs and their sidecars, in any case", () => {
-      for (const id of ['host1:payments:8080', 'HOST1:Payments:8080', 'host1:payments:53:udp', 'host1:payments:8080-sidecar-proxy']) {
+      for (const id of [
+        'host1:payments:8080',
+        'HOST1:Payments:8080',
+        'host1:payments:53:udp',
+        'host1:payments:8080-sidecar-proxy',
+        'host1:payments:53:udp:alias:www',
+      ]) {
         expect(isDefaultIdOf(id, HOST, 'payments'), id).to.equal(true);
       }
     });
@@ -61,6 +90,8 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
         'host2:payments:8080',
         'host1:payments:8080:extra',
         'host1:payments:web',
+        'host1:payments:8080:alias:',
+        'host1:payments:8080-sidecar-proxy:alias:www',
         'payments:8080',
       ]) {
         expect(isDefaultIdOf(id, HOST, 'payments'), id).to.equal(false);
@@ -86,6 +117,12 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
       expect(plan.findings[0]).to.include({ code: 'service-id-reserved', label: 'SERVICE_80_ID', port: '80' });
     });
 
+    it('refuses a SERVICE_ID shaped as an alias of another service, and registers under the default', () => {
+      const plan = planContainer(container('evil', 'one', { SERVICE_ID: 'cache:alias:www' }), options());
+      expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['host1:evil:6379']);
+      expect(plan.findings.map((f) => f.code)).to.deep.equal(['service-id-reserved']);
+    });
+
     it('lets a container name its own default ID, in any case, without a warning', () => {
       const plan = planContainer(container('self', 'one', { SERVICE_ID: 'HOST1:self:6379' }), options());
       expect(plan.registrations.map((r) => r.ID)).to.deep.equal(['host1:self:6379']);
@@ -104,14 +141,23 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
         const either = (text: string) => fc.constantFrom(text, text.toUpperCase());
         const port = fc.constantFrom('6379', '80', '8080', '53');
         const defaultShaped = fc
-          .tuple(either(HOST), either(victim), port, fc.constantFrom('', ':udp', ':UDP'), fc.constantFrom('', '-sidecar-proxy'))
+          .tuple(
+            either(HOST),
+            either(victim),
+            port,
+            fc.constantFrom('', ':udp', ':UDP'),
+            fc.constantFrom('', '-sidecar-proxy', ':alias:www'),
+          )
           .map(([h, v, p, proto, sidecar]) => `${h}:${v}:${p}${proto}${sidecar}`);
         const derivedShaped = fc
-          .tuple(either(base), fc.constantFrom(':6379', ':80', ':8080', ':53:udp', '-sidecar-proxy', '-SIDECAR-PROXY'))
+          .tuple(
+            either(base),
+            fc.constantFrom(':6379', ':80', ':8080', ':53:udp', '-sidecar-proxy', '-SIDECAR-PROXY', ':alias:www', ':ALIAS:WWW'),
+          )
           .map(([b, end]) => `${b}${end}`);
         const pieces = fc
           .tuple(
-            fc.array(fc.constantFrom(HOST, victim, base, 'evil', '8080', '53', 'udp', 'sidecar-proxy', 'x'), {
+            fc.array(fc.constantFrom(HOST, victim, base, 'evil', '8080', '53', 'udp', 'sidecar-proxy', 'alias', 'www', 'x'), {
               minLength: 1,
               maxLength: 5,
             }),
@@ -135,6 +181,8 @@ describe('model/reserved-ids: IDs no label may ask for', () => {
               { SERVICE_ID: base },
               { SERVICE_CONNECT: 'sidecar' },
               { SERVICE_ID: base, SERVICE_CONNECT: 'sidecar' },
+              { SERVICE_ALIASES: 'www' },
+              { SERVICE_ID: base, SERVICE_ALIASES: 'www,Web' },
             ),
             evilPorts: fc.constantFrom('one' as const, 'three' as const),
             evilLabel: fc.constantFrom('SERVICE_ID', 'SERVICE_80_ID', 'SERVICE_8080_ID', 'SERVICE_6379_ID', 'SERVICE_53_ID'),

@@ -75,3 +75,38 @@ describe('reconcile/sidecar-parents: a refused parent gets no sidecar', () => {
     expect([...agent.services.keys()].sort()).to.deep.equal(['web-1', 'web-1-sidecar-proxy']);
   });
 });
+
+describe('reconcile/sidecar-parents: a refused primary gets no aliases', () => {
+  it("a SERVICE_ID that is a foreign service's registers none of its aliases", async () => {
+    const { agent, reconciler, run } = setUp();
+    agent.foreign('payments-1', { team: 'payments' });
+    const evil = run('evil', { SERVICE_ID: 'payments-1', SERVICE_ALIASES: 'pay,pay2' });
+    await reconciler.syncContainer(evil.id);
+    await reconciler.fullSync();
+    expect([...agent.services.keys()]).to.deep.equal(['payments-1']);
+  });
+
+  it('aliases of an ID another container holds stay the holder’s to ask for', async () => {
+    const { agent, reconciler, run } = setUp();
+    const holder = run('holder', { SERVICE_ID: 'db' });
+    const second = run('second', { SERVICE_ID: 'db', SERVICE_ALIASES: 'database' });
+    await reconciler.syncContainer(holder.id);
+    await reconciler.syncContainer(second.id);
+    await reconciler.fullSync();
+    expect([...agent.services.keys()]).to.deep.equal(['db']);
+    run('holder', { SERVICE_ID: 'db', SERVICE_ALIASES: 'database' });
+    await reconciler.fullSync();
+    expect([...agent.services.keys()].sort()).to.deep.equal(['db', 'db:alias:database']);
+    for (const id of ['db', 'db:alias:database']) expect(agent.services.get(id)!.Meta.registrar_container).to.equal(holder.id);
+  });
+
+  it('registers the aliases of a fine primary, owned like it, and removes them all when the container stops', async () => {
+    const { agent, reconciler, run } = setUp();
+    const c = run('web', { SERVICE_ID: 'web-1', SERVICE_ALIASES: 'www,web-alt' });
+    await reconciler.syncContainer(c.id);
+    expect([...agent.services.keys()].sort()).to.deep.equal(['web-1', 'web-1:alias:web-alt', 'web-1:alias:www']);
+    c.running = false;
+    await reconciler.syncContainer(c.id);
+    expect([...agent.services.keys()]).to.deep.equal([]);
+  });
+});
