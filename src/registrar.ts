@@ -62,6 +62,7 @@ export class Registrar {
       {
         concurrency: settings.scriptConcurrency,
         onLateness: (seconds) => this.metrics.observe('registrar_check_lateness_seconds', seconds),
+        onContainerDone: (id) => checkRunner.forget(id),
       },
       log,
     );

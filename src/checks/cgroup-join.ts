@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 
 /**
  * Where a check's process must go to count as the container's: one `cgroup.procs` file per
@@ -53,25 +53,4 @@ export function usableTargets(targets: CgroupTargets): CgroupTargets | { problem
   const problem = cannotJoin(targets);
   if (problem) return { problem };
   return { files: targets.files.filter((file) => file === targets.required || existsSync(file)), required: targets.required };
-}
-
-/**
- * Moves process PID into every target. Call it before the process runs anything of the
- * container's (see the gate in nsenter.ts): what it forks afterwards inherits them. Returns false
- * when the required one failed, so that the run must not go on; `onFailedWrite` hears of any that
- * failed (whoever cached the targets checks them again).
- */
-export function joinCgroups(pid: number, targets: CgroupTargets, onFailedWrite: () => void = () => undefined): boolean {
-  let joined = false;
-  const text = String(pid);
-  for (const file of targets.files) {
-    try {
-      writeFileSync(file, text);
-      if (file === targets.required) joined = true;
-    } catch {
-      // a hierarchy gone from here is no bound to keep; the required one is checked below
-      onFailedWrite();
-    }
-  }
-  return joined;
 }

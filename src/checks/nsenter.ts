@@ -8,21 +8,26 @@ import type { CheckJob } from '../model/registration.js';
 import { timedOut, type Running } from './executor.js';
 import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
 import { descendants, killGroup, untilGroupGone } from './process-group.js';
-import { cgroupTargets, joinCgroups, usableTargets, type CgroupTargets } from './cgroup-join.js';
+import { cgroupTargets, usableTargets } from './cgroup-join.js';
+import { CgroupFiles } from './cgroup-files.js';
 
 /** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
 export interface Entry {
   identity: Identity;
   env: NodeJS.ProcessEnv;
-  cgroups: CgroupTargets;
+  cgroups: CgroupFiles;
   /** A cgroup write failed: the container's targets are checked again at its next run. */
   recheckCgroups: () => void;
 }
 
-/** What is read once per container process: its PATH, and its cgroups as last seen with the targets they give. */
+/**
+ * What is read once per container process: its PATH, and its cgroups as last seen with the files
+ * they give (kept open between runs), or why it cannot be entered.
+ */
 interface Known {
-  env: NodeJS.ProcessEnv;
-  cgroups?: { text: string; targets: CgroupTargets | { problem: string } };
+  pid: number;
+  found: { env: NodeJS.ProcessEnv } | { problem: string };
+  cgroups?: { text: string; files: CgroupFiles | { problem: string } };
 }
 
 /** Why a container whose main process is root gets its checks through Docker exec instead. */
@@ -43,7 +48,8 @@ export class NsenterExecutor {
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
   private readonly sh = findExecutable('sh');
-  private readonly known = new Map<string, Known | { problem: string }>();
+  /** By container ID; forget() drops a container's entry with its open files. */
+  private readonly known = new Map<string, Known>();
   /** Process groups of the runs not yet finished. */
   private readonly live = new Set<number>();
 
@@ -73,22 +79,25 @@ export class NsenterExecutor {
           '(does the registrar run with --pid host, CAP_SYS_ADMIN and CAP_SYS_PTRACE?)',
       };
     }
-    const key = `${job.containerId}:${job.pid}`;
-    let found = this.known.get(key);
-    if (!found) {
-      found = this.lookUp(job);
-      if (this.known.size >= 4096) this.known.clear(); // bounded: containers come and go (each entry is small)
-      this.known.set(key, found);
+    let known = this.known.get(job.containerId);
+    if (known?.pid !== job.pid) {
+      this.forget(job.containerId); // restarted: a new process, maybe new cgroups
+      if (this.known.size >= 4096) this.forgetAll(); // bounded: forget() is the rule, this the backstop
+      known = { pid: job.pid, found: this.lookUp(job) };
+      this.known.set(job.containerId, known);
     }
+    const found = known.found;
     if ('problem' in found) return found;
     // Where to join, and whether it can, only when the container's cgroups changed or a write failed.
-    if (found.cgroups?.text !== cgroups)
-      found.cgroups = { text: cgroups, targets: usableTargets(cgroupTargets(cgroups.trim().split('\n'))) };
-    const known = found;
-    const targets = found.cgroups.targets;
-    if ('problem' in targets) {
+    if (known.cgroups?.text !== cgroups) {
+      closeFiles(known);
+      const targets = usableTargets(cgroupTargets(cgroups.trim().split('\n')));
+      known.cgroups = { text: cgroups, files: 'problem' in targets ? targets : new CgroupFiles(targets) };
+    }
+    const files = known.cgroups.files;
+    if ('problem' in files) {
       known.cgroups = undefined; // a refusal is checked again at each run: the operator may fix the mount
-      return targets;
+      return files;
     }
     // Read at every run (one small file): a main process that starts as root and drops to its user
     // later (gosu, su-exec) is run as that user once it has, never as the root it was.
@@ -96,11 +105,23 @@ export class NsenterExecutor {
     if ('problem' in identity) return identity;
     // processIdentity has already refused numbers that nsenter would cut to 32 bits (2^32 is root too).
     if (identity.uid === 0) return { problem: ROOT_USER_PROBLEM };
-    return { identity, env: { ...found.env, ...job.env }, cgroups: targets, recheckCgroups: () => (known.cgroups = undefined) };
+    const entry = known;
+    return { identity, env: { ...found.env, ...job.env }, cgroups: files, recheckCgroups: () => closeFiles(entry) };
+  }
+
+  /** The container is gone (or has no script check left): its cgroup files are closed. */
+  forget(containerId: string): void {
+    const known = this.known.get(containerId);
+    if (known) closeFiles(known);
+    this.known.delete(containerId);
+  }
+
+  private forgetAll(): void {
+    for (const id of [...this.known.keys()]) this.forget(id);
   }
 
   /** The check's environment, read once per container process: reading environ on every run costs CPU. */
-  private lookUp(job: CheckJob): Known | { problem: string } {
+  private lookUp(job: CheckJob): Known['found'] {
     if (!sameUserNamespace(job.pid))
       return { problem: 'it runs in a user namespace of its own (userns-remap), where its uid is not the same' };
     const path = containerPath(job.pid);
@@ -145,7 +166,9 @@ export class NsenterExecutor {
     if (pgid) this.live.add(pgid);
     child.stdin.on('error', () => undefined); // a gate already gone: its exit says the rest
     // Without its device control the run must not start: the gate sees end of input and exits.
-    const joined = pgid !== undefined && joinCgroups(pgid, entry.cgroups, entry.recheckCgroups);
+    const written = pgid === undefined ? undefined : entry.cgroups.join(pgid);
+    if (written?.allWritten === false) entry.recheckCgroups();
+    const joined = written?.joined === true;
     child.stdin.end(joined ? '\n' : '');
     const output = new OutputBuffer();
     child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
@@ -186,6 +209,13 @@ export class NsenterExecutor {
   killAll(): void {
     for (const pgid of this.live) killGroup(pgid);
   }
+}
+
+/** Closes what a container's entry keeps open; its targets are worked out again at its next run. */
+function closeFiles(known: Known): void {
+  const files = known.cgroups?.files;
+  if (files && !('problem' in files)) files.close();
+  known.cgroups = undefined;
 }
 
 const NOT_JOINED: Outcome = { status: 'critical', output: "not run: it could not be put into its container's cgroups" };

@@ -61,6 +61,11 @@ export class CheckRunner implements Part {
     return job.shell ? { ...running, outcome: running.outcome.then((o) => this.explainNoShell(job, o)) } : running;
   };
 
+  /** The container has no check left here: what the nsenter executor keeps open for it is closed. */
+  forget(containerId: string): void {
+    this.viaNsenter?.forget(containerId);
+  }
+
   /** Docker says the container's health changed: its mirrors' next run reads it afresh. */
   healthChanged(containerId: string): void {
     this.healthReads.changed(containerId);

@@ -43,6 +43,8 @@ export interface SchedulerOptions {
   onLateness?: (seconds: number) => void;
   /** runNow starts no run sooner than this after the check's last start (default: the interval floor). */
   minGapMs?: number;
+  /** Told when a container that had jobs has none left (its runner may let go of what it keeps for it). */
+  onContainerDone?: (containerId: string) => void;
 }
 
 /**
@@ -61,6 +63,7 @@ export class CheckScheduler implements Part {
   private readonly now: () => number;
   private readonly onLateness: ((seconds: number) => void) | undefined;
   private readonly minGapMs: number;
+  private readonly onContainerDone: ((containerId: string) => void) | undefined;
   /** After stop(), a sync (a pass still ending) starts nothing: the check runner has killed what ran. */
   private stopped = false;
 
@@ -75,6 +78,7 @@ export class CheckScheduler implements Part {
     this.now = options.now ?? Date.now;
     this.onLateness = options.onLateness;
     this.minGapMs = options.minGapMs ?? TIMINGS.checkIntervalMinMs;
+    this.onContainerDone = options.onContainerDone;
   }
 
   /** Makes this container's running jobs exactly `jobs`; unchanged jobs keep their rhythm. */
@@ -96,7 +100,7 @@ export class CheckScheduler implements Part {
       this.arm(entry);
     }
     if (current.size > 0) this.byContainer.set(containerId, current);
-    else this.byContainer.delete(containerId);
+    else if (this.byContainer.delete(containerId)) this.onContainerDone?.(containerId);
   }
 
   /**

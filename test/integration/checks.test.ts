@@ -1,5 +1,6 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { expect } from 'chai';
 import { NO_SHELL_OUTPUT } from '../../src/checks/run-job.js';
 import { cpuSeconds } from '../support/proc.js';
@@ -125,6 +126,35 @@ for (const executor of ['docker', 'nsenter'] as const) {
       const warning = await registrar.waitForLog('the warning', (l) => l.event === 'label-warning' && l.code === 'script-check-no-shell');
       expect(warning.containerId).to.equal((await docker.getContainer(withoutShell).inspect()).Id);
     });
+
+    if (executor === 'nsenter')
+      it("keeps a container's cgroup.procs files open from run to run, and closes them once the container is gone", async () => {
+        const name = uniqueName('fds');
+        const c = await runContainer({
+          name,
+          cmd: ['sleep', '600'],
+          expose: ['7300'],
+          user: 'app', // nsenter runs no root container's checks
+          labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_7300_CHECK_SCRIPT: 'true' },
+        });
+        const cgroupFiles = () =>
+          readdirSync(`/proc/${registrar.pid}/fd`)
+            .map((fd) => {
+              try {
+                return readlinkSync(`/proc/${registrar.pid}/fd/${fd}`);
+              } catch {
+                return ''; // closed meanwhile
+              }
+            })
+            .filter((target) => target.includes(c.id) && target.includes('cgroup.procs'));
+        await waitFor('the check passing', async () => (await statusOf(`${hostId}:${name}:7300`, 'script'))?.Status === 'passing');
+        const open = cgroupFiles();
+        expect(open).to.not.deep.equal([]);
+        await waitFor('a few more runs', async () => (await registrar.metrics()).get('registrar_check_runs_total')! >= 3);
+        expect(cgroupFiles(), 'the same files, not one more per run').to.have.length(open.length);
+        await c.remove({ force: true });
+        await waitFor('its files closed', async () => cgroupFiles().length === 0);
+      });
 
     it('lets TTL checks go critical on their own when the registrar is killed', async () => {
       const name = uniqueName('orphan');

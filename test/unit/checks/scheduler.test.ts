@@ -95,6 +95,18 @@ describe('checks/scheduler: CheckScheduler', function () {
     expect(s.size).to.equal(0);
   });
 
+  it('tells once when a container that had jobs has none left, so its runner can let go of it', () => {
+    const done: string[] = [];
+    const s = make(new Fake(), { onContainerDone: (id) => done.push(id) });
+    s.sync('c1', []);
+    s.sync('c1', [job('a', 10_000)]);
+    s.sync('c1', [job('a', 10_000)]);
+    expect(done).to.deep.equal([]);
+    s.sync('c1', []);
+    s.sync('c1', []);
+    expect(done).to.deep.equal(['c1']);
+  });
+
   it('runs each job again every interval and reports every outcome', async () => {
     const fake = new Fake();
     const s = make(fake);
