@@ -50,7 +50,7 @@ async function traceOne(registrar: RegistrarProcess, name: string): Promise<[str
   const count = new Map<string, number>();
   for (const l of lines) {
     if (l.event !== 'trace' || l.step === 'event-read' || (typeof l.sentAt === 'number' && l.sentAt < eventAt)) continue;
-    const step = String(l.step);
+    const step = String(l.step).replace(/[0-9a-f]{64}/, '<id>'); // one row for every container's inspect
     const n = (count.get(step) ?? 0) + 1;
     count.set(step, n);
     const what = n > 1 ? `${step} #${n}` : step;

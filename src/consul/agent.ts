@@ -93,7 +93,7 @@ export class ConsulAgent {
    */
   async deregister(serviceId: string): Promise<void> {
     try {
-      await this.withToken((token) => this.client.agent.service.deregister({ id: serviceId, ...(token ? { token } : {}) }));
+      await this.withToken(() => this.http.put(`/agent/service/deregister/${encodeURIComponent(serviceId)}`, undefined));
     } catch (err) {
       if (statusOf(err) !== 404 && !/unknown service/i.test(describeError(err))) throw err;
     }
@@ -173,9 +173,9 @@ export class ConsulAgent {
   }
 
   private async list(filter: string): Promise<AgentService[]> {
-    const services = (await this.withToken((token) =>
-      this.client.agent.service.list({ ...(filter ? { filter } : {}), ...(token ? { token } : {}) }),
-    )) as Record<string, AgentServiceJson>;
+    // Our own client, not the package's: every start and stop reads the agent, and the package's request pipeline costs CPU each time.
+    const services = ((await this.withToken(() => this.http.request('GET', '/agent/services', undefined, filter ? { filter } : {}))) ??
+      {}) as Record<string, AgentServiceJson>;
     return Object.values(services).map((s) => ({ id: s.ID, name: s.Service, address: s.Address, port: s.Port, meta: s.Meta ?? {} }));
   }
 }
