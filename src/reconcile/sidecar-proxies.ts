@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { PROXY_LABELS } from '../model/connect.js';
 import type { ProxyFact } from '../model/facts.js';
@@ -7,6 +6,7 @@ import type { ProxySpec } from '../model/registration.js';
 import type { Part } from '../part.js';
 import { TIMINGS } from '../timings.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { proxyFingerprint, proxyMayStay, RestartBackoff, REMOVAL_WORDS, removalReason } from './proxy-restarts.js';
 import type { ProxyTokens } from './proxy-tokens.js';
 
 /** What the sidecar keeper asks of Docker (docker/proxies.ts in production). */
@@ -21,29 +21,20 @@ export interface ProxyEngine {
   runningIds(): Promise<string[]>;
 }
 
-/** Quick failures of one sidecar's proxy in a row, and when its latest container was started. */
-interface Restarts {
-  appId: string;
-  startedAt: number;
-  failures: number;
-  /** It ended quickly and its next start waits: the time since startedAt is no longer how long it ran. */
-  waiting?: boolean;
-}
-
 /**
  * Keeps one proxy container running per Connect sidecar (--connect-proxy-image), level-triggered
  * like the registrations: each sync of an app says which proxies it should have now; what Docker
  * has is compared with that and the difference made. A proxy that is missing, stopped, started
  * for an earlier run of its app (it would sit in a dead network namespace) or with other settings
  * is replaced; one whose app stopped, or that no sidecar asks for, is removed. A proxy that keeps
- * failing is started again after a growing pause. Proxies are left running when the registrar
+ * failing is started again after a growing pause (both rules: proxy-restarts.ts). Proxies are left running when the registrar
  * stops, as its registrations are.
  */
 export class SidecarProxies implements Part {
   private readonly queue = new KeyedQueue();
   /** Apps that had proxies when Docker was last asked: an app with none, and none wanted, needs no question. */
   private readonly withProxies = new Set<string>();
-  private readonly restarts = new Map<string, Restarts>();
+  private readonly backoff: RestartBackoff;
   private readonly timers = new Set<NodeJS.Timeout>();
   /**
    * Proxies Docker said ended (die, destroy): its container list may still call one running just
@@ -60,10 +51,12 @@ export class SidecarProxies implements Part {
     private readonly log: Logger,
     /** Asks for the app to be synced again (a proxy of it ended, or its restart pause is over). */
     private readonly lookAgain: (appId: string) => void,
-    private readonly now: () => number = () => performance.now(),
+    now: () => number = () => performance.now(),
     /** With ACLs on (and no shared token): each proxy's token of its own. */
     private readonly tokens?: ProxyTokens,
-  ) {}
+  ) {
+    this.backoff = new RestartBackoff(now);
+  }
 
   async start(): Promise<void> {
     if (!this.tokens || (await this.tokens.mayMint())) return;
@@ -117,10 +110,10 @@ export class SidecarProxies implements Part {
   private async apply(appId: string, specs: ProxySpec[]): Promise<void> {
     try {
       const actual = await this.engine.list(this.hostId, appId);
-      const wanted = new Map(specs.map((spec) => [spec.sidecarId, { spec, fingerprint: fingerprint(spec) }]));
+      const wanted = new Map(specs.map((spec) => [spec.sidecarId, { spec, fingerprint: proxyFingerprint(spec) }]));
       for (const proxy of actual) {
         const want = wanted.get(proxy.sidecarId);
-        if (want && proxy.running && !this.ended.has(proxy.id) && proxy.fingerprint === want.fingerprint) {
+        if (proxyMayStay(proxy, want?.fingerprint, this.ended.has(proxy.id))) {
           wanted.delete(proxy.sidecarId);
           continue;
         }
@@ -136,9 +129,10 @@ export class SidecarProxies implements Part {
       for (const { spec, fingerprint } of wanted.values()) await this.startProxy(spec, fingerprint);
       if (specs.length > 0) this.withProxies.add(appId);
       else this.withProxies.delete(appId);
-      for (const [sidecarId, restarts] of this.restarts) {
-        if (restarts.appId === appId && !specs.some((s) => s.sidecarId === sidecarId)) this.restarts.delete(sidecarId);
-      }
+      this.backoff.keepOnly(
+        appId,
+        specs.map((s) => s.sidecarId),
+      );
     } catch (err) {
       this.log.warn(
         { event: 'proxy-failed', containerId: appId, err: describeError(err) },
@@ -148,7 +142,7 @@ export class SidecarProxies implements Part {
   }
 
   private async startProxy(spec: ProxySpec, fingerprint: string): Promise<void> {
-    const wait = this.pauseBefore(spec);
+    const wait = this.backoff.pauseBefore(spec);
     if (wait > 0) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
@@ -229,48 +223,4 @@ export class SidecarProxies implements Part {
       );
     }
   }
-
-  /** How long to wait before starting this sidecar's proxy again: none unless the last one failed quickly. */
-  private pauseBefore({ sidecarId, appId }: ProxySpec): number {
-    const now = this.now();
-    const last = this.restarts.get(sidecarId);
-    if (last === undefined || (!last.waiting && now - last.startedAt >= TIMINGS.proxyStableMs)) {
-      this.restarts.set(sidecarId, { appId, startedAt: now, failures: 0 });
-      return 0;
-    }
-    const pause = Math.min(TIMINGS.proxyRestartMaxMs, TIMINGS.proxyRestartFirstMs * 2 ** last.failures);
-    const due = last.startedAt + pause;
-    if (now < due) {
-      last.waiting = true;
-      return due - now;
-    }
-    this.restarts.set(sidecarId, { appId, startedAt: now, failures: last.failures + 1 });
-    return 0;
-  }
-}
-
-/** Everything that, changed, needs a new proxy container: what it runs, and which run of its app it joined. */
-function fingerprint(spec: ProxySpec): string {
-  const text = JSON.stringify([
-    spec.image,
-    spec.cmd,
-    Object.entries(spec.env).sort(),
-    spec.appStartedAt,
-    spec.ownToken === true,
-    spec.limits,
-    spec.cgroupParent ?? '',
-  ]);
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-/** Why a proxy is removed: the log's stable `reason`, and what the line says for each. */
-const REMOVAL_WORDS = {
-  unwanted: 'no sidecar asks for it',
-  changed: 'its app restarted or its settings changed',
-  ended: 'it ended',
-} as const;
-
-function removalReason(proxy: ProxyFact, wanted: string | undefined): keyof typeof REMOVAL_WORDS {
-  if (wanted === undefined) return 'unwanted';
-  return proxy.fingerprint !== wanted ? 'changed' : 'ended';
 }
