@@ -2,7 +2,7 @@ import type { Registration } from '../model/registration.js';
 import type { Finding } from '../model/findings.js';
 import { finding } from '../model/finding-codes.js';
 import { appPort } from './app-port.js';
-import { sidecarsFollowParents } from './sidecar-parents.js';
+import { derivedFollowParents } from './derived-follow-parents.js';
 
 /**
  * Which container holds each service ID. Two containers asking for one ID (the same SERVICE_ID)
@@ -25,7 +25,7 @@ export class ServiceIdClaims {
       findings.push(finding('service-id-claimed', text, { port: appPort(reg) }));
       return false;
     });
-    const granted = sidecarsFollowParents(free, findings);
+    const granted = derivedFollowParents(free, findings);
     const mine = new Set(granted.map((reg) => key(reg.ID)));
     for (const id of this.held.get(containerId) ?? []) if (!mine.has(id)) this.holder.delete(id);
     for (const id of mine) this.holder.set(id, containerId);

@@ -9,7 +9,7 @@ import type { Registration } from '../model/registration.js';
 import { isDefaultIdOf } from '../model/reserved-ids.js';
 import { holderOf } from './ownership.js';
 import type { AgentService } from './service-agent.js';
-import { sidecarsFollowParents } from './sidecar-parents.js';
+import { derivedFollowParents } from './derived-follow-parents.js';
 
 export interface GuardInput {
   containerId: string;
@@ -118,7 +118,7 @@ export function guardOwnership(input: GuardInput): GuardDecision {
     }
   }
   const sidecars: Finding[] = [];
-  decision.write = sidecarsFollowParents(
+  decision.write = derivedFollowParents(
     input.wanted.filter((r) => !refused.has(r.ID)),
     sidecars,
   );

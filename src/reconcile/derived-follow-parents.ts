@@ -10,7 +10,7 @@ import { appPort } from './app-port.js';
  * would register a proxy, and a mesh identity, for a service that is not this container's; an alias
  * would take a name, and an ID derived from that service's, for it.
  */
-export function sidecarsFollowParents(registrations: Registration[], findings: Finding[]): Registration[] {
+export function derivedFollowParents(registrations: Registration[], findings: Finding[]): Registration[] {
   const ids = new Set(registrations.map((r) => r.ID));
   return registrations.filter((r) => {
     const sidecarOf = r.Kind === 'connect-proxy' ? r.Proxy?.DestinationServiceID : undefined;

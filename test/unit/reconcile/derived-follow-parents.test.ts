@@ -41,7 +41,7 @@ function setUp() {
   return { agent, reconciler, run };
 }
 
-describe('reconcile/sidecar-parents: a refused parent gets no sidecar', () => {
+describe('reconcile/derived-follow-parents: a refused parent gets no sidecar', () => {
   it("a SERVICE_ID that is a foreign service's registers neither it nor <id>-sidecar-proxy", async () => {
     const { agent, reconciler, run } = setUp();
     agent.foreign('payments-1', { team: 'payments' });
@@ -76,7 +76,7 @@ describe('reconcile/sidecar-parents: a refused parent gets no sidecar', () => {
   });
 });
 
-describe('reconcile/sidecar-parents: a refused primary gets no aliases', () => {
+describe('reconcile/derived-follow-parents: a refused primary gets no aliases', () => {
   it("a SERVICE_ID that is a foreign service's registers none of its aliases", async () => {
     const { agent, reconciler, run } = setUp();
     agent.foreign('payments-1', { team: 'payments' });
