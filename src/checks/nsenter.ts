@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { processIdentity, type Identity } from './identity.js';
@@ -10,6 +9,9 @@ import { OutputBuffer, outcomeOf, type Outcome } from './outcome.js';
 import { descendants, killGroup, untilGroupGone } from './process-group.js';
 import { cgroupTargets, usableTargets } from './cgroup-join.js';
 import { CgroupFiles } from './cgroup-files.js';
+import { ForkServer } from './fork-server.js';
+import { GateLauncher } from './gate-launcher.js';
+import type { Launcher } from './launch.js';
 
 /** What the nsenter executor needs to run a check as the container's user; see NsenterExecutor.prepare. */
 export interface Entry {
@@ -47,11 +49,10 @@ export class NsenterExecutor {
   readonly name = 'nsenter';
   private readonly nsenter = findExecutable('nsenter');
   private readonly setpriv = findExecutable('setpriv');
-  private readonly sh = findExecutable('sh');
+  /** How runs are started: the fork server where perl is installed, else a fork of Node per run. */
+  private readonly launcher = launcherHere();
   /** By container ID; forget() drops a container's entry with its open files. */
   private readonly known = new Map<string, Known>();
-  /** Process groups of the runs not yet finished. */
-  private readonly live = new Set<number>();
 
   /**
    * Whether this registrar can enter that container: root with the capabilities setns needs, and
@@ -66,7 +67,7 @@ export class NsenterExecutor {
   /** How to enter the job's container as its user, or why this executor must not run it. */
   prepare(job: CheckJob): Entry | { problem: string } {
     if (!this.nsenter) return { problem: 'nsenter (util-linux) is not installed' };
-    if (!this.sh) return { problem: 'sh is not installed' };
+    if (!this.launcher) return { problem: 'neither perl nor sh is installed' };
     if (!this.setpriv && !REGISTRAR_HAS_NO_NEW_PRIVS) {
       return { problem: 'setpriv (util-linux) is not installed, and the registrar does not run with no_new_privs itself' };
     }
@@ -151,64 +152,48 @@ export class NsenterExecutor {
     // no_new_privs is inherited: a registrar that has it (docker --security-opt no-new-privileges,
     // systemd NoNewPrivileges=yes) saves an exec of setpriv per check (~0.9 ms of CPU here).
     const command = REGISTRAR_HAS_NO_NEW_PRIVS ? nsenter : [this.setpriv!, '--no-new-privs', '--', ...nsenter];
-    // The gate: the host's sh waits for a line on stdin before it execs the rest, so the run is in
-    // the container's cgroups (its device control above all) before any of the container's code
-    // runs; moved after, a check could open a device node its container's root made (a host disk)
-    // in the moment before. Everything it forks inherits them, so no child is moved one by one.
-    // Its stderr goes into the stdout pipe (2>&1, set before the exec): one pipe and stream less per run.
-    const child = spawn(this.sh!, ['-c', 'read -r _ && exec "$@" 2>&1', 'sh', ...command], {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'ignore'],
-      env: entry.env,
-    });
-    // detached: the run is a process group of its own (pgid = the gate's pid), which kill(-pgid) ends whole.
-    const pgid = child.pid;
-    if (pgid) this.live.add(pgid);
-    child.stdin.on('error', () => undefined); // a gate already gone: its exit says the rest
-    // Without its device control the run must not start: the gate sees end of input and exits.
-    const written = pgid === undefined ? undefined : entry.cgroups.join(pgid);
-    if (written?.allWritten === false) entry.recheckCgroups();
-    const joined = written?.joined === true;
-    child.stdin.end(joined ? '\n' : '');
+    const launched = this.launcher!.launch({ argv: command, env: entry.env, cgroups: entry.cgroups });
     const output = new OutputBuffer();
-    child.stdout.on('data', (chunk: Buffer) => output.add(chunk));
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', () => resolve());
-    });
-    // 'close' comes once nsenter has exited and its output pipes are shut: a background child that
-    // keeps them open holds it back, as it holds back Consul's own script checks, until the deadline.
-    const closed = new Promise<number | null>((resolve) => {
-      child.once('close', (code) => resolve(code));
-      child.once('error', (err) => {
-        output.add(Buffer.from(`cannot start the check: ${err.message}`));
-        resolve(null);
-      });
-    });
+    launched.onOutput((chunk) => output.add(chunk));
+    // `closed` comes once the run's first process has exited and its output is shut: a background child
+    // that keeps it open holds it back, as it holds back Consul's own script checks, until the deadline.
     let tracked: number[] = [];
-    const outcome = within(closed, job.timeoutMs, 'timeout' as const).then((first) => {
+    const outcome = within(launched.closed, job.timeoutMs, 'timeout' as const).then((first) => {
       // Nothing a run started outlives it: its group is killed whether it ended or timed out.
+      const pgid = launched.group();
       if (pgid) {
         tracked = descendants(pgid);
         killGroup(pgid);
       }
-      if (!joined) return NOT_JOINED;
-      if (first !== 'timeout') return outcomeOf(first, output.text());
-      child.stdout.destroy(); // a process that left the group may still hold it
-      return timedOut(job, 'killed');
+      const join = launched.join();
+      if (join?.allWritten === false) entry.recheckCgroups();
+      if (first === 'timeout') {
+        launched.drop(); // a process that left the group may still hold its output
+        return join?.joined === false ? NOT_JOINED : timedOut(job, 'killed');
+      }
+      return join?.joined ? outcomeOf(first, output.text()) : NOT_JOINED;
     });
-    // Finished once nsenter has exited and no live process is left in its group.
+    // Finished once its first process has exited and no live process is left in its group.
     const finished = outcome
-      .then(() => exited)
-      .then(() => (pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, TIMINGS.checkGonePollMaxMs)) : undefined))
-      .finally(() => pgid && this.live.delete(pgid));
+      .then(() => launched.exited)
+      .then(() => {
+        const pgid = launched.group();
+        return pgid ? untilGroupGone(pgid, tracked, Math.min(job.intervalMs, TIMINGS.checkGonePollMaxMs)) : undefined;
+      });
     return { outcome, finished };
   }
 
   /** At shutdown: every run still alive is killed with its whole group, so none outlives the registrar. */
   killAll(): void {
-    for (const pgid of this.live) killGroup(pgid);
+    this.launcher?.killAll();
   }
+}
+
+function launcherHere(): Launcher | undefined {
+  const perl = findExecutable('perl');
+  if (perl) return new ForkServer(perl);
+  const sh = findExecutable('sh');
+  return sh ? new GateLauncher(sh) : undefined;
 }
 
 /** Closes what a container's entry keeps open; its targets are worked out again at its next run. */
