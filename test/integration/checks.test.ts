@@ -1,6 +1,6 @@
 // Checks the registrar runs itself (issue: health checks inside the container): script checks via
 // TTL with both executors, --ttl, and Docker HEALTHCHECK mirroring. Real dockerd, real Consul.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { expect } from 'chai';
 import { NO_SHELL_OUTPUT } from '../../src/checks/run-job.js';
 import { cpuSeconds } from '../support/proc.js';
@@ -128,32 +128,37 @@ for (const executor of ['docker', 'nsenter'] as const) {
     });
 
     if (executor === 'nsenter')
-      it("keeps a container's cgroup.procs files open from run to run, and closes them once the container is gone", async () => {
+      it('starts its runs from one fork server that keeps no descriptor per run, and whose runs leave none open', async () => {
         const name = uniqueName('fds');
-        const c = await runContainer({
+        await runContainer({
           name,
           cmd: ['sleep', '600'],
           expose: ['7300'],
           user: 'app', // nsenter runs no root container's checks
           labels: { SERVICE_NAME: name, SERVICE_CHECK_INTERVAL: '1s', SERVICE_7300_CHECK_SCRIPT: 'true' },
         });
-        const cgroupFiles = () =>
-          readdirSync(`/proc/${registrar.pid}/fd`)
-            .map((fd) => {
-              try {
-                return readlinkSync(`/proc/${registrar.pid}/fd/${fd}`);
-              } catch {
-                return ''; // closed meanwhile
-              }
-            })
-            .filter((target) => target.includes(c.id) && target.includes('cgroup.procs'));
+        const fdsOf = (pid: number) =>
+          readdirSync(`/proc/${pid}/fd`).map((fd) => {
+            try {
+              return readlinkSync(`/proc/${pid}/fd/${fd}`);
+            } catch {
+              return ''; // closed meanwhile
+            }
+          });
+        const server = () => {
+          const children = readFileSync(`/proc/${registrar.pid}/task/${registrar.pid}/children`, 'utf8').split(' ').filter(Boolean);
+          return children.map(Number).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'perl');
+        };
         await waitFor('the check passing', async () => (await statusOf(`${hostId}:${name}:7300`, 'script'))?.Status === 'passing');
-        const open = cgroupFiles();
-        expect(open).to.not.deep.equal([]);
-        await waitFor('a few more runs', async () => (await registrar.metrics()).get('registrar_check_runs_total')! >= 3);
-        expect(cgroupFiles(), 'the same files, not one more per run').to.have.length(open.length);
-        await c.remove({ force: true });
-        await waitFor('its files closed', async () => cgroupFiles().length === 0);
+        const pid = server();
+        expect(pid, "the registrar's fork server").to.be.a('number');
+        const runs = (await registrar.metrics()).get('registrar_check_runs_total')!;
+        const before = fdsOf(pid!).length;
+        await waitFor('a few more runs', async () => (await registrar.metrics()).get('registrar_check_runs_total')! >= runs + 3);
+        expect(server(), 'the same server').to.equal(pid);
+        expect(fdsOf(pid!).length, 'no descriptor more per run').to.be.at.most(before + 1);
+        for (const owner of [registrar.pid, pid!])
+          expect(fdsOf(owner).filter((target) => target.includes('cgroup.procs'))).to.deep.equal([]);
       });
 
     it('lets TTL checks go critical on their own when the registrar is killed', async () => {
