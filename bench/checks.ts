@@ -87,17 +87,45 @@ async function dockerIdleCpuPerS(): Promise<number> {
 
 /**
  * Measures one checker (a process) over the window: its CPU with that of the children it ran
- * (nsenter and the check commands), the Docker side's, and how many checks ran.
+ * (nsenter and the check commands), the Docker side's, and how many checks ran. A child alive at
+ * both ends of the window (the registrar's fork server) counts as the checker's own, with what it ran:
+ * processes a live child reaps never reach the checker's own children's figure.
  */
 async function measure(
   checkerPid: number,
   count: () => Promise<number>,
 ): Promise<{ runs: number; checkerCpu: number; ownCpu: number; dockerCpu: number; seconds: number; rssAnonMiB?: number }> {
-  const [c0, o0, d0, r0, t0] = [cpuSeconds(checkerPid, true), cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  const [k0, d0, r0, t0] = [treeCpu(checkerPid), dockerSideCpu(), await count(), performance.now()];
   await new Promise((res) => setTimeout(res, WINDOW_S * 1000));
-  const [c1, o1, d1, r1, t1] = [cpuSeconds(checkerPid, true), cpuSeconds(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  const [k1, d1, r1, t1] = [treeCpu(checkerPid), dockerSideCpu(), await count(), performance.now()];
+  let [checkerCpu, ownCpu] = [k1.all - k0.all, k1.own - k0.own];
+  for (const [pid, end] of k1.children) {
+    const start = k0.children.get(pid);
+    if (start === undefined) continue; // started or ended within the window: reaped by the checker, or not long-lived
+    checkerCpu += end.all - start.all;
+    ownCpu += end.own - start.own;
+  }
   const rssAnonMiB = rssAnon(checkerPid);
-  return { runs: r1 - r0, checkerCpu: c1 - c0, ownCpu: o1 - o0, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000, rssAnonMiB };
+  return { runs: r1 - r0, checkerCpu, ownCpu, dockerCpu: d1 - d0, seconds: (t1 - t0) / 1000, rssAnonMiB };
+}
+
+interface Cpu {
+  own: number;
+  all: number;
+}
+
+/** A process's CPU (own, and with the children it reaped) and that of each of its live children, by PID. */
+function treeCpu(pid: number): Cpu & { children: Map<string, Cpu> } {
+  const children = new Map<string, Cpu>();
+  for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean)) {
+    try {
+      const started = readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+      children.set(`${child}@${started}`, { own: cpuSeconds(Number(child)), all: cpuSeconds(Number(child), true) });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return { own: cpuSeconds(pid), all: cpuSeconds(pid, true), children };
 }
 
 /** RssAnon of a process in MiB (/proc/PID/status), or undefined when it cannot be read. */
