@@ -9,7 +9,9 @@
  * comma-separated, `-` for none; `D RUN` stops reading a run's output. Answers: `S RUN PID` started,
  * `F RUN WHY` not started, `J RUN a|s|n` joined all, some (the required one among them), none (not run),
  * `O RUN LENGTH` then its bytes, `C RUN` output shut, `X RUN CODE|- SIGNAL|-` exited.
- * Argument 1: the most output bytes passed on per run (the rest is read and dropped).
+ * Arguments: the most output bytes passed on per run (the rest is read and dropped), and the number
+ * of the prctl syscall on this machine (0: unknown), with which each run sets no_new_privs itself,
+ * checked in its /proc/self/status, instead of one exec of setpriv per run.
  */
 export const FORK_SERVER_SCRIPT = String.raw`
 use strict;
@@ -17,6 +19,7 @@ use warnings;
 use POSIX ();
 
 my $cap = ($ARGV[0] // 8192) + 0;
+my $prctl = ($ARGV[1] // 0) + 0;
 $SIG{PIPE} = 'IGNORE';
 # A handler (the default disposition discards SIGCHLD) makes select() return when a run's process exits.
 $SIG{CHLD} = sub { };
@@ -36,7 +39,7 @@ sub child {
     my $ok = sysopen($fh, $file, POSIX::O_WRONLY()) && syswrite($fh, '0');
     if ($ok) { $joined = 1 if $file eq $required } else { $mark = 's' }
   }
-  $mark = 'n' unless $joined && getpgrp() == $$;
+  $mark = 'n' unless $joined && getpgrp() == $$ && (!$prctl || no_new_privs());
   open(STDIN, '<', '/dev/null');
   POSIX::dup2(fileno($w), 1);
   POSIX::dup2(fileno($w), 2);
@@ -46,6 +49,14 @@ sub child {
   { exec { $argv->[0] } @$argv }
   syswrite(STDOUT, "cannot run $argv->[0]: $!\n");
   POSIX::_exit(127);
+}
+
+# PR_SET_NO_NEW_PRIVS (38), then read back: a run goes on only when the kernel says it holds.
+sub no_new_privs {
+  syscall($prctl, 38, 1, 0, 0, 0);
+  open(my $status, '<', '/proc/self/status') or return 0;
+  local $/;
+  return <$status> =~ /^NoNewPrivs:\s*1$/m;
 }
 
 sub start_run {

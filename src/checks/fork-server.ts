@@ -64,6 +64,9 @@ const JOINS: Record<string, JoinResult> = {
   n: { joined: false, allWritten: false },
 };
 
+// prctl(2)'s number where it is known here; elsewhere setpriv gives each run no_new_privs.
+const PRCTL_SYSCALL = ({ x64: 157, arm64: 167 } as Partial<Record<string, number>>)[process.arch];
+
 const hex = (text: string) => Buffer.from(text).toString('hex');
 const hexList = (items: readonly string[]) => (items.length === 0 ? '-' : items.map(hex).join(','));
 
@@ -74,6 +77,7 @@ const hexList = (items: readonly string[]) => (items.length === 0 ? '-' : items.
  */
 export class ForkServer implements Launcher {
   readonly name = 'fork server';
+  readonly setsNoNewPrivs = PRCTL_SYSCALL !== undefined;
   private server: ChildProcessByStdio<Writable, Readable, null> | undefined;
   private readonly runs = new Map<number, ServerRun>();
   private nextRun = 1;
@@ -101,7 +105,7 @@ export class ForkServer implements Launcher {
   }
 
   private start(): ChildProcessByStdio<Writable, Readable, null> {
-    const server = spawn(this.perl, ['-e', FORK_SERVER_SCRIPT, String(MAX_OUTPUT * 2)], {
+    const server = spawn(this.perl, ['-e', FORK_SERVER_SCRIPT, String(MAX_OUTPUT * 2), String(PRCTL_SYSCALL ?? 0)], {
       stdio: ['pipe', 'pipe', 'ignore'],
       env: {},
     });

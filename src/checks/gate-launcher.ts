@@ -11,6 +11,7 @@ import { killGroup } from './process-group.js';
  */
 export class GateLauncher implements Launcher {
   readonly name = 'sh gate';
+  readonly setsNoNewPrivs = false;
   /** Process groups of the runs not yet exited. */
   private readonly live = new Set<number>();
 

@@ -31,6 +31,8 @@ export interface Launched {
 /** Starts runs; each one is in its container's cgroups before any of the container's code runs. */
 export interface Launcher {
   readonly name: string;
+  /** Whether every run it starts has no_new_privs already (no setpriv is needed in front). */
+  readonly setsNoNewPrivs: boolean;
   launch(request: LaunchRequest): Launched;
   /** At shutdown: every run still alive is killed with its whole group. */
   killAll(): void;

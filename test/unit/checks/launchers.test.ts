@@ -52,6 +52,13 @@ for (const [name, make] of launchers) {
       await run.exited;
     });
 
+    it('starts each run with no_new_privs when it says it does', async () => {
+      const { cgroups } = targets('devices/cgroup.procs');
+      const { output } = await collect(launcher.launch({ argv: ['/bin/grep', '^NoNewPrivs', '/proc/self/status'], env: ENV, cgroups }));
+      if (launcher.setsNoNewPrivs) expect(output).to.match(/^NoNewPrivs:\s*1$/m);
+      else expect(launcher.name).to.equal('sh gate'); // the registrar's, or setpriv's in front of nsenter
+    });
+
     it('makes each run a process group of its own, which its children join', async () => {
       const { cgroups } = targets('devices/cgroup.procs');
       const run = launcher.launch({ argv: ['/bin/sh', '-c', 'cut -d" " -f5 /proc/self/stat'], env: ENV, cgroups });
@@ -110,6 +117,8 @@ for (const [name, make] of launchers) {
 }
 
 describe('checks/launchers: fork server', () => {
+  it('sets no_new_privs itself on this machine', () => expect(new ForkServer('/usr/bin/perl').setsNoNewPrivs).to.equal(true));
+
   it('passes on a bounded part of a long output and reads the rest away', async () => {
     const server = new ForkServer('/usr/bin/perl');
     const { cgroups } = targets('devices/cgroup.procs');
