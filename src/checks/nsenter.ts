@@ -37,7 +37,7 @@ export const ROOT_USER_PROBLEM = "it runs as root, whose capabilities nsenter ca
 
 /**
  * Runs the command in the container's mount, UTS, IPC, network and PID namespaces with nsenter:
- * about eight times cheaper than an exec through dockerd (docs/security.md). Needs root, CAP_SYS_ADMIN + CAP_SYS_PTRACE
+ * about ten times cheaper than an exec through dockerd (docs/security.md). Needs root, CAP_SYS_ADMIN + CAP_SYS_PTRACE
  * and the host's PID namespace (`--pid host`). The command gets no more than the container has:
  * its environment (not the registrar's, which holds the Consul token), the uid and gid its main
  * process holds, with no supplementary groups (so no capabilities: the kernel clears them at setuid) and no_new_privs (a
