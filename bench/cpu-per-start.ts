@@ -2,7 +2,7 @@
 // CPU_PARALLEL (8) at a time, then stopped, under one process; its CPU (user + sys, from /proc) over
 // each phase, less what it burns idle over as long, divided by the containers. CPU per unit of work
 // is steadier than latency on a loaded machine. CPU_ROUNDS (3) rounds; CPU_FLOOR=py or node measures
-// that floor instead. Run with `npm run build && npx tsx bench/cpu-per-start.ts` on the rig.
+// that floor instead, node-guard the Node floor with the guard's read of the agent added (FLOOR_GUARD). Run with `npm run build && npx tsx bench/cpu-per-start.ts` on the rig.
 import { fileURLToPath } from 'node:url';
 import { IMAGE, TEST_LABEL, docker, requireRig, uniqueName } from '../test/support/rig.js';
 import { isFullPass, RegistrarProcess } from '../test/support/registrar-process.js';
@@ -15,13 +15,14 @@ const IDLE_MS = 5000;
 const FLOORS: Record<string, string> = {
   py: fileURLToPath(new URL('./floor.py', import.meta.url)),
   node: fileURLToPath(new URL('./floor.mjs', import.meta.url)),
+  'node-guard': fileURLToPath(new URL('./floor.mjs', import.meta.url)),
 };
 const floor = process.env.CPU_FLOOR ? FLOORS[process.env.CPU_FLOOR] : undefined;
 const never = new AbortController().signal;
 
 function spawn(hostId: string): RegistrarProcess {
   return floor
-    ? new RegistrarProcess([hostId], {}, [], floor)
+    ? new RegistrarProcess([hostId], process.env.CPU_FLOOR === 'node-guard' ? { FLOOR_GUARD: '1' } : {}, [], floor)
     : new RegistrarProcess(['--host-id', hostId, '--resync', '0', '--log-level', 'info']);
 }
 

@@ -7,6 +7,8 @@
 // registrar's own work differs. Logs one JSON line per write, as the registrar does.
 // At start it registers every running container, FLOOR_CONCURRENCY (8) at a time, as the
 // registrar's first full pass does, and logs that pass's time.
+// FLOOR_GUARD=1 adds what the registrar's ownership guard costs a start: one filtered read of the
+// agent's services before the PUTs (the floor ignores its answer).
 // Usage: node bench/floor.mjs HOST_ID   (DOCKER_HOST unix socket, CONSUL_HTTP_ADDR host:port)
 import http from 'node:http';
 import { createInterface } from 'node:readline';
@@ -23,6 +25,18 @@ const put = (path, body) =>
     const req = http.request(`${consul}${path}`, { method: 'PUT', agent }, (res) => res.resume().on('end', resolve));
     req.on('error', reject).end(body);
   });
+const guard = process.env.FLOOR_GUARD === '1';
+/** The agent's services that a filter names, as the registrar's guard asks for them. */
+const listed = (filter) =>
+  new Promise((resolve, reject) => {
+    const url = `http://${process.env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500'}/v1/agent/services?filter=${encodeURIComponent(filter)}`;
+    http
+      .get(url, { agent }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c)).on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString() || '{}')));
+      })
+      .on('error', reject);
+  });
 const owned = new Map(); // container ID → service IDs
 
 const log = (fields) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), ...fields })}\n`);
@@ -32,6 +46,7 @@ async function started(id) {
   const name = info.Name.slice(1);
   const address = Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? '';
   const ids = [];
+  if (guard) await listed(`ID matches "(?i)^${hostId}:${name}:" or Meta.container_id == "${id}"`);
   for (const key of Object.keys(info.Config.ExposedPorts ?? {})) {
     const port = Number(key.split('/')[0]);
     const serviceId = `${hostId}:${name}:${port}`;
