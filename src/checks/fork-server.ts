@@ -105,7 +105,10 @@ export class ForkServer implements Launcher {
   }
 
   private start(): ChildProcessByStdio<Writable, Readable, null> {
+    // detached: a Ctrl-C or a signal to the registrar's process group must not end the server before the
+    // registrar's own orderly stop (its runs would fail critical); it ends when its stdin closes.
     const server = spawn(this.perl, ['-e', FORK_SERVER_SCRIPT, String(MAX_OUTPUT * 2), String(PRCTL_SYSCALL ?? 0)], {
+      detached: true,
       stdio: ['pipe', 'pipe', 'ignore'],
       env: {},
     });

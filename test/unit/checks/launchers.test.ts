@@ -144,6 +144,18 @@ describe('checks/launchers: fork server', () => {
     server.killAll();
   });
 
+  it("sits outside the registrar's process group, so that a signal to that group leaves it to the orderly stop", async () => {
+    const server = new ForkServer('/usr/bin/perl');
+    const { cgroups } = targets('devices/cgroup.procs');
+    const run = server.launch({ argv: ['/bin/sleep', '30'], env: ENV, cgroups });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const serverPid = Number(readFileSync(`/proc/${run.group()}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const serverGroup = Number(readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    expect(serverGroup).to.equal(serverPid);
+    server.killAll();
+    await run.exited;
+  });
+
   it('starts runs at once, many side by side', async () => {
     const server = new ForkServer('/usr/bin/perl');
     const { cgroups } = targets('devices/cgroup.procs');
