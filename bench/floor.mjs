@@ -10,6 +10,7 @@
 // FLOOR_GUARD=1 adds what the registrar's ownership guard costs a start: one filtered read of the
 // agent's services before the PUTs (the floor ignores its answer).
 // Usage: node bench/floor.mjs HOST_ID   (DOCKER_HOST unix socket, CONSUL_HTTP_ADDR host:port)
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import Docker from 'dockerode';
