@@ -24,7 +24,7 @@ export interface Entry {
 
 /**
  * What is read once per container process: its PATH, and its cgroups as last seen with the files
- * they give (kept open between runs), or why it cannot be entered.
+ * they give (the sh gate keeps them open between runs), or why it cannot be entered.
  */
 interface Known {
   pid: number;
@@ -163,7 +163,9 @@ export class NsenterExecutor {
       // Nothing a run started outlives it: its group is killed whether it ended or timed out.
       const pgid = launched.group();
       if (pgid) {
-        tracked = descendants(pgid);
+        // Once closed, its first process is reaped and its orphans are the container init's: only a
+        // run still going (timed out) has descendants to follow, and /proc is read for those alone.
+        if (first === 'timeout') tracked = descendants(pgid);
         killGroup(pgid);
       }
       const join = launched.join();
