@@ -14,7 +14,7 @@ export class CgroupFiles {
 
   /**
    * Moves process PID into every target. Call it before the process runs anything of the
-   * container's (see the gate in nsenter.ts): what it forks afterwards inherits them. `joined` is
+   * container's (see gate-launcher.ts): what it forks afterwards inherits them. `joined` is
    * false when the required one failed, so that the run must not go on; `allWritten` is false when
    * any failed (whoever keeps these files checks the targets again).
    */
