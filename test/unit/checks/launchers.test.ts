@@ -31,6 +31,17 @@ async function collect(run: Launched): Promise<{ code: number | null; output: st
   return { code, output: Buffer.concat(chunks).toString() };
 }
 
+/** Field `index` of /proc/PID/stat after the command name (0: state, 1: ppid, 2: pgrp). */
+const statField = (pid: number, index: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[index]);
+
+/** A run of `sleep 30` from a fresh server, once it is under way, with the server's PID (its parent). */
+async function sleeping(): Promise<{ server: ForkServer; run: Launched; serverPid: number }> {
+  const server = new ForkServer('/usr/bin/perl');
+  const run = server.launch({ argv: ['/bin/sleep', '30'], env: ENV, cgroups: targets('devices/cgroup.procs').cgroups });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { server, run, serverPid: statField(run.group()!, 1) };
+}
+
 const launchers: [string, () => Launcher][] = [
   ['fork server', () => new ForkServer('/usr/bin/perl')],
   ['sh gate', () => new GateLauncher('/bin/sh')],
@@ -129,29 +140,19 @@ describe('checks/launchers: fork server', () => {
   });
 
   it('fails the runs it had when the server dies, and starts a new one for the next run', async () => {
-    const server = new ForkServer('/usr/bin/perl');
-    const { cgroups } = targets('devices/cgroup.procs');
-    const run = server.launch({ argv: ['/bin/sleep', '30'], env: ENV, cgroups });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const group = run.group()!;
-    // The server is the sleep's parent: kill it alone.
-    const serverPid = Number(readFileSync(`/proc/${group}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    process.kill(serverPid, 'SIGKILL');
+    const { server, run, serverPid } = await sleeping();
+    process.kill(serverPid, 'SIGKILL'); // the server alone, not its run
     expect(await run.closed).to.equal(null);
-    killGroup(group);
+    killGroup(run.group()!);
+    const { cgroups } = targets('devices/cgroup.procs');
     const next = await collect(server.launch({ argv: ['/bin/echo', 'again'], env: ENV, cgroups }));
     expect(next).to.deep.equal({ code: 0, output: 'again\n' });
     server.killAll();
   });
 
   it("sits outside the registrar's process group, so that a signal to that group leaves it to the orderly stop", async () => {
-    const server = new ForkServer('/usr/bin/perl');
-    const { cgroups } = targets('devices/cgroup.procs');
-    const run = server.launch({ argv: ['/bin/sleep', '30'], env: ENV, cgroups });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const serverPid = Number(readFileSync(`/proc/${run.group()}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    const serverGroup = Number(readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
-    expect(serverGroup).to.equal(serverPid);
+    const { server, run, serverPid } = await sleeping();
+    expect(statField(serverPid, 2)).to.equal(serverPid);
     server.killAll();
     await run.exited;
   });
